@@ -1,0 +1,339 @@
+"""`tutor ...`: the command line. Heavy libraries are imported inside the commands, so `tutor --help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+EXIT_USAGE = 2
+EXIT_INVALID = 1
+EXIT_UNAVAILABLE = 3
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INVALID):
+        super().__init__(message)
+        self.code = code
+
+
+def _settings():  # type: ignore[no-untyped-def]
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "?"
+            name = name if name.startswith(("SLACK_", "DISCORD_")) else f"TUTOR_{name}"
+            lines.append(f"{name}: {err['msg']}")
+        raise CliError("invalid environment: " + "; ".join(lines), EXIT_USAGE) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    return settings
+
+
+def _tutor(settings=None, course=None):  # type: ignore[no-untyped-def]
+    from bot.course import CourseError
+    from bot.runtime import build_tutor
+    from bot.storage import StorageUnavailable
+
+    settings = settings or _settings()
+    try:
+        return build_tutor(settings, course=course)
+    except CourseError as exc:
+        raise CliError("the course cannot be loaded:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+    except StorageUnavailable as exc:
+        raise CliError(str(exc), EXIT_UNAVAILABLE) from None
+
+
+def _learner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.events import LearnerRef
+
+    return LearnerRef(args.platform, args.workspace, args.user, display_name=args.user)
+
+
+# -- commands --------------------------------------------------------------------------------------
+def cmd_chat(args: argparse.Namespace) -> int:
+    from adapters.console.app import ConsoleApp
+
+    tutor = _tutor()
+    app = ConsoleApp(tutor, user=args.user, class_name=args.class_name, instructor=args.instructor)
+    return app.run()
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    settings = _settings()
+    tutor = _tutor(settings)
+    if args.k < 1 or args.k > 20:
+        raise CliError("-k takes a number from 1 to 20", EXIT_USAGE)
+
+    def one(question: str) -> dict[str, Any] | None:
+        if not question.strip():
+            return None
+        if len(question) > settings.max_text:
+            raise CliError(
+                f"the question is {len(question):,} characters long; the limit is {settings.max_text:,}"
+            )
+        return tutor.answer(question, k=args.k).to_json()
+
+    if args.question:
+        question = " ".join(args.question)
+        if not question.strip():
+            raise CliError('the question is empty: tutor ask "what is RLHF?"', EXIT_USAGE)
+        result = one(question)
+        assert result is not None
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            print(result["answer"])
+            if result["confident"]:
+                print(f"\n(source: {result['sources'][0]['title']})")
+        return 0
+    # No question: one question a line from standard input, one JSON object a line out, in order.
+    count = 0
+    for line in sys.stdin:
+        line = line.rstrip("\n")
+        if not line.strip():
+            continue
+        try:
+            result = one(line)
+        except CliError as exc:
+            result = {"question": line[:200], "error": str(exc)}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        count += 1
+    if count == 0:
+        raise CliError(
+            'no question given: tutor ask "QUESTION", or one question a line on standard input', EXIT_USAGE
+        )
+    return 0
+
+
+def cmd_knowledge_check(args: argparse.Namespace) -> int:
+    from bot.course import CourseError, load_course
+
+    path = args.path or str(_settings().course_path)
+    try:
+        course = load_course(path)
+    except CourseError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        print(
+            f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {path}", file=sys.stderr
+        )
+        return EXIT_INVALID
+    types: dict[str, int] = {}
+    for q in course.questions.values():
+        types[q.type] = types.get(q.type, 0) + 1
+    summary = ", ".join(f"{n} {t}" for t, n in sorted(types.items()))
+    print(
+        f"ok: {course.title}: {len(course.concepts)} concepts, {len(course.questions)} questions ({summary})"
+    )
+    return 0
+
+
+def cmd_knowledge_list(args: argparse.Namespace) -> int:
+    from bot.course import CourseError, load_course
+
+    path = args.path or str(_settings().course_path)
+    try:
+        course = load_course(path)
+    except CourseError as exc:
+        raise CliError("the course cannot be loaded:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+    rows = []
+    for cid in course.topological_order():
+        c = course.concepts[cid]
+        rows.append(
+            {
+                "id": c.id,
+                "title": c.title,
+                "chapter": c.chapter,
+                "summary": c.summary,
+                "text": c.text,
+                "prerequisites": course.prerequisites_of(cid),
+                "learn_after": course.next_after(cid),
+                "tags": list(c.tags),
+                "aliases": list(c.aliases),
+                "questions": [
+                    {"id": q.id, "type": q.type, "difficulty": q.difficulty} for q in course.questions_of(cid)
+                ],
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['id']:<60} {len(r['questions']):>2} questions  {r['title']}")
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    tutor = _tutor()
+    learner = tutor.store.find_learner(args.platform, args.workspace, args.user)
+    if learner is None:
+        raise CliError(f"no learner '{args.user}' on {args.platform}/{args.workspace} yet")
+    report = tutor.progress_report(learner.id or 0)
+    if args.json:
+        print(
+            json.dumps({"user": args.user, "platform": args.platform, "workspace": args.workspace, **report})
+        )
+        return 0
+    from adapters.console.render import render
+    from bot.events import ShowProgress
+
+    for reply in tutor.handle(ShowProgress(_learner(args))):
+        print(render(reply))
+    return 0
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    tutor = _tutor()
+    class_id = None
+    if args.class_name:
+        room = tutor.store.find_class(args.platform, args.workspace, args.class_name)
+        if room is None:
+            raise CliError(f"no class '{args.class_name}' on {args.platform}/{args.workspace} yet")
+        class_id = room.id
+    standings = tutor.leaderboard(class_id)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {"rank": s.rank, "user": s.name, "points": s.points, "correct": s.correct}
+                    for s in standings
+                ]
+            )
+        )
+        return 0
+    if not standings:
+        print("No answers yet.")
+    for s in standings:
+        print(f"{s.rank:>3}. {s.name:<30} {s.points:>6} points  {s.correct:>4} right")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    tutor = _tutor()
+    fields = [
+        "platform",
+        "workspace",
+        "user_id",
+        "question_id",
+        "concept_id",
+        "correct",
+        "score",
+        "points",
+        "answered_at",
+    ]
+    out = sys.stdout
+    if args.format == "csv":
+        writer = csv.writer(out)
+        writer.writerow(fields)
+    for row in tutor.store.export_attempts():
+        values = {f: getattr(row, f) for f in fields}
+        values["answered_at"] = row.answered_at.isoformat()
+        if args.format == "csv":
+            writer.writerow([values[f] for f in fields])
+        else:
+            out.write(json.dumps(values) + "\n")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import run_bench
+
+    return run_bench(_settings(), queries=args.queries)
+
+
+# -- parser ----------------------------------------------------------------------------------------
+def _who(p: argparse.ArgumentParser, user_required: bool = False) -> None:
+    if user_required:
+        p.add_argument("--user", required=True, help="the learner's user name (console) or id")
+    p.add_argument("--platform", default="console", help="console, slack or discord (default console)")
+    p.add_argument("--workspace", default="local", help="Slack team or Discord guild id (default local)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tutor", description="A course tutor: answers from the course, quizzes, progress."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("chat", help="talk to the tutor in the terminal (reads piped input too)")
+    p.add_argument("--user", default="learner", help="your name (default learner)")
+    p.add_argument(
+        "--class", dest="class_name", default="console", help="the class you are in (default console)"
+    )
+    p.add_argument("--instructor", action="store_true", help="act as an instructor")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser(
+        "ask", help="answer a question from the course (no QUESTION: one a line from stdin, JSON lines out)"
+    )
+    p.add_argument("question", nargs="*", help="the question")
+    p.add_argument("--json", action="store_true", help="print JSON: question, answer, confident, sources")
+    p.add_argument("-k", type=int, default=3, help="how many sources (default 3)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("knowledge", help="check or list a course")
+    ksub = p.add_subparsers(dest="knowledge_command", metavar="ACTION")
+    k = ksub.add_parser("check", help="validate a course folder (exit 0 when valid)")
+    k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
+    k.set_defaults(func=cmd_knowledge_check)
+    k = ksub.add_parser("list", help="list the concepts")
+    k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
+    k.add_argument("--json", action="store_true", help="print JSON")
+    k.set_defaults(func=cmd_knowledge_list)
+
+    p = sub.add_parser("progress", help="a learner's progress")
+    _who(p, user_required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("leaderboard", help="the ranking, of one class or of everyone")
+    p.add_argument("--class", dest="class_name", default="", help="class name (console) or channel id")
+    _who(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_leaderboard)
+
+    p = sub.add_parser("export", help="export data")
+    esub = p.add_subparsers(dest="export_what", metavar="WHAT")
+    e = esub.add_parser("attempts", help="one row per attempt")
+    e.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    e.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
+    p.add_argument("--queries", type=int, default=200, help="how many timed questions (default 200)")
+    p.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 0 if args.command is None else EXIT_USAGE
+    try:
+        return func(args)
+    except CliError as exc:
+        print(f"tutor: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

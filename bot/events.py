@@ -1,0 +1,87 @@
+"""What a learner did, in platform-neutral terms. Adapters build these; the core never sees a platform object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LearnerRef:
+    """Who: a user of one workspace (Slack team, Discord guild, or the console)."""
+
+    platform: str
+    workspace: str
+    user: str
+    display_name: str = ""
+    is_instructor: bool = False
+
+
+@dataclass(frozen=True)
+class ClassRef:
+    """Where: the channel a class meets in."""
+
+    platform: str
+    workspace: str
+    channel: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    learner: LearnerRef
+    where: ClassRef | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Ask(Event):
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class StartQuiz(Event):
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class Answer(Event):
+    """An answer to the learner's open question, or to the quiz session `session_id` (a button click)."""
+
+    response: str = ""
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Hint(Event):
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Skip(Event):
+    session_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowProgress(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ShowLeaderboard(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Next(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Help(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Unknown(Event):
+    """A command the tutor does not know; `command` is what the learner typed."""
+
+    command: str = ""

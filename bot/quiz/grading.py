@@ -1,0 +1,177 @@
+"""Graders, one per question type: parse what the learner sent against what was shown, then mark it."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.course.model import Question
+from bot.progress import PASS_SCORE
+
+# Similarity of a learner's sentence to a rubric point above which the point counts as covered.
+# all-MiniLM-L6-v2 puts paraphrases of one idea around 0.5-0.8 and unrelated sentences below 0.3.
+RUBRIC_THRESHOLD = 0.5
+MIN_OPEN_WORDS = 5
+
+Encode = Callable[[list[str]], np.ndarray]
+
+
+class InvalidAnswer(ValueError):
+    """The answer cannot be read for this question; the message tells the learner how to answer."""
+
+
+@dataclass(frozen=True)
+class Grade:
+    correct: bool
+    score: float
+    covered: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
+    chosen: str = ""  # the learner's answer, normalised (e.g. "B", "3 1 2", "1b 2a")
+
+
+def letters(n: int) -> str:
+    return "ABCDEFGH"[:n]
+
+
+def presentation_for(question: Question, seed: int) -> list[int]:
+    """The order options are shown in: file order for single choice (the course spreads the answers),
+    shuffled steps for ordering (never already in order), shuffled right-hand sides for matching."""
+    n = len(question.options)
+    if question.type not in ("ordering", "matching") or n < 2:
+        return list(range(n))
+    rng = random.Random(f"{question.id}:{seed}")
+    order = list(range(n))
+    while order == list(range(n)):
+        rng.shuffle(order)
+    return order
+
+
+def how_to_answer(question: Question) -> str:
+    n = len(question.options)
+    if question.type == "single_choice":
+        return f"Answer with /answer and a letter, e.g. /answer {letters(n)[min(1, n - 1)]}"
+    if question.type == "ordering":
+        example = " ".join(str(i) for i in range(n, 0, -1))
+        return f"Answer with /answer and the step numbers in the right order, e.g. /answer {example}"
+    if question.type == "matching":
+        example = " ".join(f"{i + 1}{letters(n)[i].lower()}" for i in range(n))
+        return f"Answer with /answer and a number-letter pair for each item, e.g. /answer {example}"
+    return "Answer with /answer and a few sentences of your own."
+
+
+def _parse_single(question: Question, response: str) -> int:
+    n = len(question.options)
+    text = response.strip().upper().rstrip(").:")
+    if len(text) == 1 and text in letters(n):
+        return letters(n).index(text)
+    if text.isdigit() and 1 <= int(text) <= n:
+        return int(text) - 1
+    raise InvalidAnswer(
+        f"'{response.strip()[:40]}' is not one of the options: answer with a letter from A to {letters(n)[-1]}."
+    )
+
+
+def _parse_ordering(question: Question, response: str) -> list[int]:
+    n = len(question.options)
+    numbers = re.findall(r"\d+", response)
+    if len(numbers) != n or sorted(int(x) for x in numbers) != list(range(1, n + 1)):
+        raise InvalidAnswer(
+            f"List each step number from 1 to {n} once, in the order you think is right (e.g. "
+            f"{' '.join(str(i) for i in range(n, 0, -1))})."
+        )
+    return [int(x) - 1 for x in numbers]
+
+
+def _parse_matching(question: Question, response: str) -> dict[int, int]:
+    n = len(question.options)
+    pairs = re.findall(r"(\d+)\s*[-=:>]*\s*([A-Za-z])\b", response)
+    mapping: dict[int, int] = {}
+    for num, letter in pairs:
+        i, j = int(num) - 1, letters(n).lower().find(letter.lower())
+        if not 0 <= i < n or j < 0:
+            raise InvalidAnswer(
+                f"'{num}{letter}' does not name an item (1 to {n}) and a match (a to {letters(n)[-1].lower()})."
+            )
+        if i in mapping:
+            raise InvalidAnswer(f"Item {num} is matched twice; give each item one letter.")
+        mapping[i] = j
+    if len(mapping) != n or len(set(mapping.values())) != n:
+        raise InvalidAnswer(
+            f"Match every item 1 to {n} with a different letter, e.g. "
+            f"{' '.join(f'{i + 1}{letters(n)[i].lower()}' for i in range(n))}."
+        )
+    return mapping
+
+
+def parse(question: Question, response: str) -> object:
+    """Check the answer's form without grading it (so a malformed answer records nothing)."""
+    if not response.strip():
+        raise InvalidAnswer("The answer is empty. " + how_to_answer(question))
+    if question.type == "single_choice":
+        return _parse_single(question, response)
+    if question.type == "ordering":
+        return _parse_ordering(question, response)
+    if question.type == "matching":
+        return _parse_matching(question, response)
+    if len(response.split()) < MIN_OPEN_WORDS:
+        raise InvalidAnswer(f"Write at least {MIN_OPEN_WORDS} words: explain your answer in a few sentences.")
+    return response.strip()
+
+
+def grade(
+    question: Question, presentation: Sequence[int], response: str, encode: Encode | None = None
+) -> Grade:
+    """Mark `response` to `question` as it was shown (`presentation`); raises InvalidAnswer for a malformed one."""
+    parsed = parse(question, response)
+    n = len(question.options)
+    if question.type == "single_choice":
+        assert isinstance(parsed, int)
+        shown = presentation[parsed] if presentation else parsed
+        ok = question.options[shown].correct
+        return Grade(ok, 1.0 if ok else 0.0, chosen=letters(n)[parsed])
+    if question.type == "ordering":
+        assert isinstance(parsed, list)
+        # parsed lists displayed positions; presentation maps a displayed position to the step's true index
+        proposed = [presentation[p] for p in parsed]
+        right = sum(1 for pos, step in enumerate(proposed) if step == pos)
+        return Grade(right == n, right / n, chosen=" ".join(str(p + 1) for p in parsed))
+    if question.type == "matching":
+        assert isinstance(parsed, dict)
+        # left item i is pair i; letter j shows the right side of pair presentation[j]
+        right = sum(1 for i, j in parsed.items() if presentation[j] == i)
+        chosen = " ".join(f"{i + 1}{letters(n)[j].lower()}" for i, j in sorted(parsed.items()))
+        return Grade(right == n, right / n, chosen=chosen)
+    assert isinstance(parsed, str)
+    if encode is None:
+        raise RuntimeError("grading an open-ended answer needs an embedder")
+    return grade_open(question.rubric, parsed, encode)
+
+
+def grade_open(rubric: Sequence[str], answer: str, encode: Encode) -> Grade:
+    """Each rubric point is covered when some sentence (or pair of adjacent sentences) of the answer means it."""
+    from bot.retrieval.retriever import split_sentences
+
+    sentences = split_sentences(answer) or [answer]
+    # Clauses too: a long sentence often covers two points, and one embedding of it blurs both.
+    pieces = list(sentences)
+    for s in sentences:
+        parts = [
+            p.strip()
+            for p in re.split(r";|,\s*(?:and|but|so|while|because)\s+|\s+-\s+", s)
+            if len(p.split()) >= 3
+        ]
+        if len(parts) > 1:
+            pieces += parts
+    pieces += [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
+    vecs = encode(list(rubric) + pieces)
+    points, answer_vecs = vecs[: len(rubric)], vecs[len(rubric) :]
+    sims = points @ answer_vecs.T
+    covered, missed = [], []
+    for point, row in zip(rubric, sims, strict=True):
+        (covered if float(row.max()) >= RUBRIC_THRESHOLD else missed).append(point)
+    score = len(covered) / len(rubric) if rubric else 0.0
+    return Grade(score >= PASS_SCORE, round(score, 3), tuple(covered), tuple(missed), chosen=answer[:200])

@@ -1,0 +1,128 @@
+"""What the tutor says back, as typed blocks. Each adapter renders every type (plain text as the fallback)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Reply:
+    def plain(self) -> str:
+        """A readable plain-text form: the fallback for any renderer that does not know this type."""
+        return ""
+
+
+@dataclass(frozen=True)
+class Text(Reply):
+    text: str
+    kind: str = "info"  # info | error | notice
+
+    def plain(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Passage(Reply):
+    """A quotation from the course: the sentences that answer, and where they come from."""
+
+    title: str
+    excerpt: str
+    concept_id: str
+    score: float = 0.0
+
+    def plain(self) -> str:
+        quoted = "\n".join(f"> {line}" for line in self.excerpt.splitlines())
+        return f"{quoted}\n  (from: {self.title})"
+
+
+@dataclass(frozen=True)
+class Choice:
+    key: str  # what the learner sends back: "A", "1", ...
+    text: str
+
+
+@dataclass(frozen=True)
+class Question(Reply):
+    """A quiz question as shown. For matching, `choices` are the left items and `targets` the shuffled right items."""
+
+    session_id: int
+    question_id: str
+    concept_id: str
+    concept_title: str
+    type: str
+    prompt: str
+    choices: tuple[Choice, ...] = ()
+    targets: tuple[Choice, ...] = ()
+    how_to_answer: str = ""
+    is_round: bool = False
+    deadline: str = ""
+
+    def plain(self) -> str:
+        lines = [f"Question ({self.concept_title}):", self.prompt]
+        if self.type == "matching":
+            lines += [f"  {c.key}. {c.text}" for c in self.choices]
+            lines.append("  with:")
+            lines += [f"  {t.key}) {t.text}" for t in self.targets]
+        else:
+            lines += [
+                f"  {c.key}. {c.text}" if self.type != "single_choice" else f"  {c.key}) {c.text}"
+                for c in self.choices
+            ]
+        if self.how_to_answer:
+            lines.append(self.how_to_answer)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Feedback(Reply):
+    """The verdict on an answer, with the explanation of every option."""
+
+    correct: bool
+    score: float
+    summary: str
+    explanations: tuple[str, ...] = ()
+    covered: tuple[str, ...] = ()
+    missed: tuple[str, ...] = ()
+    points: int = 0
+    concept_id: str = ""
+
+    def plain(self) -> str:
+        lines = [self.summary]
+        if self.covered:
+            lines.append("Covered:")
+            lines += [f"  + {p}" for p in self.covered]
+        if self.missed:
+            lines.append("Missed:")
+            lines += [f"  - {p}" for p in self.missed]
+        lines += [f"  {e}" for e in self.explanations]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Table(Reply):
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+    def plain(self) -> str:
+        cols = [self.headers, *self.rows]
+        widths = [max(len(str(r[i])) for r in cols) for i in range(len(self.headers))]
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+        lines = [self.title, fmt.format(*self.headers), fmt.format(*("-" * w for w in widths))]
+        lines += [fmt.format(*r) for r in self.rows]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Image(Reply):
+    """A picture (PNG bytes) with a text alternative for platforms or terminals that cannot show it."""
+
+    filename: str
+    alt: str
+    data: bytes = field(default=b"", repr=False)
+
+    def plain(self) -> str:
+        return self.alt

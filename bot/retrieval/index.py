@@ -1,0 +1,103 @@
+"""Vector index behind a small protocol (ids apart from documents, as txtai does), and a BM25 lexical index."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Protocol
+
+import numpy as np
+
+TOKEN_RE = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has have how i if in into is it
+    its me my of on or our so than that the their them then there these they this those to too us was we were what when
+    where which who whom why will with would you your yours about also just please pls hey hi hello tell explain mean
+    means meaning define definition whats what's does do someone thing things really""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    return [t for t in TOKEN_RE.findall(text.lower()) if t not in STOPWORDS]
+
+
+def stem(token: str) -> str:
+    """A light suffix stripper: enough to meet 'models'/'model', 'aligned'/'align', 'tuning'/'tune'."""
+    for suffix, keep in (
+        ("ations", 0),
+        ("ation", 0),
+        ("ments", 0),
+        ("ment", 0),
+        ("ings", 0),
+        ("ing", 0),
+        ("ness", 0),
+        ("ies", 1),
+        ("ed", 0),
+        ("es", 0),
+        ("s", 0),
+        ("ly", 0),
+        ("er", 0),
+    ):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            base = token[: len(token) - len(suffix)]
+            return base + ("y" if keep else "")
+    return token
+
+
+class VectorIndex(Protocol):
+    def add(self, vectors: np.ndarray) -> None: ...
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def __len__(self) -> int: ...
+
+
+class FlatIndex:
+    """Exact inner-product search (cosine on unit vectors) with faiss IndexFlatIP."""
+
+    def __init__(self, dim: int, threads: int = 1):
+        import faiss
+
+        faiss.omp_set_num_threads(threads)  # a single query is faster on one thread
+        self._index = faiss.IndexFlatIP(dim)
+
+    def add(self, vectors: np.ndarray) -> None:
+        self._index.add(np.ascontiguousarray(vectors, dtype="float32"))
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype="float32")
+        scores, ids = self._index.search(q, min(k, len(self)))
+        return scores[0], ids[0]
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+
+class BM25:
+    """Okapi BM25 over stemmed tokens."""
+
+    def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.docs = [Counter(stem(t) for t in tokenize(d)) for d in documents]
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 0.0
+        df: Counter[str] = Counter()
+        for d in self.docs:
+            df.update(d.keys())
+        n = len(self.docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.vocabulary = set(df)
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [stem(t) for t in tokenize(query)]
+        out = np.zeros(len(self.docs), dtype="float32")
+        for i, doc in enumerate(self.docs):
+            norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1))
+            s = 0.0
+            for t in terms:
+                tf = doc.get(t)
+                if tf:
+                    s += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
+            out[i] = s
+        return out

@@ -1,0 +1,211 @@
+"""Find the concept that answers a question: dense passages, concept cards and BM25, fused; then the sentences to quote."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.course.model import Course
+from bot.retrieval.embedder import Embedder
+from bot.retrieval.index import BM25, FlatIndex, stem, tokenize
+
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+MENTION_RE = re.compile(r"<[@#!][^>]*>")
+PASSAGE_WORDS = 160  # paragraphs are merged up to about this many words, and longer ones split
+
+
+def split_sentences(text: str) -> list[str]:
+    flat = re.sub(r"\s+", " ", text).strip()
+    return [s.strip() for s in SENTENCE_RE.split(flat) if s.strip()]
+
+
+def split_passages(paragraphs: list[str], limit: int = PASSAGE_WORDS) -> list[str]:
+    """Passages of about `limit` words: short paragraphs joined, long ones cut at sentence ends."""
+    out: list[str] = []
+    current: list[str] = []
+    words = 0
+    for para in paragraphs:
+        for sentence in split_sentences(para):
+            n = len(sentence.split())
+            if current and words + n > limit:
+                out.append(" ".join(current))
+                current, words = [], 0
+            current.append(sentence)
+            words += n
+        if words >= limit * 0.6:  # a paragraph boundary is a good place to stop
+            out.append(" ".join(current))
+            current, words = [], 0
+    if current:
+        if out and words < limit * 0.3:
+            out[-1] += " " + " ".join(current)
+        else:
+            out.append(" ".join(current))
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    concept_id: str
+    title: str
+    score: float
+    excerpt: str = ""
+    dense: float = 0.0
+
+
+@dataclass
+class Units:
+    """The searchable pieces of a course; `owner[i]` is the concept of row i."""
+
+    texts: list[str] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+
+class Retriever:
+    """Built once per (course, embedder); answers queries in a few milliseconds after the query is encoded."""
+
+    # Fusion weights, chosen on the evaluation set (see README, "Retrieval quality").
+    W_DENSE = 0.55
+    W_SENTENCE = 0.15
+    W_LEXICAL = 0.30
+
+    def __init__(self, course: Course, embedder: Embedder):
+        self.course = course
+        self.embedder = embedder
+        self.concept_ids = list(course.concepts)
+        self._pos = {cid: i for i, cid in enumerate(self.concept_ids)}
+        self.passages = Units()
+        self.cards = Units()
+        self.sentences = Units()
+        for cid, c in course.concepts.items():
+            for p in split_passages(c.paragraphs):
+                self.passages.texts.append(p)
+                self.passages.owner.append(cid)
+            card = ". ".join(x for x in (c.title, ", ".join(c.aliases), c.summary) if x)
+            self.cards.texts.append(card)
+            self.cards.owner.append(cid)
+            for s in split_sentences(c.text):
+                self.sentences.texts.append(s)
+                self.sentences.owner.append(cid)
+        # Passages are embedded with their concept's title, so a passage that says "it" still knows its topic.
+        titled = [
+            f"{course.concepts[o].title}. {t}"
+            for t, o in zip(self.passages.texts, self.passages.owner, strict=True)
+        ]
+        all_texts = titled + self.cards.texts + self.sentences.texts
+        vecs = embedder.encode(all_texts) if all_texts else np.zeros((0, 1), dtype="float32")
+        n_p, n_c = len(titled), len(self.cards.texts)
+        self.passages.vectors = vecs[:n_p]
+        self.cards.vectors = vecs[n_p : n_p + n_c]
+        self.sentences.vectors = vecs[n_p + n_c :]
+        self.dim = int(vecs.shape[1]) if len(vecs) else 1
+        self.passage_index = FlatIndex(self.dim)
+        self.passage_index.add(self.passages.vectors)
+        self._passage_owner = np.array([self._pos[o] for o in self.passages.owner])
+        self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner])
+        # Lexical side: one document per concept, title and aliases weighted by repetition.
+        docs = [
+            " ".join([c.title] * 3 + list(c.aliases) * 2 + [c.summary] * 2 + [c.text])
+            for c in course.concepts.values()
+        ]
+        self.bm25 = BM25(docs)
+        self.passage_bm25 = BM25(self.passages.texts)
+        self._vocab_words = sorted({t for d in docs for t in tokenize(d)})
+
+    # -- query side ------------------------------------------------------------------------------
+    def normalize(self, query: str) -> str:
+        """Drop chat mentions, and mend misspelt words against the course's own vocabulary."""
+        text = MENTION_RE.sub(" ", query)
+        text = re.sub(r"\s+", " ", text).strip()
+        fixed = []
+        for word in re.findall(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+", text):
+            low = word.lower()
+            if (
+                low.isalpha()
+                and len(low) >= 5
+                and stem(low) not in self.bm25.vocabulary
+                and low not in self._vocab_words
+            ):
+                close = difflib.get_close_matches(low, self._vocab_words, n=1, cutoff=0.84)
+                if close:
+                    fixed.append(close[0])
+                    continue
+            fixed.append(word)
+        return " ".join(fixed)
+
+    def encode_query(self, query: str) -> np.ndarray:
+        return self.embedder.encode([query])[0]
+
+    def concept_scores(
+        self, query: str, method: str = "hybrid", qvec: np.ndarray | None = None
+    ) -> np.ndarray:
+        """One score per concept (order of `concept_ids`)."""
+        n = len(self.concept_ids)
+        if method == "bm25":
+            s = self.passage_bm25.scores(query)
+            out = np.zeros(n, dtype="float32")
+            np.maximum.at(out, self._passage_owner, s)
+            return out
+        if qvec is None:
+            qvec = self.encode_query(query)
+        passage_sim = self.passages.vectors @ qvec  # type: ignore[operator]
+        dense = np.full(n, -1.0, dtype="float32")
+        np.maximum.at(dense, self._passage_owner, passage_sim)
+        if method == "dense":
+            return dense
+        card_sim = self.cards.vectors @ qvec  # type: ignore[operator]
+        dense = np.maximum(dense, card_sim)
+        sentence = np.full(n, -1.0, dtype="float32")
+        np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
+        lexical = self.bm25.scores(query)
+        top = float(lexical.max()) if len(lexical) else 0.0
+        lexical = lexical / top if top > 0 else lexical
+        return self.W_DENSE * dense + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
+
+    def search(self, query: str, k: int = 3, method: str = "hybrid") -> list[Hit]:
+        """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text."""
+        if not self.concept_ids:
+            return []
+        normalized = self.normalize(query)
+        qvec = None if method == "bm25" else self.encode_query(normalized)
+        scores = self.concept_scores(normalized, method, qvec)
+        order = np.argsort(-scores)[:k]
+        dense_best = None
+        if qvec is not None:
+            dense_best = np.full(len(self.concept_ids), -1.0, dtype="float32")
+            np.maximum.at(dense_best, self._passage_owner, self.passages.vectors @ qvec)  # type: ignore[operator]
+            dense_best = np.maximum(dense_best, self.cards.vectors @ qvec)  # type: ignore[operator]
+        hits = []
+        for rank, i in enumerate(order):
+            cid = self.concept_ids[int(i)]
+            excerpt = self.excerpt(cid, qvec) if (rank == 0 and qvec is not None) else ""
+            hits.append(
+                Hit(
+                    cid,
+                    self.course.concepts[cid].title,
+                    float(scores[i]),
+                    excerpt,
+                    float(dense_best[i]) if dense_best is not None else 0.0,
+                )
+            )
+        return hits
+
+    def excerpt(self, concept_id: str, qvec: np.ndarray, most: int = 3) -> str:
+        """The one to three sentences of a concept closest to the question, in the order the course has them."""
+        rows = [i for i, o in enumerate(self.sentences.owner) if o == concept_id]
+        if not rows:
+            return ""
+        sims = self.sentences.vectors[rows] @ qvec  # type: ignore[index]
+        best = float(sims.max())
+        ranked = sorted(range(len(rows)), key=lambda j: -sims[j])
+        chosen = [ranked[0]]
+        for j in ranked[1:most]:
+            if sims[j] >= best - 0.12 and sims[j] >= 0.25:
+                chosen.append(j)
+        # The first sentence of a concept says what it is; it helps when the question is "what is X".
+        if len(chosen) < most and 0 not in chosen and sims[0] >= best - 0.2:
+            chosen.append(0)
+        return " ".join(self.sentences.texts[rows[j]] for j in sorted(chosen))

@@ -1,0 +1,49 @@
+"""Wiring: settings in, a ready Tutor out. Every adapter and CLI command builds its tutor here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.course import Course, load_course
+from bot.retrieval import CachedEmbedder, Retriever, SentenceTransformerEmbedder
+from bot.retrieval.embedder import Embedder
+from bot.settings import Settings
+from bot.storage import Store, make_engine
+from bot.tutor import Tutor, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def make_embedder(settings: Settings) -> CachedEmbedder:
+    return CachedEmbedder(SentenceTransformerEmbedder(settings.embedding_model), settings.embedding_cache)
+
+
+def retriever_factory(course: Course, embedder: Embedder) -> Callable[[], Retriever]:
+    def build() -> Retriever:
+        return Retriever(course, embedder)
+
+    return build
+
+
+def build_tutor(
+    settings: Settings | None = None,
+    *,
+    embedder: Embedder | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    course: Course | None = None,
+) -> Tutor:
+    """Load the course (CourseError), open the database (StorageUnavailable), and set up lazy retrieval."""
+    settings = settings or Settings()
+    course = course or load_course(settings.course_path)
+    store = Store(make_engine(settings.database))
+    emb = embedder or make_embedder(settings)
+    return Tutor(
+        course,
+        store,
+        retriever_factory(course, emb),
+        confidence=settings.confidence,
+        max_text=settings.max_text,
+        clock=clock,
+    )

@@ -1,0 +1,81 @@
+"""Every environment variable the tutor reads, validated at start-up (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tutor", appauthor=False))
+
+
+def _cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("tutor", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Read from the environment (TUTOR_*, SLACK_*, DISCORD_*). Secrets are SecretStr: never printed or logged."""
+
+    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; default a SQLite file in the data directory"
+    )
+    knowledge: str = Field(default="", description="course folder; default the bundled LLM alignment course")
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2", description="sentence-transformers model name or path"
+    )
+    data_dir: Path = Field(default_factory=_data_dir)
+    cache_dir: Path = Field(default_factory=_cache_dir)
+    confidence: float = Field(
+        default=0.45, ge=0.0, le=1.0, description="below this similarity the tutor says it is unsure"
+    )
+    max_text: int = Field(
+        default=4000, ge=100, le=40000, description="longest question or answer accepted, in characters"
+    )
+    log_level: str = "WARNING"
+    instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_api_url: str = Field(default="", validation_alias="DISCORD_API_URL")
+    discord_gateway_url: str = Field(default="", validation_alias="DISCORD_GATEWAY_URL")
+    discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        v = v.upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("TUTOR_LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return v
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'tutor.sqlite'}"
+
+    @property
+    def course_path(self) -> Path:
+        if self.knowledge:
+            return Path(self.knowledge).expanduser()
+        from bot.course import bundled_course_path
+
+        return bundled_course_path()
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.cache_dir / "embeddings.sqlite"
+
+    @property
+    def instructor_ids(self) -> set[str]:
+        return {x.strip() for x in self.instructors.split(",") if x.strip()}

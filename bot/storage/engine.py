@@ -1,0 +1,71 @@
+"""One engine from one URL: SQLite (WAL, busy timeout) by default, PostgreSQL when workers share a course."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlmodel import SQLModel, create_engine
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached or used; the message names TUTOR_DATABASE_URL."""
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, safe to print."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def make_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url`, tables created; StorageUnavailable with a clear message if it cannot be used."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageUnavailable(f"TUTOR_DATABASE_URL is not a database URL: {exc}") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            db = parsed.database
+            if db and db != ":memory:":
+                Path(db).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=5,
+                max_overflow=5,
+                connect_args={"connect_timeout": 5} if "postgres" in parsed.drivername else {},
+            )
+    except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+        raise StorageUnavailable(
+            f"TUTOR_DATABASE_URL={redact(url)} names a database the tutor cannot use: {exc}"
+        ) from None
+    try:
+        with engine.connect():
+            pass
+        if create:
+            from bot.storage import models  # noqa: F401  (registers the tables)
+
+            SQLModel.metadata.create_all(engine)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+        raise StorageUnavailable(
+            f"cannot reach the database at TUTOR_DATABASE_URL={redact(url)}: {reason}"
+        ) from None
+    return engine

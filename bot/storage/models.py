@@ -1,0 +1,101 @@
+"""SQLModel tables. Attempts are append-only; progress rows are derived from them and can be rebuilt."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Learner(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id", name="uq_learner_identity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    user_id: str = Field(max_length=128)
+    display_name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClassRoom(SQLModel, table=True):
+    __tablename__ = "class_room"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel", name="uq_class_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    workspace: str = Field(max_length=128)
+    channel: str = Field(max_length=128)
+    name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class QuizSession(SQLModel, table=True):
+    """One question put to one learner (kind 'solo') or to a whole class (kind 'round')."""
+
+    __tablename__ = "quiz_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(default="solo", max_length=16)
+    learner_id: int | None = Field(default=None, foreign_key="learner.id", index=True)
+    class_id: int | None = Field(default=None, foreign_key="class_room.id", index=True)
+    question_id: str = Field(max_length=200)
+    concept_id: str = Field(max_length=200)
+    presentation: str = Field(default="[]")  # JSON: the order the options were shown in
+    status: str = Field(default="open", max_length=16, index=True)  # open | answered | skipped | closed
+    hints_used: int = 0
+    created_by: int | None = Field(default=None, foreign_key="learner.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    deadline: datetime | None = None
+    closed_at: datetime | None = None
+    version: int = 0
+
+
+class Attempt(SQLModel, table=True):
+    """One learner's answer to one question instance. Never updated, never deleted (but by /forget-me)."""
+
+    __table_args__ = (UniqueConstraint("session_id", "learner_id", name="uq_attempt_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="quiz_session.id", index=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    question_id: str = Field(max_length=200, index=True)
+    concept_id: str = Field(max_length=200)
+    correct: bool
+    score: float
+    response: str = Field(default="", max_length=4000)
+    points: int = 0
+    first_try: bool = False
+    answered_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ConceptProgress(SQLModel, table=True):
+    """A learner's standing on one concept, derived from attempts (a cache that can be rebuilt)."""
+
+    __tablename__ = "concept_progress"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    concept_id: str = Field(max_length=200, primary_key=True)
+    attempts: int = 0
+    correct: int = 0
+    mastery: float = 0.0
+    last_answered_at: datetime | None = None
+
+
+class InboxQuestion(SQLModel, table=True):
+    """A question the tutor could not answer confidently, passed on to the instructors."""
+
+    __tablename__ = "inbox_question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    class_id: int | None = Field(default=None, foreign_key="class_room.id")
+    text: str = Field(max_length=4000)
+    closest: str = Field(default="[]")  # JSON list of concept ids
+    asked_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="open", max_length=16, index=True)

@@ -1,0 +1,364 @@
+"""Repository functions: every read and write the tutor makes, each in its own transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.events import ClassRef, LearnerRef
+from bot.progress import update_mastery
+from bot.storage.models import Attempt, ClassRoom, ConceptProgress, InboxQuestion, Learner, QuizSession
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    """An attempt joined with who made it, as exported."""
+
+    platform: str
+    workspace: str
+    user_id: str
+    question_id: str
+    concept_id: str
+    correct: bool
+    score: float
+    points: int
+    answered_at: datetime
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    # -- who and where -------------------------------------------------------------------------
+    def learner(self, ref: LearnerRef) -> Learner:
+        """The learner row for `ref`, created on first sight; the display name kept up to date."""
+        stmt = select(Learner).where(
+            Learner.platform == ref.platform, Learner.workspace == ref.workspace, Learner.user_id == ref.user
+        )
+        for _ in range(2):
+            with Session(self.engine, expire_on_commit=False) as s:
+                row = s.exec(stmt).first()
+                if row is not None:
+                    if ref.display_name and row.display_name != ref.display_name:
+                        row.display_name = ref.display_name[:200]
+                        s.add(row)
+                        s.commit()
+                    return row
+                row = Learner(
+                    platform=ref.platform,
+                    workspace=ref.workspace,
+                    user_id=ref.user,
+                    display_name=(ref.display_name or ref.user)[:200],
+                )
+                s.add(row)
+                try:
+                    s.commit()
+                    return row
+                except IntegrityError:  # another worker created it first
+                    s.rollback()
+        raise RuntimeError("learner row could not be created")
+
+    def find_learner(self, platform: str, workspace: str, user_id: str) -> Learner | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.exec(
+                select(Learner).where(
+                    Learner.platform == platform, Learner.workspace == workspace, Learner.user_id == user_id
+                )
+            ).first()
+
+    def class_room(self, ref: ClassRef) -> ClassRoom:
+        stmt = select(ClassRoom).where(
+            ClassRoom.platform == ref.platform,
+            ClassRoom.workspace == ref.workspace,
+            ClassRoom.channel == ref.channel,
+        )
+        for _ in range(2):
+            with Session(self.engine, expire_on_commit=False) as s:
+                row = s.exec(stmt).first()
+                if row is not None:
+                    return row
+                row = ClassRoom(
+                    platform=ref.platform,
+                    workspace=ref.workspace,
+                    channel=ref.channel,
+                    name=(ref.name or ref.channel)[:200],
+                )
+                s.add(row)
+                try:
+                    s.commit()
+                    return row
+                except IntegrityError:
+                    s.rollback()
+        raise RuntimeError("class row could not be created")
+
+    def find_class(self, platform: str, workspace: str, channel: str) -> ClassRoom | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.exec(
+                select(ClassRoom).where(
+                    ClassRoom.platform == platform,
+                    ClassRoom.workspace == workspace,
+                    ClassRoom.channel == channel,
+                )
+            ).first()
+
+    # -- quiz sessions -------------------------------------------------------------------------
+    def open_solo_session(
+        self,
+        learner_id: int,
+        question_id: str,
+        concept_id: str,
+        presentation: list,
+        now: datetime,
+        class_id: int | None = None,
+    ) -> QuizSession:
+        """Put a question to one learner; an earlier unanswered question of theirs is skipped."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            s.exec(  # type: ignore[call-overload]
+                update(QuizSession)
+                .where(
+                    col(QuizSession.learner_id) == learner_id,
+                    col(QuizSession.kind) == "solo",
+                    col(QuizSession.status) == "open",
+                )
+                .values(status="skipped", closed_at=now, version=QuizSession.version + 1)
+            )
+            row = QuizSession(
+                kind="solo",
+                learner_id=learner_id,
+                class_id=class_id,
+                question_id=question_id,
+                concept_id=concept_id,
+                presentation=json.dumps(presentation),
+                created_by=learner_id,
+                created_at=now,
+            )
+            s.add(row)
+            s.commit()
+            return row
+
+    def open_session_of(self, learner_id: int) -> QuizSession | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.exec(
+                select(QuizSession)
+                .where(
+                    QuizSession.learner_id == learner_id,
+                    QuizSession.kind == "solo",
+                    QuizSession.status == "open",
+                )
+                .order_by(col(QuizSession.id).desc())
+            ).first()
+
+    def latest_session_of(self, learner_id: int) -> QuizSession | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.exec(
+                select(QuizSession)
+                .where(QuizSession.learner_id == learner_id, QuizSession.kind == "solo")
+                .order_by(col(QuizSession.id).desc())
+            ).first()
+
+    def session(self, session_id: int) -> QuizSession | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(QuizSession, session_id)
+
+    def set_session_status(self, session_id: int, expected: str, status: str, now: datetime) -> bool:
+        """Move a session from `expected` to `status`; False if someone else moved it first."""
+        with Session(self.engine) as s:
+            result = s.exec(  # type: ignore[call-overload]
+                update(QuizSession)
+                .where(col(QuizSession.id) == session_id, col(QuizSession.status) == expected)
+                .values(status=status, closed_at=now, version=QuizSession.version + 1)
+            )
+            s.commit()
+            return bool(result.rowcount)
+
+    def use_hint(self, session_id: int) -> int:
+        with Session(self.engine) as s:
+            s.exec(  # type: ignore[call-overload]
+                update(QuizSession)
+                .where(col(QuizSession.id) == session_id)
+                .values(hints_used=QuizSession.hints_used + 1, version=QuizSession.version + 1)
+            )
+            s.commit()
+            row = s.get(QuizSession, session_id)
+            return row.hints_used if row else 0
+
+    # -- attempts ------------------------------------------------------------------------------
+    def has_answered(self, learner_id: int, question_id: str) -> bool:
+        with Session(self.engine) as s:
+            return (
+                s.exec(
+                    select(Attempt.id)
+                    .where(Attempt.learner_id == learner_id, Attempt.question_id == question_id)
+                    .limit(1)
+                ).first()
+                is not None
+            )
+
+    def record_attempt(
+        self,
+        session: QuizSession,
+        learner_id: int,
+        *,
+        correct: bool,
+        score: float,
+        response: str,
+        points: int,
+        first_try: bool,
+        now: datetime,
+    ) -> Attempt | None:
+        """Append the attempt and update progress in one transaction; None if this learner already answered it."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            if session.kind == "solo":
+                moved = s.exec(  # type: ignore[call-overload]
+                    update(QuizSession)
+                    .where(col(QuizSession.id) == session.id, col(QuizSession.status) == "open")
+                    .values(status="answered", closed_at=now, version=QuizSession.version + 1)
+                )
+                if not moved.rowcount:
+                    s.rollback()
+                    return None
+            attempt = Attempt(
+                session_id=session.id or 0,
+                learner_id=learner_id,
+                question_id=session.question_id,
+                concept_id=session.concept_id,
+                correct=correct,
+                score=score,
+                response=response[:4000],
+                points=points,
+                first_try=first_try,
+                answered_at=now,
+            )
+            s.add(attempt)
+            try:
+                s.flush()
+            except IntegrityError:
+                s.rollback()
+                return None
+            progress = s.exec(
+                select(ConceptProgress)
+                .where(
+                    ConceptProgress.learner_id == learner_id, ConceptProgress.concept_id == session.concept_id
+                )
+                .with_for_update()
+            ).first()
+            if progress is None:
+                progress = ConceptProgress(learner_id=learner_id, concept_id=session.concept_id)
+            progress.attempts += 1
+            progress.correct += int(correct)
+            progress.mastery = update_mastery(progress.mastery, score)
+            progress.last_answered_at = now
+            s.add(progress)
+            try:
+                s.commit()
+            except IntegrityError:  # a concurrent first answer on this concept created the row; do it again
+                s.rollback()
+                return self.record_attempt(
+                    session,
+                    learner_id,
+                    correct=correct,
+                    score=score,
+                    response=response,
+                    points=points,
+                    first_try=first_try,
+                    now=now,
+                )
+            return attempt
+
+    def attempts_of(self, learner_id: int) -> list[Attempt]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(select(Attempt).where(Attempt.learner_id == learner_id).order_by(col(Attempt.id)))
+            )
+
+    def attempt_count(self) -> int:
+        with Session(self.engine) as s:
+            return int(s.exec(select(func.count()).select_from(Attempt)).one())
+
+    def progress_of(self, learner_id: int) -> dict[str, ConceptProgress]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            rows = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id))
+            return {r.concept_id: r for r in rows}
+
+    def answer_days(self, learner_id: int) -> list[datetime]:
+        with Session(self.engine) as s:
+            return list(s.exec(select(Attempt.answered_at).where(Attempt.learner_id == learner_id)))
+
+    def totals(
+        self, class_id: int | None = None, since: datetime | None = None
+    ) -> list[tuple[int, str, int, int]]:
+        """(learner_id, name, points, correct answers) per learner, within a class and since a time if given."""
+        with Session(self.engine) as s:
+            stmt = select(
+                Learner.id,
+                Learner.display_name,
+                func.sum(Attempt.points),
+                func.sum(func.cast(Attempt.correct, type_=_int())),
+            ).join(Attempt, col(Attempt.learner_id) == col(Learner.id))
+            if class_id is not None:
+                stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
+                    QuizSession.class_id == class_id
+                )
+            if since is not None:
+                stmt = stmt.where(Attempt.answered_at >= since)
+            stmt = stmt.group_by(col(Learner.id), col(Learner.display_name))
+            return [(int(i), str(n), int(p or 0), int(c or 0)) for i, n, p, c in s.exec(stmt)]
+
+    def export_attempts(self) -> Iterator[AttemptRow]:
+        with Session(self.engine) as s:
+            stmt = (
+                select(
+                    Learner.platform,
+                    Learner.workspace,
+                    Learner.user_id,
+                    Attempt.question_id,
+                    Attempt.concept_id,
+                    Attempt.correct,
+                    Attempt.score,
+                    Attempt.points,
+                    Attempt.answered_at,
+                )
+                .join(Learner, col(Learner.id) == col(Attempt.learner_id))
+                .order_by(col(Attempt.id))
+            )
+            for row in s.exec(stmt):
+                yield AttemptRow(*row)
+
+    # -- the instructors' inbox ----------------------------------------------------------------
+    def add_inbox(
+        self, learner_id: int, class_id: int | None, text: str, closest: list[str], now: datetime
+    ) -> int:
+        with Session(self.engine) as s:
+            row = InboxQuestion(
+                learner_id=learner_id,
+                class_id=class_id,
+                text=text[:4000],
+                closest=json.dumps(closest),
+                asked_at=now,
+            )
+            s.add(row)
+            s.commit()
+            return row.id or 0
+
+    def inbox(self, status: str = "open") -> list[InboxQuestion]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(InboxQuestion)
+                    .where(InboxQuestion.status == status)
+                    .order_by(col(InboxQuestion.id))
+                )
+            )
+
+
+def _int():  # type: ignore[no-untyped-def]
+    from sqlalchemy import Integer
+
+    return Integer()

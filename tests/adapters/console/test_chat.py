@@ -1,0 +1,147 @@
+"""The console tutor end to end through the tutorbot fixture (the real model, a temporary database)."""
+
+from __future__ import annotations
+
+from bot import replies as R
+
+
+def test_question_is_answered_from_the_course(tutorbot):
+    replies = tutorbot.say("what is RLHF?")
+    passage = next(r for r in replies if isinstance(r, R.Passage))
+    assert passage.concept_id == "reinforcement-learning-from-human-feedback"
+    assert "reward model" in passage.excerpt.lower()
+    assert "Learn next" in tutorbot.text()
+
+
+def test_unsure_answer_is_forwarded_to_instructors(tutorbot):
+    tutorbot.say("/ask what is the best recipe for banana bread?")
+    assert "not sure" in tutorbot.text() and "instructors" in tutorbot.text()
+    assert [q.text for q in tutorbot.store.inbox()] == ["what is the best recipe for banana bread?"]
+
+
+def test_quiz_answer_feedback_progress(tutorbot):
+    tutorbot.say("/quiz reward models")
+    q = tutorbot.question()
+    assert q.concept_id in {
+        "human-preference-alignment-via-reward-models",
+        "reward-models-as-human-expert-proxies-in-llm-alignment",
+    }
+    tutorbot.say(f"/answer {tutorbot.right_answer()}")
+    fb = tutorbot.feedback()
+    assert fb.correct and fb.points == 15 and fb.explanations
+    tutorbot.say("/progress")
+    table = next(r for r in tutorbot.last if isinstance(r, R.Table))
+    assert (
+        "15 points" in table.note and table.rows[0][0] == tutorbot.tutor.course.concepts[q.concept_id].title
+    )
+
+
+def test_double_answer_counts_once(tutorbot):
+    tutorbot.say("/quiz dpo")
+    right = tutorbot.right_answer()
+    tutorbot.say(f"/answer {right}")
+    tutorbot.say(f"/answer {right}")
+    assert "no open question" in tutorbot.text()
+    assert len(tutorbot.store.attempts_of(tutorbot.store.learner(tutorbot.app().learner).id)) == 1
+
+
+def test_button_click_on_an_answered_question_changes_nothing(tutorbot):
+    from bot.events import Answer
+
+    tutorbot.say("/quiz dpo")
+    sid = tutorbot.question().session_id
+    learner = tutorbot.app().learner
+    first = tutorbot.tutor.handle(Answer(learner, response="A", session_id=sid))
+    second = tutorbot.tutor.handle(Answer(learner, response="B", session_id=sid))
+    assert any(isinstance(r, R.Feedback) for r in first)
+    assert "already answered" in second[0].plain()
+    assert len(tutorbot.store.attempts_of(tutorbot.store.learner(learner).id)) == 1
+
+
+def test_invalid_answers_record_nothing(tutorbot):
+    tutorbot.say("/answer A")
+    assert "no open question" in tutorbot.text()
+    tutorbot.say("/quiz what is rlhf")
+    q = tutorbot.question()
+    bad = {"single_choice": "Z", "ordering": "9 9", "matching": "1z", "open_ended": "no"}[q.type]
+    tutorbot.say(f"/answer {bad}")
+    assert isinstance(tutorbot.last[0], R.Text) and tutorbot.last[0].kind == "error"
+    assert tutorbot.store.attempt_count() == 0
+    # the question is still open: the right answer is still accepted
+    tutorbot.say(f"/answer {tutorbot.right_answer()}")
+    assert tutorbot.feedback().correct
+
+
+def test_hint_skip_and_next(tutorbot):
+    tutorbot.say("/quiz")
+    assert tutorbot.question()
+    tutorbot.say("/hint")
+    assert tutorbot.text().startswith(("Hint:", "No hint"))
+    tutorbot.say("/skip")
+    assert "Skipped" in tutorbot.text() and tutorbot.store.attempt_count() == 0
+    tutorbot.say("/next")
+    assert "Learn next" in tutorbot.text()
+
+
+def test_every_question_type_can_be_answered_right(tutorbot, course):
+    for qtype in ("single_choice", "ordering", "matching", "open_ended"):
+        q = next(q for q in course.questions.values() if q.type == qtype)
+        tutorbot.say(f"/quiz {q.id}")  # a question can be named by its id
+        assert tutorbot.question().question_id == q.id
+        tutorbot.say(f"/answer {tutorbot.right_answer()}")
+        assert tutorbot.feedback().correct, tutorbot.text()
+
+
+def test_wrong_answers_of_every_type_get_the_explanations(tutorbot, course):
+    for qtype, wrong in (
+        ("ordering", None),
+        ("matching", None),
+        ("open_ended", "I would simply ship it and hope."),
+    ):
+        q = next(q for q in course.questions.values() if q.type == qtype)
+        tutorbot.say(f"/quiz {q.id}")
+        if wrong is None:
+            # reverse the right answer: never fully right for 3+ items
+            wrong = " ".join(reversed(tutorbot.right_answer().split()))
+            if qtype == "matching":
+                right = tutorbot.right_answer().split()
+                letters = [p[-1] for p in right]
+                wrong = " ".join(f"{i + 1}{letters[(i + 1) % len(letters)]}" for i in range(len(letters)))
+        tutorbot.say(f"/answer {wrong}")
+        fb = tutorbot.feedback()
+        assert not fb.correct, tutorbot.text()
+        if qtype == "open_ended":
+            assert fb.missed and "A strong answer" in fb.explanations[0]
+        else:
+            assert len(fb.explanations) == len(q.options)
+
+
+def test_bad_input(tutorbot):
+    assert "empty" in tutorbot.say("/ask")[0].plain()
+    assert "limit is 4,000" in tutorbot.say("/ask " + "x" * 4001)[0].plain()
+    assert "/help" in tutorbot.say("/frobnicate")[0].plain()
+    assert tutorbot.say("   ") == []
+
+
+def test_mass_mentions_are_never_echoed(tutorbot):
+    tutorbot.say("/quiz @everyone <!channel> @here")
+    text = tutorbot.text()
+    assert "@everyone" not in text and "<!channel>" not in text and "@here" not in text
+
+
+def test_leaderboard_ranks_the_class(tutorbot):
+    for user in ("ada", "bob"):
+        tutorbot.say("/quiz rlhf", user=user)
+        tutorbot.say(f"/answer {tutorbot.right_answer(user)}", user=user)
+    tutorbot.say("/quiz dpo", user="cy")
+    tutorbot.say("/answer Z", user="cy")
+    tutorbot.say("/leaderboard", user="cy")
+    table = next(r for r in tutorbot.last if isinstance(r, R.Table))
+    assert [row[1] for row in table.rows] == ["ada", "bob"]
+    assert "not on it yet" in table.note
+
+
+def test_help_lists_every_command(tutorbot):
+    text = tutorbot.say("/help")[0].plain()
+    for cmd in ("/ask", "/quiz", "/answer", "/hint", "/skip", "/progress", "/leaderboard", "/next", "/help"):
+        assert cmd in text

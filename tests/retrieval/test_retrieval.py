@@ -1,0 +1,69 @@
+"""Retrieval with the real model on the bundled course."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.retrieval import CachedEmbedder, HashingEmbedder, Retriever
+from bot.retrieval.retriever import split_passages, split_sentences
+
+pytestmark = pytest.mark.model
+
+
+@pytest.mark.parametrize(
+    ("question", "concept"),
+    [
+        ("what is RLHF?", "reinforcement-learning-from-human-feedback"),
+        ("How does DPO differ from RLHF?", "direct-preference-optimization"),
+        ("What did Norbert Wiener warn about in 1960?", "early-origins-of-ai-alignment-norbert-wiener"),
+        ("why freeze the encoder when fine-tuning BERT", "freezing-encoder-parameters-during-fine-tuning"),
+        (
+            "how is a reward model trained from pairwise comparisons",
+            "human-preference-alignment-via-reward-models",
+        ),
+    ],
+)
+def test_finds_the_concept(retriever, question, concept):
+    hits = retriever.search(question, k=3)
+    assert concept in [h.concept_id for h in hits]
+
+
+def test_off_topic_question_is_not_confident(retriever):
+    on = retriever.search("what is RLHF?", k=1)[0]
+    off = retriever.search("what is the best recipe for banana bread?", k=1)[0]
+    assert on.dense > 0.5 > off.dense + 0.1
+
+
+def test_excerpt_quotes_one_to_three_sentences_of_the_concept(retriever, course):
+    hit = retriever.search("what is RLHF?", k=1)[0]
+    sentences = split_sentences(hit.excerpt)
+    assert 1 <= len(sentences) <= 3
+    text = " ".join(course.concepts[hit.concept_id].text.split())
+    for s in sentences:
+        assert s in text
+
+
+def test_typos_are_mended_against_the_course_vocabulary(retriever):
+    assert "preference" in retriever.normalize("how do prefrence models work")
+
+
+def test_unchanged_course_is_not_embedded_again(mini_course, embedder, tmp_path):
+    cache = CachedEmbedder(embedder.inner, tmp_path / "cache.sqlite")
+    Retriever(mini_course, cache)
+    assert cache.misses > 0
+    again = CachedEmbedder(embedder.inner, tmp_path / "cache.sqlite")
+    Retriever(mini_course, again)
+    assert again.misses == 0 and again.hits == cache.misses + cache.hits
+
+
+def test_passages_split_long_text_at_sentences():
+    para = " ".join(f"Sentence number {i} says something." for i in range(80))
+    parts = split_passages([para], limit=60)
+    assert len(parts) >= 4 and all(len(p.split()) <= 70 for p in parts)
+    assert " ".join(parts) == para
+
+
+def test_hashing_embedder_is_deterministic():
+    e = HashingEmbedder()
+    a, b = e.encode(["reward model"]), e.encode(["reward model"])
+    assert (a == b).all() and abs(float((a * a).sum()) - 1) < 1e-5

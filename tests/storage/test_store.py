@@ -1,0 +1,111 @@
+"""Storage on SQLite and PostgreSQL alike: identities, one attempt per learner per question instance, totals."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.events import ClassRef, LearnerRef
+from bot.storage import StorageUnavailable, make_engine
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def test_learner_and_class_are_created_once(store):
+    a = store.learner(LearnerRef("slack", "T1", "U1", display_name="Ada"))
+    b = store.learner(LearnerRef("slack", "T1", "U1", display_name="Ada L."))
+    other = store.learner(LearnerRef("discord", "T1", "U1"))
+    assert a.id == b.id != other.id
+    assert store.find_learner("slack", "T1", "U1").display_name == "Ada L."
+    c1 = store.class_room(ClassRef("slack", "T1", "C1", name="cs-101"))
+    assert store.class_room(ClassRef("slack", "T1", "C1")).id == c1.id
+
+
+def test_an_attempt_is_recorded_once(store):
+    lid = store.learner(LearnerRef("console", "local", "ada")).id
+    row = store.open_solo_session(lid, "q1", "c1", [0, 1, 2], T0)
+    first = store.record_attempt(
+        row, lid, correct=True, score=1.0, response="B", points=15, first_try=True, now=T0
+    )
+    again = store.record_attempt(
+        row, lid, correct=False, score=0.0, response="C", points=0, first_try=False, now=T0
+    )
+    assert first is not None and again is None
+    assert [a.response for a in store.attempts_of(lid)] == ["B"]
+    progress = store.progress_of(lid)["c1"]
+    assert (progress.attempts, progress.correct, progress.mastery) == (1, 1, 0.5)
+    assert store.session(row.id).status == "answered"
+
+
+def test_concurrent_double_click_counts_once(store):
+    lid = store.learner(LearnerRef("console", "local", "ada")).id
+    row = store.open_solo_session(lid, "q1", "c1", [0, 1], T0)
+    results = []
+    barrier = threading.Barrier(4)
+
+    def click():
+        barrier.wait()
+        results.append(
+            store.record_attempt(
+                row, lid, correct=True, score=1.0, response="A", points=10, first_try=True, now=T0
+            )
+        )
+
+    threads = [threading.Thread(target=click) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r is not None for r in results) == 1
+    assert len(store.attempts_of(lid)) == 1
+    assert store.progress_of(lid)["c1"].attempts == 1
+
+
+def test_new_question_skips_the_open_one(store):
+    lid = store.learner(LearnerRef("console", "local", "ada")).id
+    first = store.open_solo_session(lid, "q1", "c1", [], T0)
+    second = store.open_solo_session(lid, "q2", "c1", [], T0 + timedelta(minutes=1))
+    assert store.session(first.id).status == "skipped"
+    assert store.open_session_of(lid).id == second.id
+
+
+def test_totals_by_class_and_since(store):
+    room = store.class_room(ClassRef("console", "local", "cs-101")).id
+    other = store.class_room(ClassRef("console", "local", "cs-202")).id
+    ada = store.learner(LearnerRef("console", "local", "ada", display_name="ada")).id
+    bob = store.learner(LearnerRef("console", "local", "bob", display_name="bob")).id
+    for i, (who, cls, pts, when) in enumerate(
+        [
+            (ada, room, 15, T0),
+            (ada, other, 10, T0),
+            (bob, room, 10, T0),
+            (bob, room, 10, T0 + timedelta(days=8)),
+        ]
+    ):
+        s = store.open_solo_session(who, f"q{i}", "c1", [], when, class_id=cls)
+        store.record_attempt(
+            s, who, correct=True, score=1.0, response="A", points=pts, first_try=True, now=when
+        )
+    assert sorted(store.totals(room)) == [(ada, "ada", 15, 1), (bob, "bob", 20, 2)]
+    assert sorted(store.totals()) == [(ada, "ada", 25, 2), (bob, "bob", 20, 2)]
+    assert store.totals(room, since=T0 + timedelta(days=7)) == [(bob, "bob", 10, 1)]
+    rows = list(store.export_attempts())
+    assert len(rows) == 4 and rows[0].user_id == "ada" and rows[0].answered_at.tzinfo is not None
+
+
+def test_inbox(store):
+    lid = store.learner(LearnerRef("console", "local", "ada")).id
+    store.add_inbox(lid, None, "what is the airspeed of a swallow?", ["c1"], T0)
+    items = store.inbox()
+    assert [i.text for i in items] == ["what is the airspeed of a swallow?"]
+
+
+def test_unreachable_database_names_the_variable():
+    with pytest.raises(
+        StorageUnavailable, match=r"TUTOR_DATABASE_URL=postgresql\+psycopg://u:\*\*\*@127\.0\.0\.1:1/x"
+    ):
+        make_engine("postgresql+psycopg://u:secret@127.0.0.1:1/x")
+    with pytest.raises(StorageUnavailable, match="TUTOR_DATABASE_URL is not a database URL"):
+        make_engine("not a url")
