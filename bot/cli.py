@@ -248,6 +248,26 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings()
+    if args.platform_name == "slack":
+        try:
+            from adapters.slack.app import serve
+        except ImportError as exc:
+            raise CliError(
+                f"the Slack adapter needs slack-bolt: pip install 'tutor[slack]' ({exc})", EXIT_USAGE
+            ) from None
+    else:
+        try:
+            from adapters.discord.app import serve  # type: ignore[no-redef]
+        except ImportError as exc:
+            raise CliError(
+                f"the Discord adapter needs discord.py: pip install 'tutor[discord]' ({exc})", EXIT_USAGE
+            ) from None
+    tutor = _tutor(settings)
+    return serve(tutor, settings, args)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
@@ -310,6 +330,17 @@ def build_parser() -> argparse.ArgumentParser:
     e = esub.add_parser("attempts", help="one row per attempt")
     e.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     e.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="run the tutor on a chat platform: slack or discord")
+    p.add_argument("platform_name", choices=["slack", "discord"], metavar="PLATFORM", help="slack or discord")
+    p.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port (default 3000)")
+    p.add_argument(
+        "--host", default="0.0.0.0", help="Slack HTTP mode: the address to listen on (default 0.0.0.0)"
+    )
+    p.add_argument(
+        "--sharded", action="store_true", help="Discord: use AutoShardedClient (large deployments)"
+    )
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
     p.add_argument("--queries", type=int, default=200, help="how many timed questions (default 200)")

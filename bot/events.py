@@ -43,6 +43,21 @@ class StartQuiz(Event):
 
 
 @dataclass(frozen=True)
+class StartRound(Event):
+    """A class round: one question put to the whole channel `where`, open for `seconds` (default from settings)."""
+
+    topic: str = ""
+    seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class CloseRound(Event):
+    """Close a round early: only its poster or an instructor may."""
+
+    session_id: int = 0
+
+
+@dataclass(frozen=True)
 class Answer(Event):
     """An answer to the learner's open question, or to the quiz session `session_id` (a button click)."""
 

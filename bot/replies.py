@@ -99,6 +99,43 @@ class Feedback(Reply):
 
 
 @dataclass(frozen=True)
+class Tally:
+    key: str
+    text: str
+    count: int
+    correct: bool
+
+
+@dataclass(frozen=True)
+class RoundResult(Reply):
+    """A closed class round: the answer with its explanation, how the class answered, and the round's scores."""
+
+    session_id: int
+    concept_title: str
+    prompt: str
+    summary: str
+    explanations: tuple[str, ...] = ()
+    tally: tuple[Tally, ...] = ()
+    scores: tuple[tuple[str, str, int], ...] = ()  # (learner, result, points)
+    answered: int = 0
+
+    def plain(self) -> str:
+        lines = [f"Round closed ({self.concept_title}): {self.summary}"]
+        lines += [f"  {e}" for e in self.explanations]
+        if self.tally:
+            lines.append(
+                f"How the class answered ({self.answered} answer{'s' if self.answered != 1 else ''}):"
+            )
+            lines += [f"  {'✓' if t.correct else ' '} {t.key}: {t.count}" for t in self.tally]
+        if self.scores:
+            lines.append("Scores:")
+            lines += [f"  {name}: {result}, +{pts}" for name, result, pts in self.scores]
+        elif not self.answered:
+            lines.append("Nobody answered this round.")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
 class Table(Reply):
     title: str
     headers: tuple[str, ...]

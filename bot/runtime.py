@@ -46,4 +46,6 @@ def build_tutor(
         confidence=settings.confidence,
         max_text=settings.max_text,
         clock=clock,
+        round_seconds=settings.round_seconds,
+        instructors=settings.instructor_ids,
     )

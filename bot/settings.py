@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_text: int = Field(
         default=4000, ge=100, le=40000, description="longest question or answer accepted, in characters"
     )
+    round_seconds: int = Field(default=120, ge=10, le=86400, description="how long a class round stays open")
     log_level: str = "WARNING"
     instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
 

@@ -8,14 +8,14 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Course, Question
 from bot.progress import MASTERED, Standing, points_for, rank, streak
 from bot.quiz import machine
-from bot.quiz.grading import presentation_for
+from bot.quiz.grading import letters, presentation_for
 from bot.retrieval import Hit, Retriever
 from bot.safety import defuse_mentions
 from bot.storage import Store
@@ -32,6 +32,7 @@ HELP = """I am your course tutor for "{course}". Ask me anything about the cours
   /progress         your mastery per concept, points and streak
   /leaderboard      the class ranking
   /next             what to learn next
+  /round [TOPIC]    (in a class) a question for the whole class; /close ends it early
   /help             this message"""
 
 
@@ -86,6 +87,8 @@ class Tutor:
         max_text: int = 4000,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        round_seconds: int = 120,
+        instructors: set[str] | None = None,
     ):
         self.course = course
         self.store = store
@@ -96,6 +99,8 @@ class Tutor:
         self.max_text = max_text
         self.clock = clock
         self.rng = rng
+        self.round_seconds = round_seconds
+        self.instructors = instructors or set()
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -119,6 +124,9 @@ class Tutor:
         else:
             out = handler(event)
         return [_defuse(r) for r in out]
+
+    def is_instructor(self, learner: E.LearnerRef) -> bool:
+        return learner.is_instructor or learner.user in self.instructors
 
     def _check_text(self, text: str, what: str) -> str | None:
         if not text.strip():
@@ -259,7 +267,9 @@ class Tutor:
         )
         return list(machine.step(machine.QuizState(), begin, None, self.clock()).replies)
 
-    def _session_for(self, learner_id: int, session_id: int | None) -> tuple[QuizSession | None, str | None]:
+    def _session_for(
+        self, learner_id: int, session_id: int | None, where: E.ClassRef | None = None
+    ) -> tuple[QuizSession | None, str | None]:
         if session_id is not None:
             row = self.store.session(session_id)
             if row is None:
@@ -268,6 +278,10 @@ class Tutor:
                 return None, "That question was put to someone else. Start your own with /quiz."
             return row, None
         row = self.store.open_session_of(learner_id)
+        if row is None and where is not None:
+            room = self.store.find_class(where.platform, where.workspace, where.channel)
+            rounds = self.store.open_rounds(room.id) if room else []
+            row = rounds[-1] if rounds else None
         if row is None:
             return None, "There is no open question to answer. Start one with /quiz [topic]."
         return row, None
@@ -287,7 +301,7 @@ class Tutor:
             return [R.Text(self._check_text(ev.response, "answer") or "", kind="error")]
         learner = self.store.learner(ev.learner)
         lid = learner.id or 0
-        row, problem = self._session_for(lid, ev.session_id)
+        row, problem = self._session_for(lid, ev.session_id, ev.where)
         if row is None:
             return [R.Text(problem or "", kind="error")]
         question = self.course.questions.get(row.question_id)
@@ -298,6 +312,8 @@ class Tutor:
                     kind="error",
                 )
             ]
+        if row.kind == "round":
+            return self._answer_round(row, question, lid, ev.response)
         if row.status != "open":
             if row.status == "answered":
                 return [
@@ -320,7 +336,7 @@ class Tutor:
             lid,
             correct=g.correct,
             score=g.score,
-            response=ev.response,
+            response=ev.response if question.type == "open_ended" else g.chosen,
             points=points,
             first_try=first_try,
             now=self.clock(),
@@ -338,6 +354,152 @@ class Tutor:
         note += f"Mastery of *{self.course.concepts[question.concept_id].title}*: {mastery:.0%}. /quiz for another, /next for what to learn next."
         out.append(R.Text(note))
         return out
+
+    # -- class rounds ---------------------------------------------------------------------------
+    def _on_startround(self, ev: E.StartRound) -> list[R.Reply]:
+        if ev.where is None:
+            return [R.Text("A class round runs in a channel: use /quiz there.", kind="error")]
+        if len(ev.topic) > self.max_text:
+            return [R.Text(self._check_text(ev.topic, "topic") or "", kind="error")]
+        poster = self.store.learner(ev.learner)
+        room = self.store.class_room(ev.where)
+        question: Question | None = self.course.questions.get(ev.topic.strip())
+        if question is None:
+            if ev.topic.strip():
+                concept_ids, problem = self._resolve_topic(ev.topic)
+                if problem:
+                    return [R.Text(problem, kind="error")]
+            else:
+                concept_ids = self.next_concepts(poster.id or 0, limit=len(self.course.concepts))
+                concept_ids += [c for c in self.course.topological_order() if c not in concept_ids]
+            question = self._pick_question(poster.id or 0, concept_ids)
+        if question is None:
+            return [R.Text("No question left on that topic. Try another topic.")]
+        now = self.clock()
+        deadline = now + timedelta(seconds=ev.seconds or self.round_seconds)
+        seed = self.rng.randrange(1 << 30) if self.rng else int(now.timestamp() * 1000)
+        presentation = presentation_for(question, seed)
+        row = self.store.open_round(
+            room.id or 0, question.id, question.concept_id, presentation, now, deadline, poster.id or 0
+        )
+        title = self.course.concepts[question.concept_id].title
+        begin = machine.Begin(
+            row.id or 0, question, tuple(presentation), title, is_round=True, deadline=deadline.isoformat()
+        )
+        return list(machine.step(machine.QuizState(), begin, None, now).replies)
+
+    def _answer_round(
+        self, row: QuizSession, question: Question, learner_id: int, response: str
+    ) -> list[R.Reply]:
+        now = self.clock()
+        if row.status != "open" or (row.deadline is not None and now > _aware(row.deadline)):
+            return [R.Text("This round is closed; its results are posted in the channel.", kind="notice")]
+        encode = self.retriever.embedder.encode if question.type == "open_ended" else None
+        result = machine.step(self._state_of(row), machine.Respond(response), question, now, encode)
+        if result.grade is None:
+            return list(result.replies)
+        g = result.grade
+        first_try = not self.store.has_answered(learner_id, question.id)
+        points = points_for(g.correct, first_try)
+        attempt = self.store.record_attempt(
+            row,
+            learner_id,
+            correct=g.correct,
+            score=g.score,
+            response=response if question.type == "open_ended" else g.chosen,
+            points=points,
+            first_try=first_try,
+            now=now,
+        )
+        if attempt is None:
+            return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
+        shown = g.chosen if question.type != "open_ended" else "your answer"
+        return [
+            R.Text(
+                f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.",
+                kind="notice",
+            )
+        ]
+
+    def _on_closeround(self, ev: E.CloseRound) -> list[R.Reply]:
+        row = self.store.session(ev.session_id) if ev.session_id else None
+        if row is None and not ev.session_id and ev.where is not None:  # the latest open round of this class
+            room = self.store.find_class(ev.where.platform, ev.where.workspace, ev.where.channel)
+            rounds = self.store.open_rounds(room.id) if room else []
+            row = rounds[-1] if rounds else None
+        if row is None or row.kind != "round":
+            return [R.Text("There is no open round to close.", kind="error")]
+        learner = self.store.learner(ev.learner)
+        if row.created_by != learner.id and not self.is_instructor(ev.learner):
+            return [
+                R.Text(
+                    "Only the person who started this round, or an instructor, can close it.", kind="error"
+                )
+            ]
+        result = self.close_round(row.id or 0)
+        if result is None:
+            return [R.Text("This round is already closed.", kind="notice")]
+        return [result]
+
+    def close_round(self, session_id: int) -> R.RoundResult | None:
+        """Close an open round once (the first worker to close it wins) and build its results."""
+        if not self.store.set_session_status(session_id, "open", "closed", self.clock()):
+            return None
+        row = self.store.session(session_id)
+        assert row is not None
+        return self.round_result(row)
+
+    def close_due_rounds(self) -> list[tuple[QuizSession, R.RoundResult]]:
+        """Close every round past its deadline (restarts included: deadlines are stored); adapters post the results."""
+        out = []
+        for row in self.store.due_rounds(self.clock()):
+            result = self.close_round(row.id or 0)
+            if result is not None:
+                defused = _defuse(result)
+                assert isinstance(defused, R.RoundResult)
+                out.append((row, defused))
+        return out
+
+    def round_result(self, row: QuizSession) -> R.RoundResult:
+        question = self.course.questions.get(row.question_id)
+        concept = self.course.concepts.get(row.concept_id)
+        title = concept.title if concept else row.concept_id
+        if question is None:
+            return R.RoundResult(row.id or 0, title, "", "The question was removed from the course.")
+        answers = self.store.round_answers(row.id or 0)
+        presentation = json.loads(row.presentation)
+        summary, lines = machine.explain(question, presentation, None)
+        counts: dict[str, int] = {}
+        for attempt, _ in answers:
+            counts[attempt.response] = counts.get(attempt.response, 0) + 1
+        tally: list[R.Tally] = []
+        if question.type == "single_choice":
+            for i, p in enumerate(presentation):
+                key = letters(len(presentation))[i]
+                option = question.options[p]
+                tally.append(R.Tally(key, option.text, counts.get(key, 0), option.correct))
+        elif question.type == "open_ended":
+            passed = sum(1 for a, _ in answers if a.correct)
+            tally = [
+                R.Tally("passed", "covered most rubric points", passed, True),
+                R.Tally("not yet", "missed key points", len(answers) - passed, False),
+            ]
+        else:
+            right_attempts = {a.response for a, _ in answers if a.correct}
+            for key, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+                tally.append(R.Tally(key, key, count, key in right_attempts))
+        ranked = sorted(answers, key=lambda al: (-al[0].points, -al[0].score, al[0].id or 0))
+        scores = tuple(
+            (
+                learner.display_name or learner.user_id,
+                "right" if a.correct else ("partly right" if a.score > 0 else "wrong"),
+                a.points,
+            )
+            for a, learner in ranked
+        )
+        return R.RoundResult(
+            row.id or 0, title, question.prompt, summary, lines, tuple(tally), scores, len(answers)
+        )
 
     def _on_hint(self, ev: E.Hint) -> list[R.Reply]:
         learner = self.store.learner(ev.learner)
@@ -451,6 +613,11 @@ class Tutor:
                 kind="error",
             )
         ]
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _bar(value: float, width: int = 10) -> str:

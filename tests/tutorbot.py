@@ -57,7 +57,13 @@ class TutorBot:
         learner = self.store.learner(self.app(user).learner)
         row = self.store.open_session_of(learner.id or 0)
         assert row is not None
+        return self.right_answer_for_session(row.id or 0)
+
+    def right_answer_for_session(self, session_id: int) -> str:
         import json
+
+        row = self.store.session(session_id)
+        assert row is not None
 
         q = self.tutor.course.questions[row.question_id]
         shown = json.loads(row.presentation)

@@ -18,6 +18,10 @@ def parse_line(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.
         return E.Ask(learner, text=rest, where=where)
     if command == "/quiz":
         return E.StartQuiz(learner, topic=rest, where=where)
+    if command == "/round":
+        return E.StartRound(learner, topic=rest, where=where)
+    if command == "/close":
+        return E.CloseRound(learner, where=where)
     if command == "/answer":
         return E.Answer(learner, response=rest, where=where)
     simple = {

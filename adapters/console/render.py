@@ -45,6 +45,8 @@ def render(reply: R.Reply, width: int = 100) -> str:
             lines += [_wrap(f"- {p}", width, "    ") for p in reply.missed]
         lines += [_wrap(e, width, "  ") for e in reply.explanations]
         return "\n".join(lines)
+    if isinstance(reply, R.RoundResult):
+        return reply.plain()
     if isinstance(reply, R.Table):
         return reply.plain()
     if isinstance(reply, R.Image):

@@ -99,3 +99,13 @@ class InboxQuestion(SQLModel, table=True):
     closest: str = Field(default="[]")  # JSON list of concept ids
     asked_at: datetime = Field(default_factory=utcnow)
     status: str = Field(default="open", max_length=16, index=True)
+
+
+class DeliveredEvent(SQLModel, table=True):
+    """A platform event already handled: a redelivery (same key) is ignored, across workers and restarts."""
+
+    __tablename__ = "delivered_event"
+
+    platform: str = Field(max_length=32, primary_key=True)
+    key: str = Field(max_length=200, primary_key=True)
+    received_at: datetime = Field(default_factory=utcnow, index=True)

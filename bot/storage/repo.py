@@ -14,7 +14,15 @@ from sqlmodel import Session, col, select
 
 from bot.events import ClassRef, LearnerRef
 from bot.progress import update_mastery
-from bot.storage.models import Attempt, ClassRoom, ConceptProgress, InboxQuestion, Learner, QuizSession
+from bot.storage.models import (
+    Attempt,
+    ClassRoom,
+    ConceptProgress,
+    DeliveredEvent,
+    InboxQuestion,
+    Learner,
+    QuizSession,
+)
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,69 @@ class Store:
             s.add(row)
             s.commit()
             return row
+
+    def open_round(
+        self,
+        class_id: int,
+        question_id: str,
+        concept_id: str,
+        presentation: list,
+        now: datetime,
+        deadline: datetime,
+        created_by: int,
+    ) -> QuizSession:
+        """Put a question to a whole class until `deadline`."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = QuizSession(
+                kind="round",
+                class_id=class_id,
+                question_id=question_id,
+                concept_id=concept_id,
+                presentation=json.dumps(presentation),
+                created_by=created_by,
+                created_at=now,
+                deadline=deadline,
+            )
+            s.add(row)
+            s.commit()
+            return row
+
+    def due_rounds(self, now: datetime) -> list[QuizSession]:
+        """Open rounds whose deadline has passed (after a restart too: deadlines are stored)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(QuizSession)
+                    .where(
+                        QuizSession.kind == "round",
+                        QuizSession.status == "open",
+                        col(QuizSession.deadline) <= now,
+                    )
+                    .order_by(col(QuizSession.id))
+                )
+            )
+
+    def open_rounds(self, class_id: int | None = None) -> list[QuizSession]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            stmt = select(QuizSession).where(QuizSession.kind == "round", QuizSession.status == "open")
+            if class_id is not None:
+                stmt = stmt.where(QuizSession.class_id == class_id)
+            return list(s.exec(stmt.order_by(col(QuizSession.id))))
+
+    def round_answers(self, session_id: int) -> list[tuple[Attempt, Learner]]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(Attempt, Learner)
+                    .join(Learner, col(Learner.id) == col(Attempt.learner_id))
+                    .where(Attempt.session_id == session_id)
+                    .order_by(col(Attempt.id))
+                )
+            )
+
+    def class_by_id(self, class_id: int) -> ClassRoom | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(ClassRoom, class_id)
 
     def open_session_of(self, learner_id: int) -> QuizSession | None:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -330,6 +401,17 @@ class Store:
             )
             for row in s.exec(stmt):
                 yield AttemptRow(*row)
+
+    def first_delivery(self, platform: str, key: str, now: datetime) -> bool:
+        """True the first time (platform, key) is seen; False for a redelivery (e.g. Slack's retries)."""
+        with Session(self.engine) as s:
+            s.add(DeliveredEvent(platform=platform, key=key[:200], received_at=now))
+            try:
+                s.commit()
+                return True
+            except IntegrityError:
+                s.rollback()
+                return False
 
     # -- the instructors' inbox ----------------------------------------------------------------
     def add_inbox(

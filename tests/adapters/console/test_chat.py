@@ -145,3 +145,42 @@ def test_help_lists_every_command(tutorbot):
     text = tutorbot.say("/help")[0].plain()
     for cmd in ("/ask", "/quiz", "/answer", "/hint", "/skip", "/progress", "/leaderboard", "/next", "/help"):
         assert cmd in text
+
+
+def test_a_class_round_with_three_students(tutorbot, clock):
+    tutorbot.say("/round reward models", user="prof")
+    q = tutorbot.question()
+    assert q.is_round and q.deadline
+    right = tutorbot.right_answer_for_session(q.session_id)
+    wrong = next(c.key for c in q.choices if c.key != right) if q.type == "single_choice" else None
+    tutorbot.say(f"/answer {right}", user="ada")
+    assert (
+        "recorded" in tutorbot.text() and "Correct" not in tutorbot.text()
+    )  # nothing leaked before the close
+    tutorbot.say(f"/answer {right}", user="bob")
+    if wrong:
+        tutorbot.say(f"/answer {wrong}", user="cy")
+    tutorbot.say(f"/answer {right}", user="ada")  # a second answer does not count
+    assert "first answer counts" in tutorbot.text()
+    tutorbot.say("/close", user="ada")  # only the poster or an instructor may close it
+    assert "Only the person who started" in tutorbot.text()
+    clock.advance(seconds=121)
+    tutorbot.say(f"/answer {right}", user="di")  # too late
+    assert "closed" in tutorbot.text()
+    closed = tutorbot.tutor.close_due_rounds()
+    assert len(closed) == 1 and tutorbot.tutor.close_due_rounds() == []  # closed once
+    result = closed[0][1]
+    assert result.answered == (3 if wrong else 2)
+    assert [name for name, _, _ in result.scores][:2] == ["ada", "bob"]
+    assert result.explanations
+    if wrong:
+        counts = {t.key: t.count for t in result.tally}
+        assert counts[right] == 2 and counts[wrong] == 1
+
+
+def test_a_round_closed_early_by_its_poster(tutorbot):
+    tutorbot.say("/round dpo", user="prof")
+    tutorbot.say("/close", user="prof")
+    assert "Round closed" in tutorbot.text() and "Nobody answered" in tutorbot.text()
+    tutorbot.say("/close", user="prof")
+    assert "no open round" in tutorbot.text()
