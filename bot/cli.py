@@ -268,6 +268,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(tutor, settings, args)
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluate import load_eval, report
+
+    tutor = _tutor()
+    try:
+        items = load_eval(args.file, set(tutor.course.concepts))
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise CliError(f"the evaluation set has problems:\n{exc}") from None
+    if not items:
+        raise CliError(f"{args.file} has no questions")
+    print(report(tutor.retriever, items, show_misses=args.misses))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
@@ -341,6 +357,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sharded", action="store_true", help="Discord: use AutoShardedClient (large deployments)"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "eval", help="retrieval quality on a question set: recall@1, recall@3, MRR vs BM25 and dense"
+    )
+    p.add_argument("file", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
+    p.add_argument("--misses", action="store_true", help="list the questions the tutor ranks wrong")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
     p.add_argument("--queries", type=int, default=200, help="how many timed questions (default 200)")

@@ -147,7 +147,8 @@ def _load_concept(path: Path, root: Path, problems: list[Problem]) -> Concept | 
     learn_after = check.id_list(meta, "learn_after", where)
     tags = check.id_list(meta, "tags", where)
     aliases = check.id_list(meta, "aliases", where)
-    known = {"id", "title", "chapter", "summary", "prerequisites", "learn_after", "tags", "aliases"}
+    asks = check.id_list(meta, "asks", where)
+    known = {"id", "title", "chapter", "summary", "prerequisites", "learn_after", "tags", "aliases", "asks"}
     for key in meta:
         if key not in known:
             check.error(
@@ -169,6 +170,7 @@ def _load_concept(path: Path, root: Path, problems: list[Problem]) -> Concept | 
         learn_after=learn_after,
         tags=tags,
         aliases=aliases,
+        asks=asks,
         source=f"{name}:1",
     )
 

@@ -51,6 +51,7 @@ class Concept:
     learn_after: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    asks: tuple[str, ...] = ()  # questions learners ask that this concept answers (searched, never shown)
     source: str = ""
 
     @property

@@ -77,16 +77,17 @@ class Retriever:
         self.embedder = embedder
         self.concept_ids = list(course.concepts)
         self._pos = {cid: i for i, cid in enumerate(self.concept_ids)}
-        self.passages = Units()
-        self.cards = Units()
-        self.sentences = Units()
+        self.passages = Units()  # the course text, in passages of about PASSAGE_WORDS words
+        self.extra = Units()  # per concept: a card (title, aliases, summary) and the questions learners ask
+        self.sentences = Units()  # every sentence, to pick the ones to quote
         for cid, c in course.concepts.items():
             for p in split_passages(c.paragraphs):
                 self.passages.texts.append(p)
                 self.passages.owner.append(cid)
             card = ". ".join(x for x in (c.title, ", ".join(c.aliases), c.summary) if x)
-            self.cards.texts.append(card)
-            self.cards.owner.append(cid)
+            for text in (card, *c.asks):
+                self.extra.texts.append(text)
+                self.extra.owner.append(cid)
             for s in split_sentences(c.text):
                 self.sentences.texts.append(s)
                 self.sentences.owner.append(cid)
@@ -95,25 +96,40 @@ class Retriever:
             f"{course.concepts[o].title}. {t}"
             for t, o in zip(self.passages.texts, self.passages.owner, strict=True)
         ]
-        all_texts = titled + self.cards.texts + self.sentences.texts
+        all_texts = titled + self.extra.texts + self.sentences.texts
         vecs = embedder.encode(all_texts) if all_texts else np.zeros((0, 1), dtype="float32")
-        n_p, n_c = len(titled), len(self.cards.texts)
+        n_p, n_e = len(titled), len(self.extra.texts)
         self.passages.vectors = vecs[:n_p]
-        self.cards.vectors = vecs[n_p : n_p + n_c]
-        self.sentences.vectors = vecs[n_p + n_c :]
+        self.extra.vectors = vecs[n_p : n_p + n_e]
+        self.sentences.vectors = vecs[n_p + n_e :]
         self.dim = int(vecs.shape[1]) if len(vecs) else 1
+        # One faiss index over everything searched densely (passages, cards, asks); ids map to concepts.
         self.passage_index = FlatIndex(self.dim)
         self.passage_index.add(self.passages.vectors)
-        self._passage_owner = np.array([self._pos[o] for o in self.passages.owner])
-        self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner])
+        self.unit_index = FlatIndex(self.dim)
+        self.unit_index.add(vecs[: n_p + n_e])
+        self._passage_owner = np.array([self._pos[o] for o in self.passages.owner], dtype=np.int64)
+        self._unit_owner = np.array(
+            [self._pos[o] for o in self.passages.owner + self.extra.owner], dtype=np.int64
+        )
+        self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner], dtype=np.int64)
         # Lexical side: one document per concept, title and aliases weighted by repetition.
         docs = [
-            " ".join([c.title] * 3 + list(c.aliases) * 2 + [c.summary] * 2 + [c.text])
+            " ".join([c.title] * 3 + list(c.aliases) * 2 + [c.summary] * 2 + [c.text] + list(c.asks))
             for c in course.concepts.values()
         ]
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
         self._vocab_words = sorted({t for d in docs for t in tokenize(d)})
+        self._vocab_set = set(self._vocab_words)
+        self._vocab_by_initial: dict[str, list[str]] = {}
+        for word in self._vocab_words:
+            self._vocab_by_initial.setdefault(word[0], []).append(word)
+        self._sentence_rows: dict[str, np.ndarray] = {
+            cid: np.flatnonzero(self._sentence_owner == self._pos[cid]) for cid in self.concept_ids
+        }
+        # Questions are encoded by the bare model: they are not worth caching on disk (nor keeping).
+        self._query_encoder = getattr(embedder, "inner", embedder)
 
     # -- query side ------------------------------------------------------------------------------
     def normalize(self, query: str) -> str:
@@ -126,10 +142,12 @@ class Retriever:
             if (
                 low.isalpha()
                 and len(low) >= 5
+                and low not in self._vocab_set
                 and stem(low) not in self.bm25.vocabulary
-                and low not in self._vocab_words
             ):
-                close = difflib.get_close_matches(low, self._vocab_words, n=1, cutoff=0.84)
+                # Candidates share the first letter and nearly the length: typos rarely change either.
+                pool = [w for w in self._vocab_by_initial.get(low[0], ()) if abs(len(w) - len(low)) <= 2]
+                close = difflib.get_close_matches(low, pool, n=1, cutoff=0.84)
                 if close:
                     fixed.append(close[0])
                     continue
@@ -137,33 +155,39 @@ class Retriever:
         return " ".join(fixed)
 
     def encode_query(self, query: str) -> np.ndarray:
-        return self.embedder.encode([query])[0]
+        return self._query_encoder.encode([query])[0]
 
-    def concept_scores(
+    def _dense(self, index: FlatIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256) -> np.ndarray:
+        """Best cosine similarity per concept among the index's top k units (-1 for concepts not reached)."""
+        out = np.full(len(self.concept_ids), -1.0, dtype="float32")
+        if len(index):
+            scores, ids = index.search(qvec, min(len(index), k))
+            valid = ids >= 0
+            np.maximum.at(out, owner[ids[valid]], scores[valid])
+        return out
+
+    def scores(
         self, query: str, method: str = "hybrid", qvec: np.ndarray | None = None
-    ) -> np.ndarray:
-        """One score per concept (order of `concept_ids`)."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(ranking score, best dense similarity) per concept, in the order of `concept_ids`."""
         n = len(self.concept_ids)
         if method == "bm25":
-            s = self.passage_bm25.scores(query)
             out = np.zeros(n, dtype="float32")
-            np.maximum.at(out, self._passage_owner, s)
-            return out
+            np.maximum.at(out, self._passage_owner, self.passage_bm25.scores(query))
+            return out, np.zeros(n, dtype="float32")
         if qvec is None:
             qvec = self.encode_query(query)
-        passage_sim = self.passages.vectors @ qvec  # type: ignore[operator]
-        dense = np.full(n, -1.0, dtype="float32")
-        np.maximum.at(dense, self._passage_owner, passage_sim)
         if method == "dense":
-            return dense
-        card_sim = self.cards.vectors @ qvec  # type: ignore[operator]
-        dense = np.maximum(dense, card_sim)
+            dense = self._dense(self.passage_index, self._passage_owner, qvec)
+            return dense, dense
+        dense = self._dense(self.unit_index, self._unit_owner, qvec)
         sentence = np.full(n, -1.0, dtype="float32")
         np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
         lexical = self.bm25.scores(query)
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
-        return self.W_DENSE * dense + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
+        fused = self.W_DENSE * dense + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
+        return fused, dense
 
     def search(self, query: str, k: int = 3, method: str = "hybrid") -> list[Hit]:
         """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text."""
@@ -171,32 +195,18 @@ class Retriever:
             return []
         normalized = self.normalize(query)
         qvec = None if method == "bm25" else self.encode_query(normalized)
-        scores = self.concept_scores(normalized, method, qvec)
-        order = np.argsort(-scores)[:k]
-        dense_best = None
-        if qvec is not None:
-            dense_best = np.full(len(self.concept_ids), -1.0, dtype="float32")
-            np.maximum.at(dense_best, self._passage_owner, self.passages.vectors @ qvec)  # type: ignore[operator]
-            dense_best = np.maximum(dense_best, self.cards.vectors @ qvec)  # type: ignore[operator]
+        fused, dense = self.scores(normalized, method, qvec)
         hits = []
-        for rank, i in enumerate(order):
+        for i in np.argsort(-fused)[:k]:
             cid = self.concept_ids[int(i)]
-            excerpt = self.excerpt(cid, qvec) if (rank == 0 and qvec is not None) else ""
-            hits.append(
-                Hit(
-                    cid,
-                    self.course.concepts[cid].title,
-                    float(scores[i]),
-                    excerpt,
-                    float(dense_best[i]) if dense_best is not None else 0.0,
-                )
-            )
+            excerpt = self.excerpt(cid, qvec) if qvec is not None else ""
+            hits.append(Hit(cid, self.course.concepts[cid].title, float(fused[i]), excerpt, float(dense[i])))
         return hits
 
     def excerpt(self, concept_id: str, qvec: np.ndarray, most: int = 3) -> str:
         """The one to three sentences of a concept closest to the question, in the order the course has them."""
-        rows = [i for i, o in enumerate(self.sentences.owner) if o == concept_id]
-        if not rows:
+        rows = self._sentence_rows.get(concept_id)
+        if rows is None or not len(rows):
             return ""
         sims = self.sentences.vectors[rows] @ qvec  # type: ignore[index]
         best = float(sims.max())
