@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_data_dir)
     cache_dir: Path = Field(default_factory=_cache_dir)
     confidence: float = Field(
-        default=0.45, ge=0.0, le=1.0, description="below this similarity the tutor says it is unsure"
+        default=0.42, ge=0.0, le=1.0, description="below this similarity the tutor says it is unsure"
     )
     max_text: int = Field(
         default=4000, ge=100, le=40000, description="longest question or answer accepted, in characters"

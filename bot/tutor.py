@@ -83,7 +83,7 @@ class Tutor:
         store: Store,
         retriever: Retriever | Callable[[], Retriever],
         *,
-        confidence: float = 0.45,
+        confidence: float = 0.42,
         max_text: int = 4000,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
