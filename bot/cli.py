@@ -174,6 +174,61 @@ def cmd_knowledge_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_knowledge_new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.course.scaffold import new_course
+
+    path = Path(args.path)
+    try:
+        files = new_course(path)
+    except FileExistsError as exc:
+        raise CliError(str(exc)) from None
+    for f in files:
+        print(f"created {f}")
+    print(f"next: edit the files, run `tutor knowledge check {path}`, then TUTOR_KNOWLEDGE={path} tutor chat")
+    return 0
+
+
+def cmd_knowledge_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.course import CourseError, load_course
+    from bot.course.scaffold import import_gift, slugify
+
+    course_path = Path(args.course) if args.course else _settings().course_path
+    try:
+        course = load_course(course_path)
+    except CourseError as exc:
+        raise CliError("the course cannot be loaded:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+    source = Path(args.file)
+    if not source.is_file():
+        raise CliError(f"no such file: {source}")
+    out = Path(args.out) if args.out else course_path / "questions" / f"{slugify(source.stem)}.yaml"
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists; pass --force to replace it, or --out FILE")
+    try:
+        result, notes = import_gift(source, course, out, concept=args.concept)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CliError(str(exc)) from None
+    for note in notes:
+        print(note)
+    for line, reason in result.skipped:
+        print(f"{source}:{line}: not converted: {reason}", file=sys.stderr)
+    print(f"{len(result.questions)} questions written to {out}; {len(result.skipped)} not converted")
+    try:
+        load_course(course_path)
+    except CourseError as exc:
+        print(
+            "the course has problems after the import (fix them, then `tutor knowledge check`):",
+            file=sys.stderr,
+        )
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return EXIT_INVALID
+    return 0
+
+
 def cmd_progress(args: argparse.Namespace) -> int:
     tutor = _tutor()
     learner = tutor.store.find_learner(args.platform, args.workspace, args.user)
@@ -329,6 +384,19 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
     k.add_argument("--json", action="store_true", help="print JSON")
     k.set_defaults(func=cmd_knowledge_list)
+
+    k = ksub.add_parser("new", help="scaffold a new course folder with one example concept and question")
+    k.add_argument("path", help="the folder to create")
+    k.set_defaults(func=cmd_knowledge_new)
+    k = ksub.add_parser("import", help="convert a Moodle GIFT question bank into a question file")
+    k.add_argument("file", help="the .gift file")
+    k.add_argument("--course", help="the course folder (default TUTOR_KNOWLEDGE or the bundled course)")
+    k.add_argument(
+        "--concept", help="put every question under this concept id (default: from $CATEGORY, or by words)"
+    )
+    k.add_argument("--out", help="the question file to write (default COURSE/questions/<file name>.yaml)")
+    k.add_argument("--force", action="store_true", help="replace an existing question file")
+    k.set_defaults(func=cmd_knowledge_import)
 
     p = sub.add_parser("progress", help="a learner's progress")
     _who(p, user_required=True)

@@ -74,4 +74,6 @@ class TutorBot:
             return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
         if q.type == "matching":
             return " ".join(f"{k + 1}{letters[shown.index(k)].lower()}" for k in range(len(q.options)))
+        if q.type == "short_answer":
+            return q.options[0].text
         return q.model_answer

@@ -270,6 +270,8 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
             "pairs",
             "rubric",
             "model_answer",
+            "answers",
+            "explanation",
         }
         for key in q:
             if key not in known:
@@ -288,13 +290,26 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
                 check.error(
                     _line_of(q, "rubric"), f"{where}: an open_ended question needs a 'rubric' list of points"
                 )
-            elif not 2 <= len(points) <= 6:
+            elif not 1 <= len(points) <= 6:
                 check.error(
-                    _line_of(q, "rubric"), f"{where}: a rubric has 2 to 6 points (found {len(points)})"
+                    _line_of(q, "rubric"), f"{where}: a rubric has 1 to 6 points (found {len(points)})"
                 )
             else:
                 rubric = tuple(p.strip() for p in points)
             model_answer = check.text(q, "model_answer", where)
+        elif qtype == "short_answer":
+            accepted = q.get("answers")
+            if (
+                not isinstance(accepted, list)
+                or not accepted
+                or not all(isinstance(a, str | int | float) and str(a).strip() for a in accepted)
+            ):
+                check.error(
+                    _line_of(q, "answers"), f"{where}: a short_answer question needs a list 'answers'"
+                )
+            else:
+                explanation = check.text(q, "explanation", where)
+                options = tuple(Option(str(a).strip(), explanation, correct=True) for a in accepted)
         elif qtype:
             options = _load_options(check, q, qtype, where)
         if qid and concept and qtype and prompt:

@@ -7,8 +7,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-QuestionType = Literal["single_choice", "ordering", "matching", "open_ended"]
-QUESTION_TYPES: tuple[str, ...] = ("single_choice", "ordering", "matching", "open_ended")
+QuestionType = Literal["single_choice", "ordering", "matching", "open_ended", "short_answer"]
+QUESTION_TYPES: tuple[str, ...] = ("single_choice", "ordering", "matching", "open_ended", "short_answer")
 
 
 @dataclass(frozen=True)

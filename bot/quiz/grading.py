@@ -60,6 +60,8 @@ def how_to_answer(question: Question) -> str:
     if question.type == "matching":
         example = " ".join(f"{i + 1}{letters(n)[i].lower()}" for i in range(n))
         return f"Answer with /answer and a number-letter pair for each item, e.g. /answer {example}"
+    if question.type == "short_answer":
+        return "Answer with /answer and a word or short phrase."
     return "Answer with /answer and a few sentences of your own."
 
 
@@ -117,6 +119,8 @@ def parse(question: Question, response: str) -> object:
         return _parse_ordering(question, response)
     if question.type == "matching":
         return _parse_matching(question, response)
+    if question.type == "short_answer":
+        return response.strip()
     if len(response.split()) < MIN_OPEN_WORDS:
         raise InvalidAnswer(f"Write at least {MIN_OPEN_WORDS} words: explain your answer in a few sentences.")
     return response.strip()
@@ -146,6 +150,9 @@ def grade(
         chosen = " ".join(f"{i + 1}{letters(n)[j].lower()}" for i, j in sorted(parsed.items()))
         return Grade(right == n, right / n, chosen=chosen)
     assert isinstance(parsed, str)
+    if question.type == "short_answer":
+        ok = matches_short_answer(parsed, [o.text for o in question.options])
+        return Grade(ok, 1.0 if ok else 0.0, chosen=parsed[:200])
     if encode is None:
         raise RuntimeError("grading an open-ended answer needs an embedder")
     return grade_open(question.rubric, parsed, encode)
@@ -175,3 +182,24 @@ def grade_open(rubric: Sequence[str], answer: str, encode: Encode) -> Grade:
         (covered if float(row.max()) >= RUBRIC_THRESHOLD else missed).append(point)
     score = len(covered) / len(rubric) if rubric else 0.0
     return Grade(score >= PASS_SCORE, round(score, 3), tuple(covered), tuple(missed), chosen=answer[:200])
+
+
+def _normal(text: str) -> str:
+    words = re.sub(r"[^\w\s]", " ", text.lower()).split()
+    while words and words[0] in ("a", "an", "the"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def matches_short_answer(response: str, accepted: Sequence[str]) -> bool:
+    """Case, punctuation and leading articles do not matter; a small typo in a longer answer is forgiven."""
+    import difflib
+
+    said = _normal(response)
+    for answer in accepted:
+        target = _normal(answer)
+        if said == target:
+            return True
+        if len(target) >= 5 and difflib.SequenceMatcher(None, said, target).ratio() >= 0.85:
+            return True
+    return False

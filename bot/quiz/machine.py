@@ -134,6 +134,16 @@ def explain(question: Question, presentation: Sequence[int], g: Grade | None) ->
         if g.correct:
             return f"Correct! The matches are {right}.", lines
         return f"Not quite: {round(g.score * n)} of {n} matched. The matches are {right}.", lines
+    if question.type == "short_answer":
+        accepted = " or ".join(f"'{o.text}'" for o in question.options)
+        lines = (
+            (question.options[0].explanation,) if question.options and question.options[0].explanation else ()
+        )
+        if g is None:
+            return f"The answer is {accepted}.", lines
+        if g.correct:
+            return f"Correct! The answer is {accepted}.", lines
+        return f"Not quite: the answer is {accepted}.", lines
     lines = (f"A strong answer: {question.model_answer}",) if question.model_answer else ()
     if g is None:
         return "Here is what a strong answer covers.", lines
