@@ -274,32 +274,102 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    import csv
+def _export_rows(tutor, what: str) -> tuple[list[str], list[dict]]:  # type: ignore[no-untyped-def]
+    """The rows of one export: attempts, learners, or mastery per learner and concept."""
+    from bot.progress import spaced
 
-    tutor = _tutor()
+    now = tutor.clock()
+    if what == "attempts":
+        fields = [
+            "platform",
+            "workspace",
+            "user_id",
+            "question_id",
+            "concept_id",
+            "correct",
+            "score",
+            "points",
+            "answered_at",
+        ]
+        rows = []
+        for row in tutor.store.export_attempts():
+            values = {f: getattr(row, f) for f in fields}
+            values["answered_at"] = row.answered_at.isoformat()
+            rows.append(values)
+        return fields, rows
+    if what == "learners":
+        fields = [
+            "platform",
+            "workspace",
+            "user_id",
+            "display_name",
+            "points",
+            "answers",
+            "correct",
+            "mastered",
+            "streak",
+            "joined_at",
+        ]
+        rows = []
+        for learner in tutor.store.all_learners():
+            report = tutor.progress_report(learner.id or 0)
+            rows.append(
+                {
+                    "platform": learner.platform,
+                    "workspace": learner.workspace,
+                    "user_id": learner.user_id,
+                    "display_name": learner.display_name,
+                    "points": report["points"],
+                    "answers": report["answers"],
+                    "correct": report["correct"],
+                    "mastered": report["mastered"],
+                    "streak": report["streak"],
+                    "joined_at": learner.created_at.isoformat(),
+                }
+            )
+        return fields, rows
     fields = [
         "platform",
         "workspace",
         "user_id",
-        "question_id",
         "concept_id",
+        "concept_title",
+        "attempts",
         "correct",
-        "score",
-        "points",
-        "answered_at",
+        "mastery",
+        "due",
     ]
-    out = sys.stdout
+    rows = []
+    for p, learner in tutor.store.all_progress():
+        concept = tutor.course.concepts.get(p.concept_id)
+        rows.append(
+            {
+                "platform": learner.platform,
+                "workspace": learner.workspace,
+                "user_id": learner.user_id,
+                "concept_id": p.concept_id,
+                "concept_title": concept.title if concept else "",
+                "attempts": p.attempts,
+                "correct": p.correct,
+                "mastery": spaced.mastery(p.mastery, p.card, now),
+                "due": p.due.isoformat() if p.due else "",
+            }
+        )
+    return fields, rows
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+
+    tutor = _tutor()
+    fields, rows = _export_rows(tutor, args.export_what)
     if args.format == "csv":
-        writer = csv.writer(out)
-        writer.writerow(fields)
-    for row in tutor.store.export_attempts():
-        values = {f: getattr(row, f) for f in fields}
-        values["answered_at"] = row.answered_at.isoformat()
-        if args.format == "csv":
-            writer.writerow([values[f] for f in fields])
-        else:
-            out.write(json.dumps(values) + "\n")
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -409,11 +479,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_leaderboard)
 
-    p = sub.add_parser("export", help="export data")
+    p = sub.add_parser("export", help="export data for the gradebook: attempts, learners, mastery")
     esub = p.add_subparsers(dest="export_what", metavar="WHAT")
-    e = esub.add_parser("attempts", help="one row per attempt")
-    e.add_argument("--format", choices=["csv", "jsonl"], default="csv")
-    e.set_defaults(func=cmd_export)
+    for what, text in (
+        ("attempts", "one row per attempt"),
+        ("learners", "one row per learner: points, answers, mastered concepts, streak"),
+        ("mastery", "one row per learner and concept: mastery, due date"),
+    ):
+        e = esub.add_parser(what, help=text)
+        e.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+        e.set_defaults(func=cmd_export)
 
     p = sub.add_parser("serve", help="run the tutor on a chat platform: slack or discord")
     p.add_argument("platform_name", choices=["slack", "discord"], metavar="PLATFORM", help="slack or discord")

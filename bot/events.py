@@ -82,7 +82,62 @@ class ShowProgress(Event):
 
 @dataclass(frozen=True)
 class ShowLeaderboard(Event):
+    period: str = "all"  # all | week (the week starts Monday in the class's time zone)
+
+
+@dataclass(frozen=True)
+class Review(Event):
+    """A question on the concept most overdue for spaced review."""
+
+
+@dataclass(frozen=True)
+class Privacy(Event):
+    """Show or set how the learner appears on leaderboards: visible, hidden, or pseudonym NAME."""
+
+    mode: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Digest(Event):
+    """Opt in or out of the daily direct message of due reviews; quiet hours as "22-8" (local time)."""
+
+    setting: str = ""  # on | off | "" (show)
+    quiet: str = ""
+
+
+@dataclass(frozen=True)
+class SetTimezone(Event):
+    """The learner's time zone, or (instructors, for_class) the class's."""
+
+    zone: str = ""
+    for_class: bool = False
+
+
+@dataclass(frozen=True)
+class ForgetMe(Event):
+    """Delete everything about the learner: the first call asks, the second (confirm) deletes."""
+
+    confirm: bool = False
+
+
+@dataclass(frozen=True)
+class MyData(Event):
     pass
+
+
+@dataclass(frozen=True)
+class ClassReport(Event):
+    """Instructors: mastery heatmap, hardest questions, participation."""
+
+
+@dataclass(frozen=True)
+class Inbox(Event):
+    """Instructors: list the forwarded questions, answer one, or add an answer to the course as a passage."""
+
+    action: str = "list"  # list | answer | add
+    item_id: int = 0
+    text: str = ""
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,19 @@ class Table(Reply):
 
 
 @dataclass(frozen=True)
+class File(Reply):
+    """A file to hand to the learner (e.g. /my-data); platforms upload it, the console prints it."""
+
+    filename: str
+    alt: str
+    data: bytes = field(default=b"", repr=False)
+    mime: str = "application/json"
+
+    def plain(self) -> str:
+        return self.alt
+
+
+@dataclass(frozen=True)
 class Image(Reply):
     """A picture (PNG bytes) with a text alternative for platforms or terminals that cannot show it."""
 

@@ -48,4 +48,5 @@ def build_tutor(
         clock=clock,
         round_seconds=settings.round_seconds,
         instructors=settings.instructor_ids,
+        timezone=settings.timezone,
     )

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
         default=4000, ge=100, le=40000, description="longest question or answer accepted, in characters"
     )
     round_seconds: int = Field(default=120, ge=10, le=86400, description="how long a class round stays open")
+    timezone: str = Field(default="UTC", description="default time zone of classes and learners (IANA name)")
     log_level: str = "WARNING"
     instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
 
@@ -52,6 +53,15 @@ class Settings(BaseSettings):
     discord_api_url: str = Field(default="", validation_alias="DISCORD_API_URL")
     discord_gateway_url: str = Field(default="", validation_alias="DISCORD_GATEWAY_URL")
     discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from bot.progress.report import valid_zone
+
+        if not valid_zone(v):
+            raise ValueError("TUTOR_TIMEZONE is an IANA time zone name such as UTC or Europe/Berlin")
+        return v
 
     @field_validator("log_level")
     @classmethod

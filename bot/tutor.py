@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -13,27 +14,42 @@ from datetime import UTC, datetime, timedelta
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Course, Question
-from bot.progress import MASTERED, Standing, points_for, rank, streak
+from bot.progress import MASTERED, Standing, points_for, rank, spaced, streak
+from bot.progress.report import (
+    heatmap,
+    local_date,
+    participation,
+    participation_chart,
+    progress_chart,
+    question_stats,
+    valid_zone,
+    week_start,
+    zone,
+)
 from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.retrieval import Hit, Retriever
 from bot.safety import defuse_mentions
 from bot.storage import Store
-from bot.storage.models import QuizSession
+from bot.storage.models import Learner, QuizSession
 
 log = logging.getLogger(__name__)
 
 HELP = """I am your course tutor for "{course}". Ask me anything about the course in plain words, or use:
-  /ask QUESTION     ask about the course (plain text works too)
-  /quiz [TOPIC]     a question on a topic (a concept title, id or a few words), or on what you should learn next
-  /answer X         answer the open question: a letter (A), an order (3 1 2 4), matches (1b 2a 3c) or sentences
-  /hint             a hint for the open question
-  /skip             skip the open question and see the answer
-  /progress         your mastery per concept, points and streak
-  /leaderboard      the class ranking
-  /next             what to learn next
-  /round [TOPIC]    (in a class) a question for the whole class; /close ends it early
-  /help             this message"""
+  /ask QUESTION        ask about the course (plain text works too)
+  /quiz [TOPIC]        a question on a topic (a concept title, id or a few words), or on what to learn next
+  /answer X            answer the open question: a letter (A), an order (3 1 2 4), matches (1b 2a 3c) or sentences
+  /hint, /skip         a hint for the open question; skip it and see the answer
+  /review              a question on the concept most due for spaced review
+  /progress            your mastery per concept, points, streak and reviews due
+  /leaderboard [week]  the class ranking, all time or this week
+  /next                what to learn next
+  /round [TOPIC]       (in a class) a question for the whole class; /close ends it early
+  /privacy [visible|hidden|pseudonym NAME]   how you appear on leaderboards
+  /digest on|off [22-8], /timezone Area/City  a daily direct message of due reviews, outside quiet hours
+  /my-data, /forget-me your data as JSON; delete everything about you
+  /help                this message
+Instructors: /class-report, /inbox [answer ID TEXT | add ID [CONCEPT]], /class-timezone Area/City"""
 
 
 def utcnow() -> datetime:
@@ -89,6 +105,7 @@ class Tutor:
         rng: random.Random | None = None,
         round_seconds: int = 120,
         instructors: set[str] | None = None,
+        timezone: str = "UTC",
     ):
         self.course = course
         self.store = store
@@ -101,6 +118,8 @@ class Tutor:
         self.rng = rng
         self.round_seconds = round_seconds
         self.instructors = instructors or set()
+        self.timezone = timezone
+        self._passages_seen = 0
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -111,6 +130,7 @@ class Tutor:
                 if self._retriever is None:
                     assert self._make_retriever is not None
                     self._retriever = self._make_retriever()
+                    self._sync_instructor_passages()
         return self._retriever
 
     def warm_up(self) -> None:
@@ -141,6 +161,7 @@ class Tutor:
     # -- asking --------------------------------------------------------------------------------
     def answer(self, question: str, k: int = 3) -> AnswerResult:
         """Answer a question from the course, or say plainly that the course does not seem to cover it."""
+        self._sync_instructor_passages()
         hits = self.retriever.search(question, k=max(k, 1))
         sources = tuple(
             Source(h.concept_id, h.title, h.score, h.excerpt or self._excerpt(h, question)) for h in hits
@@ -164,6 +185,25 @@ class Tutor:
             )
         return AnswerResult(question, text, confident, sources, concept.id, nexts)
 
+    def _round_guard(self, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | None:
+        """While a class round is open, a question on its concept gets a hint, not the answer."""
+        if not result.confident:
+            return None
+        for row in self.store.open_rounds_in(ev.learner.platform, ev.learner.workspace):
+            if row.concept_id != result.concept_id:
+                continue
+            question = self.course.questions.get(row.question_id)
+            hint = question.hint if question and question.hint else "Think about what the concept is for."
+            title = self.course.concepts[row.concept_id].title
+            return [
+                R.Text(
+                    f"A class round on *{title}* is open, so no answers from me until it closes. "
+                    f"A hint instead: {hint}",
+                    kind="notice",
+                )
+            ]
+        return None
+
     def _excerpt(self, hit: Hit, question: str) -> str:
         return self.retriever.excerpt(hit.concept_id, self.retriever.encode_query(question))
 
@@ -174,6 +214,9 @@ class Tutor:
         result = self.answer(ev.text)
         if not result.sources:
             return [R.Text(result.answer, kind="error")]
+        guarded = self._round_guard(ev, result)
+        if guarded:
+            return guarded
         if not result.confident:
             learner = self.store.learner(ev.learner)
             class_id = self.store.class_room(ev.where).id if ev.where else None
@@ -206,10 +249,15 @@ class Tutor:
         suggestions = ", ".join(f'"{h.title}"' for h in hits[:3])
         return [], f"I couldn't find a topic matching '{topic[:80]}'. Close ones: {suggestions}."
 
-    def _pick_question(self, learner_id: int, concept_ids: list[str]) -> Question | None:
+    def _pick_question(
+        self, learner_id: int, concept_ids: list[str], review: bool = False
+    ) -> Question | None:
+        """A question the learner has not tried, else one not yet answered right; for a review, else the
+        question answered longest ago."""
         attempts = self.store.attempts_of(learner_id)
         right = {a.question_id for a in attempts if a.correct}
         tried = {a.question_id for a in attempts}
+        last_seen = {a.question_id: i for i, a in enumerate(attempts)}
         rng = self.rng or random.Random(f"{learner_id}:{len(attempts)}:{self.clock().date()}")
         for cid in concept_ids:
             pool = self.course.questions_of(cid)
@@ -219,12 +267,15 @@ class Tutor:
             ):
                 if candidates:
                     return rng.choice(candidates)
+            if review and pool:
+                return min(pool, key=lambda q: last_seen.get(q.id, -1))
         return None
 
     def next_concepts(self, learner_id: int, limit: int = 3) -> list[str]:
         """Unmastered concepts whose prerequisites are mastered, weakest first (then in course order)."""
         progress = self.store.progress_of(learner_id)
-        mastery = {cid: p.mastery for cid, p in progress.items()}
+        now = self.clock()
+        mastery = {cid: spaced.mastery(p.mastery, p.card, now) for cid, p in progress.items()}
         ready = [
             cid
             for cid in self.course.topological_order()
@@ -256,11 +307,15 @@ class Tutor:
             return [
                 R.Text("You have answered every question on that topic correctly. Try /next for a new one.")
             ]
-        class_id = self.store.class_room(ev.where).id if ev.where else None
+        return self._put_question(lid, question, ev.where)
+
+    def _put_question(self, learner_id: int, question: Question, where: E.ClassRef | None) -> list[R.Reply]:
+        """Open a personal quiz session for `question` and show it."""
+        class_id = self.store.class_room(where).id if where else None
         seed = self.rng.randrange(1 << 30) if self.rng else int(self.clock().timestamp() * 1000)
         presentation = presentation_for(question, seed)
         row = self.store.open_solo_session(
-            lid, question.id, question.concept_id, presentation, self.clock(), class_id
+            learner_id, question.id, question.concept_id, presentation, self.clock(), class_id
         )
         begin = machine.Begin(
             row.id or 0, question, tuple(presentation), self.course.concepts[question.concept_id].title
@@ -331,6 +386,7 @@ class Tutor:
         g = result.grade
         first_try = not self.store.has_answered(lid, question.id)
         points = points_for(g.correct, first_try, row.hints_used)
+        rating = spaced.rating_for(g.correct, g.score, question.type)
         attempt = self.store.record_attempt(
             row,
             lid,
@@ -340,6 +396,7 @@ class Tutor:
             points=points,
             first_try=first_try,
             now=self.clock(),
+            rating=rating,
         )
         if attempt is None:
             return [
@@ -401,6 +458,7 @@ class Tutor:
         g = result.grade
         first_try = not self.store.has_answered(learner_id, question.id)
         points = points_for(g.correct, first_try)
+        rating = spaced.rating_for(g.correct, g.score, question.type)
         attempt = self.store.record_attempt(
             row,
             learner_id,
@@ -410,6 +468,7 @@ class Tutor:
             points=points,
             first_try=first_try,
             now=now,
+            rating=rating,
         )
         if attempt is None:
             return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
@@ -447,17 +506,18 @@ class Tutor:
             return None
         row = self.store.session(session_id)
         assert row is not None
-        return self.round_result(row)
+        result = _defuse(self.round_result(row))  # learners' names are in it
+        assert isinstance(result, R.RoundResult)
+        return result
 
-    def close_due_rounds(self) -> list[tuple[QuizSession, R.RoundResult]]:
-        """Close every round past its deadline (restarts included: deadlines are stored); adapters post the results."""
+    def close_due_rounds(self, platform: str | None = None) -> list[tuple[QuizSession, R.RoundResult]]:
+        """Close the rounds past their deadline (restarts included: deadlines are stored), of one platform if
+        given, so that workers of another platform sharing the database post their own; adapters post these."""
         out = []
-        for row in self.store.due_rounds(self.clock()):
+        for row in self.store.due_rounds(self.clock(), platform):
             result = self.close_round(row.id or 0)
             if result is not None:
-                defused = _defuse(result)
-                assert isinstance(defused, R.RoundResult)
-                out.append((row, defused))
+                out.append((row, result))
         return out
 
     def round_result(self, row: QuizSession) -> R.RoundResult:
@@ -523,35 +583,384 @@ class Tutor:
             return [R.Text("That question is already closed.", kind="notice")]
         return [*result.replies, R.Text("Nothing was recorded for it. /quiz for another question.")]
 
+    # -- spaced review, privacy, the learner's own data ------------------------------------------
+    def _on_review(self, ev: E.Review) -> list[R.Reply]:
+        learner = self.store.learner(ev.learner)
+        lid = learner.id or 0
+        due = [
+            p.concept_id
+            for p in self.store.due_concepts(lid, self.clock())
+            if p.concept_id in self.course.concepts
+        ]
+        if not due:
+            upcoming = self.store.next_due(lid)
+            if upcoming is None:
+                return [
+                    R.Text("Nothing to review yet: reviews come from concepts you have answered. Try /quiz.")
+                ]
+            when = _aware(upcoming).astimezone(zone(self._learner_zone(learner))).strftime("%a %d %b, %H:%M")
+            return [R.Text(f"Nothing is due for review. The next review is due {when}.")]
+        question = self._pick_question(lid, due, review=True)
+        if question is None:
+            return [R.Text("Nothing is due for review right now.")]
+        replies = self._put_question(lid, question, ev.where)
+        title = self.course.concepts[question.concept_id].title
+        note = f"Review: *{title}* is due ({len(due)} concept{'s' if len(due) != 1 else ''} due in all)."
+        return [R.Text(note), *replies]
+
+    def _learner_zone(self, learner: Learner) -> str:
+        return learner.timezone or self.timezone
+
+    def _on_privacy(self, ev: E.Privacy) -> list[R.Reply]:
+        learner = self.store.learner(ev.learner)
+        mode = ev.mode.strip().lower()
+        if not mode:
+            shown = {
+                "visible": f"under your name ({learner.display_name})",
+                "hidden": "nowhere (you left them)",
+                "pseudonym": f"as {learner.pseudonym}",
+            }[learner.privacy or "visible"]
+            return [
+                R.Text(
+                    f"On leaderboards you appear {shown}. Change it with /privacy visible, /privacy hidden "
+                    "or /privacy pseudonym NAME."
+                )
+            ]
+        if mode not in ("visible", "hidden", "pseudonym"):
+            return [R.Text("Use /privacy visible, /privacy hidden or /privacy pseudonym NAME.", kind="error")]
+        name = " ".join(ev.name.split())[:32]
+        if mode == "pseudonym" and not name:
+            return [R.Text("Give the name to show: /privacy pseudonym NAME", kind="error")]
+        self.store.update_learner(
+            learner.id or 0, privacy=mode, pseudonym=name if mode == "pseudonym" else ""
+        )
+        said = {
+            "visible": "You appear on leaderboards under your name again.",
+            "hidden": "You have left the leaderboards. Your progress is still yours: /progress.",
+            "pseudonym": f"You appear on leaderboards as {name}.",
+        }[mode]
+        return [R.Text(said)]
+
+    def _on_digest(self, ev: E.Digest) -> list[R.Reply]:
+        learner = self.store.learner(ev.learner)
+        fields: dict[str, object] = {}
+        if ev.setting.lower() in ("on", "off"):
+            fields["digest"] = ev.setting.lower() == "on"
+        elif ev.setting:
+            return [R.Text("Use /digest on [22-8] or /digest off.", kind="error")]
+        if ev.quiet:
+            m = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", ev.quiet.strip())
+            if not m or int(m.group(1)) > 23 or int(m.group(2)) > 23:
+                return [R.Text("Quiet hours look like 22-8 (from 22:00 to 08:00, your time).", kind="error")]
+            fields["quiet_start"], fields["quiet_end"] = int(m.group(1)), int(m.group(2))
+        if fields:
+            learner = self.store.update_learner(learner.id or 0, **fields) or learner
+        state = "on" if learner.digest else "off"
+        return [
+            R.Text(
+                f"Daily review digest: {state}; quiet hours {learner.quiet_start:02d}:00-{learner.quiet_end:02d}:00 "
+                f"({self._learner_zone(learner)}). /digest on|off [22-8], /timezone Area/City."
+            )
+        ]
+
+    def _on_settimezone(self, ev: E.SetTimezone) -> list[R.Reply]:
+        name = ev.zone.strip()
+        if not name or not valid_zone(name):
+            return [R.Text("Name a time zone like Europe/Berlin or America/New_York.", kind="error")]
+        if ev.for_class:
+            refusal = self._instructors_only(ev)
+            if refusal:
+                return refusal
+            if ev.where is None:
+                return [R.Text("Set a class's time zone in its channel.", kind="error")]
+            room = self.store.class_room(ev.where)
+            self.store.update_class(room.id or 0, timezone=name)
+            return [R.Text(f"This class's week now starts on Monday at 00:00 {name}.")]
+        learner = self.store.learner(ev.learner)
+        self.store.update_learner(learner.id or 0, timezone=name)
+        return [R.Text(f"Your time zone is {name}.")]
+
+    def _on_forgetme(self, ev: E.ForgetMe) -> list[R.Reply]:
+        learner = self.store.find_learner(ev.learner.platform, ev.learner.workspace, ev.learner.user)
+        if learner is None:
+            return [R.Text("The tutor keeps nothing about you.")]
+        if not ev.confirm:
+            return [
+                R.Text(
+                    "This deletes everything the tutor keeps about you: your answers, progress, points and "
+                    "forwarded questions. It cannot be undone. To go ahead, send /forget-me confirm",
+                    kind="notice",
+                )
+            ]
+        n = self.store.forget_learner(learner.id or 0)
+        return [
+            R.Text(
+                f"Done: everything about you is deleted ({n} answer{'s' if n != 1 else ''}). Goodbye, or "
+                "welcome back any time."
+            )
+        ]
+
+    def _on_mydata(self, ev: E.MyData) -> list[R.Reply]:
+        learner = self.store.learner(ev.learner)
+        data = self.store.learner_data(learner.id or 0)
+        body = json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8")
+        n = len(data.get("attempts", []))
+        return [
+            R.File(
+                f"tutor-data-{learner.user_id}.json",
+                f"Your data: {n} answers, progress and questions, as JSON.",
+                body,
+            )
+        ]
+
+    # -- instructors -----------------------------------------------------------------------------
+    def _instructors_only(self, ev: E.Event) -> list[R.Reply] | None:
+        if self.is_instructor(ev.learner):
+            return None
+        return [R.Text("Sorry, that command is for instructors. /help lists what you can do.", kind="error")]
+
+    def _on_classreport(self, ev: E.ClassReport) -> list[R.Reply]:
+        refusal = self._instructors_only(ev)
+        if refusal:
+            return refusal
+        room = (
+            self.store.find_class(ev.where.platform, ev.where.workspace, ev.where.channel)
+            if ev.where
+            else None
+        )
+        class_id = room.id if room else None
+        label = room.name if room else "all classes"
+        rows = self.store.class_attempts(class_id)
+        if not rows:
+            return [R.Text(f"No answers yet in {label}.")]
+        now = self.clock()
+        tz = (room.timezone if room else "") or self.timezone
+        learners: dict[int, str] = {}
+        for _, learner in rows:
+            learners.setdefault(learner.id or 0, learner.display_name or learner.user_id)
+        progress = {
+            (p.learner_id, p.concept_id): p for p, _ in self.store.all_progress() if p.learner_id in learners
+        }
+        concepts = [c for c in self.course.topological_order() if any(k[1] == c for k in progress)]
+        grid = [
+            [
+                spaced.mastery(p.mastery, p.card, now) if (p := progress.get((lid, cid))) else float("nan")
+                for cid in concepts
+            ]
+            for lid in learners
+        ]
+        titles = [self.course.concepts[c].title for c in concepts]
+        out: list[R.Reply] = [
+            R.Image(
+                "class-mastery.png",
+                f"Mastery heatmap of {label}: {len(learners)} learners × {len(concepts)} concepts",
+                heatmap(list(learners.values()), titles, grid, f"Mastery per concept: {label}"),
+            )
+        ]
+        stats = question_stats([(a.question_id, a.response, a.correct) for a, _ in rows])
+        table_rows = []
+        for st in stats[:5]:
+            q = self.course.questions.get(st.question_id)
+            prompt = (q.prompt if q else st.question_id).replace("\n", " ")
+            answers = ", ".join(f"{k}: {n}" for k, n in st.answers[:4])
+            wrong = f"{st.top_wrong} ({st.top_wrong_count})" if st.top_wrong else "-"
+            table_rows.append(
+                (
+                    prompt[:60] + ("…" if len(prompt) > 60 else ""),
+                    f"{st.correct}/{st.attempts}",
+                    answers[:40],
+                    wrong[:30],
+                )
+            )
+        out.append(
+            R.Table(
+                f"Hardest questions in {label}",
+                ("question", "right", "answers", "most chosen wrong"),
+                tuple(table_rows),
+            )
+        )
+        days = [
+            local_date(a.answered_at if a.answered_at.tzinfo else a.answered_at.replace(tzinfo=UTC), tz)
+            for a, _ in rows
+        ]
+        series = participation(days, local_date(now, tz))
+        out.append(
+            R.Image(
+                "participation.png",
+                "Answers per day, last 14 days: " + ", ".join(f"{d:%m-%d} {n}" for d, n in series if n),
+                participation_chart(series, f"Participation: {label}"),
+            )
+        )
+        return out
+
+    def _on_inbox(self, ev: E.Inbox) -> list[R.Reply]:
+        refusal = self._instructors_only(ev)
+        if refusal:
+            return refusal
+        if ev.action == "list":
+            items = self.store.inbox()
+            if not items:
+                return [R.Text("The inbox is empty: every question was answered.")]
+            rows = []
+            for item in items[:20]:
+                who = self.store.learner_name(item.learner_id)
+                closest = ", ".join(json.loads(item.closest)[:2])
+                rows.append(
+                    (
+                        str(item.id),
+                        who,
+                        _aware(item.asked_at).strftime("%Y-%m-%d %H:%M"),
+                        item.text[:80],
+                        closest,
+                    )
+                )
+            return [
+                R.Table(
+                    f"Questions the tutor could not answer ({len(items)} open)",
+                    ("id", "asked by", "when (UTC)", "question", "closest concepts"),
+                    tuple(rows),
+                    "Answer: /inbox answer ID TEXT · add that answer to the course: /inbox add ID [CONCEPT]",
+                )
+            ]
+        item = self.store.inbox_item(ev.item_id)
+        if item is None:
+            return [R.Text(f"No inbox question #{ev.item_id}. /inbox lists them.", kind="error")]
+        instructor = self.store.learner(ev.learner)
+        if ev.action == "answer":
+            text = ev.text.strip()
+            problem = self._check_text(text, "answer")
+            if problem:
+                return [R.Text(problem, kind="error")]
+            self.store.answer_inbox(item.id or 0, text, instructor.id or 0, self.clock())
+            return [
+                R.Text(f"Inbox #{item.id} is answered. /inbox add {item.id} adds the answer to the course.")
+            ]
+        if ev.action == "add":
+            if not item.answer:
+                return [R.Text(f"Answer #{item.id} first: /inbox answer {item.id} TEXT", kind="error")]
+            concept_id = ev.text.strip() or (json.loads(item.closest) or [""])[0]
+            concept = self.course.find_concept(concept_id) if concept_id else None
+            if concept is None:
+                return [
+                    R.Text(
+                        f"No concept '{concept_id}'. Name one: /inbox add {item.id} CONCEPT_ID", kind="error"
+                    )
+                ]
+            self.store.add_instructor_passage(
+                self.course.id,
+                concept.id,
+                item.text,
+                item.answer,
+                instructor.id or 0,
+                self.clock(),
+                inbox_id=item.id,
+            )
+            self._sync_instructor_passages()
+            return [
+                R.Text(
+                    f"Added to the course under *{concept.title}*: the tutor now quotes it for questions like "
+                    f'"{item.text[:80]}".'
+                )
+            ]
+        return [R.Text("Use /inbox, /inbox answer ID TEXT, or /inbox add ID [CONCEPT].", kind="error")]
+
+    def _sync_instructor_passages(self) -> None:
+        """Bring instructors' passages added by any worker into this worker's index."""
+        if self._retriever is None:
+            return
+        if self.store.instructor_passage_count(self.course.id) == self._passages_seen:
+            return
+        rows = self.store.instructor_passages(self.course.id)
+        new = rows[self._passages_seen :]
+        if new:
+            self.retriever.add_passages(
+                [(r.concept_id, r.text) for r in new if r.concept_id in self.course.concepts]
+            )
+            self._passages_seen = len(rows)
+
+    # -- digests ---------------------------------------------------------------------------------
+    def digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
+        """Daily direct messages of due reviews for learners who opted in, outside their quiet hours, once a day.
+
+        Adapters call this on a timer and send each reply list as a direct message.
+        """
+        now = self.clock()
+        out = []
+        for learner, n_due in self.store.digest_candidates(now):
+            tz = self._learner_zone(learner)
+            local = now.astimezone(zone(tz))
+            today = local.date().isoformat()
+            if learner.digest_sent_on == today or _in_quiet_hours(
+                local.hour, learner.quiet_start, learner.quiet_end
+            ):
+                continue
+            if not self.store.claim_digest(learner.id or 0, today):
+                continue  # another worker sent it
+            due = [p.concept_id for p in self.store.due_concepts(learner.id or 0, now)]
+            names = ", ".join(
+                f"*{self.course.concepts[c].title}*" for c in due[:5] if c in self.course.concepts
+            )
+            ref = E.LearnerRef(learner.platform, learner.workspace, learner.user_id, learner.display_name)
+            out.append(
+                (
+                    ref,
+                    [
+                        R.Text(
+                            f"Time for a review: {n_due} concept{'s' if n_due != 1 else ''} due "
+                            f"({names}). Send /review to start. /digest off stops these messages."
+                        )
+                    ],
+                )
+            )
+        return out
+
     # -- progress ------------------------------------------------------------------------------
     def progress_report(self, learner_id: int) -> dict:
-        """A learner's standing: points, answers, streak and mastery per concept (what /progress and the CLI show)."""
+        """A learner's standing: points, answers, streak, reviews due and mastery per concept (/progress, the CLI)."""
         progress = self.store.progress_of(learner_id)
         attempts = self.store.attempts_of(learner_id)
-        days = {a.answered_at.astimezone(UTC).date() for a in attempts}
-        concepts = [
-            {
-                "concept_id": cid,
-                "title": self.course.concepts[cid].title,
-                "attempts": p.attempts,
-                "correct": p.correct,
-                "mastery": round(p.mastery, 4),
-            }
-            for cid in self.course.topological_order()
-            if (p := progress.get(cid)) is not None
-        ]
+        learner = self.store.learner_by_id(learner_id)
+        tz = self._learner_zone(learner) if learner else self.timezone
+        now = self.clock()
+        days = {local_date(_aware(a.answered_at), tz) for a in attempts}
+        concepts = []
+        for cid in self.course.topological_order():
+            p = progress.get(cid)
+            if p is None:
+                continue
+            concepts.append(
+                {
+                    "concept_id": cid,
+                    "title": self.course.concepts[cid].title,
+                    "attempts": p.attempts,
+                    "correct": p.correct,
+                    "mastery": spaced.mastery(p.mastery, p.card, now),
+                    "due": _aware(p.due).isoformat() if p.due else None,
+                }
+            )
         return {
             "points": sum(a.points for a in attempts),
             "answers": len(attempts),
             "correct": sum(1 for a in attempts if a.correct),
-            "streak": streak(days, self.clock().date()),
-            "mastered": sum(1 for p in progress.values() if p.mastery >= MASTERED),
+            "streak": streak(days, local_date(now, tz)),
+            "mastered": sum(1 for c in concepts if c["mastery"] >= MASTERED),
+            "due_reviews": sum(1 for p in progress.values() if p.due and _aware(p.due) <= now),
             "concepts_total": len(self.course.concepts),
             "concepts": concepts,
         }
 
-    def leaderboard(self, class_id: int | None) -> list[Standing]:
-        return rank(self.store.totals(class_id))
+    def leaderboard(self, class_id: int | None, period: str = "all", tz: str = "") -> list[Standing]:
+        """Standings with privacy applied: hidden learners left out, pseudonyms shown instead of names."""
+        since = week_start(self.clock(), tz or self.timezone) if period == "week" else None
+        totals = self.store.totals(class_id, since=since)
+        privacy = self.store.privacy_of([t[0] for t in totals])
+        shown = []
+        for lid, name, points, correct in totals:
+            mode, pseudonym = privacy.get(lid, ("visible", ""))
+            if mode == "hidden":
+                continue
+            shown.append((lid, pseudonym if mode == "pseudonym" and pseudonym else name, points, correct))
+        return rank(shown)
 
     def _on_showprogress(self, ev: E.ShowProgress) -> list[R.Reply]:
         learner = self.store.learner(ev.learner)
@@ -562,34 +971,44 @@ class Tutor:
             (c["title"], f"{c['correct']}/{c['attempts']}", _bar(c["mastery"]), f"{c['mastery']:.0%}")
             for c in report["concepts"]
         )
-        s = report["streak"]
+        s, n, due = report["streak"], report["answers"], report["due_reviews"]
         note = (
-            f"{report['points']} points · {report['answers']} answers · {report['mastered']} of "
+            f"{report['points']} points · {n} answer{'s' if n != 1 else ''} · {report['mastered']} of "
             f"{report['concepts_total']} concepts mastered · streak {s} day{'s' if s != 1 else ''}"
+            + (f" · {due} due for /review" if due else "")
         )
+        title = f"Progress of {learner.display_name}"
+        chart = progress_chart([(c["title"], c["mastery"]) for c in report["concepts"]], title)
+        alt = f"{title}: " + ", ".join(f"{c['title']} {c['mastery']:.0%}" for c in report["concepts"][:10])
         return [
-            R.Table(f"Progress of {learner.display_name}", ("concept", "right", "mastery", ""), rows, note)
+            R.Table(title, ("concept", "right", "mastery", ""), rows, note),
+            R.Image("progress.png", alt, chart),
         ]
 
     def _on_showleaderboard(self, ev: E.ShowLeaderboard) -> list[R.Reply]:
         learner = self.store.learner(ev.learner)
-        class_id = None
+        class_id, tz = None, self.timezone
         title = "Leaderboard"
         if ev.where is not None:
             room = self.store.class_room(ev.where)
-            class_id = room.id
+            class_id, tz = room.id, room.timezone or self.timezone
             title = f"Leaderboard of {room.name}"
-        standings = self.leaderboard(class_id)
+        period = "week" if ev.period.lower().startswith("week") else "all"
+        title += ", this week" if period == "week" else ", all time"
+        standings = self.leaderboard(class_id, period, tz)
         if not standings:
-            return [R.Text("No answers in this class yet. Be the first: /quiz")]
+            when = "this week" if period == "week" else "yet"
+            return [R.Text(f"No answers in this class {when}. Be the first: /quiz")]
         rows = tuple((str(s.rank), s.name, str(s.points), str(s.correct)) for s in standings[:10])
         mine = next((s for s in standings if s.learner_id == learner.id), None)
-        note = (
-            f"You are #{mine.rank} of {len(standings)} with {mine.points} points."
-            if mine
-            else "You are not on it yet: /quiz"
-        )
-        return [R.Table(title, ("#", "learner", "points", "right"), rows, note)]
+        if learner.privacy == "hidden":
+            note = "You have left the leaderboards (/privacy)."
+        elif mine:
+            note = f"You are #{mine.rank} of {len(standings)} with {mine.points} points."
+        else:
+            note = "You are not on it yet: /quiz"
+        other = "/leaderboard all" if period == "week" else "/leaderboard week"
+        return [R.Table(title, ("#", "learner", "points", "right"), rows, f"{note} See also {other}.")]
 
     def _on_next(self, ev: E.Next) -> list[R.Reply]:
         learner = self.store.learner(ev.learner)
@@ -613,6 +1032,12 @@ class Tutor:
                 kind="error",
             )
         ]
+
+
+def _in_quiet_hours(hour: int, start: int, end: int) -> bool:
+    if start == end:
+        return False
+    return start <= hour < end if start < end else (hour >= start or hour < end)
 
 
 def _aware(moment: datetime) -> datetime:

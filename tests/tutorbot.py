@@ -28,11 +28,13 @@ class TutorBot:
         self.apps: dict[str, ConsoleApp] = {}
         self.user, self.class_name = user, class_name
         self.last: list[R.Reply] = []
+        self.instructors = {"prof"}
 
     def app(self, user: str | None = None) -> ConsoleApp:
         user = user or self.user
         if user not in self.apps:
-            self.apps[user] = ConsoleApp(self.tutor, user=user, class_name=self.class_name)
+            instructor = user in self.instructors
+            self.apps[user] = ConsoleApp(self.tutor, user=user, class_name=self.class_name, instructor=instructor)
         return self.apps[user]
 
     def say(self, line: str, user: str | None = None) -> list[R.Reply]:

@@ -24,13 +24,34 @@ def parse_line(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.
         return E.CloseRound(learner, where=where)
     if command == "/answer":
         return E.Answer(learner, response=rest, where=where)
+    if command == "/leaderboard":
+        return E.ShowLeaderboard(learner, period=rest or "all", where=where)
+    if command == "/privacy":
+        mode, _, name = rest.partition(" ")
+        return E.Privacy(learner, mode=mode, name=name.strip(), where=where)
+    if command == "/digest":
+        setting, _, quiet = rest.partition(" ")
+        return E.Digest(learner, setting=setting, quiet=quiet.strip(), where=where)
+    if command in ("/timezone", "/class-timezone"):
+        return E.SetTimezone(learner, zone=rest, for_class=command == "/class-timezone", where=where)
+    if command == "/forget-me":
+        return E.ForgetMe(learner, confirm=rest.lower() == "confirm", where=where)
+    if command == "/inbox":
+        action, _, more = rest.partition(" ")
+        if not action:
+            return E.Inbox(learner, where=where)
+        number, _, text = more.strip().partition(" ")
+        item = int(number) if number.isdigit() else 0
+        return E.Inbox(learner, action=action.lower(), item_id=item, text=text.strip(), where=where)
     simple = {
         "/hint": E.Hint,
         "/skip": E.Skip,
         "/progress": E.ShowProgress,
-        "/leaderboard": E.ShowLeaderboard,
         "/next": E.Next,
         "/help": E.Help,
+        "/review": E.Review,
+        "/my-data": E.MyData,
+        "/class-report": E.ClassReport,
     }
     if command in simple:
         return simple[command](learner, where=where)

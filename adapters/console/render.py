@@ -50,5 +50,7 @@ def render(reply: R.Reply, width: int = 100) -> str:
     if isinstance(reply, R.Table):
         return reply.plain()
     if isinstance(reply, R.Image):
-        return f"[{reply.filename}] {reply.alt}"
+        return f"(chart {reply.filename}, shown as a picture on Slack and Discord: {reply.alt})"
+    if isinstance(reply, R.File):
+        return f"{reply.alt}\n--- {reply.filename} ---\n{reply.data.decode('utf-8', 'replace')}\n--- end ---"
     return reply.plain() or str(reply)

@@ -118,6 +118,7 @@ class Retriever:
             " ".join([c.title] * 3 + list(c.aliases) * 2 + [c.summary] * 2 + [c.text] + list(c.asks))
             for c in course.concepts.values()
         ]
+        self._docs = docs
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
         self._vocab_words = sorted({t for d in docs for t in tokenize(d)})
@@ -130,6 +131,43 @@ class Retriever:
         }
         # Questions are encoded by the bare model: they are not worth caching on disk (nor keeping).
         self._query_encoder = getattr(embedder, "inner", embedder)
+
+    def add_passages(self, passages: list[tuple[str, str]]) -> None:
+        """Add (concept id, text) passages, e.g. instructors' answers: searched and quoted like the course's own."""
+        passages = [
+            (cid, " ".join(text.split())) for cid, text in passages if cid in self._pos and text.strip()
+        ]
+        if not passages:
+            return
+        sentences = [(cid, sent) for cid, text in passages for sent in split_sentences(text)]
+        titled = [f"{self.course.concepts[cid].title}. {text}" for cid, text in passages]
+        vecs = self.embedder.encode(titled + [sent for _, sent in sentences])
+        p_vecs, s_vecs = vecs[: len(titled)], vecs[len(titled) :]
+        owners = np.array([self._pos[cid] for cid, _ in passages], dtype=np.int64)
+        for cid, text in passages:
+            self.passages.texts.append(text)
+            self.passages.owner.append(cid)
+        self.passages.vectors = np.vstack([self.passages.vectors, p_vecs])  # type: ignore[list-item]
+        self.passage_index.add(p_vecs)
+        self.unit_index.add(p_vecs)
+        self._passage_owner = np.concatenate([self._passage_owner, owners])
+        self._unit_owner = np.concatenate([self._unit_owner, owners])
+        for cid, sent in sentences:
+            self.sentences.texts.append(sent)
+            self.sentences.owner.append(cid)
+        self.sentences.vectors = np.vstack([self.sentences.vectors, s_vecs])  # type: ignore[list-item]
+        self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner], dtype=np.int64)
+        for cid in {cid for cid, _ in passages}:
+            self._sentence_rows[cid] = np.flatnonzero(self._sentence_owner == self._pos[cid])
+        extra: dict[str, list[str]] = {}
+        for cid, text in passages:
+            extra.setdefault(cid, []).append(text)
+        self._docs = [
+            d + " " + " ".join(extra.get(cid, []))
+            for d, cid in zip(self._docs, self.concept_ids, strict=True)
+        ]
+        self.bm25 = BM25(self._docs)
+        self.passage_bm25 = BM25(self.passages.texts)
 
     # -- query side ------------------------------------------------------------------------------
     def normalize(self, query: str) -> str:

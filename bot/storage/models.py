@@ -21,6 +21,13 @@ class Learner(SQLModel, table=True):
     user_id: str = Field(max_length=128)
     display_name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    privacy: str = Field(default="visible", max_length=16)  # visible | hidden | pseudonym
+    pseudonym: str = Field(default="", max_length=64)
+    timezone: str = Field(default="", max_length=64)  # IANA zone; empty: the class's or TUTOR_TIMEZONE
+    digest: bool = False  # opted in to a daily direct message of due reviews
+    quiet_start: int = 22  # quiet hours, local time: no digest from quiet_start to quiet_end
+    quiet_end: int = 8
+    digest_sent_on: str = Field(default="", max_length=10)  # local date of the last digest
 
 
 class ClassRoom(SQLModel, table=True):
@@ -33,6 +40,7 @@ class ClassRoom(SQLModel, table=True):
     channel: str = Field(max_length=128)
     name: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    timezone: str = Field(default="", max_length=64)  # the week of the weekly leaderboard starts Monday here
 
 
 class QuizSession(SQLModel, table=True):
@@ -83,8 +91,10 @@ class ConceptProgress(SQLModel, table=True):
     concept_id: str = Field(max_length=200, primary_key=True)
     attempts: int = 0
     correct: int = 0
-    mastery: float = 0.0
+    mastery: float = 0.0  # moving average of scores; /progress multiplies it by FSRS retrievability
     last_answered_at: datetime | None = None
+    card: str = ""  # the FSRS card, as JSON
+    due: datetime | None = Field(default=None, index=True)
 
 
 class InboxQuestion(SQLModel, table=True):
@@ -98,7 +108,25 @@ class InboxQuestion(SQLModel, table=True):
     text: str = Field(max_length=4000)
     closest: str = Field(default="[]")  # JSON list of concept ids
     asked_at: datetime = Field(default_factory=utcnow)
-    status: str = Field(default="open", max_length=16, index=True)
+    status: str = Field(default="open", max_length=16, index=True)  # open | answered
+    answer: str = Field(default="", max_length=4000)
+    answered_by: int | None = Field(default=None, foreign_key="learner.id")
+    answered_at: datetime | None = None
+    added_to_course: bool = False
+
+
+class InstructorPassage(SQLModel, table=True):
+    """An instructor's answer added to the course: searched and quoted like the course's own passages."""
+
+    __tablename__ = "instructor_passage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    course_id: str = Field(max_length=200, index=True)
+    concept_id: str = Field(max_length=200)
+    question: str = Field(max_length=4000)
+    text: str = Field(max_length=4000)
+    author_id: int | None = Field(default=None, foreign_key="learner.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class DeliveredEvent(SQLModel, table=True):

@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.events import ClassRef, LearnerRef
-from bot.progress import update_mastery
+from bot.progress import spaced, update_mastery
 from bot.storage.models import (
     Attempt,
     ClassRoom,
     ConceptProgress,
     DeliveredEvent,
     InboxQuestion,
+    InstructorPassage,
     Learner,
     QuizSession,
 )
@@ -177,20 +178,17 @@ class Store:
             s.commit()
             return row
 
-    def due_rounds(self, now: datetime) -> list[QuizSession]:
+    def due_rounds(self, now: datetime, platform: str | None = None) -> list[QuizSession]:
         """Open rounds whose deadline has passed (after a restart too: deadlines are stored)."""
         with Session(self.engine, expire_on_commit=False) as s:
-            return list(
-                s.exec(
-                    select(QuizSession)
-                    .where(
-                        QuizSession.kind == "round",
-                        QuizSession.status == "open",
-                        col(QuizSession.deadline) <= now,
-                    )
-                    .order_by(col(QuizSession.id))
-                )
+            stmt = select(QuizSession).where(
+                QuizSession.kind == "round", QuizSession.status == "open", col(QuizSession.deadline) <= now
             )
+            if platform is not None:
+                stmt = stmt.join(ClassRoom, col(ClassRoom.id) == col(QuizSession.class_id)).where(
+                    ClassRoom.platform == platform
+                )
+            return list(s.exec(stmt.order_by(col(QuizSession.id))))
 
     def open_rounds(self, class_id: int | None = None) -> list[QuizSession]:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -283,6 +281,7 @@ class Store:
         points: int,
         first_try: bool,
         now: datetime,
+        rating: int | None = None,
     ) -> Attempt | None:
         """Append the attempt and update progress in one transaction; None if this learner already answered it."""
         with Session(self.engine, expire_on_commit=False) as s:
@@ -326,6 +325,7 @@ class Store:
             progress.correct += int(correct)
             progress.mastery = update_mastery(progress.mastery, score)
             progress.last_answered_at = now
+            progress.card, progress.due = spaced.review(progress.card, rating or (3 if correct else 1), now)
             s.add(progress)
             try:
                 s.commit()
@@ -340,6 +340,7 @@ class Store:
                     points=points,
                     first_try=first_try,
                     now=now,
+                    rating=rating,
                 )
             return attempt
 
@@ -429,6 +430,84 @@ class Store:
             s.commit()
             return row.id or 0
 
+    def inbox_item(self, item_id: int) -> InboxQuestion | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(InboxQuestion, item_id)
+
+    def answer_inbox(self, item_id: int, answer: str, by: int, now: datetime) -> InboxQuestion | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = s.get(InboxQuestion, item_id)
+            if row is None:
+                return None
+            row.status, row.answer, row.answered_by, row.answered_at = "answered", answer[:4000], by, now
+            s.add(row)
+            s.commit()
+            return row
+
+    def add_instructor_passage(
+        self,
+        course_id: str,
+        concept_id: str,
+        question: str,
+        text: str,
+        author: int,
+        now: datetime,
+        inbox_id: int | None = None,
+    ) -> InstructorPassage:
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = InstructorPassage(
+                course_id=course_id,
+                concept_id=concept_id,
+                question=question[:4000],
+                text=text[:4000],
+                author_id=author,
+                created_at=now,
+            )
+            s.add(row)
+            if inbox_id is not None:
+                item = s.get(InboxQuestion, inbox_id)
+                if item is not None:
+                    item.added_to_course = True
+                    s.add(item)
+            s.commit()
+            return row
+
+    def instructor_passage_count(self, course_id: str) -> int:
+        with Session(self.engine) as s:
+            return int(
+                s.exec(
+                    select(func.count())
+                    .select_from(InstructorPassage)
+                    .where(InstructorPassage.course_id == course_id)
+                ).one()
+            )
+
+    def open_rounds_in(self, platform: str, workspace: str) -> list[QuizSession]:
+        """Open class rounds in any channel of one workspace."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(QuizSession)
+                    .join(ClassRoom, col(ClassRoom.id) == col(QuizSession.class_id))
+                    .where(
+                        QuizSession.kind == "round",
+                        QuizSession.status == "open",
+                        ClassRoom.platform == platform,
+                        ClassRoom.workspace == workspace,
+                    )
+                )
+            )
+
+    def instructor_passages(self, course_id: str) -> list[InstructorPassage]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(InstructorPassage)
+                    .where(InstructorPassage.course_id == course_id)
+                    .order_by(col(InstructorPassage.id))
+                )
+            )
+
     def inbox(self, status: str = "open") -> list[InboxQuestion]:
         with Session(self.engine, expire_on_commit=False) as s:
             return list(
@@ -438,6 +517,158 @@ class Store:
                     .order_by(col(InboxQuestion.id))
                 )
             )
+
+    # -- progress, privacy, the learner's own data, class reports ------------------------------------
+
+    def due_concepts(self, learner_id: int, now: datetime) -> list[ConceptProgress]:
+        """The learner's concepts due for review at `now`, most overdue first."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(ConceptProgress)
+                    .where(ConceptProgress.learner_id == learner_id, col(ConceptProgress.due) <= now)
+                    .order_by(col(ConceptProgress.due))
+                )
+            )
+
+    def next_due(self, learner_id: int) -> datetime | None:
+        with Session(self.engine) as s:
+            return s.exec(
+                select(func.min(ConceptProgress.due)).where(ConceptProgress.learner_id == learner_id)
+            ).one()
+
+    def update_learner(self, learner_id: int, **fields: object) -> Learner | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = s.get(Learner, learner_id)
+            if row is None:
+                return None
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.add(row)
+            s.commit()
+            return row
+
+    def update_class(self, class_id: int, **fields: object) -> ClassRoom | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            row = s.get(ClassRoom, class_id)
+            if row is None:
+                return None
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.add(row)
+            s.commit()
+            return row
+
+    def digest_candidates(self, now: datetime) -> list[tuple[Learner, int]]:
+        """Learners who opted in to the digest, with how many concepts are due for them now."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            rows = s.exec(
+                select(Learner, func.count(col(ConceptProgress.concept_id)))
+                .join(ConceptProgress, col(ConceptProgress.learner_id) == col(Learner.id))
+                .where(col(Learner.digest).is_(True), col(ConceptProgress.due) <= now)
+                .group_by(col(Learner.id))
+            )
+            return [(learner, int(n)) for learner, n in rows]
+
+    def learner_data(self, learner_id: int) -> dict:
+        """Everything the tutor keeps about one learner (what /my-data exports)."""
+        with Session(self.engine) as s:
+            learner = s.get(Learner, learner_id)
+            if learner is None:
+                return {}
+            attempts = s.exec(
+                select(Attempt).where(Attempt.learner_id == learner_id).order_by(col(Attempt.id))
+            ).all()
+            progress = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id)).all()
+            inbox = s.exec(select(InboxQuestion).where(InboxQuestion.learner_id == learner_id)).all()
+            return {
+                "learner": learner.model_dump(mode="json"),
+                "attempts": [a.model_dump(mode="json") for a in attempts],
+                "progress": [p.model_dump(mode="json", exclude={"card"}) for p in progress],
+                "questions_forwarded": [i.model_dump(mode="json") for i in inbox],
+            }
+
+    def forget_learner(self, learner_id: int) -> int:
+        """Delete everything about a learner; returns how many attempts went. Rounds they started stay, unowned."""
+        from sqlalchemy import delete
+
+        with Session(self.engine) as s:
+            n = len(s.exec(select(Attempt.id).where(Attempt.learner_id == learner_id)).all())
+            s.exec(delete(Attempt).where(col(Attempt.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(InboxQuestion).where(col(InboxQuestion.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(
+                update(InboxQuestion)
+                .where(col(InboxQuestion.answered_by) == learner_id)  # type: ignore[call-overload]
+                .values(answered_by=None)
+            )
+            s.exec(
+                update(InstructorPassage)
+                .where(col(InstructorPassage.author_id) == learner_id)  # type: ignore[call-overload]
+                .values(author_id=None)
+            )
+            s.exec(
+                update(QuizSession)
+                .where(col(QuizSession.created_by) == learner_id)  # type: ignore[call-overload]
+                .values(created_by=None)
+            )
+            s.exec(delete(QuizSession).where(col(QuizSession.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(Learner).where(col(Learner.id) == learner_id))  # type: ignore[call-overload]
+            s.commit()
+            return n
+
+    def class_attempts(self, class_id: int | None) -> list[tuple[Attempt, Learner]]:
+        """Every attempt made in a class (or everywhere), with its learner: the class report's raw material."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            stmt = select(Attempt, Learner).join(Learner, col(Learner.id) == col(Attempt.learner_id))
+            if class_id is not None:
+                stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
+                    QuizSession.class_id == class_id
+                )
+            return list(s.exec(stmt.order_by(col(Attempt.id))))
+
+    def all_progress(self) -> list[tuple[ConceptProgress, Learner]]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(ConceptProgress, Learner)
+                    .join(Learner, col(Learner.id) == col(ConceptProgress.learner_id))
+                    .order_by(col(Learner.id), col(ConceptProgress.concept_id))
+                )
+            )
+
+    def learner_by_id(self, learner_id: int) -> Learner | None:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return s.get(Learner, learner_id)
+
+    def privacy_of(self, learner_ids: list[int]) -> dict[int, tuple[str, str]]:
+        if not learner_ids:
+            return {}
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(Learner.id, Learner.privacy, Learner.pseudonym).where(col(Learner.id).in_(learner_ids))
+            )
+            return {int(i): (p or "visible", n or "") for i, p, n in rows}
+
+    def learner_name(self, learner_id: int) -> str:
+        with Session(self.engine) as s:
+            row = s.get(Learner, learner_id)
+            return (row.display_name or row.user_id) if row else "(deleted)"
+
+    def claim_digest(self, learner_id: int, local_day: str) -> bool:
+        """Mark today's digest as sent; False if it already was (by this or another worker)."""
+        with Session(self.engine) as s:
+            result = s.exec(  # type: ignore[call-overload]
+                update(Learner)
+                .where(col(Learner.id) == learner_id, col(Learner.digest_sent_on) != local_day)
+                .values(digest_sent_on=local_day)
+            )
+            s.commit()
+            return bool(result.rowcount)
+
+    def all_learners(self) -> list[Learner]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(s.exec(select(Learner).order_by(col(Learner.id))))
 
 
 def _int():  # type: ignore[no-untyped-def]

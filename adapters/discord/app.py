@@ -1,0 +1,647 @@
+"""`tutor serve discord`: the tutor as a Discord bot (discord.py), wired to the core.
+
+Slash commands /ask, /quiz, /progress, /leaderboard, /next, /help; questions in DMs and mentions; class
+rounds with buttons, select menus and a modal. Every interaction is acknowledged first (defer) and the
+tutor's work runs in a thread after it. Buttons and menus are DynamicItems whose custom_id carries the
+quiz session, so they keep working after a restart; round deadlines are stored, and a periodic task
+posts the results of the rounds that are due (rounds left open by a restart too).
+
+No `from __future__ import annotations` here: discord.py reads the commands' annotations at definition
+time (the /ask length limit comes from TUTOR_MAX_TEXT).
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from datetime import UTC
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord import app_commands
+
+from adapters.discord import parse, render
+from adapters.discord.components import FormSelect, TutorButton
+from bot import events as E
+from bot import replies as R
+from bot.quiz.machine import show_question
+from bot.settings import Settings
+from bot.tutor import Tutor
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+# A reply to someone's own question may notify them (and no one else).
+PING_ASKER = discord.AllowedMentions(everyone=False, users=False, roles=False, replied_user=True)
+SORRY = (
+    "Sorry, something went wrong on my side. It has been logged for the people who run me; "
+    "please try again in a moment."
+)
+PRIVATE_COMMANDS = {"progress", "next", "help"}  # answered only to the learner (in a server channel)
+EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
+
+
+def intents(message_content: bool) -> discord.Intents:
+    """What the bot subscribes to: servers and their channels, messages in servers and DMs (for mentions
+    and DMs), and the privileged message-content intent when the Developer Portal allows it."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.guild_messages = True
+    chosen.dm_messages = True
+    chosen.message_content = message_content
+    return chosen
+
+
+def configure_endpoints(api_url: str = "", gateway_url: str = "") -> None:
+    """Point discord.py at a REST proxy (DISCORD_API_URL) and a gateway (DISCORD_GATEWAY_URL). Both are
+    process-wide: discord.py builds every REST URL from Route.BASE, and a plain Client connects to
+    DiscordWebSocket.DEFAULT_GATEWAY without asking REST for it."""
+    if api_url:
+        if not api_url.startswith(("http://", "https://")):
+            raise ValueError("DISCORD_API_URL must be an http(s) URL, e.g. https://discord.com/api/v10")
+        discord.http.Route.BASE = api_url.rstrip("/")
+    if gateway_url:
+        if not gateway_url.startswith(("ws://", "wss://")):
+            raise ValueError("DISCORD_GATEWAY_URL must be a ws(s) URL, e.g. wss://gateway.discord.gg/")
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+# -- the client --------------------------------------------------------------------------------------
+class _TutorClientMixin:
+    adapter: "DiscordAdapter"
+
+    async def setup_hook(self) -> None:
+        await self.adapter.setup(self)  # type: ignore[arg-type]
+
+    async def on_ready(self) -> None:
+        self.adapter.on_ready(self)  # type: ignore[arg-type]
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self.adapter.on_interaction(interaction)
+
+
+class TutorClient(_TutorClientMixin, discord.Client):
+    def __init__(self, adapter: "DiscordAdapter", **options: Any):
+        super().__init__(**options)
+        self.adapter = adapter
+        self.tree = build_tree(self, adapter)
+
+
+class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
+    """For large deployments (thousands of servers): one process, several gateway shards."""
+
+    def __init__(self, adapter: "DiscordAdapter", **options: Any):
+        super().__init__(**options)
+        self.adapter = adapter
+        self.tree = build_tree(self, adapter)
+
+
+def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_commands.CommandTree:
+    """The six slash commands, usable in servers and in DMs with the bot."""
+    tree = app_commands.CommandTree(
+        client,
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False),
+        allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+    )
+    longest = max(1, min(6000, adapter.tutor.max_text))  # Discord's own ceiling for a text option is 6,000
+
+    @tree.command(name="ask", description="Ask a question about the course")
+    @app_commands.describe(question="Your question, in your own words")
+    async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, longest]) -> None:
+        await adapter.on_command(interaction, "ask", {"question": question})
+
+    @tree.command(
+        name="quiz", description="A question: for the whole class in a channel, just for you in a DM"
+    )
+    @app_commands.describe(
+        topic="A concept of the course (or a few words); empty: what to learn next",
+        seconds="How long a class round stays open, in seconds",
+    )
+    async def quiz(
+        interaction: discord.Interaction,
+        topic: app_commands.Range[str, 0, 200] | None = None,
+        seconds: app_commands.Range[int, 10, 86400] | None = None,
+    ) -> None:
+        await adapter.on_command(interaction, "quiz", {"topic": topic or "", "seconds": seconds})
+
+    @quiz.autocomplete("topic")
+    async def quiz_topics(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in render.topic_choices(adapter.tutor.course, current)
+        ]
+
+    @tree.command(name="progress", description="Your mastery per concept, points and streak")
+    async def progress(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "progress", {})
+
+    @tree.command(name="leaderboard", description="The class ranking in this channel")
+    async def leaderboard(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "leaderboard", {})
+
+    @tree.command(name="next", description="What to learn next")
+    async def next_(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "next", {})
+
+    @tree.command(name="help", description="What the tutor can do")
+    async def help_(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "help", {})
+
+    @tree.error
+    async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        log.error("slash command failed", exc_info=error)
+        await adapter.tell_failure(interaction)
+
+    return tree
+
+
+# -- the adapter -------------------------------------------------------------------------------------
+class DiscordAdapter:
+    """Translates between discord.py and the tutor. `run(token)` connects and serves until `stop()`."""
+
+    def __init__(
+        self,
+        tutor: Tutor,
+        *,
+        sharded: bool = False,
+        guild_ids: list[int] | tuple[int, ...] = (),
+        gateway_url: str = "",
+        close_every: float = 5.0,
+        client_options: dict[str, Any] | None = None,
+    ):
+        self.tutor = tutor
+        self.sharded = sharded
+        self.guild_ids = list(guild_ids)
+        self.gateway_url = gateway_url
+        self.close_every = close_every
+        self.client_options = client_options or {}
+        self.client: discord.Client | None = None
+        self.ready = asyncio.Event()
+        self.message_content = True
+        # session id -> (channel id, message id) of round messages posted by this process, so a round
+        # closed at its deadline loses its buttons (after a restart the buttons answer "closed" instead)
+        self.round_messages: dict[int, tuple[int, int]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._stopping = False
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def build_client(self, message_content: bool) -> discord.Client:
+        # The tutor has no voice: discord.py's warnings about voice libraries would only alarm operators.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        options = {"intents": intents(message_content), "allowed_mentions": NO_PINGS, **self.client_options}
+        cls = ShardedTutorClient if self.sharded else TutorClient
+        return cls(self, **options)
+
+    async def run(self, token: str) -> None:
+        """Connect and serve until stop(). Asks for the message-content intent first; if the Developer
+        Portal has it off (gateway close 4014), connects again without it."""
+        self._stopping = False
+        try:
+            await self._run(token, message_content=True)
+        except discord.PrivilegedIntentsRequired:
+            if self._stopping:
+                return
+            log.warning(
+                "The Message Content intent is off in the Discord Developer Portal: connecting without it. "
+                "Slash commands work; DMs and mentions are answered as Discord delivers their text."
+            )
+            await self._run(token, message_content=False)
+
+    async def _run(self, token: str, *, message_content: bool) -> None:
+        self.message_content = message_content
+        client = self.build_client(message_content)
+        self.client = client
+        try:
+            async with client:
+                await client.start(token)
+        finally:
+            self.ready.clear()
+            for task in list(self._tasks):
+                task.cancel()
+
+    async def serve_forever(self, token: str) -> None:
+        """run(), stopping cleanly on SIGTERM or SIGINT (where signals can be handled)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, lambda: self._spawn(self.stop()))
+        await self.run(token)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self.client is not None:
+            await self.client.close()
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def setup(self, client: discord.Client) -> None:
+        """After login, before the gateway: persistent components, commands, the round closer."""
+        client.add_dynamic_items(TutorButton, FormSelect)
+        if self.sharded and self.gateway_url:
+            # AutoShardedClient asks REST for the gateway URL; a gateway proxy replaces that answer's URL
+            ask_rest = client.http.get_bot_gateway
+
+            async def get_bot_gateway() -> tuple[int, str, Any]:
+                shards, _url, limits = await ask_rest()
+                return shards, self.gateway_url, limits
+
+            client.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
+        await self.sync_commands(client)
+        self._spawn(self._close_rounds_forever(client))
+        self._spawn(asyncio.to_thread(self._warm_up))
+
+    async def sync_commands(self, client: discord.Client) -> None:
+        """Register the commands: in the servers of DISCORD_GUILD_IDS (instantly, for setting up), else
+        globally (Discord may take a while to show changes everywhere)."""
+        tree: app_commands.CommandTree = client.tree  # type: ignore[attr-defined]
+        try:
+            if self.guild_ids:
+                for gid in self.guild_ids:
+                    guild = discord.Object(id=gid)
+                    tree.copy_global_to(guild=guild)
+                    await tree.sync(guild=guild)
+            else:
+                await tree.sync()
+        except discord.Forbidden:
+            log.error(
+                "Discord refused to register the slash commands: invite the bot with the "
+                "applications.commands scope (deploy/discord.md), and check DISCORD_GUILD_IDS"
+            )
+        except discord.HTTPException:
+            log.exception("registering the slash commands failed")
+
+    def on_ready(self, client: discord.Client) -> None:
+        log.info("connected to Discord as %s, in %d servers", client.user, len(client.guilds))
+        self.ready.set()
+
+    def _warm_up(self) -> None:
+        # Load the embedding model now, so the first question does not wait for it.
+        try:
+            self.tutor.warm_up()
+        except Exception:
+            log.exception("loading the embedding model failed; questions will retry it")
+
+    # -- who and where ------------------------------------------------------------------------------
+    def who(self, interaction: discord.Interaction) -> E.LearnerRef:
+        user = interaction.user
+        in_guild = interaction.guild_id is not None
+        perms = interaction.permissions if in_guild else None
+        return parse.learner(
+            user.id,
+            getattr(user, "global_name", None) or user.name,
+            manage_guild=bool(perms and (perms.manage_guild or perms.administrator)),
+            role_ids=tuple(r.id for r in getattr(user, "roles", ())),
+            instructors=frozenset(self.tutor.instructors),
+        )
+
+    def where(self, interaction: discord.Interaction) -> E.ClassRef | None:
+        return parse.class_ref(
+            interaction.guild_id, interaction.channel_id, getattr(interaction.channel, "name", "") or ""
+        )
+
+    async def handle(self, event: E.Event) -> list[R.Reply]:
+        """The tutor's work, off the event loop (retrieval takes ~50 ms, the first model load seconds)."""
+        return await asyncio.to_thread(self.tutor.handle, event)
+
+    # -- slash commands -----------------------------------------------------------------------------
+    async def on_command(
+        self, interaction: discord.Interaction, command: str, options: dict[str, Any]
+    ) -> None:
+        private = command in PRIVATE_COMMANDS and interaction.guild_id is not None
+        try:
+            if command == "leaderboard" and interaction.guild_id is None:
+                # A DM has no class; the ranking of everyone would show other servers' learners.
+                await interaction.response.send_message(
+                    "The leaderboard belongs to a class: use /leaderboard in your class's channel. "
+                    "/progress shows your own standing.",
+                    allowed_mentions=NO_PINGS,
+                )
+                return
+            if command == "help":
+                # Discord's commands are not the console's: the help is this adapter's (and it is instant)
+                await interaction.response.send_message(
+                    render.help_text(self.tutor.course.title), ephemeral=private, allowed_mentions=NO_PINGS
+                )
+                return
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            event = parse.command_event(command, options, self.who(interaction), self.where(interaction))
+            replies = await self.handle(event)
+            sent = await self.send(interaction, replies, ephemeral=private)
+            for out, message in sent:
+                if isinstance(out.view, discord.ui.View) and isinstance(event, E.StartRound):
+                    round_q = next((r for r in replies if isinstance(r, R.Question) and r.is_round), None)
+                    if round_q is not None:
+                        self.round_messages[round_q.session_id] = (message.channel.id, message.id)
+                        while len(self.round_messages) > 1000:  # rounds another worker closed
+                            self.round_messages.pop(next(iter(self.round_messages)))
+        except Exception:
+            log.exception("/%s failed", command)
+            await self.tell_failure(interaction)
+
+    async def send(
+        self, interaction: discord.Interaction, replies: list[R.Reply], *, ephemeral: bool
+    ) -> list[tuple[render.Out, discord.WebhookMessage]]:
+        """Follow-ups after a defer, split to Discord's limits; never an empty reply (the thinking state
+        would stay)."""
+        outs = render.render(replies) or [render.Out(content="Done.")]
+        sent: list[tuple[render.Out, discord.WebhookMessage]] = []
+        for out in outs:
+            message = await interaction.followup.send(
+                **out.send_kwargs(), ephemeral=ephemeral, allowed_mentions=NO_PINGS, wait=True
+            )
+            sent.append((out, message))
+        return sent
+
+    async def tell_failure(self, interaction: discord.Interaction) -> None:
+        """A polite word to the learner; the details are in the log, never in the chat."""
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(SORRY, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(SORRY, ephemeral=True, allowed_mentions=NO_PINGS)
+        except Exception:
+            log.exception("could not tell the learner that their request failed")
+
+    # -- buttons, menus, modals ---------------------------------------------------------------------
+    async def on_button(self, interaction: discord.Interaction, click: parse.Click) -> None:
+        private = interaction.guild_id is not None  # in a DM everything is private already
+        try:
+            if click.action == "f" and click.arg == "e":
+                # a modal must be the first response: nothing slow may come before it
+                await interaction.response.send_modal(
+                    render.answer_modal(click.session_id, self.tutor.max_text)
+                )
+                return
+            if click.action == "f":
+                await interaction.response.defer(ephemeral=private, thinking=True)
+                out = await asyncio.to_thread(self._form, click.session_id, "", "")
+                await interaction.followup.send(
+                    **out.send_kwargs(), ephemeral=private, allowed_mentions=NO_PINGS
+                )
+                return
+            if click.action == "r":
+                await interaction.response.defer()
+                out = await asyncio.to_thread(self._form, click.session_id, "", "")
+                await interaction.edit_original_response(**out.edit_kwargs(), allowed_mentions=NO_PINGS)
+                return
+            if click.action == "c":
+                await self._close_by_button(interaction, click)
+                return
+            event = parse.click_event(click, self.who(interaction), self.where(interaction))
+            if event is None:
+                await interaction.response.send_message("That button does nothing.", ephemeral=True)
+                return
+            if click.action == "g":
+                # the answer form is replaced by the verdict
+                await interaction.response.defer()
+                outs = render.render(await self.handle(event)) or [render.Out(content="Done.")]
+                await interaction.edit_original_response(**outs[0].edit_kwargs(), allowed_mentions=NO_PINGS)
+                for out in outs[1:]:
+                    await interaction.followup.send(
+                        **out.send_kwargs(), ephemeral=private, allowed_mentions=NO_PINGS
+                    )
+                return
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            await self.send(interaction, await self.handle(event), ephemeral=private)
+        except Exception:
+            log.exception("button %s failed", click)
+            await self.tell_failure(interaction)
+
+    async def _close_by_button(self, interaction: discord.Interaction, click: parse.Click) -> None:
+        await interaction.response.defer()  # nothing shown yet: the results are for the whole class
+        event = E.CloseRound(
+            self.who(interaction), session_id=click.session_id, where=self.where(interaction)
+        )
+        replies = await self.handle(event)
+        if not any(isinstance(r, R.RoundResult) for r in replies):  # not theirs to close, or closed already
+            await self.send(interaction, replies, ephemeral=True)
+            return
+        await self.send(interaction, replies, ephemeral=False)
+        self.round_messages.pop(click.session_id, None)
+        try:
+            await interaction.edit_original_response(view=None)  # the round message loses its buttons
+        except discord.HTTPException:
+            log.warning("could not remove the buttons of round %s", click.session_id, exc_info=True)
+
+    async def on_pick(
+        self, interaction: discord.Interaction, session_id: int, kind: str, picks: str, value: str
+    ) -> None:
+        try:
+            await interaction.response.defer()
+            out = await asyncio.to_thread(self._form, session_id, picks, value, kind)
+            await interaction.edit_original_response(**out.edit_kwargs(), allowed_mentions=NO_PINGS)
+        except Exception:
+            log.exception("answer form of session %s failed", session_id)
+            await self.tell_failure(interaction)
+
+    def _form(self, session_id: int, picks: str, value: str, kind: str = "") -> render.Out:
+        """The answer form after one more pick (or fresh), from the session as stored."""
+        row = self.tutor.store.session(session_id)
+        question = self.tutor.course.questions.get(row.question_id) if row else None
+        if row is None or question is None:
+            return render.Out(content="That question is no longer available. Start a new one with /quiz.")
+        deadline = row.deadline
+        if deadline is not None and deadline.tzinfo is None:
+            deadline = deadline.replace(tzinfo=UTC)  # SQLite hands datetimes back naive; they are UTC
+        if row.status != "open" or (deadline is not None and self.tutor.clock() > deadline):
+            if row.kind == "round":
+                return render.Out(content="This round is closed; its results are posted in the channel.")
+            return render.Out(content="That question is closed. Start a new one with /quiz.")
+        if question.type not in ("ordering", "matching"):
+            return render.Out(content="This question is answered with the buttons on it.")
+        concept = self.tutor.course.concepts.get(question.concept_id)
+        shown = show_question(
+            row.id or 0,
+            question,
+            json.loads(row.presentation),
+            concept.title if concept else question.concept_id,
+            row.kind == "round",
+        )
+        expected = "o" if question.type == "ordering" else "m"
+        if value and kind == expected:
+            picks = parse.pick(kind, len(question.options), picks, value)
+        elif kind and kind != expected:
+            picks = ""
+        return render.form(shown, picks)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Modal submissions (the essay answer): handled here by their custom_id, so a modal opened
+        before a restart is still answered after it. Everything else is dispatched by discord.py."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        session_id = parse.parse_modal_id(str(data.get("custom_id", "")))
+        if session_id is None:
+            return
+        private = interaction.guild_id is not None
+        try:
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            text = parse.modal_text(list(data.get("components") or []))
+            event = E.Answer(
+                self.who(interaction), response=text, session_id=session_id, where=self.where(interaction)
+            )
+            await self.send(interaction, await self.handle(event), ephemeral=private)
+        except Exception:
+            log.exception("essay answer to session %s failed", session_id)
+            await self.tell_failure(interaction)
+
+    # -- DMs and mentions ---------------------------------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.client.user if self.client else None
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        is_dm = message.guild is None
+        text = parse.question_in_message(message.content, me.id, is_dm=is_dm)
+        if text is None:
+            return
+        author = message.author
+        perms = getattr(author, "guild_permissions", None)
+        who = parse.learner(
+            author.id,
+            getattr(author, "global_name", None) or author.name,
+            manage_guild=bool(perms and (perms.manage_guild or perms.administrator)),
+            role_ids=tuple(r.id for r in getattr(author, "roles", ())),
+            instructors=frozenset(self.tutor.instructors),
+        )
+        where = parse.class_ref(
+            message.guild.id if message.guild else None,
+            message.channel.id,
+            getattr(message.channel, "name", "") or "",
+        )
+        try:
+            if not text or text.startswith("/"):
+                # a bare mention, or "/quiz" typed as text (not a command): show the commands
+                await message.reply(render.help_text(self.tutor.course.title), allowed_mentions=PING_ASKER)
+                return
+            event = E.Ask(who, text=text, where=where)
+            async with message.channel.typing():
+                replies = await asyncio.to_thread(self._handle_once, f"message:{message.id}", event)
+            if replies is None:  # delivered twice (e.g. to two workers): answered once
+                return
+            for i, out in enumerate(render.render(replies) or [render.Out(content="Done.")]):
+                if i == 0:
+                    await message.reply(**out.send_kwargs(), allowed_mentions=PING_ASKER)
+                else:
+                    await message.channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+        except Exception:
+            log.exception("answering message %s failed", message.id)
+            with contextlib.suppress(Exception):
+                await message.reply(SORRY, allowed_mentions=NO_PINGS)
+
+    def _handle_once(self, key: str, event: E.Event) -> list[R.Reply] | None:
+        if not self.tutor.store.first_delivery(parse.PLATFORM, key, self.tutor.clock()):
+            return None
+        return self.tutor.handle(event)
+
+    # -- round deadlines ----------------------------------------------------------------------------
+    async def _close_rounds_forever(self, client: discord.Client) -> None:
+        await client.wait_until_ready()
+        while not client.is_closed():
+            try:
+                await self.close_due_rounds(client)
+            except Exception:
+                log.exception("closing the rounds past their deadline failed")
+            await asyncio.sleep(self.close_every)
+
+    def _close_due(self) -> list[tuple[int, str, R.RoundResult]]:
+        """Close this platform's rounds past their deadline (once, whichever worker gets there first).
+        Other platforms' rounds in a shared database are left to their own adapters."""
+        closed = []
+        for row, result in self.tutor.close_due_rounds(platform=parse.PLATFORM):
+            room = self.tutor.store.class_by_id(row.class_id) if row.class_id else None
+            if room is not None:
+                closed.append((row.id or 0, room.channel, result))
+        return closed
+
+    async def close_due_rounds(self, client: discord.Client) -> int:
+        """Post the results of the rounds that are due in their channels; returns how many."""
+        closed = await asyncio.to_thread(self._close_due)
+        for session_id, channel_id, result in closed:
+            channel = client.get_partial_messageable(int(channel_id))
+            try:
+                for out in render.render([result]):
+                    await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+            except discord.HTTPException:
+                log.exception(
+                    "could not post the results of round %s in channel %s (does the bot have Send "
+                    "Messages and Embed Links there?)",
+                    session_id,
+                    channel_id,
+                )
+                continue
+            known = self.round_messages.pop(session_id, None)
+            if known is not None:
+                try:
+                    await channel.get_partial_message(known[1]).edit(view=None)
+                except discord.HTTPException:
+                    log.warning("could not remove the buttons of round %s", session_id, exc_info=True)
+        return len(closed)
+
+
+# -- `tutor serve discord` ---------------------------------------------------------------------------
+def _error(message: str) -> None:
+    print(f"tutor: {message}", file=sys.stderr)
+
+
+def serve(tutor: Tutor, settings: Settings, args: Any) -> int:
+    """Run the Discord bot until stopped; the exit code for `tutor serve discord`."""
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        _error(
+            "DISCORD_TOKEN is not set: put the bot's token from the Discord Developer Portal "
+            "(Bot → Reset Token) in it; see deploy/discord.md"
+        )
+        return EXIT_USAGE
+    try:
+        guilds = parse.guild_ids(settings.discord_guild_ids)
+    except ValueError as exc:
+        _error(f"DISCORD_GUILD_IDS: {exc}; give comma-separated server ids")
+        return EXIT_USAGE
+    try:
+        configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+    except ValueError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    adapter = DiscordAdapter(
+        tutor,
+        sharded=bool(getattr(args, "sharded", False)),
+        guild_ids=guilds,
+        gateway_url=settings.discord_gateway_url,
+    )
+    try:
+        asyncio.run(adapter.serve_forever(token))
+    except discord.LoginFailure:
+        _error(
+            "Discord rejected DISCORD_TOKEN: copy the bot token again (Developer Portal → Bot → Reset Token)"
+        )
+        return EXIT_USAGE
+    except discord.ConnectionClosed as exc:
+        if exc.code == 4004:
+            _error(
+                "Discord rejected DISCORD_TOKEN: copy the bot token again (Developer Portal → Bot → Reset Token)"
+            )
+            return EXIT_USAGE
+        if exc.code == 4011:
+            _error("Discord requires sharding for this many servers: run `tutor serve discord --sharded`")
+            return EXIT_USAGE
+        _error(f"the Discord gateway closed the connection (code {exc.code})")
+        return EXIT_FAILED
+    except (aiohttp.ClientError, OSError) as exc:
+        _error(
+            f"cannot reach Discord ({type(exc).__name__}): check the network, DISCORD_API_URL and DISCORD_GATEWAY_URL"
+        )
+        return EXIT_UNAVAILABLE
+    except KeyboardInterrupt:
+        return 0
+    return 0

@@ -1,0 +1,199 @@
+"""Discord's terms -> the tutor's events: who and where, commands, and the ids carried in `custom_id`.
+
+Pure functions over plain values (ids, names, option dicts), so they need no client and no discord
+import. Every button and select menu carries what it is for in its `custom_id` (the quiz session id, the
+choice, the answer built so far): a click is understood from the click alone, after a restart too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot import events as E
+
+PLATFORM = "discord"
+# Discord user ids are global: one learner per person, the same in every server and in DMs, so progress
+# follows the learner. Classes are channels, and their workspace is the server (guild) id.
+LEARNER_WORKSPACE = "discord"
+COMMANDS = ("ask", "quiz", "progress", "leaderboard", "next", "help")
+
+# custom_id formats (at most 100 characters; session ids are database ids):
+#   tutor:a:<session>:<key>      answer a single-choice question with the choice's letter
+#   tutor:c:<session>            close a class round (its poster or an instructor)
+#   tutor:h:<session>            a hint            tutor:s:<session>   skip (personal questions)
+#   tutor:f:<session>:<o|m|e>    open the answer form: ordering, matching (select menus), essay (a modal)
+#   tutor:r:<session>:<o|m>      start the form over
+#   tutor:g:<session>:<o|m><picks>  submit the form's answer ("o3124": steps 3, 1, 2, 4 in that order)
+#   tutor:p:<session>:<o|m>:<picks> the form's select menu; picks made so far
+#   tutor:m:<session>            the essay modal
+BUTTON_TEMPLATE = r"tutor:(?P<action>[acfghrs]):(?P<session>[0-9]{1,19})(?::(?P<arg>[0-9A-Za-z]{0,17}))?"
+SELECT_TEMPLATE = r"tutor:p:(?P<session>[0-9]{1,19}):(?P<kind>[om]):(?P<picks>[0-9a-z]{0,16})"
+MODAL_TEMPLATE = r"tutor:m:(?P<session>[0-9]{1,19})"
+ESSAY_FIELD = "answer"
+
+ORDER_KEYS = "12345678"
+MATCH_KEYS = "abcdefgh"
+
+
+def custom_id(action: str, session_id: int, arg: str = "") -> str:
+    return f"tutor:{action}:{session_id}" + (f":{arg}" if arg else "")
+
+
+def select_id(session_id: int, kind: str, picks: str) -> str:
+    return f"tutor:p:{session_id}:{kind}:{picks}"
+
+
+def modal_id(session_id: int) -> str:
+    return f"tutor:m:{session_id}"
+
+
+def parse_modal_id(value: str) -> int | None:
+    m = re.fullmatch(MODAL_TEMPLATE, value or "")
+    return int(m.group("session")) if m else None
+
+
+# -- who and where -------------------------------------------------------------------------------
+def learner(
+    user_id: int | str,
+    name: str,
+    *,
+    manage_guild: bool = False,
+    role_ids: tuple[int | str, ...] = (),
+    instructors: set[str] | frozenset[str] = frozenset(),
+) -> E.LearnerRef:
+    """A learner; an instructor if they may manage the server, or have a role listed in TUTOR_INSTRUCTORS
+    (the core also treats user ids listed there as instructors)."""
+    is_instructor = manage_guild or any(str(r) in instructors for r in role_ids)
+    return E.LearnerRef(PLATFORM, LEARNER_WORKSPACE, str(user_id), name[:200], is_instructor)
+
+
+def class_ref(guild_id: int | None, channel_id: int | None, channel_name: str = "") -> E.ClassRef | None:
+    """The class is the server channel (or thread); a DM has none."""
+    if guild_id is None or channel_id is None:
+        return None
+    return E.ClassRef(PLATFORM, str(guild_id), str(channel_id), channel_name or str(channel_id))
+
+
+def guild_ids(value: str) -> list[int]:
+    """DISCORD_GUILD_IDS: comma-separated server ids; ValueError for anything else."""
+    out = []
+    for part in (value or "").replace(" ", ",").split(","):
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ValueError(f"'{part[:30]}' is not a server id (server ids are numbers)")
+        out.append(int(part))
+    return out
+
+
+# -- commands ------------------------------------------------------------------------------------
+def command_event(
+    command: str, options: Mapping[str, Any], who: E.LearnerRef, where: E.ClassRef | None
+) -> E.Event:
+    """A slash command -> an event. /quiz in a channel is a class round; in a DM a personal question."""
+    if command == "ask":
+        return E.Ask(who, text=str(options.get("question") or ""), where=where)
+    if command == "quiz":
+        topic = str(options.get("topic") or "").strip()
+        if where is not None:
+            seconds = options.get("seconds")
+            return E.StartRound(who, topic=topic, seconds=int(seconds) if seconds else None, where=where)
+        return E.StartQuiz(who, topic=topic, where=where)
+    simple: dict[str, type[E.Event]] = {
+        "progress": E.ShowProgress,
+        "leaderboard": E.ShowLeaderboard,
+        "next": E.Next,
+        "help": E.Help,
+    }
+    if command in simple:
+        return simple[command](who, where=where)
+    return E.Unknown(who, command=f"/{command}", where=where)
+
+
+def question_in_message(content: str, bot_id: int, *, is_dm: bool) -> str | None:
+    """The question in a message: a DM, or a channel message that mentions the bot; None otherwise."""
+    mention = re.compile(rf"<@!?{bot_id}>")
+    if not is_dm and not mention.search(content or ""):
+        return None
+    return mention.sub(" ", content or "").strip()
+
+
+# -- buttons, select menus and modals ------------------------------------------------------------
+@dataclass(frozen=True)
+class Click:
+    action: str
+    session_id: int
+    arg: str = ""
+
+
+def parse_click(value: str) -> Click | None:
+    m = re.fullmatch(BUTTON_TEMPLATE, value or "")
+    if not m:
+        return None
+    return Click(m.group("action"), int(m.group("session")), m.group("arg") or "")
+
+
+def click_event(click: Click, who: E.LearnerRef, where: E.ClassRef | None) -> E.Event | None:
+    """The event a button stands for; None for the buttons that only open or reset the answer form."""
+    sid = click.session_id
+    if click.action == "a":
+        return E.Answer(who, response=click.arg, session_id=sid, where=where)
+    if click.action == "c":
+        return E.CloseRound(who, session_id=sid, where=where)
+    if click.action == "h":
+        return E.Hint(who, session_id=sid, where=where)
+    if click.action == "s":
+        return E.Skip(who, session_id=sid, where=where)
+    if click.action == "g":
+        kind, picks = click.arg[:1], click.arg[1:]
+        return E.Answer(who, response=answer_text(kind, picks), session_id=sid, where=where)
+    return None
+
+
+def form_keys(kind: str, n: int) -> str:
+    """What the form's menus offer: the step numbers (ordering) or the match letters (matching)."""
+    return (ORDER_KEYS if kind == "o" else MATCH_KEYS)[:n]
+
+
+def valid_picks(kind: str, n: int, picks: str) -> bool:
+    keys = form_keys(kind, n)
+    return len(picks) <= n and len(set(picks)) == len(picks) and all(p in keys for p in picks)
+
+
+def pick(kind: str, n: int, picks: str, value: str) -> str:
+    """Add one pick; when one key is left it goes last by itself. Bad input starts the form over."""
+    if not valid_picks(kind, n, picks):
+        return ""
+    if value not in form_keys(kind, n) or value in picks:
+        return picks
+    picks += value
+    left = [k for k in form_keys(kind, n) if k not in picks]
+    if len(left) == 1:
+        picks += left[0]
+    return picks
+
+
+def answer_text(kind: str, picks: str) -> str:
+    """The picks as the tutor reads answers: "3 1 2 4" (ordering) or "1b 2a 3c" (matching)."""
+    if kind == "o":
+        return " ".join(picks)
+    return " ".join(f"{i + 1}{letter}" for i, letter in enumerate(picks))
+
+
+def modal_text(components: list[Any], field: str = ESSAY_FIELD) -> str:
+    """The value of text input `field` in a modal submission (action rows or Label components)."""
+    for c in components or []:
+        if not isinstance(c, dict):
+            continue
+        if c.get("custom_id") == field and "value" in c:
+            return str(c.get("value") or "")
+        nested = list(c.get("components") or [])
+        if isinstance(c.get("component"), dict):
+            nested.append(c["component"])
+        found = modal_text(nested, field)
+        if found:
+            return found
+    return ""
