@@ -1,0 +1,1 @@
+"""Loopback fakes of the chat platforms (Slack Web API, Discord REST and gateway) for the adapter tests."""

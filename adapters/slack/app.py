@@ -1,0 +1,605 @@
+"""The Slack adapter: a Bolt app that acknowledges at once and does the work after (lazy listeners).
+
+`tutor serve slack` runs it over HTTP (POST /slack/events for slash commands, interactivity and the Events
+API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
+by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
+database; a background loop closes those past their deadline (a restart included) and posts the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+
+from adapters.slack import parse as P
+from adapters.slack import render as V
+from bot import events as E
+from bot import replies as R
+from bot.settings import Settings
+from bot.tutor import Tutor
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+INSTRUCTOR_CACHE_SECONDS = 600
+MAX_RETRY_AFTER = 60
+SLACK_NOTE = (
+    "In Slack: answer with the buttons under a question (a form opens for written answers). "
+    "/quiz in a channel puts a question to the whole class; add a length, e.g. /quiz dpo 90s. "
+    "In a direct message, /quiz is a question just for you. Mention me with a question in a channel, "
+    "or write to me directly; my Home tab shows your progress."
+)
+
+Respond = Callable[..., Any]
+
+
+class WorkPool(ThreadPoolExecutor):
+    """Bolt's listener executor, which also knows when all acknowledged work is done (tests, shutdown)."""
+
+    def __init__(self, max_workers: int = 16):
+        super().__init__(max_workers=max_workers, thread_name_prefix="tutor-slack")
+        self._pending: set[Future[Any]] = set()
+        self._idle = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future = super().submit(fn, *args, **kwargs)
+        with self._idle:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future[Any]) -> None:
+        with self._idle:
+            self._pending.discard(future)
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once nothing is queued or running (False if `timeout` seconds pass first)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._pending, timeout)
+
+
+class RateLimitRetry(RetryHandler):
+    """On HTTP 429 (`ratelimited`), wait as long as Slack's Retry-After says, log it, and try again."""
+
+    def __init__(self, max_retry_count: int = 3):
+        super().__init__(max_retry_count=max_retry_count)
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code == 429
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        wait = 1
+        for name, values in (response.headers if response else {}).items():
+            if name.lower() == "retry-after":
+                with contextlib.suppress(ValueError, IndexError, TypeError):
+                    wait = int(values[0] if isinstance(values, list) else values)
+        wait = max(0, min(wait, MAX_RETRY_AFTER))
+        method = request.url.rsplit("/", 1)[-1].split("?", 1)[0]
+        log.warning(
+            "slack: %s rate limited; retrying in %d s (retry %d of %d)",
+            method,
+            wait,
+            state.current_attempt + 1,
+            self.max_retry_count,
+        )
+        state.next_attempt_requested = True
+        time.sleep(wait)
+        state.increment_current_attempt()
+
+
+@dataclass(frozen=True)
+class Private:
+    """Where a reply meant for one learner goes: ephemeral in a channel, a plain message in a DM."""
+
+    channel: str
+    user: str
+    respond: Respond | None = None
+    direct: bool = False
+
+
+class SlackTutor:
+    """The tutor behind a Bolt App. `app` is the Bolt app; `pool` runs its listeners; `close_due_rounds()`
+    is one tick of the round closer (the background loop started by `start()` calls it every few seconds)."""
+
+    def __init__(
+        self,
+        tutor: Tutor,
+        *,
+        bot_token: str,
+        signing_secret: str = "",
+        api_url: str = "https://slack.com/api/",
+        verify_requests: bool = True,
+        workers: int = 16,
+        round_interval: float = 5.0,
+    ):
+        self.tutor = tutor
+        self.round_interval = round_interval
+        self.client = WebClient(
+            token=bot_token,
+            base_url=api_url if api_url.endswith("/") else api_url + "/",
+            retry_handlers=[ConnectionErrorRetryHandler(), RateLimitRetry()],
+        )
+        self.pool = WorkPool(workers)
+        self.app = App(
+            signing_secret=signing_secret or None,
+            client=self.client,
+            token_verification_enabled=False,  # no network call at start-up; auth.test comes with the first request
+            request_verification_enabled=verify_requests,
+            listener_executor=self.pool,
+            logger=logging.getLogger("adapters.slack.bolt"),
+        )
+        self._round_messages: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
+        self._instructors: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._stop = threading.Event()
+        self._closer: threading.Thread | None = None
+        self._register()
+
+    # -- wiring ---------------------------------------------------------------------------------
+    def _register(self) -> None:
+        app = self.app
+        app.middleware(self._skip_redelivery)
+        app.command(P.COMMAND_PATTERN)(ack=self._ack, lazy=[self._on_command])
+        app.event("app_mention")(ack=self._ack, lazy=[self._on_mention])
+        app.event("message")(ack=self._ack, lazy=[self._on_direct_message])
+        app.event("app_home_opened")(ack=self._ack, lazy=[self._on_home])
+        app.action(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._open_answer_form])
+        app.action(re.compile(rf"^{V.PICK}_"))(self._ack)  # a select's change: the submit button reads it
+        app.action(re.compile(rf"^({V.ANSWER}_.+|{V.SUBMIT}|{V.HINT}|{V.SKIP}|{V.CLOSE}|{V.HOME_QUIZ})$"))(
+            ack=self._ack, lazy=[self._on_click]
+        )
+        app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+
+    @staticmethod
+    def _ack(ack: Callable[..., None]) -> None:
+        ack()
+
+    def _skip_redelivery(self, body: dict[str, Any], req: Any, next: Callable[[], None]) -> Any:
+        """Slack redelivers an event it thinks we missed (X-Slack-Retry-Num); the same event_id is answered once."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.tutor.store.first_delivery(
+            P.PLATFORM, f"event:{event_id}", self.tutor.clock()
+        ):
+            retry = (req.headers.get("x-slack-retry-num") or ["?"])[0]
+            reason = (req.headers.get("x-slack-retry-reason") or ["?"])[0]
+            log.info("slack: event %s delivered again (retry %s, %s): ignored", event_id, retry, reason)
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    # -- slash commands -------------------------------------------------------------------------
+    def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
+        event = P.parse_command(body)
+        replies = self.tutor.handle(event)
+        channel, user = str(body.get("channel_id", "")), str(body.get("user_id", ""))
+        if isinstance(event, E.StartRound):
+            self._start_round(event, replies, channel, respond)
+        elif isinstance(event, E.StartQuiz):  # in a DM: the question stays in the conversation
+            self._send_private(Private(channel, user, respond, direct=True), replies)
+        else:
+            if isinstance(event, E.Help):
+                replies = [*replies, R.Text(SLACK_NOTE)]
+            self._respond(respond, replies)
+
+    def _start_round(
+        self, event: E.StartRound, replies: list[R.Reply], channel: str, respond: Respond
+    ) -> None:
+        question = next((r for r in replies if isinstance(r, R.Question)), None)
+        if question is None:  # no question (a topic not found, ...): only the poster needs to know
+            self._respond(respond, replies)
+            return
+        started_by = event.learner.display_name or event.learner.user
+        message = V.messages([question], started_by=started_by)[0]
+        ts = self._post(channel, message)
+        if ts is None:
+            # Nobody can see the question, so nobody can answer: the round is closed unposted.
+            self.tutor.close_round(question.session_id)
+            self._respond(
+                respond,
+                [
+                    R.Text(
+                        "I couldn't post the round in this channel. Invite me with /invite and try again.",
+                        kind="error",
+                    )
+                ],
+            )
+            return
+        self._round_messages[question.session_id] = (channel, ts, message.blocks)
+        rest = [r for r in replies if r is not question]
+        if rest:
+            self._respond(respond, rest)
+
+    # -- events ---------------------------------------------------------------------------------
+    def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        if event.get("channel_type") == "im" or P.is_direct(str(event.get("channel", ""))):
+            return  # a mention inside a DM also arrives as message.im, which answers it
+        parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=True)
+        if parsed is None:
+            return
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        for message in V.messages(self.tutor.handle(parsed)):
+            self._post(str(event.get("channel", "")), message, thread_ts=thread or None)
+
+    def _on_direct_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
+        if event.get("channel_type") != "im":
+            return  # the manifest subscribes to message.im only; anything else is not for the tutor
+        parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=False)
+        if parsed is None:
+            return
+        for message in V.messages(self.tutor.handle(parsed)):
+            self._post(str(event.get("channel", "")), message, thread_ts=event.get("thread_ts"))
+
+    def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home" or not event.get("user"):
+            return
+        learner = E.LearnerRef(P.PLATFORM, P.team_of(body), str(event["user"]))
+        progress = self.tutor.handle(E.ShowProgress(learner))
+        next_steps = self.tutor.handle(E.Next(learner))
+        view = V.home_view(self.tutor.course.title, progress, next_steps)
+        self._call("views.publish", self.client.views_publish, "", user_id=learner.user, view=view)
+
+    # -- clicks and the answer form -------------------------------------------------------------
+    def _on_click(self, body: dict[str, Any], respond: Respond) -> None:
+        action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
+        user = P.learner_of(body)
+        instructor = action_id == V.CLOSE and self.is_instructor(user.workspace, user.user)
+        event = P.parse_action(body, is_instructor=instructor)
+        if event is None:
+            return
+        replies = self.tutor.handle(event)
+        channel = str(
+            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
+        )
+        direct = event.where is None
+        if isinstance(event, E.StartQuiz):  # "Quiz me" on the Home tab: the question goes to the app's DM
+            self._send_private(Private(user.user, user.user, None, direct=True), replies)
+            return
+        results = [r for r in replies if isinstance(r, R.RoundResult)]
+        for result in results:
+            message = body.get("message") or {}
+            self._publish_result(channel, result, (str(message.get("ts", "")), message.get("blocks") or []))
+        rest = [r for r in replies if not isinstance(r, R.RoundResult)]
+        if rest:
+            self._send_private(Private(channel, user.user, respond, direct=direct), rest)
+
+    def _open_answer_form(self, body: dict[str, Any], respond: Respond) -> None:
+        value = str((body.get("actions") or [{}])[0].get("value", "0"))
+        session_id = int(value) if value.isdigit() else 0
+        row = self.tutor.store.session(session_id) if session_id else None
+        question = self.tutor.course.questions.get(row.question_id) if row else None
+        channel = body.get("channel") or {}
+        meta = {"channel": channel.get("id", ""), "channel_name": channel.get("name", "")}
+        view = V.answer_modal(session_id, question.prompt if question else "", meta, self.tutor.max_text)
+        opened = self._call(
+            "views.open", self.client.views_open, "", trigger_id=body.get("trigger_id"), view=view
+        )
+        if opened is None:
+            self._respond(
+                respond, [R.Text("I couldn't open the answer form; please click again.", kind="error")]
+            )
+
+    def _on_written_answer(self, body: dict[str, Any]) -> None:
+        event, meta = P.parse_view_submission(body)
+        replies = self.tutor.handle(event)
+        channel = str(meta.get("channel") or event.learner.user)
+        self._send_private(Private(channel, event.learner.user, None, direct=event.where is None), replies)
+
+    def is_instructor(self, team: str, user: str) -> bool:
+        """An instructor: named in TUTOR_INSTRUCTORS, or a workspace admin or owner (users.info, cached)."""
+        if user in self.tutor.instructors:
+            return True
+        cached = self._instructors.get((team, user))
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        info = self._call("users.info", self.client.users_info, "", user=user)
+        profile = (info or {}).get("user") or {}
+        verdict = bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
+        if info is not None:
+            self._instructors[(team, user)] = (verdict, time.monotonic() + INSTRUCTOR_CACHE_SECONDS)
+        return verdict
+
+    # -- rounds ---------------------------------------------------------------------------------
+    def close_due_rounds(self) -> int:
+        """One tick of the round closer: close every round past its deadline and post its results."""
+        closed = 0
+        for row, result in self.tutor.close_due_rounds(platform=P.PLATFORM):
+            room = self.tutor.store.class_by_id(row.class_id or 0)
+            if room is None:
+                log.error("slack: round %s has no class; its results are kept but not posted", row.id)
+                continue
+            self._publish_result(room.channel, result)
+            closed += 1
+        return closed
+
+    def _publish_result(
+        self, channel: str, result: R.RoundResult, question_message: tuple[str, list[Any]] | None = None
+    ) -> None:
+        cached = self._round_messages.pop(result.session_id, None)
+        if question_message is None or not question_message[0]:
+            question_message = (cached[1], cached[2]) if cached else None
+        if question_message and question_message[0]:
+            ts, blocks = question_message
+            self._call(
+                "chat.update",
+                self.client.chat_update,
+                channel,
+                channel=channel,
+                ts=ts,
+                text="Round closed: results below.",
+                blocks=V.closed_question_blocks(blocks, "Round closed: the results are below."),
+            )
+        for message in V.messages([result]):
+            if self._post(channel, message) is None:
+                log.error(
+                    "slack: the results of round %s were not posted in %s; the answers are kept",
+                    result.session_id,
+                    channel,
+                )
+
+    def start(self) -> None:
+        """Start the round closer: it closes overdue rounds at once (after a restart too), then every few seconds."""
+        if self._closer and self._closer.is_alive():
+            return
+        self._stop.clear()
+        self._closer = threading.Thread(target=self._close_loop, name="tutor-slack-rounds", daemon=True)
+        self._closer.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._closer:
+            self._closer.join(timeout)
+        self.pool.wait_idle(timeout)
+        self.pool.shutdown(wait=False)
+
+    def _close_loop(self) -> None:
+        while True:
+            try:
+                self.close_due_rounds()
+            except Exception:  # a bad tick (database down, ...) must not end the loop
+                log.exception("slack: closing due rounds failed; trying again")
+            if self._stop.wait(self.round_interval):
+                return
+
+    # -- talking to Slack -----------------------------------------------------------------------
+    def _call(self, method: str, fn: Callable[..., Any], _where: str, /, **kwargs: Any) -> Any:
+        """One Web API call; None (and a log line) when Slack says no. Rate limits were already retried."""
+        place = f" in {_where}" if _where else ""
+        try:
+            return fn(**kwargs)
+        except SlackApiError as exc:
+            error = (
+                exc.response.get("error", "unknown_error") if exc.response is not None else "unknown_error"
+            )
+            log.warning("slack: %s%s failed: %s", method, place, error)
+            return None
+        except Exception as exc:  # network trouble after the connection retries
+            log.warning("slack: %s%s failed: %s", method, place, exc)
+            return None
+
+    def _post(self, channel: str, message: V.Message, **kwargs: Any) -> str | None:
+        """chat.postMessage; on not_in_channel, join the (public) channel and try once more. The ts, or None."""
+        args = {"channel": channel, "text": message.text, "blocks": message.blocks, **kwargs}
+        args = {k: v for k, v in args.items() if v is not None}
+        try:
+            return str(self.client.chat_postMessage(**args).get("ts", ""))
+        except SlackApiError as exc:
+            error = exc.response.get("error", "") if exc.response is not None else ""
+            log.warning("slack: chat.postMessage in %s failed: %s", channel, error or exc)
+            if error != "not_in_channel":
+                return None
+        except Exception as exc:
+            log.warning("slack: chat.postMessage in %s failed: %s", channel, exc)
+            return None
+        if self._call("conversations.join", self.client.conversations_join, channel, channel=channel) is None:
+            return None
+        response = self._call("chat.postMessage", self.client.chat_postMessage, channel, **args)
+        return str(response.get("ts", "")) if response is not None else None
+
+    def _respond(self, respond: Respond | None, replies: list[R.Reply]) -> bool:
+        """Reply through the response_url, visible to the learner only."""
+        if respond is None:
+            return False
+        return all([self._respond_message(respond, m) for m in V.messages(replies)])
+
+    def _send_private(self, to: Private, replies: list[R.Reply]) -> None:
+        """A reply for one learner: ephemeral in a channel (or a DM message), then the response_url, then a
+        DM to the learner. The learner's attempt is already stored; only the delivery can fail here."""
+        for message in V.messages(replies):
+            if to.direct:
+                delivered = self._post(to.channel, message) is not None
+            else:
+                delivered = (
+                    self._call(
+                        "chat.postEphemeral",
+                        self.client.chat_postEphemeral,
+                        to.channel,
+                        channel=to.channel,
+                        user=to.user,
+                        text=message.text,
+                        blocks=message.blocks,
+                    )
+                    is not None
+                )
+            if not delivered and to.respond is not None:
+                delivered = self._respond_message(to.respond, message)
+            if not delivered and to.channel != to.user:
+                delivered = self._post(to.user, message) is not None  # the learner's DM with the app
+            if not delivered:
+                log.error(
+                    "slack: a reply to %s could not be delivered (the answer itself is stored)", to.user
+                )
+
+    def _respond_message(self, respond: Respond, message: V.Message) -> bool:
+        try:
+            result = respond(
+                text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+            )
+        except Exception as exc:
+            log.warning("slack: response_url post failed: %s", exc)
+            return False
+        if getattr(result, "status_code", 200) != 200:
+            log.warning("slack: response_url post failed: HTTP %s", getattr(result, "status_code", "?"))
+            return False
+        return True
+
+
+# -- HTTP -------------------------------------------------------------------------------------------
+class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("http: " + format, *args)
+
+
+def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
+    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200."""
+    bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"ok\n"]
+        return bolt(environ, start_response)
+
+    return application
+
+
+class SlackHTTPServer:
+    """The HTTP endpoint: a threaded WSGI server on (host, port); port 0 picks a free one."""
+
+    def __init__(self, slack: SlackTutor, host: str = "0.0.0.0", port: int = 3000):
+        self.httpd = make_server(
+            host, port, wsgi_app(slack), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self.port = int(self.httpd.server_port)
+        self._thread: threading.Thread | None = None
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.5)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, name="tutor-slack-http", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(10)
+
+
+# -- `tutor serve slack` ----------------------------------------------------------------------------
+def _secret(value: Any) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM. Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --host/--port."""
+    bot_token = _secret(settings.slack_bot_token)
+    app_token = _secret(settings.slack_app_token)
+    signing_secret = _secret(settings.slack_signing_secret)
+    if not bot_token:
+        print(
+            "tutor: SLACK_BOT_TOKEN is not set (the bot token, xoxb-...; see docs/slack.md)", file=sys.stderr
+        )
+        return 2
+    if app_token and not app_token.startswith("xapp-"):
+        print("tutor: SLACK_APP_TOKEN must be an app-level token (xapp-...) for Socket Mode", file=sys.stderr)
+        return 2
+    if not app_token and not signing_secret:
+        print(
+            "tutor: SLACK_SIGNING_SECRET is not set (Basic Information > App Credentials; "
+            "or set SLACK_APP_TOKEN for Socket Mode)",
+            file=sys.stderr,
+        )
+        return 2
+    slack = SlackTutor(
+        tutor,
+        bot_token=bot_token,
+        signing_secret=signing_secret,
+        api_url=settings.slack_api_url,
+        verify_requests=not app_token,  # Socket Mode messages come over the app's own authenticated socket
+    )
+    # The embedding model loads while the first requests are acknowledged, not on the first question.
+    threading.Thread(target=_warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
+    stop: threading.Event = getattr(args, "stop", None) or threading.Event()
+    _on_signals(stop.set)
+    slack.start()
+    if app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(slack.app, app_token)
+        handler.connect()
+        log.warning("tutor: Slack Socket Mode connected")
+        _wait(stop)
+        handler.close()
+    else:
+        host, port = getattr(args, "host", "0.0.0.0"), getattr(args, "port", 3000)
+        try:
+            server = SlackHTTPServer(slack, host, port)
+        except OSError as exc:
+            slack.stop()
+            print(f"tutor: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+        server.start()
+        log.warning("tutor: Slack HTTP mode on %s:%d%s", host, server.port, EVENTS_PATH)
+        _wait(stop)
+        server.stop()
+    slack.stop()
+    return 0
+
+
+def _wait(stop: threading.Event) -> None:
+    while not stop.wait(1.0):  # short waits: a signal handler runs between them
+        pass
+
+
+def _on_signals(callback: Callable[[], None]) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(sig, lambda *_: callback())
+
+
+def _warm_up(tutor: Tutor) -> None:
+    try:
+        tutor.warm_up()
+    except Exception as exc:  # the first question reports it clearly
+        log.warning("tutor: warming up the embedding model failed: %s", exc)

@@ -1,0 +1,48 @@
+"""deploy/slack-manifest.yml: one paste creates an app whose commands, events, scopes and URLs match the adapter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import yaml
+
+from adapters.slack.app import EVENTS_PATH
+from adapters.slack.parse import COMMAND_PATTERN, COMMANDS
+
+MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack-manifest.yml"
+
+
+def _manifest() -> dict:
+    return yaml.safe_load(MANIFEST.read_text())
+
+
+def test_the_manifest_installs_every_command_on_the_events_url():
+    m = _manifest()
+    commands = m["features"]["slash_commands"]
+    assert sorted(c["command"] for c in commands) == sorted(f"/{c}" for c in COMMANDS)
+    for c in commands:
+        assert COMMAND_PATTERN.match(c["command"])
+        assert urlparse(c["url"]).path == EVENTS_PATH and c["url"].startswith("https://")
+        assert c["description"] and len(c["description"]) <= 100
+        assert c["should_escape"] is False  # the tutor strips mentions itself and never echoes them
+
+
+def test_the_manifest_subscribes_to_what_the_adapter_handles_with_the_scopes_it_needs():
+    m = _manifest()
+    settings = m["settings"]
+    assert sorted(settings["event_subscriptions"]["bot_events"]) == [
+        "app_home_opened",
+        "app_mention",
+        "message.im",
+    ]
+    assert settings["interactivity"]["is_enabled"] is True
+    urls = {settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]}
+    urls |= {c["url"] for c in m["features"]["slash_commands"]}
+    assert len(urls) == 1 and urlparse(urls.pop()).path == EVENTS_PATH
+    scopes = set(m["oauth_config"]["scopes"]["bot"])
+    needed = {"app_mentions:read", "chat:write", "commands", "im:history", "users:read", "channels:join"}
+    assert needed <= scopes
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    assert m["features"]["app_home"]["messages_tab_enabled"] is True
+    assert m["features"]["bot_user"]["display_name"]

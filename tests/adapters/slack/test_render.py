@@ -1,0 +1,161 @@
+"""Replies -> Block Kit: every reply type, Slack's size limits, escaping, and the plain-text fallback."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from adapters.slack import parse as P
+from adapters.slack import render as V
+from bot import replies as R
+
+
+def _texts(blocks) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def _limits_hold(blocks) -> None:
+    for b in blocks:
+        if b["type"] in ("section",):
+            assert len(b["text"]["text"]) <= 3000
+        if b["type"] == "header":
+            assert len(b["text"]["text"]) <= 150
+        for e in b.get("elements") or []:
+            if e.get("type") == "button":
+                assert len(e["text"]["text"]) <= 75
+            if e.get("type") == "mrkdwn":
+                assert len(e["text"]) <= 3000
+            for o in e.get("options") or []:
+                assert len(o["text"]["text"]) <= 75
+            if "placeholder" in e:
+                assert len(e["placeholder"]["text"]) <= 150
+
+
+def test_every_reply_type_renders():
+    q = R.Question(
+        7,
+        "q1",
+        "c1",
+        "Concept",
+        "single_choice",
+        "Which?",
+        (R.Choice("A", "one"), R.Choice("B", "two")),
+        how_to_answer="Answer with /answer and a letter, e.g. /answer B",
+    )
+    replies = [
+        R.Text("hello *there*"),
+        R.Text("bad", kind="error"),
+        R.Passage("Title", "line one\nline two", "c1"),
+        q,
+        R.Feedback(True, 1.0, "Correct! The answer is B.", ("✓ B) two — yes",), ("point",), ("other",), 15),
+        R.Table("Progress", ("concept", "mastery"), (("RLHF", "80%"),), "15 points"),
+        R.Image("chart.png", "a chart of progress", b"\x89PNG"),
+        R.RoundResult(
+            7,
+            "Concept",
+            "Which?",
+            "The answer is B.",
+            ("✓ B",),
+            (R.Tally("A", "one", 1, False), R.Tally("B", "two", 2, True)),
+            (("ada", "right", 15),),
+            3,
+        ),
+    ]
+    [message] = V.messages(replies)
+    text = _texts(message.blocks)
+    for expected in (
+        "hello *there*",
+        ":warning: bad",
+        ">line one\\n>line two",
+        "from the course: *Title*",
+        "Quiz: Concept",
+        ":white_check_mark: *Correct! The answer is B.*  +15 points",
+        "*Covered:*",
+        "```",
+        "RLHF",
+        "a chart of progress",
+        "Round closed: Concept",
+        "ada: right, +15",
+    ):
+        assert expected in text
+    assert message.text and len(message.text) <= 3000
+    assert "Quiz (Concept): Which?" in message.text and "/answer" not in message.text
+    _limits_hold(message.blocks)
+
+
+def test_an_unknown_reply_type_falls_back_to_plain_text():
+    @dataclass(frozen=True)
+    class Poll(R.Reply):
+        def plain(self) -> str:
+            return "A poll: <!channel> vote now"
+
+    [message] = V.messages([Poll()])
+    assert message.blocks[0]["text"]["text"].startswith("A poll:")
+    assert "<!channel>" not in _texts(message.blocks) and "<!channel>" not in message.text
+
+
+def test_long_text_is_split_into_sections_of_3000():
+    long = ("word " * 250 + "\n") * 20  # about 25,000 characters
+    [message] = V.messages([R.Text(long)])
+    assert len(message.blocks) >= 9
+    _limits_hold(message.blocks)
+    assert "".join(b["text"]["text"] for b in message.blocks).replace("\n", "").replace(
+        " ", ""
+    ) == long.replace("\n", "").replace(" ", "")
+    one_line = "x" * 7000  # no place to break: cut hard
+    assert [len(c) for c in V.chunks(one_line)] == [3000, 3000, 1000]
+
+
+def test_more_than_50_blocks_become_several_messages():
+    out = V.messages([R.Text(f"line {i}") for i in range(120)])
+    assert [len(m.blocks) for m in out] == [50, 50, 20]
+    assert "line 0" in out[0].text and "line 119" in out[2].text
+
+
+def test_long_choices_fit_buttons_and_options():
+    long = "a very long option " * 20
+    choices = tuple(R.Choice(str(i), long) for i in range(1, 5))
+    targets = tuple(R.Choice(k, long) for k in "abcd")
+    for qtype in ("single_choice", "ordering", "matching"):
+        q = R.Question(
+            1, "q", "c", "C" * 300, qtype, "P" * 5000, choices, targets if qtype == "matching" else ()
+        )
+        [message] = V.messages([q])
+        _limits_hold(message.blocks)
+
+
+def test_text_is_escaped_and_mass_mentions_defused():
+    blocks = V.blocks_for(R.Text("a < b & c > d <!channel> <!here|here> <!everyone> @everyone <@U123>"))
+    text = blocks[0]["text"]["text"]
+    assert "a &lt; b &amp; c &gt; d" in text
+    for raw in ("<!channel>", "<!here", "<!everyone>", "@everyone", "<@U123>"):
+        assert raw not in text
+
+
+def test_round_question_shows_the_deadline_and_a_close_button():
+    q = R.Question(
+        9, "q", "c", "Concept", "open_ended", "Explain.", is_round=True, deadline="2026-11-02T09:02:00+00:00"
+    )
+    blocks = V.blocks_for(q, started_by="ada")
+    text = _texts(blocks)
+    assert "<!date^1793610120^{time}|09:02 UTC>" in text and "Started by ada" in text
+    labels = [e["text"]["text"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Write my answer", "Close round"]
+    closed = V.closed_question_blocks(blocks, "Round closed.")
+    assert not [b for b in closed if b["type"] == "actions"] and "Round closed." in _texts(closed)
+
+
+def test_home_view_fits_the_home_tab():
+    progress = [R.Text(f"row {i}") for i in range(150)]
+    view = V.home_view("Course", progress, [R.Text("Learn next: *X*.")])
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+
+
+def test_parse_quiz_arguments_and_commands():
+    assert P.quiz_arguments("reward models 90s") == ("reward models", 90)
+    assert P.quiz_arguments("dpo 2m") == ("dpo", 120)
+    assert P.quiz_arguments("dpo 1s") == ("dpo", 10)  # at least 10 seconds
+    assert P.quiz_arguments("chapter 3") == ("chapter 3", None)
+    assert P.command_name("/Tutor-Quiz") == "quiz" and P.command_name("/help") == "help"
+    assert P.COMMAND_PATTERN.match("/tutor_leaderboard") and not P.COMMAND_PATTERN.match("/giphy")
+    assert P.strip_mentions("<@UBOT> what is <@U2|bob> doing?", "UBOT") == "what is @U2 doing?"
