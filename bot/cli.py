@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -34,9 +33,9 @@ def _settings():  # type: ignore[no-untyped-def]
             name = name if name.startswith(("SLACK_", "DISCORD_")) else f"TUTOR_{name}"
             lines.append(f"{name}: {err['msg']}")
         raise CliError("invalid environment: " + "; ".join(lines), EXIT_USAGE) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
     return settings
 
 

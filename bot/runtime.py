@@ -49,4 +49,6 @@ def build_tutor(
         round_seconds=settings.round_seconds,
         instructors=settings.instructor_ids,
         timezone=settings.timezone,
+        rate_limit=settings.rate[0],
+        rate_window=settings.rate[1],
     )

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default=4000, ge=100, le=40000, description="longest question or answer accepted, in characters"
     )
     round_seconds: int = Field(default=120, ge=10, le=86400, description="how long a class round stays open")
+    rate_limit: str = Field(
+        default="30/60", description="questions and quizzes per learner: COUNT/SECONDS; 0 turns it off"
+    )
+    log_format: str = Field(default="text", description="text or json")
     timezone: str = Field(default="UTC", description="default time zone of classes and learners (IANA name)")
     log_level: str = "WARNING"
     instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
@@ -53,6 +57,29 @@ class Settings(BaseSettings):
     discord_api_url: str = Field(default="", validation_alias="DISCORD_API_URL")
     discord_gateway_url: str = Field(default="", validation_alias="DISCORD_GATEWAY_URL")
     discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate(cls, v: str) -> str:
+        import re
+
+        if v.strip() != "0" and not re.fullmatch(r"\d+/\d+", v.strip()):
+            raise ValueError("TUTOR_RATE_LIMIT is COUNT/SECONDS, e.g. 30/60, or 0 for no limit")
+        return v.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, v: str) -> str:
+        if v.lower() not in ("text", "json"):
+            raise ValueError("TUTOR_LOG_FORMAT is text or json")
+        return v.lower()
+
+    @property
+    def rate(self) -> tuple[int, int]:
+        if self.rate_limit == "0":
+            return 0, 60
+        count, seconds = self.rate_limit.split("/")
+        return int(count), int(seconds)
 
     @field_validator("timezone")
     @classmethod

@@ -7,13 +7,18 @@ import logging
 import random
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Course, Question
+from bot.metrics import Metrics
 from bot.progress import MASTERED, Standing, points_for, rank, spaced, streak
 from bot.progress.report import (
     heatmap,
@@ -106,6 +111,8 @@ class Tutor:
         round_seconds: int = 120,
         instructors: set[str] | None = None,
         timezone: str = "UTC",
+        rate_limit: int = 30,
+        rate_window: int = 60,
     ):
         self.course = course
         self.store = store
@@ -120,6 +127,8 @@ class Tutor:
         self.instructors = instructors or set()
         self.timezone = timezone
         self._passages_seen = 0
+        self.rate_limit, self.rate_window = rate_limit, rate_window
+        self.metrics = Metrics()
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -137,13 +146,53 @@ class Tutor:
         self.retriever.encode_query("warm up")
 
     def handle(self, event: E.Event) -> list[R.Reply]:
-        """Answer one event. Every reply's text is defused of mass mentions before it leaves the core."""
-        handler = getattr(self, f"_on_{type(event).__name__.lower()}", None)
-        if handler is None:
-            out: list[R.Reply] = [R.Text("I don't know how to handle that yet. Try /help.", kind="error")]
-        else:
-            out = handler(event)
+        """Answer one event. Every reply's text is defused of mass mentions before it leaves the core.
+
+        A database that does not answer gets a short "try again" (the pool reconnects by itself); any other
+        failure is logged with its traceback and the learner gets a plain apology, never the traceback.
+        """
+        command = type(event).__name__.lower()
+        started = time.perf_counter()
+        handler = getattr(self, f"_on_{command}", None)
+        try:
+            if handler is None:
+                out: list[R.Reply] = [R.Text("I don't know how to handle that yet. Try /help.", kind="error")]
+            else:
+                limited = self._rate_limited(event)
+                out = limited if limited is not None else handler(event)
+        except (OperationalError, InterfaceError, DisconnectionError, SATimeoutError) as exc:
+            log.warning(
+                "database unavailable during %s: %s", command, str(exc).splitlines()[0] if str(exc) else exc
+            )
+            self.metrics.error(command, "database")
+            out = [R.Text("I can't reach my records right now. Please try again in a moment.", kind="error")]
+        except Exception:
+            log.exception("failed to handle %s", command)
+            self.metrics.error(command, "internal")
+            out = [
+                R.Text(
+                    "Something went wrong on my side, sorry. Please try again; if it keeps happening, "
+                    "tell your instructors.",
+                    kind="error",
+                )
+            ]
+        self.metrics.observe(command, time.perf_counter() - started)
         return [_defuse(r) for r in out]
+
+    def _rate_limited(self, event: E.Event) -> list[R.Reply] | None:
+        """At most `rate_limit` questions and quizzes per learner per `rate_window` seconds, across workers."""
+        if not isinstance(event, E.Ask | E.StartQuiz | E.StartRound | E.Review) or self.rate_limit <= 0:
+            return None
+        learner = self.store.learner(event.learner)
+        wait = self.store.take_request(learner.id or 0, self.clock(), self.rate_limit, self.rate_window)
+        if wait is None:
+            return None
+        return [
+            R.Text(
+                f"You're going faster than I can keep up: please wait {wait} seconds and ask again.",
+                kind="notice",
+            )
+        ]
 
     def is_instructor(self, learner: E.LearnerRef) -> bool:
         return learner.is_instructor or learner.user in self.instructors

@@ -137,3 +137,13 @@ class DeliveredEvent(SQLModel, table=True):
     platform: str = Field(max_length=32, primary_key=True)
     key: str = Field(max_length=200, primary_key=True)
     received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class RequestLog(SQLModel, table=True):
+    """Recent /ask and /quiz requests per learner, for the rate limit shared by all workers."""
+
+    __tablename__ = "request_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -23,6 +23,7 @@ from bot.storage.models import (
     InstructorPassage,
     Learner,
     QuizSession,
+    RequestLog,
 )
 
 
@@ -402,6 +403,35 @@ class Store:
             )
             for row in s.exec(stmt):
                 yield AttemptRow(*row)
+
+    def take_request(self, learner_id: int, now: datetime, limit: int, window: int) -> int | None:
+        """Count one request; None if within `limit` per `window` seconds, else the seconds to wait."""
+        from datetime import timedelta
+
+        from sqlalchemy import delete
+
+        start = now - timedelta(seconds=window)
+        with Session(self.engine) as s:
+            recent = list(
+                s.exec(
+                    select(RequestLog.at)
+                    .where(RequestLog.learner_id == learner_id, col(RequestLog.at) > start)
+                    .order_by(col(RequestLog.at))
+                )
+            )
+            if len(recent) >= limit:
+                oldest = recent[-limit]
+                oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+                return max(1, int((oldest - start).total_seconds()) + 1)
+            s.add(RequestLog(learner_id=learner_id, at=now))
+            s.exec(
+                delete(RequestLog).where(
+                    col(RequestLog.learner_id) == learner_id,  # type: ignore[call-overload]
+                    col(RequestLog.at) <= start,
+                )
+            )
+            s.commit()
+            return None
 
     def first_delivery(self, platform: str, key: str, now: datetime) -> bool:
         """True the first time (platform, key) is seen; False for a redelivery (e.g. Slack's retries)."""

@@ -1,0 +1,217 @@
+"""Faults: the database going away and coming back, a worker killed mid-round, rate limits, internal errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot import events as E
+from bot import replies as R
+from bot.storage import Store, make_engine
+from bot.tutor import Tutor
+from tests.conftest import Clock
+
+ROOT = Path(__file__).resolve().parents[2]
+ADA = E.LearnerRef("console", "local", "ada", display_name="ada")
+
+
+class CuttableProxy:
+    """A TCP proxy on loopback whose link to the database can be cut and restored, like a network outage."""
+
+    def __init__(self, target: tuple[str, int]):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = True
+        self.conns: list[socket.socket] = []
+        self._stop = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            self.conns += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.up = False
+        for c in self.conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+                c.close()
+            except OSError:
+                pass
+        self.conns.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self._stop = True
+        self.cut()
+        self.listener.close()
+
+
+@pytest.mark.postgres
+def test_database_outage_gets_a_short_reply_and_the_worker_recovers(course, mini_retriever, caplog):
+    from tests.conftest import _postgres_schema_url
+
+    gen = _postgres_schema_url()
+    url = next(gen)
+    proxy = CuttableProxy(("127.0.0.1", 5432))
+    try:
+        proxied = url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+        tutor = Tutor(course, Store(make_engine(proxied)), mini_retriever)
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()
+        proxy.cut()
+        reply = tutor.handle(E.ShowProgress(ADA))
+        assert len(reply) == 1 and "try again in a moment" in reply[0].plain()
+        assert "Traceback" not in reply[0].plain()
+        proxy.restore()
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()  # no restart needed
+        assert 'tutor_errors_total{command="showprogress",kind="database"} 1' in tutor.metrics.render()
+    finally:
+        proxy.close()
+        for _ in gen:
+            pass
+
+
+def test_rate_limit_per_learner(mini_course, mini_retriever, sqlite_url):
+    clock = Clock()
+    tutor = Tutor(
+        mini_course, Store(make_engine(sqlite_url)), mini_retriever, clock=clock, rate_limit=3, rate_window=60
+    )
+    for _ in range(3):
+        assert (
+            "faster than I can keep up"
+            not in tutor.handle(E.Ask(ADA, text="what is pre-training"))[0].plain()
+        )
+    blocked = tutor.handle(E.StartQuiz(ADA))
+    assert "please wait" in blocked[0].plain()
+    other = E.LearnerRef("console", "local", "bob")
+    assert not any("please wait" in r.plain() for r in tutor.handle(E.StartQuiz(other)))  # per learner
+    assert not any(
+        "please wait" in r.plain() for r in tutor.handle(E.ShowProgress(ADA))
+    )  # only asks and quizzes
+    clock.advance(seconds=61)
+    assert not any("please wait" in r.plain() for r in tutor.handle(E.StartQuiz(ADA)))
+
+
+def test_an_internal_error_is_logged_not_shown(mini_course, mini_retriever, sqlite_url, caplog, monkeypatch):
+    tutor = Tutor(mini_course, Store(make_engine(sqlite_url)), mini_retriever)
+
+    def boom(event):
+        raise ZeroDivisionError("secret internals")
+
+    monkeypatch.setattr(tutor, "_on_next", boom)
+    reply = tutor.handle(E.Next(ADA))
+    assert "went wrong on my side" in reply[0].plain() and "secret" not in reply[0].plain()
+    assert "secret internals" in caplog.text
+    metrics = tutor.metrics.render()
+    assert 'tutor_errors_total{command="next",kind="internal"} 1' in metrics
+    assert 'tutor_request_seconds_count{command="next"} 1' in metrics
+
+
+def _chat(env: dict, user: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--user", user, "--class", "cs-101", *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        bufsize=1,
+    )
+
+
+def _say(proc: subprocess.Popen, line: str, until: str, timeout: float = 60) -> str:
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+    seen = ""
+    deadline = time.monotonic() + timeout
+    while until not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"no {until!r} in {seen!r}"
+        ready, _, _ = select.select([proc.stdout], [], [], remaining)
+        if ready:
+            line_out = proc.stdout.readline()
+            assert line_out, f"the process ended: {seen!r}"
+            seen += line_out
+    return seen
+
+
+def test_a_worker_killed_mid_round_loses_nothing(tmp_path, course, embedder):
+    env = dict(
+        os.environ,
+        TUTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'kill.sqlite'}",
+        TUTOR_CACHE_DIR=str(Path(embedder.path).parent),
+    )
+    q = next(q for q in course.questions.values() if q.type == "single_choice")
+    right = "ABCDEFGH"[q.correct_index]
+    wrong = "A" if right != "A" else "B"
+    prof = _chat(env, "prof", "--instructor")
+    _say(prof, f"/round {q.id}", "Answer with")
+    ada = _chat(env, "ada")
+    _say(ada, f"/answer {right}", "recorded")
+    ada.send_signal(signal.SIGKILL)  # killed while the round is open
+    ada.wait(timeout=10)
+    prof.send_signal(signal.SIGKILL)
+    prof.wait(timeout=10)
+    bob = _chat(env, "bob")  # a restarted worker
+    _say(bob, f"/answer {wrong}", "recorded")
+    out = _say(bob, f"/answer {wrong}", "first answer counts")  # still once per student
+    prof2 = _chat(env, "prof", "--instructor")
+    out = _say(prof2, "/close", "Scores:")
+    out += _say(prof2, "/help", "/help")
+    for p in (bob, prof2):
+        p.stdin.close()
+        p.wait(timeout=30)
+    assert "ada: right, +15" in out and "bob: wrong, +0" in out
+    export = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "export", "attempts", "--format", "jsonl"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rows = [json.loads(x) for x in export.stdout.splitlines()]
+    assert sorted((r["user_id"], r["correct"]) for r in rows) == [("ada", True), ("bob", False)]
