@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from bot import events as E
-from bot import replies as R
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
 from tests.conftest import Clock
@@ -64,10 +64,8 @@ class CuttableProxy:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.up = False
