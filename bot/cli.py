@@ -408,6 +408,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.storage import StorageUnavailable, make_engine, migrate, redact
+
+    settings = _settings()
+    try:
+        engine = make_engine(settings.database, create=False)
+    except StorageUnavailable as exc:
+        raise CliError(str(exc), EXIT_UNAVAILABLE) from None
+    where = redact(settings.database)
+    if args.db_command == "current":
+        print(f"{where}: schema {migrate.current(engine) or '(empty)'}; this tutor's is {migrate.head()}")
+        return 0
+    before, after = migrate.upgrade(engine)
+    print(f"{where}: schema {before or '(empty)'} -> {after}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
@@ -499,6 +516,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sharded", action="store_true", help="Discord: use AutoShardedClient (large deployments)"
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("db", help="the database schema: upgrade it, or show its revision")
+    dsub = p.add_subparsers(dest="db_command", metavar="ACTION")
+    d = dsub.add_parser("upgrade", help="apply the schema migrations (back up first)")
+    d.set_defaults(func=cmd_db)
+    d = dsub.add_parser("current", help="show the database's schema revision and this tutor's")
+    d.set_defaults(func=cmd_db)
 
     p = sub.add_parser(
         "eval", help="retrieval quality on a question set: recall@1, recall@3, MRR vs BM25 and dense"

@@ -60,12 +60,27 @@ def make_engine(url: str, create: bool = True) -> Engine:
         with engine.connect():
             pass
         if create:
-            from bot.storage import models  # noqa: F401  (registers the tables)
-
-            SQLModel.metadata.create_all(engine)
+            _ensure_schema(engine, url)
     except (OperationalError, DBAPIError, OSError) as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
         raise StorageUnavailable(
             f"cannot reach the database at TUTOR_DATABASE_URL={redact(url)}: {reason}"
         ) from None
     return engine
+
+
+def _ensure_schema(engine: Engine, url: str) -> None:
+    """An empty database gets the current schema; an older one must be upgraded first (`tutor db upgrade`)."""
+    from bot.storage import migrate, models  # noqa: F401  (registers the tables)
+
+    rev = migrate.current(engine)
+    if rev is None:
+        SQLModel.metadata.create_all(engine)
+        migrate.stamp_head(engine)
+        return
+    head = migrate.head()
+    if rev != head:
+        raise StorageUnavailable(
+            f"the database at TUTOR_DATABASE_URL={redact(url)} has schema {rev}; this tutor needs {head}. "
+            "Back it up, then run `tutor db upgrade`."
+        )
