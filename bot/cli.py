@@ -428,6 +428,11 @@ def cmd_db(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import run_bench
 
+    if args.scale:
+        from bot.bench_scale import run_scale
+
+        _settings()
+        return run_scale(attempts=args.attempts)
     return run_bench(_settings(), queries=args.queries)
 
 
@@ -533,6 +538,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
     p.add_argument("--queries", type=int, default=200, help="how many timed questions (default 200)")
+    p.add_argument(
+        "--scale",
+        action="store_true",
+        help="instead: answers/s with 1, 2, 4 workers; leaderboards at 10,000 learners and "
+        "1,000,000 attempts; vector search at 100,000 passages (minutes; uses PostgreSQL)",
+    )
+    p.add_argument("--attempts", type=int, default=1_000_000, help="with --scale: how many attempts to load")
     p.set_defaults(func=cmd_bench)
     return parser
 

@@ -101,3 +101,34 @@ class BM25:
                     s += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
             out[i] = s
         return out
+
+
+class HNSWIndex:
+    """Approximate inner-product search (faiss HNSW) for large courses, where exact search gets slow."""
+
+    def __init__(self, dim: int, m: int = 32, ef_search: int = 64, threads: int = 1):
+        import faiss
+
+        faiss.omp_set_num_threads(threads)
+        self._index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+        self._index.hnsw.efConstruction = 80
+        self._index.hnsw.efSearch = ef_search
+
+    def add(self, vectors: np.ndarray) -> None:
+        self._index.add(np.ascontiguousarray(vectors, dtype="float32"))
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype="float32")
+        scores, ids = self._index.search(q, min(k, len(self)))
+        return scores[0], ids[0]
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+
+HNSW_THRESHOLD = 50_000  # below this many vectors, exact search is fast enough (a few ms) and exact
+
+
+def make_index(dim: int, expected: int) -> VectorIndex:
+    """Exact search for a course-sized index; HNSW above HNSW_THRESHOLD vectors."""
+    return HNSWIndex(dim) if expected >= HNSW_THRESHOLD else FlatIndex(dim)

@@ -10,7 +10,7 @@ import numpy as np
 
 from bot.course.model import Course
 from bot.retrieval.embedder import Embedder
-from bot.retrieval.index import BM25, FlatIndex, stem, tokenize
+from bot.retrieval.index import BM25, FlatIndex, VectorIndex, make_index, stem, tokenize
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 MENTION_RE = re.compile(r"<[@#!][^>]*>")
@@ -106,7 +106,7 @@ class Retriever:
         # One faiss index over everything searched densely (passages, cards, asks); ids map to concepts.
         self.passage_index = FlatIndex(self.dim)
         self.passage_index.add(self.passages.vectors)
-        self.unit_index = FlatIndex(self.dim)
+        self.unit_index = make_index(self.dim, n_p + n_e)
         self.unit_index.add(vecs[: n_p + n_e])
         self._passage_owner = np.array([self._pos[o] for o in self.passages.owner], dtype=np.int64)
         self._unit_owner = np.array(
@@ -195,7 +195,7 @@ class Retriever:
     def encode_query(self, query: str) -> np.ndarray:
         return self._query_encoder.encode([query])[0]
 
-    def _dense(self, index: FlatIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256) -> np.ndarray:
+    def _dense(self, index: VectorIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256) -> np.ndarray:
         """Best cosine similarity per concept among the index's top k units (-1 for concepts not reached)."""
         out = np.full(len(self.concept_ids), -1.0, dtype="float32")
         if len(index):

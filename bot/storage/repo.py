@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -284,66 +284,81 @@ class Store:
         now: datetime,
         rating: int | None = None,
     ) -> Attempt | None:
-        """Append the attempt and update progress in one transaction; None if this learner already answered it."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            if session.kind == "solo":
-                moved = s.exec(  # type: ignore[call-overload]
-                    update(QuizSession)
-                    .where(col(QuizSession.id) == session.id, col(QuizSession.status) == "open")
-                    .values(status="answered", closed_at=now, version=QuizSession.version + 1)
-                )
-                if not moved.rowcount:
-                    s.rollback()
-                    return None
-            attempt = Attempt(
-                session_id=session.id or 0,
-                learner_id=learner_id,
-                question_id=session.question_id,
-                concept_id=session.concept_id,
-                correct=correct,
-                score=score,
-                response=response[:4000],
-                points=points,
-                first_try=first_try,
-                answered_at=now,
-            )
-            s.add(attempt)
+        """Append the attempt and update progress in one transaction; None if this learner already answered it.
+
+        Written with SQLAlchemy Core (a handful of statements, no unit of work): this is the hot path of a
+        class round, where a whole class answers within seconds.
+        """
+        sessions, attempts, progress_t = QuizSession.__table__, Attempt.__table__, ConceptProgress.__table__
+        values = {
+            "session_id": session.id or 0,
+            "learner_id": learner_id,
+            "question_id": session.question_id,
+            "concept_id": session.concept_id,
+            "correct": correct,
+            "score": score,
+            "response": response[:4000],
+            "points": points,
+            "first_try": first_try,
+            "answered_at": now,
+        }
+        for _ in range(3):
+            stage = "attempt"
             try:
-                s.flush()
+                with self.engine.begin() as conn:
+                    if session.kind == "solo":
+                        moved = conn.execute(
+                            update(sessions)
+                            .where(sessions.c.id == session.id, sessions.c.status == "open")
+                            .values(status="answered", closed_at=now, version=sessions.c.version + 1)
+                        )
+                        if not moved.rowcount:
+                            return None
+                    new_id = conn.execute(insert(attempts).values(**values).returning(attempts.c.id)).scalar()
+                    stage = "progress"
+                    row = conn.execute(
+                        select(
+                            progress_t.c.attempts,
+                            progress_t.c.correct,
+                            progress_t.c.mastery,
+                            progress_t.c.card,
+                        )
+                        .where(
+                            progress_t.c.learner_id == learner_id,
+                            progress_t.c.concept_id == session.concept_id,
+                        )
+                        .with_for_update()
+                    ).first()
+                    card, due = spaced.review(row.card if row else "", rating or (3 if correct else 1), now)
+                    fields = {
+                        "attempts": (row.attempts if row else 0) + 1,
+                        "correct": (row.correct if row else 0) + int(correct),
+                        "mastery": update_mastery(row.mastery if row else 0.0, score),
+                        "last_answered_at": now,
+                        "card": card,
+                        "due": due,
+                    }
+                    if row is None:
+                        conn.execute(
+                            insert(progress_t).values(
+                                learner_id=learner_id, concept_id=session.concept_id, **fields
+                            )
+                        )
+                    else:
+                        conn.execute(
+                            update(progress_t)
+                            .where(
+                                progress_t.c.learner_id == learner_id,
+                                progress_t.c.concept_id == session.concept_id,
+                            )
+                            .values(**fields)
+                        )
+                return Attempt(id=new_id, **values)
             except IntegrityError:
-                s.rollback()
-                return None
-            progress = s.exec(
-                select(ConceptProgress)
-                .where(
-                    ConceptProgress.learner_id == learner_id, ConceptProgress.concept_id == session.concept_id
-                )
-                .with_for_update()
-            ).first()
-            if progress is None:
-                progress = ConceptProgress(learner_id=learner_id, concept_id=session.concept_id)
-            progress.attempts += 1
-            progress.correct += int(correct)
-            progress.mastery = update_mastery(progress.mastery, score)
-            progress.last_answered_at = now
-            progress.card, progress.due = spaced.review(progress.card, rating or (3 if correct else 1), now)
-            s.add(progress)
-            try:
-                s.commit()
-            except IntegrityError:  # a concurrent first answer on this concept created the row; do it again
-                s.rollback()
-                return self.record_attempt(
-                    session,
-                    learner_id,
-                    correct=correct,
-                    score=score,
-                    response=response,
-                    points=points,
-                    first_try=first_try,
-                    now=now,
-                    rating=rating,
-                )
-            return attempt
+                if stage == "attempt":
+                    return None  # this learner already answered this question instance (all rolled back)
+                # a concurrent first answer on this concept created the progress row: do it all again
+        raise RuntimeError("could not record the attempt after three tries")
 
     def attempts_of(self, learner_id: int) -> list[Attempt]:
         with Session(self.engine, expire_on_commit=False) as s:
