@@ -23,7 +23,9 @@ def _cache_dir() -> Path:
 class Settings(BaseSettings):
     """Read from the environment (TUTOR_*, SLACK_*, DISCORD_*). Secrets are SecretStr: never printed or logged."""
 
-    model_config = SettingsConfigDict(env_prefix="TUTOR_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="TUTOR_", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     database_url: str = Field(
         default="", description="SQLAlchemy URL; default a SQLite file in the data directory"

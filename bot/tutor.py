@@ -40,6 +40,8 @@ from bot.storage.models import Learner, QuizSession
 
 log = logging.getLogger(__name__)
 
+HEATMAP_LEARNERS = 40  # a heatmap row per learner stays readable up to about this many
+
 HELP = """I am your course tutor for "{course}". Ask me anything about the course in plain words, or use:
   /ask QUESTION        ask about the course (plain text works too)
   /quiz [TOPIC]        a question on a topic (a concept title, id or a few words), or on what to learn next
@@ -779,34 +781,36 @@ class Tutor:
         )
         class_id = room.id if room else None
         label = room.name if room else "all classes"
-        rows = self.store.class_attempts(class_id)
-        if not rows:
+        learners = self.store.class_learners(class_id, limit=HEATMAP_LEARNERS)
+        if not learners:
             return [R.Text(f"No answers yet in {label}.")]
         now = self.clock()
         tz = (room.timezone if room else "") or self.timezone
-        learners: dict[int, str] = {}
-        for _, learner in rows:
-            learners.setdefault(learner.id or 0, learner.display_name or learner.user_id)
-        progress = {
-            (p.learner_id, p.concept_id): p for p, _ in self.store.all_progress() if p.learner_id in learners
-        }
+        names = {lid: name for lid, name, _ in learners}
+        progress = {(p.learner_id, p.concept_id): p for p in self.store.progress_for(list(names))}
         concepts = [c for c in self.course.topological_order() if any(k[1] == c for k in progress)]
         grid = [
             [
                 spaced.mastery(p.mastery, p.card, now) if (p := progress.get((lid, cid))) else float("nan")
                 for cid in concepts
             ]
-            for lid in learners
+            for lid in names
         ]
         titles = [self.course.concepts[c].title for c in concepts]
+        shown = (
+            f"the {len(names)} most active learners"
+            if len(names) == HEATMAP_LEARNERS
+            else f"{len(names)} learners"
+        )
         out: list[R.Reply] = [
             R.Image(
                 "class-mastery.png",
-                f"Mastery heatmap of {label}: {len(learners)} learners × {len(concepts)} concepts",
-                heatmap(list(learners.values()), titles, grid, f"Mastery per concept: {label}"),
+                f"Mastery heatmap of {label}: {shown} × {len(concepts)} concepts",
+                heatmap(list(names.values()), titles, grid, f"Mastery per concept: {label} ({shown})"),
             )
         ]
-        stats = question_stats([(a.question_id, a.response, a.correct) for a, _ in rows])
+        counts = self.store.answer_counts(class_id)
+        stats = question_stats([(q, r, ok) for q, r, ok, _ in counts], weights=[n for *_, n in counts])
         table_rows = []
         for st in stats[:5]:
             q = self.course.questions.get(st.question_id)
@@ -828,10 +832,8 @@ class Tutor:
                 tuple(table_rows),
             )
         )
-        days = [
-            local_date(a.answered_at if a.answered_at.tzinfo else a.answered_at.replace(tzinfo=UTC), tz)
-            for a, _ in rows
-        ]
+        since = now - timedelta(days=15)
+        days = [local_date(_aware(t), tz) for t in self.store.answer_times(class_id, since)]
         series = participation(days, local_date(now, tz))
         out.append(
             R.Image(
@@ -928,7 +930,7 @@ class Tutor:
             self._passages_seen = len(rows)
 
     # -- digests ---------------------------------------------------------------------------------
-    def digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
+    def digests(self, platform: str | None = None) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
         """Daily direct messages of due reviews for learners who opted in, outside their quiet hours, once a day.
 
         Adapters call this on a timer and send each reply list as a direct message.
@@ -936,6 +938,8 @@ class Tutor:
         now = self.clock()
         out = []
         for learner, n_due in self.store.digest_candidates(now):
+            if platform is not None and learner.platform != platform:
+                continue  # that platform's worker sends it (and claims it)
             tz = self._learner_zone(learner)
             local = now.astimezone(zone(tz))
             today = local.date().isoformat()

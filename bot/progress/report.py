@@ -50,21 +50,26 @@ class QuestionStats:
         return self.correct / self.attempts if self.attempts else 0.0
 
 
-def question_stats(rows: Sequence[tuple[str, str, bool]]) -> list[QuestionStats]:
-    """From (question_id, response, correct) rows: per question, hardest first (lowest share right, then most tried)."""
-    by_q: dict[str, list[tuple[str, bool]]] = defaultdict(list)
-    for qid, response, correct in rows:
-        by_q[qid].append((response, correct))
+def question_stats(
+    rows: Sequence[tuple[str, str, bool]], weights: Sequence[int] | None = None
+) -> list[QuestionStats]:
+    """From (question_id, response, correct) rows, each counted `weights[i]` times (default once): per question,
+    hardest first (lowest share right, then most tried)."""
+    by_q: dict[str, list[tuple[str, bool, int]]] = defaultdict(list)
+    for i, (qid, response, correct) in enumerate(rows):
+        by_q[qid].append((response, correct, weights[i] if weights else 1))
     out = []
     for qid, answers in by_q.items():
-        counts = Counter(r for r, _ in answers)
-        wrong = Counter(r for r, ok in answers if not ok)
+        counts: Counter[str] = Counter()
+        wrong: Counter[str] = Counter()
+        for r, ok, n in answers:
+            counts[r] += n
+            if not ok:
+                wrong[r] += n
         top_wrong, top_n = wrong.most_common(1)[0] if wrong else ("", 0)
-        out.append(
-            QuestionStats(
-                qid, len(answers), sum(ok for _, ok in answers), tuple(counts.most_common()), top_wrong, top_n
-            )
-        )
+        total = sum(n for _, _, n in answers)
+        right = sum(n for _, ok, n in answers if ok)
+        out.append(QuestionStats(qid, total, right, tuple(counts.most_common()), top_wrong, top_n))
     return sorted(out, key=lambda q: (q.rate, -q.attempts, q.question_id))
 
 

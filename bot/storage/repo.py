@@ -672,6 +672,57 @@ class Store:
                 )
             return list(s.exec(stmt.order_by(col(Attempt.id))))
 
+    def _class_attempts_stmt(self, class_id: int | None, *columns):  # type: ignore[no-untyped-def]
+        stmt = select(*columns)
+        if class_id is not None:
+            stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
+                QuizSession.class_id == class_id
+            )
+        return stmt
+
+    def class_learners(self, class_id: int | None, limit: int = 40) -> list[tuple[int, str, int]]:
+        """(learner id, name, answers) of a class's most active learners, counted in SQL."""
+        n = func.count(col(Attempt.id)).label("n")
+        stmt = (
+            self._class_attempts_stmt(class_id, Attempt.learner_id, n)
+            .group_by(col(Attempt.learner_id))
+            .order_by(n.desc(), col(Attempt.learner_id))
+            .limit(limit)
+        )
+        with Session(self.engine) as s:
+            top = [(int(lid), int(count)) for lid, count in s.exec(stmt)]
+            if not top:
+                return []
+            ids = [t[0] for t in top]
+            names = {
+                int(i): n
+                for i, n in s.exec(select(Learner.id, Learner.display_name).where(col(Learner.id).in_(ids)))
+            }
+        return [(lid, names.get(lid, "?"), count) for lid, count in top]
+
+    def progress_for(self, learner_ids: list[int]) -> list[ConceptProgress]:
+        if not learner_ids:
+            return []
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(select(ConceptProgress).where(col(ConceptProgress.learner_id).in_(learner_ids)))
+            )
+
+    def answer_counts(self, class_id: int | None) -> list[tuple[str, str, bool, int]]:
+        """(question id, answer, correct, how many) in a class, counted in SQL."""
+        stmt = self._class_attempts_stmt(
+            class_id, Attempt.question_id, Attempt.response, Attempt.correct, func.count(col(Attempt.id))
+        ).group_by(col(Attempt.question_id), col(Attempt.response), col(Attempt.correct))
+        with Session(self.engine) as s:
+            return [(q, r, bool(ok), int(n)) for q, r, ok, n in s.exec(stmt)]
+
+    def answer_times(self, class_id: int | None, since: datetime) -> list[datetime]:
+        stmt = self._class_attempts_stmt(class_id, Attempt.answered_at).where(
+            col(Attempt.answered_at) >= since
+        )
+        with Session(self.engine) as s:
+            return list(s.exec(stmt))
+
     def all_progress(self) -> list[tuple[ConceptProgress, Learner]]:
         with Session(self.engine, expire_on_commit=False) as s:
             return list(
