@@ -779,8 +779,15 @@ class Tutor:
             if ev.where
             else None
         )
-        class_id = room.id if room else None
-        label = room.name if room else "all classes"
+        if room is None:
+            return [
+                R.Text(
+                    "Run /class-report in the class's channel: the report is about the class that meets there.",
+                    kind="notice",
+                )
+            ]
+        class_id = room.id
+        label = room.name
         learners = self.store.class_learners(class_id, limit=HEATMAP_LEARNERS)
         if not learners:
             return [R.Text(f"No answers yet in {label}.")]
@@ -849,7 +856,7 @@ class Tutor:
         if refusal:
             return refusal
         if ev.action == "list":
-            items = self.store.inbox()
+            items = self.store.inbox(platform=ev.learner.platform, workspace=ev.learner.workspace)
             if not items:
                 return [R.Text("The inbox is empty: every question was answered.")]
             rows = []
@@ -874,7 +881,12 @@ class Tutor:
                 )
             ]
         item = self.store.inbox_item(ev.item_id)
-        if item is None:
+        asker = self.store.learner_by_id(item.learner_id) if item else None
+        if (
+            item is None
+            or asker is None
+            or (asker.platform, asker.workspace) != (ev.learner.platform, ev.learner.workspace)
+        ):
             return [R.Text(f"No inbox question #{ev.item_id}. /inbox lists them.", kind="error")]
         instructor = self.store.learner(ev.learner)
         if ev.action == "answer":

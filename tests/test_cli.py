@@ -119,9 +119,9 @@ def test_chat_end_to_end_and_progress_is_kept(env):
     assert "Reinforcement Learning from Human Feedback" in out  # an answer drawn from the course
     assert "Question [" in out  # a question
     assert ("✓" in out or "✗" in out) and " — " in out  # feedback with explanations
-    assert "Progress of ada" in out and "1 answers" in out
+    assert "Progress of ada" in out and "1 answer " in out
     second = tutor("chat", "--user", "ada", env=env, stdin="/progress\n")
-    assert "Progress of ada" in second.stdout and "1 answers" in second.stdout  # kept across runs
+    assert "Progress of ada" in second.stdout and "1 answer " in second.stdout  # kept across runs
     progress = json.loads(tutor("progress", "--user", "ada", "--json", env=env).stdout)
     assert progress["answers"] == 1 and progress["user"] == "ada" and len(progress["concepts"]) == 1
     board = json.loads(tutor("leaderboard", "--class", "console", "--json", env=env).stdout)

@@ -34,7 +34,9 @@ class TutorBot:
         user = user or self.user
         if user not in self.apps:
             instructor = user in self.instructors
-            self.apps[user] = ConsoleApp(self.tutor, user=user, class_name=self.class_name, instructor=instructor)
+            self.apps[user] = ConsoleApp(
+                self.tutor, user=user, class_name=self.class_name, instructor=instructor
+            )
         return self.apps[user]
 
     def say(self, line: str, user: str | None = None) -> list[R.Reply]:

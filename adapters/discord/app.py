@@ -1,10 +1,13 @@
 """`tutor serve discord`: the tutor as a Discord bot (discord.py), wired to the core.
 
-Slash commands /ask, /quiz, /progress, /leaderboard, /next, /help; questions in DMs and mentions; class
-rounds with buttons, select menus and a modal. Every interaction is acknowledged first (defer) and the
-tutor's work runs in a thread after it. Buttons and menus are DynamicItems whose custom_id carries the
-quiz session, so they keep working after a restart; round deadlines are stored, and a periodic task
-posts the results of the rounds that are due (rounds left open by a restart too).
+Slash commands /ask, /quiz, /review, /progress, /leaderboard, /next, /privacy, /digest, /timezone,
+/my-data, /forget-me, /help, and for instructors /class-report, /inbox, /class-timezone; questions in DMs
+and mentions; class rounds with buttons, select menus and a modal. Every interaction is acknowledged
+first (defer) and the tutor's work runs in a thread after it. Buttons and menus are DynamicItems whose
+custom_id carries the quiz session (or the learner), so they keep working after a restart; round
+deadlines are stored, and a periodic task posts the results of the rounds that are due (rounds left open
+by a restart too). Another sends the daily digest of due reviews as direct messages. Pictures (charts)
+and files (/my-data) are uploaded as attachments.
 
 No `from __future__ import annotations` here: discord.py reads the commands' annotations at definition
 time (the /ask length limit comes from TUTOR_MAX_TEXT).
@@ -17,7 +20,7 @@ import logging
 import signal
 import sys
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 import discord
@@ -25,7 +28,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord import parse, render
-from adapters.discord.components import FormSelect, TutorButton
+from adapters.discord.components import ForgetButton, FormSelect, TutorButton
 from bot import events as E
 from bot import replies as R
 from bot.quiz.machine import show_question
@@ -41,7 +44,21 @@ SORRY = (
     "Sorry, something went wrong on my side. It has been logged for the people who run me; "
     "please try again in a moment."
 )
-PRIVATE_COMMANDS = {"progress", "next", "help"}  # answered only to the learner (in a server channel)
+# answered only to the learner (in a server channel): their own data, settings, and instructors' views
+PRIVATE_COMMANDS = {
+    "progress",
+    "next",
+    "help",
+    "review",
+    "privacy",
+    "digest",
+    "timezone",
+    "my-data",
+    "forget-me",
+    "class-report",
+    "inbox",
+    "class-timezone",
+}
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
 
 
@@ -104,7 +121,12 @@ class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
 
 
 def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_commands.CommandTree:
-    """The six slash commands, usable in servers and in DMs with the bot."""
+    """The slash commands, usable in servers and in DMs with the bot (the class commands in servers only).
+
+    Instructor commands are listed for everyone: instructors may be members with a role named in
+    TUTOR_INSTRUCTORS rather than Manage Server, which Discord's own permission gate cannot express. The
+    tutor refuses students politely; server admins may hide the commands (Server Settings → Integrations).
+    """
     tree = app_commands.CommandTree(
         client,
         allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=False),
@@ -138,13 +160,56 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
             for name, value in render.topic_choices(adapter.tutor.course, current)
         ]
 
-    @tree.command(name="progress", description="Your mastery per concept, points and streak")
+    @tree.command(name="review", description="A question on the concept most due for spaced review")
+    async def review(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "review", {})
+
+    @tree.command(name="progress", description="Your mastery per concept (with a chart), points and streak")
     async def progress(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "progress", {})
 
     @tree.command(name="leaderboard", description="The class ranking in this channel")
-    async def leaderboard(interaction: discord.Interaction) -> None:
-        await adapter.on_command(interaction, "leaderboard", {})
+    @app_commands.describe(period="All time (default) or this week")
+    async def leaderboard(
+        interaction: discord.Interaction, period: Literal["all", "week"] | None = None
+    ) -> None:
+        await adapter.on_command(interaction, "leaderboard", {"period": period or "all"})
+
+    @tree.command(name="privacy", description="How you appear on leaderboards; empty: show it")
+    @app_commands.describe(
+        mode="visible (your name), hidden (not at all) or pseudonym (a name of your choice)",
+        name="The name to show, with mode pseudonym",
+    )
+    async def privacy(
+        interaction: discord.Interaction,
+        mode: Literal["visible", "hidden", "pseudonym"] | None = None,
+        name: app_commands.Range[str, 1, 32] | None = None,
+    ) -> None:
+        await adapter.on_command(interaction, "privacy", {"mode": mode or "", "name": name or ""})
+
+    @tree.command(name="digest", description="A daily direct message of your due reviews; empty: show it")
+    @app_commands.describe(
+        setting="on or off", quiet="Quiet hours in your time, no message then, e.g. 22-8 (the default)"
+    )
+    async def digest(
+        interaction: discord.Interaction,
+        setting: Literal["on", "off"] | None = None,
+        quiet: app_commands.Range[str, 1, 16] | None = None,
+    ) -> None:
+        await adapter.on_command(interaction, "digest", {"setting": setting or "", "quiet": quiet or ""})
+
+    @tree.command(name="timezone", description="Your time zone (for streaks, the digest and quiet hours)")
+    @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
+    async def timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
+        await adapter.on_command(interaction, "timezone", {"zone": zone})
+
+    @tree.command(name="my-data", description="Everything the tutor keeps about you, as a JSON file")
+    async def my_data(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "my-data", {})
+
+    @tree.command(name="forget-me", description="Delete everything the tutor keeps about you (asks first)")
+    async def forget_me(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "forget-me", {})
 
     @tree.command(name="next", description="What to learn next")
     async def next_(interaction: discord.Interaction) -> None:
@@ -153,6 +218,66 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     @tree.command(name="help", description="What the tutor can do")
     async def help_(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "help", {})
+
+    # -- instructors ------------------------------------------------------------------------------
+    @tree.command(
+        name="class-report",
+        description="Instructors: this class's mastery heatmap, hardest questions and participation",
+    )
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
+    async def class_report(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "class-report", {})
+
+    @tree.command(name="class-timezone", description="Instructors: this class's time zone (its week start)")
+    @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
+    @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
+    async def class_timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
+        await adapter.on_command(interaction, "class-timezone", {"zone": zone})
+
+    async def zones(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in render.zone_choices(current)]
+
+    timezone.autocomplete("zone")(zones)
+    class_timezone.autocomplete("zone")(zones)
+
+    inbox = app_commands.Group(
+        name="inbox", description="Instructors: the questions the tutor could not answer"
+    )
+
+    @inbox.command(name="list", description="The open questions, with who asked and the closest concepts")
+    async def inbox_list(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "inbox", {"action": "list"})
+
+    @inbox.command(name="answer", description="Answer a question (the asker can read it in /my-data)")
+    @app_commands.describe(item="The question's id, from /inbox list", text="Your answer")
+    async def inbox_answer(
+        interaction: discord.Interaction,
+        item: app_commands.Range[int, 1, 2**53],
+        text: app_commands.Range[str, 1, longest],
+    ) -> None:
+        await adapter.on_command(interaction, "inbox", {"action": "answer", "item": item, "text": text})
+
+    @inbox.command(name="add", description="Add an answered question to the course, under a concept")
+    @app_commands.describe(
+        item="The question's id, from /inbox list", concept="The concept (default: the closest one)"
+    )
+    async def inbox_add(
+        interaction: discord.Interaction,
+        item: app_commands.Range[int, 1, 2**53],
+        concept: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        await adapter.on_command(interaction, "inbox", {"action": "add", "item": item, "text": concept or ""})
+
+    @inbox_add.autocomplete("concept")
+    async def inbox_concepts(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in render.topic_choices(adapter.tutor.course, current)
+        ]
+
+    tree.add_command(inbox)
 
     @tree.error
     async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -174,6 +299,7 @@ class DiscordAdapter:
         guild_ids: list[int] | tuple[int, ...] = (),
         gateway_url: str = "",
         close_every: float = 5.0,
+        digest_every: float = 600.0,
         client_options: dict[str, Any] | None = None,
     ):
         self.tutor = tutor
@@ -181,6 +307,7 @@ class DiscordAdapter:
         self.guild_ids = list(guild_ids)
         self.gateway_url = gateway_url
         self.close_every = close_every
+        self.digest_every = digest_every
         self.client_options = client_options or {}
         self.client: discord.Client | None = None
         self.ready = asyncio.Event()
@@ -246,8 +373,8 @@ class DiscordAdapter:
         return task
 
     async def setup(self, client: discord.Client) -> None:
-        """After login, before the gateway: persistent components, commands, the round closer."""
-        client.add_dynamic_items(TutorButton, FormSelect)
+        """After login, before the gateway: persistent components, commands, the round closer, the digest."""
+        client.add_dynamic_items(TutorButton, FormSelect, ForgetButton)
         if self.sharded and self.gateway_url:
             # AutoShardedClient asks REST for the gateway URL; a gateway proxy replaces that answer's URL
             ask_rest = client.http.get_bot_gateway
@@ -259,6 +386,7 @@ class DiscordAdapter:
             client.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
         await self.sync_commands(client)
         self._spawn(self._close_rounds_forever(client))
+        self._spawn(self._send_digests_forever(client))
         self._spawn(asyncio.to_thread(self._warm_up))
 
     async def sync_commands(self, client: discord.Client) -> None:
@@ -335,8 +463,20 @@ class DiscordAdapter:
                 )
                 return
             await interaction.response.defer(ephemeral=private, thinking=True)
-            event = parse.command_event(command, options, self.who(interaction), self.where(interaction))
+            where = self.where(interaction)
+            event = parse.command_event(command, options, self.who(interaction), where)
+            if isinstance(event, E.ClassReport) and where is not None:
+                # The core reports on every class when the channel has no class row yet (nobody answered
+                # here): make the row, so a new channel's report is empty rather than other servers'.
+                await asyncio.to_thread(self.tutor.store.class_room, where)
             replies = await self.handle(event)
+            if isinstance(event, E.ForgetMe):
+                # the console's "/forget-me confirm" is a button here
+                outs = render.forget_prompt(
+                    replies, interaction.user.id, attachment_limit=self.attachment_limit(interaction)
+                )
+                await self.send_outs(interaction, outs, ephemeral=private)
+                return
             sent = await self.send(interaction, replies, ephemeral=private)
             for out, message in sent:
                 if isinstance(out.view, discord.ui.View) and isinstance(event, E.StartRound):
@@ -354,7 +494,18 @@ class DiscordAdapter:
     ) -> list[tuple[render.Out, discord.WebhookMessage]]:
         """Follow-ups after a defer, split to Discord's limits; never an empty reply (the thinking state
         would stay)."""
-        outs = render.render(replies) or [render.Out(content="Done.")]
+        outs = render.render(replies, attachment_limit=self.attachment_limit(interaction))
+        return await self.send_outs(interaction, outs, ephemeral=ephemeral)
+
+    @staticmethod
+    def attachment_limit(interaction: discord.Interaction) -> int:
+        """The largest file this interaction's answers may carry (Discord says so in every interaction)."""
+        return int(getattr(interaction, "filesize_limit", 0) or render.ATTACHMENT_LIMIT)
+
+    async def send_outs(
+        self, interaction: discord.Interaction, outs: list[render.Out], *, ephemeral: bool
+    ) -> list[tuple[render.Out, discord.WebhookMessage]]:
+        outs = outs or [render.Out(content="Done.")]
         sent: list[tuple[render.Out, discord.WebhookMessage]] = []
         for out in outs:
             message = await interaction.followup.send(
@@ -433,6 +584,37 @@ class DiscordAdapter:
             await interaction.edit_original_response(view=None)  # the round message loses its buttons
         except discord.HTTPException:
             log.warning("could not remove the buttons of round %s", click.session_id, exc_info=True)
+
+    async def on_forget(self, interaction: discord.Interaction, user_id: str, confirm: bool) -> None:
+        """/forget-me's buttons: delete everything (ForgetMe(confirm=True)) or keep it. The prompt is
+        replaced by the outcome, so a second click finds no button."""
+        try:
+            if str(interaction.user.id) != user_id:  # ephemeral prompts are seen by one learner; DMs too
+                await interaction.response.send_message(
+                    "This button belongs to someone else's /forget-me.", ephemeral=True
+                )
+                return
+            if not confirm:
+                await interaction.response.edit_message(
+                    content="Nothing was deleted. /my-data shows what the tutor keeps about you.",
+                    embeds=[],
+                    view=None,
+                    allowed_mentions=NO_PINGS,
+                )
+                return
+            await interaction.response.defer()
+            event = E.ForgetMe(self.who(interaction), confirm=True, where=self.where(interaction))
+            outs = render.render(await self.handle(event)) or [render.Out(content="Done.")]
+            await interaction.edit_original_response(**outs[0].edit_kwargs(), allowed_mentions=NO_PINGS)
+            for out in outs[1:]:
+                await interaction.followup.send(
+                    **out.send_kwargs(),
+                    ephemeral=interaction.guild_id is not None,
+                    allowed_mentions=NO_PINGS,
+                )
+        except Exception:
+            log.exception("/forget-me confirmation failed")
+            await self.tell_failure(interaction)
 
     async def on_pick(
         self, interaction: discord.Interaction, session_id: int, kind: str, picks: str, value: str
@@ -587,6 +769,56 @@ class DiscordAdapter:
                 except discord.HTTPException:
                     log.warning("could not remove the buttons of round %s", session_id, exc_info=True)
         return len(closed)
+
+    # -- the daily digest ---------------------------------------------------------------------------
+    async def _send_digests_forever(self, client: discord.Client) -> None:
+        await client.wait_until_ready()
+        while not client.is_closed():
+            try:
+                await self.send_digests(client)
+            except Exception:
+                log.exception("sending the review digests failed")
+            await asyncio.sleep(self.digest_every)
+
+    def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
+        """This platform's digests. The core returns every platform's learners (and has marked them all
+        sent for today), so another platform's learners in a shared database are skipped here, loudly."""
+        mine, others = [], []
+        for ref, replies in self.tutor.digests(platform=parse.PLATFORM):
+            is_mine = ref.platform == parse.PLATFORM and ref.workspace == parse.LEARNER_WORKSPACE
+            (mine if is_mine and ref.user.isdigit() else others).append((ref, replies))
+        if others:
+            log.warning(
+                "the tutor handed this Discord bot the review digests of %d learner(s) of other platforms "
+                "(%s); they are not sent from here",
+                len(others),
+                ", ".join(sorted({r.platform for r, _ in others})),
+            )
+        return mine
+
+    async def send_digests(self, client: discord.Client) -> int:
+        """Send each due digest as a direct message (the DM channel is opened first); returns how many were
+        delivered. A learner who cannot be messaged (DMs closed, no shared server) is logged and skipped."""
+        digests = await asyncio.to_thread(self._digests)
+        delivered = 0
+        for ref, replies in digests:
+            try:
+                channel = await client.create_dm(discord.Object(id=int(ref.user)))
+                for out in render.render(replies):
+                    await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+            except discord.Forbidden as exc:
+                log.warning(
+                    "could not send the review digest to Discord user %s (code %s: DMs closed, or no "
+                    "server shared with the bot)",
+                    ref.user,
+                    exc.code,
+                )
+                continue
+            except Exception:  # one learner's failure must not cost the others their digest
+                log.exception("could not send the review digest to Discord user %s", ref.user)
+                continue
+            delivered += 1
+        return delivered
 
 
 # -- `tutor serve discord` ---------------------------------------------------------------------------

@@ -80,3 +80,33 @@ class FormSelect(discord.ui.DynamicItem[discord.ui.Select], template=parse.SELEC
         await interaction.client.adapter.on_pick(  # type: ignore[attr-defined]
             interaction, self.session_id, self.kind, self.picks, value
         )
+
+
+class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=parse.FORGET_TEMPLATE):
+    """/forget-me's confirmation (or cancel) button. Its custom_id names the learner it was shown to, so a
+    click is checked against the clicker, and still understood after a restart."""
+
+    def __init__(self, item: discord.ui.Button, user_id: str, confirm: bool):
+        super().__init__(item)
+        self.user_id, self.confirm = user_id, confirm
+
+    @classmethod
+    def make(cls, user_id: int | str, confirm: bool) -> ForgetButton:
+        item: discord.ui.Button = discord.ui.Button(
+            label="Delete everything" if confirm else "Keep my data",
+            style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
+            custom_id=parse.forget_id(user_id, confirm),
+        )
+        return cls(item, str(user_id), confirm)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ForgetButton:
+        assert isinstance(item, discord.ui.Button)
+        return cls(item, match.group("user"), match.group("answer") == "yes")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.client.adapter.on_forget(  # type: ignore[attr-defined]
+            interaction, self.user_id, self.confirm
+        )

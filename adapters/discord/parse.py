@@ -18,7 +18,21 @@ PLATFORM = "discord"
 # Discord user ids are global: one learner per person, the same in every server and in DMs, so progress
 # follows the learner. Classes are channels, and their workspace is the server (guild) id.
 LEARNER_WORKSPACE = "discord"
-COMMANDS = ("ask", "quiz", "progress", "leaderboard", "next", "help")
+COMMANDS = (
+    "ask",
+    "quiz",
+    "review",
+    "progress",
+    "leaderboard",
+    "next",
+    "privacy",
+    "digest",
+    "timezone",
+    "my-data",
+    "forget-me",
+    "help",
+)
+INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
 
 # custom_id formats (at most 100 characters; session ids are database ids):
 #   tutor:a:<session>:<key>      answer a single-choice question with the choice's letter
@@ -29,9 +43,11 @@ COMMANDS = ("ask", "quiz", "progress", "leaderboard", "next", "help")
 #   tutor:g:<session>:<o|m><picks>  submit the form's answer ("o3124": steps 3, 1, 2, 4 in that order)
 #   tutor:p:<session>:<o|m>:<picks> the form's select menu; picks made so far
 #   tutor:m:<session>            the essay modal
+#   tutor:forget:<user>:<yes|no> /forget-me's confirmation: delete everything about <user>, or keep it
 BUTTON_TEMPLATE = r"tutor:(?P<action>[acfghrs]):(?P<session>[0-9]{1,19})(?::(?P<arg>[0-9A-Za-z]{0,17}))?"
 SELECT_TEMPLATE = r"tutor:p:(?P<session>[0-9]{1,19}):(?P<kind>[om]):(?P<picks>[0-9a-z]{0,16})"
 MODAL_TEMPLATE = r"tutor:m:(?P<session>[0-9]{1,19})"
+FORGET_TEMPLATE = r"tutor:forget:(?P<user>[0-9]{1,20}):(?P<answer>yes|no)"
 ESSAY_FIELD = "answer"
 
 ORDER_KEYS = "12345678"
@@ -53,6 +69,16 @@ def modal_id(session_id: int) -> str:
 def parse_modal_id(value: str) -> int | None:
     m = re.fullmatch(MODAL_TEMPLATE, value or "")
     return int(m.group("session")) if m else None
+
+
+def forget_id(user_id: int | str, confirm: bool) -> str:
+    return f"tutor:forget:{user_id}:{'yes' if confirm else 'no'}"
+
+
+def parse_forget_id(value: str) -> tuple[str, bool] | None:
+    """(the user the confirmation was shown to, whether it confirms) from a /forget-me button."""
+    m = re.fullmatch(FORGET_TEMPLATE, value or "")
+    return (m.group("user"), m.group("answer") == "yes") if m else None
 
 
 # -- who and where -------------------------------------------------------------------------------
@@ -94,19 +120,44 @@ def command_event(
     command: str, options: Mapping[str, Any], who: E.LearnerRef, where: E.ClassRef | None
 ) -> E.Event:
     """A slash command -> an event. /quiz in a channel is a class round; in a DM a personal question."""
+
+    def text(name: str) -> str:
+        return str(options.get(name) or "").strip()
+
     if command == "ask":
         return E.Ask(who, text=str(options.get("question") or ""), where=where)
     if command == "quiz":
-        topic = str(options.get("topic") or "").strip()
+        topic = text("topic")
         if where is not None:
             seconds = options.get("seconds")
             return E.StartRound(who, topic=topic, seconds=int(seconds) if seconds else None, where=where)
         return E.StartQuiz(who, topic=topic, where=where)
+    if command == "leaderboard":
+        return E.ShowLeaderboard(who, period=text("period") or "all", where=where)
+    if command == "privacy":
+        return E.Privacy(who, mode=text("mode"), name=text("name"), where=where)
+    if command == "digest":
+        return E.Digest(who, setting=text("setting"), quiet=text("quiet"), where=where)
+    if command in ("timezone", "class-timezone"):
+        return E.SetTimezone(who, zone=text("zone"), for_class=command == "class-timezone", where=where)
+    if command == "forget-me":
+        return E.ForgetMe(who, confirm=bool(options.get("confirm")), where=where)
+    if command == "inbox":
+        item = options.get("item")
+        return E.Inbox(
+            who,
+            action=text("action").lower() or "list",
+            item_id=int(item) if item else 0,
+            text=text("text"),
+            where=where,
+        )
     simple: dict[str, type[E.Event]] = {
         "progress": E.ShowProgress,
-        "leaderboard": E.ShowLeaderboard,
         "next": E.Next,
         "help": E.Help,
+        "review": E.Review,
+        "my-data": E.MyData,
+        "class-report": E.ClassReport,
     }
     if command in simple:
         return simple[command](who, where=where)

@@ -2,21 +2,27 @@
 
 Limits kept here: 2,000 characters of content per message (longer text is split into several
 messages, tables keep their code fences), embeds within 4,096 characters of description, 1,024 per
-field, 6,000 in all and 10 per message; button labels 80, menu options 100, 25 options per menu. Every
-reply type has a form; an unknown one falls back to its plain text.
+field, 6,000 in all and 10 per message; button labels 80, menu options 100, 25 options per menu;
+attachments within the interaction's size limit (a bigger file is sent gzipped, or described instead).
+Pictures and files are real attachments, each with its text alternative in the message or its embed
+and as the attachment's description. Every reply type has a form; an unknown one falls back to its
+plain text.
 """
 
 from __future__ import annotations
 
+import functools
+import gzip
 import io
 import re
-from dataclasses import dataclass, field
+import zoneinfo
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import discord
 
 from adapters.discord import parse
-from adapters.discord.components import FormSelect, TutorButton
+from adapters.discord.components import ForgetButton, FormSelect, TutorButton
 from bot import replies as R
 from bot.course import Course
 from bot.safety import defuse_mentions
@@ -27,6 +33,8 @@ EMBED_FIELD = 1024
 EMBED_TOTAL = 6000
 EMBEDS_PER_MESSAGE = 10
 OPTION_TEXT = 100
+ATTACHMENT_DESCRIPTION = 1024
+ATTACHMENT_LIMIT = 10 * 1024 * 1024  # Discord's upload limit for bots when the interaction names none
 
 BLURPLE = discord.Colour.blurple()
 GREEN = discord.Colour.green()
@@ -107,19 +115,34 @@ class _EmbedPart:
     file: discord.File | None = None
 
 
-def render(replies: list[R.Reply]) -> list[Out]:
+@dataclass
+class _FilePart:
+    """A file with its description as the message's text (e.g. /my-data's JSON)."""
+
+    text: str
+    file: discord.File
+
+
+def render(replies: list[R.Reply], *, attachment_limit: int = ATTACHMENT_LIMIT) -> list[Out]:
     """Pack replies into as few messages as the limits allow, in order. Text that follows an embed goes
-    into the same message's content when that is empty (shown above the embed), else into a new one."""
+    into the same message's content when that is empty (shown above the embed), else into a new one.
+    A file gets a message of its own, its description as the text; a picture goes in an embed."""
     outs = [Out()]
     for reply in replies:
-        for part in _parts(reply):
+        for part in _parts(reply, attachment_limit):
             current = outs[-1]
             if isinstance(part, str):
                 if current.content and (
-                    current.embeds or len(current.content) + 2 + len(part) > CONTENT_LIMIT
+                    current.embeds or current.files or len(current.content) + 2 + len(part) > CONTENT_LIMIT
                 ):
                     outs.append(current := Out())
                 current.content = f"{current.content}\n\n{part}" if current.content else part
+                continue
+            if isinstance(part, _FilePart):
+                if current.content or current.files:
+                    outs.append(current := Out())
+                current.content = part.text
+                current.files.append(part.file)
                 continue
             size = sum(len(e) for e in current.embeds)
             if (
@@ -137,7 +160,22 @@ def render(replies: list[R.Reply]) -> list[Out]:
     return [o for o in outs if o.content or o.embeds or o.files]
 
 
-def _parts(reply: R.Reply) -> list[str | _EmbedPart]:
+def attachment_name(filename: str, default: str) -> str:
+    """A file name Discord keeps as it is (and `attachment://` can refer to)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", filename or "")[:100] or default
+
+
+def attachable(filename: str, data: bytes, limit: int) -> tuple[str, bytes] | None:
+    """The file as it can be uploaded: as it is, gzipped when that makes it fit, or None."""
+    if len(data) <= limit:
+        return filename, data
+    packed = gzip.compress(data, mtime=0)
+    if len(packed) <= limit:
+        return f"{filename}.gz", packed
+    return None
+
+
+def _parts(reply: R.Reply, attachment_limit: int = ATTACHMENT_LIMIT) -> list[str | _EmbedPart | _FilePart]:
     if isinstance(reply, R.Text):
         prefix = "⚠️ " if reply.kind == "error" else ""
         return list(split_text(prefix + reply.text))
@@ -153,11 +191,60 @@ def _parts(reply: R.Reply) -> list[str | _EmbedPart]:
     if isinstance(reply, R.RoundResult):
         return [_EmbedPart(round_embed(reply))]
     if isinstance(reply, R.Image):
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", reply.filename) or "image.png"
+        name = attachment_name(reply.filename, "image.png")
         embed = discord.Embed(description=clip(reply.alt, EMBED_DESCRIPTION), colour=BLURPLE)
+        if len(reply.data) > attachment_limit or not reply.data:
+            return [_EmbedPart(embed)]  # the text alternative alone
         embed.set_image(url=f"attachment://{name}")
-        return [_EmbedPart(embed, file=discord.File(io.BytesIO(reply.data), filename=name))]
+        file = discord.File(
+            io.BytesIO(reply.data), filename=name, description=clip(reply.alt, ATTACHMENT_DESCRIPTION)
+        )
+        return [_EmbedPart(embed, file=file)]
+    if isinstance(reply, R.File):
+        name = attachment_name(reply.filename, "file.bin")
+        fitted = attachable(name, reply.data, attachment_limit)
+        if fitted is None:
+            return list(
+                split_text(
+                    f"{reply.alt}\n(The file is {len(reply.data):,} bytes, too large to attach here. "
+                    "Please ask the people who run the tutor for it.)"
+                )
+            )
+        name, data = fitted
+        text = clip(
+            reply.alt + (" (gzip-compressed to fit Discord's limit)" if name.endswith(".gz") else ""),
+            CONTENT_LIMIT,
+        )
+        file = discord.File(
+            io.BytesIO(data), filename=name, description=clip(reply.alt, ATTACHMENT_DESCRIPTION)
+        )
+        return [_FilePart(text, file)]
     return list(split_text(reply.plain() or str(reply)))
+
+
+FORGET_COMMAND = re.compile(r"send\s+/forget-me\s+confirm", re.IGNORECASE)
+
+
+def forget_prompt(replies: list[R.Reply], user_id: int | str, **kw: int) -> list[Out]:
+    """/forget-me: the tutor's question, with a Delete everything button (and a Keep my data one) in place
+    of the console's "/forget-me confirm". Nothing to ask (the tutor keeps nothing): no buttons."""
+    asks = [isinstance(r, R.Text) and r.kind == "notice" for r in replies]
+    if not any(asks):
+        return render(replies, **kw)
+    shown = [
+        replace(r, text=FORGET_COMMAND.sub("click **Delete everything** below", r.text))
+        if ask and isinstance(r, R.Text)
+        else r
+        for r, ask in zip(replies, asks, strict=True)
+    ]
+    outs = render(shown, **kw) or [Out(content="Delete everything the tutor keeps about you?")]
+    view = discord.ui.View(timeout=None)
+    view.add_item(ForgetButton.make(user_id, True))
+    view.add_item(ForgetButton.make(user_id, False))
+    if outs[-1].view is not None:
+        outs.append(Out(content="Delete everything the tutor keeps about you?"))
+    outs[-1].view = view
+    return outs
 
 
 def table_chunks(table: R.Table) -> list[str]:
@@ -380,10 +467,16 @@ def help_text(course_title: str) -> str:
             "`/quiz [topic]` in a channel: a question for the whole class (everyone answers privately; "
             "the answer, the explanation and the scores come when the round closes). "
             "In a DM with me: a question just for you",
-            "`/progress` your mastery per concept, points and streak",
-            "`/leaderboard` the class ranking in this channel",
+            "`/review` a question on the concept most due for review",
+            "`/progress` your mastery per concept (with a chart), points and streak",
+            "`/leaderboard [all|week]` the class ranking in this channel",
             "`/next` what to learn next",
+            "`/privacy [visible|hidden|pseudonym] [name]` how you appear on leaderboards",
+            "`/digest [on|off] [quiet]` a daily DM of your due reviews, quiet hours like 22-8",
+            "`/timezone zone` your time zone, e.g. Europe/Berlin",
+            "`/my-data` everything I keep about you, as a JSON file; `/forget-me` delete it all",
             "`/help` this message",
+            "Instructors: `/class-report`, `/inbox`, `/class-timezone zone`.",
             "You can also mention me with a question in a channel, or write to me in a DM.",
         ]
     )
@@ -403,3 +496,21 @@ def topic_choices(course: Course, typed: str, limit: int = 25) -> list[tuple[str
         found.append((rank, order, clip(c.title, 100), c.id[:100]))
     found.sort()
     return [(name, value) for _, _, name, value in found[:limit]]
+
+
+# -- /timezone autocomplete -----------------------------------------------------------------------
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
+
+
+def zone_choices(typed: str, limit: int = 25) -> list[str]:
+    """IANA time zone names matching what was typed: the city or area first, then anywhere in the name."""
+    typed = (typed or "").strip().lower().replace(" ", "_")
+    if not typed:
+        return list(_zones()[:limit])
+    first = [
+        z for z in _zones() if z.lower().startswith(typed) or z.lower().rsplit("/", 1)[-1].startswith(typed)
+    ]
+    rest = [z for z in _zones() if typed in z.lower() and z not in first]
+    return [z[:100] for z in (first + rest)[:limit]]

@@ -4,6 +4,9 @@
 API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
 by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
 database; a background loop closes those past their deadline (a restart included) and posts the results.
+Another loop sends the daily digest of due reviews as direct messages. Pictures (the /progress chart, the
+/class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
+upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
 
 from __future__ import annotations
@@ -43,15 +46,19 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 INSTRUCTOR_CACHE_SECONDS = 600
+DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests
 MAX_RETRY_AFTER = 60
 SLACK_NOTE = (
     "In Slack: answer with the buttons under a question (a form opens for written answers). "
     "/quiz in a channel puts a question to the whole class; add a length, e.g. /quiz dpo 90s. "
     "In a direct message, /quiz is a question just for you. Mention me with a question in a channel, "
-    "or write to me directly; my Home tab shows your progress."
+    "or write to me directly; my Home tab shows your progress. Charts and /my-data come as files in your "
+    "direct messages with me. /forget-me asks first, with a button."
 )
+FORGET_KEPT = "Nothing was deleted. /my-data shows what the tutor keeps about you."
 
 Respond = Callable[..., Any]
+Upload = R.Image | R.File
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -135,7 +142,9 @@ class Private:
 
 class SlackTutor:
     """The tutor behind a Bolt App. `app` is the Bolt app; `pool` runs its listeners; `close_due_rounds()`
-    is one tick of the round closer (the background loop started by `start()` calls it every few seconds)."""
+    is one tick of the round closer and `send_digests()` one of the digest sender (the background loops
+    started by `start()` call them every `round_interval` and `digest_interval` seconds; a digest_interval
+    of None sends no digests from this process)."""
 
     def __init__(
         self,
@@ -147,9 +156,11 @@ class SlackTutor:
         verify_requests: bool = True,
         workers: int = 16,
         round_interval: float = 5.0,
+        digest_interval: float | None = DIGEST_INTERVAL,
     ):
         self.tutor = tutor
         self.round_interval = round_interval
+        self.digest_interval = digest_interval
         self.client = WebClient(
             token=bot_token,
             base_url=api_url if api_url.endswith("/") else api_url + "/",
@@ -168,6 +179,7 @@ class SlackTutor:
         self._instructors: dict[tuple[str, str], tuple[bool, float]] = {}
         self._stop = threading.Event()
         self._closer: threading.Thread | None = None
+        self._digester: threading.Thread | None = None
         self._register()
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -184,6 +196,9 @@ class SlackTutor:
             ack=self._ack, lazy=[self._on_click]
         )
         app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+        app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
+            ack=self._ack, lazy=[self._on_forget_click]
+        )
 
     @staticmethod
     def _ack(ack: Callable[..., None]) -> None:
@@ -204,17 +219,28 @@ class SlackTutor:
 
     # -- slash commands -------------------------------------------------------------------------
     def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
-        event = P.parse_command(body)
-        replies = self.tutor.handle(event)
         channel, user = str(body.get("channel_id", "")), str(body.get("user_id", ""))
+        name = P.command_name(str(body.get("command", "")))
+        # Only instructor commands ask Slack who is an instructor; the core refuses everyone else politely.
+        instructor = name in P.INSTRUCTOR_COMMANDS and self.is_instructor(P.team_of(body), user)
+        event = P.parse_command(body, is_instructor=instructor)
+        if isinstance(event, E.ClassReport) and instructor and event.where is not None:
+            # The core reports on every class when this channel has no class row yet (nobody answered a
+            # round here): make the row, so a new channel's report is empty rather than everyone's.
+            self.tutor.store.class_room(event.where)
+        replies = self.tutor.handle(event)
         if isinstance(event, E.StartRound):
             self._start_round(event, replies, channel, respond)
-        elif isinstance(event, E.StartQuiz):  # in a DM: the question stays in the conversation
-            self._send_private(Private(channel, user, respond, direct=True), replies)
+        elif isinstance(event, (E.StartQuiz, E.Review)):
+            # A personal question: in a DM it stays in the conversation; in a channel only the learner sees it.
+            self._send_private(Private(channel, user, respond, direct=event.where is None), replies)
+        elif isinstance(event, E.ForgetMe):
+            for message in V.forget_prompt(replies, user):
+                self._respond_message(respond, message)
         else:
             if isinstance(event, E.Help):
                 replies = [*replies, R.Text(SLACK_NOTE)]
-            self._respond(respond, replies)
+            self._respond_with_uploads(respond, replies, user, channel)
 
     def _start_round(
         self, event: E.StartRound, replies: list[R.Reply], channel: str, respond: Respond
@@ -297,6 +323,29 @@ class SlackTutor:
         if rest:
             self._send_private(Private(channel, user.user, respond, direct=direct), rest)
 
+    def _on_forget_click(self, body: dict[str, Any], respond: Respond) -> None:
+        """/forget-me's buttons: "Delete everything" sends ForgetMe(confirm=True) for the clicker; either button
+        replaces the question with the outcome, so a second click finds no button."""
+        action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
+        event = P.parse_action(body)
+        if action_id == V.FORGET_YES and isinstance(event, E.ForgetMe):
+            replies = self.tutor.handle(event)
+        else:
+            replies = [R.Text(FORGET_KEPT)]
+        user = P.learner_of(body).user
+        channel = str((body.get("channel") or {}).get("id") or user)
+        for i, message in enumerate(V.messages(replies)):
+            if not (i == 0 and self._replace_message(respond, message)):
+                self._deliver_private(Private(channel, user, respond), message)
+
+    def _replace_message(self, respond: Respond, message: V.Message) -> bool:
+        try:
+            result = respond(text=message.text, blocks=message.blocks, replace_original=True)
+        except Exception as exc:
+            log.warning("slack: response_url post failed: %s", exc)
+            return False
+        return getattr(result, "status_code", 200) == 200
+
     def _open_answer_form(self, body: dict[str, Any], respond: Respond) -> None:
         value = str((body.get("actions") or [{}])[0].get("value", "0"))
         session_id = int(value) if value.isdigit() else 0
@@ -372,17 +421,24 @@ class SlackTutor:
                 )
 
     def start(self) -> None:
-        """Start the round closer: it closes overdue rounds at once (after a restart too), then every few seconds."""
+        """Start the round closer (it closes overdue rounds at once, after a restart too, then every few
+        seconds) and the digest sender (it looks for due digests at once, then every `digest_interval`)."""
         if self._closer and self._closer.is_alive():
             return
         self._stop.clear()
         self._closer = threading.Thread(target=self._close_loop, name="tutor-slack-rounds", daemon=True)
         self._closer.start()
+        if self.digest_interval is not None:
+            self._digester = threading.Thread(
+                target=self._digest_loop, name="tutor-slack-digest", daemon=True
+            )
+            self._digester.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._closer:
-            self._closer.join(timeout)
+        for thread in (self._closer, self._digester):
+            if thread:
+                thread.join(timeout)
         self.pool.wait_idle(timeout)
         self.pool.shutdown(wait=False)
 
@@ -440,29 +496,31 @@ class SlackTutor:
         """A reply for one learner: ephemeral in a channel (or a DM message), then the response_url, then a
         DM to the learner. The learner's attempt is already stored; only the delivery can fail here."""
         for message in V.messages(replies):
-            if to.direct:
-                delivered = self._post(to.channel, message) is not None
-            else:
-                delivered = (
-                    self._call(
-                        "chat.postEphemeral",
-                        self.client.chat_postEphemeral,
-                        to.channel,
-                        channel=to.channel,
-                        user=to.user,
-                        text=message.text,
-                        blocks=message.blocks,
-                    )
-                    is not None
+            self._deliver_private(to, message)
+
+    def _deliver_private(self, to: Private, message: V.Message) -> bool:
+        if to.direct:
+            delivered = self._post(to.channel, message) is not None
+        else:
+            delivered = (
+                self._call(
+                    "chat.postEphemeral",
+                    self.client.chat_postEphemeral,
+                    to.channel,
+                    channel=to.channel,
+                    user=to.user,
+                    text=message.text,
+                    blocks=message.blocks,
                 )
-            if not delivered and to.respond is not None:
-                delivered = self._respond_message(to.respond, message)
-            if not delivered and to.channel != to.user:
-                delivered = self._post(to.user, message) is not None  # the learner's DM with the app
-            if not delivered:
-                log.error(
-                    "slack: a reply to %s could not be delivered (the answer itself is stored)", to.user
-                )
+                is not None
+            )
+        if not delivered and to.respond is not None:
+            delivered = self._respond_message(to.respond, message)
+        if not delivered and to.channel != to.user:
+            delivered = self._post(to.user, message) is not None  # the learner's DM with the app
+        if not delivered:
+            log.error("slack: a reply to %s could not be delivered (the answer itself is stored)", to.user)
+        return delivered
 
     def _respond_message(self, respond: Respond, message: V.Message) -> bool:
         try:
@@ -476,6 +534,119 @@ class SlackTutor:
             log.warning("slack: response_url post failed: HTTP %s", getattr(result, "status_code", "?"))
             return False
         return True
+
+    # -- pictures, files and direct messages ----------------------------------------------------
+    def _respond_with_uploads(
+        self, respond: Respond | None, replies: list[R.Reply], user: str, channel: str
+    ) -> None:
+        """A command's replies, for the learner only: text through the response_url; pictures and files
+        uploaded to the learner's DM with the tutor (an upload cannot be ephemeral, and in a channel everyone
+        would see it). An upload that fails is shown as text instead: the picture's description, the file's
+        content."""
+        if not any(isinstance(r, Upload) for r in replies):
+            self._respond(respond, replies)
+            return
+        dm = self.open_dm(user)
+        shown: list[R.Reply] = []
+        sent: list[str] = []
+        for reply in replies:
+            if not isinstance(reply, Upload):
+                shown.append(reply)
+            elif dm is not None and self.upload(dm, reply):
+                sent.append(reply.filename)
+            else:
+                shown.append(reply)
+        if sent and dm != channel:
+            shown.append(V.upload_note(sent))
+        if shown:
+            self._respond(respond, shown)
+
+    def open_dm(self, user: str) -> str | None:
+        """The id of the learner's DM with the tutor (conversations.open), or None."""
+        response = self._call("conversations.open", self.client.conversations_open, user, users=user)
+        if response is None:
+            return None
+        return str((response.get("channel") or {}).get("id") or "") or None
+
+    def upload(self, channel: str, reply: Upload) -> bool:
+        """Upload a picture or a file into `channel`, its text alternative as the message above it. Slack's
+        flow (slack_sdk's files_upload_v2): files.getUploadURLExternal, POST the bytes to the URL it returns,
+        files.completeUploadExternal with channel_id."""
+        if not reply.data:
+            return False
+        extra: dict[str, Any] = {}
+        if isinstance(reply, R.Image):
+            extra["alt_txt"] = V.trim(reply.alt, V.COMMENT_MAX)
+        done = self._call(
+            "files.upload",
+            self.client.files_upload_v2,
+            channel,
+            channel=channel,
+            file=reply.data,
+            filename=reply.filename,
+            title=reply.filename,
+            initial_comment=V.upload_comment(reply),
+            **extra,
+        )
+        return done is not None
+
+    def send_direct(self, user: str, replies: list[R.Reply]) -> bool:
+        """Replies as direct messages to a learner (conversations.open, then chat.postMessage; pictures and
+        files uploaded there). True if everything arrived."""
+        dm = self.open_dm(user)
+        if dm is None:
+            return False
+        delivered = True
+        texts: list[R.Reply] = []
+
+        def flush() -> bool:
+            ok = all([self._post(dm, m) is not None for m in V.messages(texts)]) if texts else True
+            texts.clear()
+            return ok
+
+        for reply in replies:
+            if isinstance(reply, Upload):
+                delivered = flush() and delivered
+                if not self.upload(dm, reply):
+                    texts.append(reply)
+            else:
+                texts.append(reply)
+        return flush() and delivered
+
+    # -- the daily digest -------------------------------------------------------------------------
+    def send_digests(self) -> int:
+        """One tick of the digest sender: the core's due digests of Slack learners, each as a DM. Returns how
+        many arrived. A learner who cannot be messaged is logged and skipped; the others still get theirs."""
+        delivered = 0
+        others: set[str] = set()
+        for ref, replies in self.tutor.digests(platform=P.PLATFORM):
+            if ref.platform != P.PLATFORM:
+                others.add(ref.platform)
+                continue
+            try:
+                if self.send_direct(ref.user, replies):
+                    delivered += 1
+                else:
+                    log.warning("slack: the review digest for %s could not be delivered", ref.user)
+            except Exception:  # one learner's failure must not cost the others their digest
+                log.exception("slack: sending the review digest to %s failed", ref.user)
+        if others:
+            log.warning(
+                "slack: the tutor handed this Slack app review digests of other platforms' learners (%s); "
+                "they are not sent from here",
+                ", ".join(sorted(others)),
+            )
+        return delivered
+
+    def _digest_loop(self) -> None:
+        interval = self.digest_interval or DIGEST_INTERVAL
+        while True:
+            try:
+                self.send_digests()
+            except Exception:  # a bad tick (database down, ...) must not end the loop
+                log.exception("slack: sending the review digests failed; trying again")
+            if self._stop.wait(interval):
+                return
 
 
 # -- HTTP -------------------------------------------------------------------------------------------

@@ -17,9 +17,30 @@ PLATFORM = "slack"
 
 # The commands the manifest installs. A workspace where one of these names is taken may install them
 # with a "tutor-" prefix instead (/tutor-help, /tutor-quiz, ...): both spellings mean the same.
-COMMANDS = ("ask", "quiz", "progress", "leaderboard", "next", "help")
-COMMAND_PATTERN = re.compile(r"^/(?:tutor[-_])?(?:" + "|".join(COMMANDS) + r")$", re.IGNORECASE)
+COMMANDS = (
+    "ask",
+    "quiz",
+    "review",
+    "progress",
+    "leaderboard",
+    "next",
+    "privacy",
+    "digest",
+    "timezone",
+    "my-data",
+    "forget-me",
+    "help",
+    "class-report",
+    "inbox",
+    "class-timezone",
+)
+# The commands for instructors: only for these does the adapter ask who is one (users.info, cached).
+INSTRUCTOR_COMMANDS = frozenset({"class-report", "inbox", "class-timezone"})
+COMMAND_PATTERN = re.compile(
+    r"^/(?:tutor[-_])?(?:" + "|".join(re.escape(c) for c in COMMANDS) + r")$", re.IGNORECASE
+)
 
+_QUIET_HOURS = re.compile(r"^\d{1,2}\s*-\s*\d{1,2}$")
 _DURATION = re.compile(r"^(\d{1,5})\s*(s|sec|secs|seconds|m|min|mins|minutes)$", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -98,15 +119,46 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
             return E.StartQuiz(learner, topic=text)
         topic, seconds = quiz_arguments(text)
         return E.StartRound(learner, topic=topic, seconds=seconds, where=where)
+    if name == "leaderboard":
+        return E.ShowLeaderboard(learner, period=text or "all", where=where)
+    if name == "privacy":
+        mode, _, pseudonym = text.partition(" ")
+        return E.Privacy(learner, mode=mode, name=pseudonym.strip(), where=where)
+    if name == "digest":
+        setting, _, quiet = text.partition(" ")
+        if _QUIET_HOURS.match(setting) and not quiet:  # "/digest 22-8": only the quiet hours
+            setting, quiet = "", setting
+        return E.Digest(learner, setting=setting, quiet=quiet.strip(), where=where)
+    if name in ("timezone", "class-timezone"):
+        return E.SetTimezone(learner, zone=text, for_class=name == "class-timezone", where=where)
+    if name == "forget-me":
+        # Always the question first: the confirmation is a button on it (parse_action), never typed text.
+        return E.ForgetMe(learner, where=where)
+    if name == "inbox":
+        return inbox_event(text, learner, where)
     simple = {
+        "review": E.Review,
         "progress": E.ShowProgress,
-        "leaderboard": E.ShowLeaderboard,
         "next": E.Next,
         "help": E.Help,
+        "my-data": E.MyData,
+        "class-report": E.ClassReport,
     }
     if name in simple:
         return simple[name](learner, where=where)
     return E.Unknown(learner, command=str(body.get("command", "")), where=where)
+
+
+def inbox_event(text: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.Inbox:
+    """'/inbox' lists; '/inbox answer 3 TEXT' answers question 3; '/inbox add 3 [CONCEPT]' adds the answer to
+    the course. A missing or bad number is item 0, which the core says it cannot find."""
+    action, _, more = text.strip().partition(" ")
+    if not action:
+        return E.Inbox(learner, where=where)
+    number, _, rest = more.strip().partition(" ")
+    number = number.lstrip("#")
+    item = int(number) if number.isdigit() else 0
+    return E.Inbox(learner, action=action.lower(), item_id=item, text=rest.strip(), where=where)
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:
@@ -156,7 +208,8 @@ def picks_answer(body: dict[str, Any], session_id: int) -> str:
 
 
 def parse_action(body: dict[str, Any], is_instructor: bool = False) -> E.Event | None:
-    """A block_actions payload (a click) -> Answer, Hint, Skip, CloseRound or StartQuiz; None for a select."""
+    """A block_actions payload (a click) -> Answer, Hint, Skip, CloseRound, StartQuiz or ForgetMe (confirmed);
+    None for a select or /forget-me's "Keep my data"."""
     action = (body.get("actions") or [{}])[0]
     action_id = str(action.get("action_id", ""))
     value = str(action.get("value", ""))
@@ -179,6 +232,9 @@ def parse_action(body: dict[str, Any], is_instructor: bool = False) -> E.Event |
         return E.Unknown(learner, command=action_id, where=where)
     if action_id == V.HOME_QUIZ:
         return E.StartQuiz(learner)
+    if action_id == V.FORGET_YES:
+        # The clicker's own data, whoever the prompt was shown to: one can only ever delete oneself.
+        return E.ForgetMe(learner, confirm=True, where=where)
     return None
 
 

@@ -9,7 +9,8 @@ nothing rendered can ping a channel: no <!channel>, <!here>, <!everyone> ever le
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ HEADER_MAX = 150
 FALLBACK_MAX = 3000
 MESSAGE_BLOCKS = 50
 HOME_BLOCKS = 100
+FILE_TEXT_MAX = 12000  # a file shown as text (its upload failed): more would not fit in one response
+COMMENT_MAX = 1000  # an upload's initial comment; Slack shows it as the message above the file
 
 Block = dict[str, Any]
 
@@ -113,6 +116,8 @@ SUBMIT = "submit"  # an ordering or matching answer put together from the select
 PICK = "pick"  # a select's own change: acknowledged, nothing else (the submit button reads the state)
 OPEN_ANSWER = "open_answer"  # opens the modal for an open-ended answer; also the modal's callback_id
 HOME_QUIZ = "home_quiz"  # "Quiz me" on the App Home tab
+FORGET_YES = "forget_me_confirm"  # /forget-me's "Delete everything": value "<user>"
+FORGET_NO = "forget_me_keep"  # /forget-me's "Keep my data"
 
 
 def order_block_id(session_id: int) -> str:
@@ -278,9 +283,77 @@ def blocks_for(reply: R.Reply, started_by: str = "") -> list[Block]:
             out.append(context(esc(reply.note)))
         return out
     if isinstance(reply, R.Image):
-        # Block Kit shows images by URL only; the tutor has bytes, so the text alternative stands in.
+        # Block Kit shows images by URL only; where the picture is not uploaded, the text alternative stands in.
         return sections(f":frame_with_picture: {esc(reply.alt)}")
+    if isinstance(reply, R.File):
+        return _file(reply)
     return sections(esc(reply.plain() or str(reply)))
+
+
+def _file(f: R.File) -> list[Block]:
+    """A file shown as text, where it could not be uploaded: its description, then its content."""
+    blocks = sections(f":page_facing_up: *{esc(f.filename)}*: {esc(f.alt)}")
+    try:
+        content = f.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return [*blocks, context(f"({len(f.data):,} bytes that cannot be shown as text)")]
+    if not content.strip():
+        return blocks
+    shown = content if len(content) <= FILE_TEXT_MAX else content[:FILE_TEXT_MAX]
+    blocks += code(shown)
+    if len(shown) < len(content):
+        blocks.append(context(f"(the first {FILE_TEXT_MAX:,} of {len(content):,} characters)"))
+    return blocks
+
+
+def upload_comment(reply: R.Image | R.File) -> str:
+    """The message Slack shows with an uploaded file: the reply's text alternative (escaped, defused)."""
+    return trim(esc(reply.alt), COMMENT_MAX) or esc(reply.filename)
+
+
+def upload_note(filenames: list[str]) -> R.Text:
+    """Said privately where a command was typed, when its files went to the learner's DM with the tutor."""
+    names = [f"`{name}`" for name in filenames]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    verb = "is" if len(names) == 1 else "are"
+    return R.Text(f":paperclip: {listed} {verb} in your direct messages with the tutor.", kind="notice")
+
+
+_FORGET_COMMAND = re.compile(r"send\s+/forget-me\s+confirm", re.IGNORECASE)
+
+
+def forget_prompt(replies: list[R.Reply], user: str) -> list[Message]:
+    """/forget-me: the tutor's question with a *Delete everything* and a *Keep my data* button, in place of
+    the console's "/forget-me confirm". Nothing to ask (the tutor keeps nothing about the learner): no buttons."""
+    asks = [isinstance(r, R.Text) and r.kind == "notice" for r in replies]
+    if not any(asks):
+        return messages(replies)
+    shown = [
+        replace(r, text=_FORGET_COMMAND.sub("press *Delete everything* below", r.text))
+        if ask and isinstance(r, R.Text)
+        else r
+        for r, ask in zip(replies, asks, strict=True)
+    ]
+    out = messages(shown)
+    confirm = {
+        "title": plain_text("Delete everything?", 100),
+        "text": plain_text("Your answers, progress, points and forwarded questions go for good.", 300),
+        "confirm": plain_text("Delete", 30),
+        "deny": plain_text("Cancel", 30),
+        "style": "danger",
+    }
+    delete = {**button("Delete everything", FORGET_YES, user, "danger"), "confirm": confirm}
+    tools = {
+        "type": "actions",
+        "block_id": "forget_me",
+        "elements": [delete, button("Keep my data", FORGET_NO, user)],
+    }
+    last = out[-1]
+    if len(last.blocks) < MESSAGE_BLOCKS:
+        out[-1] = Message(last.text, [*last.blocks, tools])
+    else:
+        out.append(Message("Delete everything the tutor keeps about you?", [tools]))
+    return out
 
 
 def fallback_text(replies: list[R.Reply]) -> str:
@@ -368,7 +441,7 @@ def home_view(course_title: str, progress: list[R.Reply], next_steps: list[R.Rep
     blocks.append(
         context(
             "Ask me anything in a direct message, mention me in a channel, or use "
-            "/ask, /quiz [topic], /progress, /leaderboard, /next, /help."
+            "/ask, /quiz [topic], /review, /progress, /leaderboard [week], /next, /help."
         )
     )
     if len(blocks) > HOME_BLOCKS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -67,10 +67,14 @@ class QuizSession(SQLModel, table=True):
 class Attempt(SQLModel, table=True):
     """One learner's answer to one question instance. Never updated, never deleted (but by /forget-me)."""
 
-    __table_args__ = (UniqueConstraint("session_id", "learner_id", name="uq_attempt_once"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "learner_id", name="uq_attempt_once"),
+        Index("ix_attempt_class_time", "class_id", "answered_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="quiz_session.id", index=True)
+    class_id: int | None = None  # the session's class, copied so leaderboards need no join (schema 0002)
     learner_id: int = Field(foreign_key="learner.id", index=True)
     question_id: str = Field(max_length=200, index=True)
     concept_id: str = Field(max_length=200)
@@ -80,6 +84,19 @@ class Attempt(SQLModel, table=True):
     points: int = 0
     first_try: bool = False
     answered_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class ClassStanding(SQLModel, table=True):
+    """Points and right answers per learner and class (class 0: no class), kept with each attempt: the all-time
+    leaderboard reads these rows instead of summing every attempt. Derived; rebuildable from attempts."""
+
+    __tablename__ = "class_standing"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    class_id: int = Field(default=0, primary_key=True)
+    points: int = 0
+    correct: int = 0
+    answers: int = 0
 
 
 class ConceptProgress(SQLModel, table=True):

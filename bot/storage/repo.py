@@ -17,6 +17,7 @@ from bot.progress import spaced, update_mastery
 from bot.storage.models import (
     Attempt,
     ClassRoom,
+    ClassStanding,
     ConceptProgress,
     DeliveredEvent,
     InboxQuestion,
@@ -290,6 +291,7 @@ class Store:
         class round, where a whole class answers within seconds.
         """
         sessions, attempts, progress_t = QuizSession.__table__, Attempt.__table__, ConceptProgress.__table__
+        standing_t = ClassStanding.__table__
         values = {
             "session_id": session.id or 0,
             "learner_id": learner_id,
@@ -301,6 +303,7 @@ class Store:
             "points": points,
             "first_try": first_try,
             "answered_at": now,
+            "class_id": session.class_id,
         }
         for _ in range(3):
             stage = "attempt"
@@ -353,6 +356,27 @@ class Store:
                             )
                             .values(**fields)
                         )
+                    class_key = session.class_id or 0
+                    moved = conn.execute(
+                        update(standing_t)
+                        .where(standing_t.c.learner_id == learner_id, standing_t.c.class_id == class_key)
+                        .values(
+                            points=standing_t.c.points + points,
+                            correct=standing_t.c.correct + int(correct),
+                            answers=standing_t.c.answers + 1,
+                        )
+                    )
+                    if not moved.rowcount:
+                        stage = "standing"
+                        conn.execute(
+                            insert(standing_t).values(
+                                learner_id=learner_id,
+                                class_id=class_key,
+                                points=points,
+                                correct=int(correct),
+                                answers=1,
+                            )
+                        )
                 return Attempt(id=new_id, **values)
             except IntegrityError:
                 if stage == "attempt":
@@ -382,22 +406,37 @@ class Store:
     def totals(
         self, class_id: int | None = None, since: datetime | None = None
     ) -> list[tuple[int, str, int, int]]:
-        """(learner_id, name, points, correct answers) per learner, within a class and since a time if given."""
+        """(learner_id, name, points, correct answers) per learner, within a class and since a time if given.
+
+        All time: from the class_standing rows kept with each attempt. Since a time: summed over the attempts in
+        range, found through the (class_id, answered_at) index. Names are fetched for the learners found only.
+        """
         with Session(self.engine) as s:
-            stmt = select(
-                Learner.id,
-                Learner.display_name,
-                func.sum(Attempt.points),
-                func.sum(func.cast(Attempt.correct, type_=_int())),
-            ).join(Attempt, col(Attempt.learner_id) == col(Learner.id))
-            if class_id is not None:
-                stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
-                    QuizSession.class_id == class_id
+            if since is None:
+                stmt = select(
+                    ClassStanding.learner_id, func.sum(ClassStanding.points), func.sum(ClassStanding.correct)
                 )
-            if since is not None:
-                stmt = stmt.where(Attempt.answered_at >= since)
-            stmt = stmt.group_by(col(Learner.id), col(Learner.display_name))
-            return [(int(i), str(n), int(p or 0), int(c or 0)) for i, n, p, c in s.exec(stmt)]
+                if class_id is not None:
+                    stmt = stmt.where(ClassStanding.class_id == class_id)
+                stmt = stmt.group_by(col(ClassStanding.learner_id))
+            else:
+                correct = func.sum(func.cast(Attempt.correct, type_=_int()))
+                stmt = select(Attempt.learner_id, func.sum(Attempt.points), correct).where(
+                    col(Attempt.answered_at) >= since
+                )
+                if class_id is not None:
+                    stmt = stmt.where(Attempt.class_id == class_id)
+                stmt = stmt.group_by(col(Attempt.learner_id))
+            rows = [(int(i), int(p or 0), int(c or 0)) for i, p, c in s.exec(stmt)]
+            names: dict[int, str] = {}
+            ids = [r[0] for r in rows]
+            for start in range(0, len(ids), 5000):
+                chunk = ids[start : start + 5000]
+                for i, n in s.exec(
+                    select(Learner.id, Learner.display_name).where(col(Learner.id).in_(chunk))
+                ):
+                    names[int(i)] = str(n)
+        return [(i, names.get(i, "?"), p, c) for i, p, c in rows]
 
     def export_attempts(self) -> Iterator[AttemptRow]:
         with Session(self.engine) as s:
@@ -553,15 +592,17 @@ class Store:
                 )
             )
 
-    def inbox(self, status: str = "open") -> list[InboxQuestion]:
+    def inbox(
+        self, status: str = "open", platform: str | None = None, workspace: str | None = None
+    ) -> list[InboxQuestion]:
+        """Forwarded questions, of one workspace's learners if given (an instructor sees their own course's only)."""
         with Session(self.engine, expire_on_commit=False) as s:
-            return list(
-                s.exec(
-                    select(InboxQuestion)
-                    .where(InboxQuestion.status == status)
-                    .order_by(col(InboxQuestion.id))
+            stmt = select(InboxQuestion).where(InboxQuestion.status == status)
+            if platform is not None:
+                stmt = stmt.join(Learner, col(Learner.id) == col(InboxQuestion.learner_id)).where(
+                    Learner.platform == platform, Learner.workspace == workspace
                 )
-            )
+            return list(s.exec(stmt.order_by(col(InboxQuestion.id))))
 
     # -- progress, privacy, the learner's own data, class reports ------------------------------------
 
@@ -640,7 +681,8 @@ class Store:
         with Session(self.engine) as s:
             n = len(s.exec(select(Attempt.id).where(Attempt.learner_id == learner_id)).all())
             s.exec(delete(Attempt).where(col(Attempt.learner_id) == learner_id))  # type: ignore[call-overload]
-            s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))
+            s.exec(delete(ClassStanding).where(col(ClassStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(InboxQuestion).where(col(InboxQuestion.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(
                 update(InboxQuestion)

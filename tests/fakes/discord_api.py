@@ -7,8 +7,14 @@ heartbeats (acknowledged), READY (with `application {id, flags}`) and GUILD_CREA
 dispatch INTERACTION_CREATE and MESSAGE_CREATE payloads shaped like Discord's. The REST fake answers as
 Discord does (`Content-Type: application/json` exactly; interaction callbacks with `?with_response=1`
 answered 200 with the callback's resource) and records every request: callbacks, follow-ups, edits,
-channel messages and command registration. Messages the bot posts are kept, components included, so a
-test can click a button on the message the bot really sent.
+channel messages, DM channels opened and command registration. Messages the bot posts are kept,
+components and attachments included, so a test can click a button on the message the bot really sent.
+
+Uploads are checked as Discord checks them: a multipart body carries `payload_json` and `files[n]`, and
+every `attachments` entry with a new id must name an uploaded `files[n]` (400 otherwise); a file over
+the interaction's `attachment_size_limit` is refused with 413, content over 2,000 characters with 400.
+Refused requests are recorded with kind "rejected". Opening a DM (`POST /users/@me/channels`) answers a
+DM channel with its recipient; a user whose DMs are closed gets Discord's 403 (code 50007) on posting.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ import asyncio
 import contextlib
 import itertools
 import json
+import mimetypes
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +36,8 @@ from aiohttp import WSMsgType, web
 MESSAGE_CONTENT_INTENT = 1 << 15
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+CONTENT_LIMIT = 2000
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 _snowflakes = itertools.count(1_300_000_000_000_000_000)
 
 
@@ -37,6 +47,16 @@ def snowflake() -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Upload:
+    """One file of a multipart request: the `files[n]` part, with what `attachments` said about it."""
+
+    index: int
+    filename: str
+    data: bytes
+    description: str | None = None
 
 
 @dataclass
@@ -51,6 +71,12 @@ class Request:
     token: str = ""  # the interaction token, for callbacks, follow-ups and edits
     files: list[str] = field(default_factory=list)  # names of attached files
     message: dict | None = None  # the message created or edited, as the fake stored it
+    uploads: list[Upload] = field(default_factory=list)  # the attached files, their bytes included
+
+    def upload(self, filename: str) -> Upload:
+        found = [u for u in self.uploads if u.filename == filename]
+        assert found, f"no upload named {filename}: {[u.filename for u in self.uploads]}"
+        return found[0]
 
 
 @dataclass
@@ -103,6 +129,9 @@ class FakeDiscord:
         self.instructor_role = snowflake()
         self.requests: list[Request] = []
         self.messages: dict[str, dict] = {}
+        self.users: dict[str, User] = {}
+        self.closed_dms: set[str] = set()  # user ids whose DMs are closed to the bot (403, code 50007)
+        self.attachments: dict[str, bytes] = {}  # attachment id -> the bytes uploaded
         self.identifies: list[dict] = []
         self.closed_codes: list[int] = []
         self.commands: dict[str, list[dict]] = {}  # "global" or a guild id -> the registered commands
@@ -161,6 +190,16 @@ class FakeDiscord:
             raise AssertionError(
                 f"timed out after {timeout}s; the bot sent: {[(r.kind, r.path) for r in self.requests]}"
             ) from None
+
+    async def poll(self, predicate: Callable[[], Any], timeout: float = 15.0, every: float = 0.05) -> Any:
+        """Wait until predicate() is truthy for what the fake does not see (log lines, the tutor's calls)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not (result := predicate()):
+            if loop.time() > deadline:
+                raise AssertionError(f"timed out after {timeout}s waiting for {predicate}")
+            await asyncio.sleep(every)
+        return result
 
     # -- gateway -------------------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -331,7 +370,9 @@ class FakeDiscord:
     # -- interactions --------------------------------------------------------------------------
     def user(self, name: str, *, manage_guild: bool = False, instructor_role: bool = False) -> User:
         roles = (self.instructor_role,) if instructor_role else ()
-        return User(snowflake(), name, manage_guild, roles)
+        user = User(snowflake(), name, manage_guild, roles)
+        self.users[user.id] = user
+        return user
 
     def dm_channel_id(self, user: User) -> str:
         return str(int(user.id) + 7)
@@ -347,7 +388,7 @@ class FakeDiscord:
             "data": data,
             "locale": "en-US",
             "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
             "app_permissions": str((1 << 10) | (1 << 11) | (1 << 14)),
         }
         if dm:
@@ -391,28 +432,36 @@ class FakeDiscord:
                     return c["id"]
         return snowflake()
 
-    async def slash(self, name: str, user: User, *, dm: bool = False, **options: Any) -> Interaction:
-        """A user runs /name with options (strings, integers) in the class channel or in a DM."""
+    async def slash(
+        self, name: str, user: User, /, *, dm: bool = False, subcommand: str = "", **options: Any
+    ) -> Interaction:
+        """A user runs /name (or /name subcommand) with options (strings, integers) in the class channel
+        or in a DM."""
+        given = [
+            {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v}
+            for k, v in options.items()
+            if v is not None
+        ]
         data = {
             "id": self._command_id(name),
             "name": name,
             "type": 1,
-            "options": [
-                {"name": k, "type": 4 if isinstance(v, int) else 3, "value": v}
-                for k, v in options.items()
-                if v is not None
-            ],
+            "options": [{"name": subcommand, "type": 1, "options": given}] if subcommand else given,
         }
         if not dm:
             data["guild_id"] = self.guild_id
         return await self._send_interaction(self._base(2, user, dm=dm, data=data))
 
-    async def autocomplete(self, name: str, option: str, typed: str, user: User) -> Interaction:
+    async def autocomplete(
+        self, name: str, option: str, typed: str, user: User, /, *, subcommand: str = "", **others: Any
+    ) -> Interaction:
+        given = [{"name": option, "type": 3, "value": typed, "focused": True}]
+        given += [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in others.items()]
         data = {
             "id": self._command_id(name),
             "name": name,
             "type": 1,
-            "options": [{"name": option, "type": 3, "value": typed, "focused": True}],
+            "options": [{"name": subcommand, "type": 1, "options": given}] if subcommand else given,
         }
         return await self._send_interaction(self._base(4, user, dm=False, data=data))
 
@@ -503,19 +552,26 @@ class FakeDiscord:
     # -- REST ----------------------------------------------------------------------------------
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        body, files = await self._body(request)
+        body, uploads = await self._body(request)
+        files = [u.filename for u in uploads]
         if self.reject_login and path == "/users/@me":
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
         if request.headers.get("Authorization", "").startswith("Bot ") and not request.headers[
             "Authorization"
         ].endswith("test-token"):
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
+        refused = self._refuse(path, body, uploads)
         try:
-            status, answer, record = self._route(request.method, path, dict(request.query), body)
+            if refused is not None:
+                status, answer = refused
+                record: Request | None = Request(request.method, path, dict(request.query), body, "rejected")
+            else:
+                status, answer, record = self._route(request.method, path, dict(request.query), body, uploads)
         except KeyError:
             status, answer, record = 404, {"message": "Unknown route", "code": 0}, None
         if record is not None:
             record.files = files
+            record.uploads = uploads
             self.requests.append(record)
             await self._changed_now()
         if status == 204:
@@ -530,15 +586,62 @@ class FakeDiscord:
         )
 
     @staticmethod
-    async def _body(request: web.Request) -> tuple[Any, list[str]]:
+    async def _body(request: web.Request) -> tuple[Any, list[Upload]]:
+        """The JSON payload, and the uploaded files of a multipart body (payload_json + files[n])."""
         if request.content_type.startswith("multipart/"):
             form = await request.post()
-            files = [f.filename for k, f in form.items() if k.startswith("files[")]  # type: ignore[union-attr]
-            return json.loads(str(form.get("payload_json", "{}"))), files
+            body = json.loads(str(form.get("payload_json", "{}")))
+            message = (body.get("data") if "type" in body and "data" in body else body) or {}
+            described = {str(a.get("id")): a.get("description") for a in message.get("attachments") or []}
+            uploads = []
+            for key, part in form.items():
+                m = re.fullmatch(r"files\[(\d+)\]", key)
+                if m and isinstance(part, web.FileField):
+                    index = int(m.group(1))
+                    uploads.append(Upload(index, part.filename, part.file.read(), described.get(str(index))))
+            return body, uploads
         raw = await request.read()
         return (json.loads(raw) if raw else None), []
 
-    def _route(self, method: str, path: str, query: dict, body: Any) -> tuple[int, Any, Request | None]:
+    def _refuse(self, path: str, body: Any, uploads: list[Upload]) -> tuple[int, dict] | None:
+        """Discord's answer to a message it would not take (None: it takes it)."""
+        if not isinstance(body, dict):
+            return None
+        message = body
+        if re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            message = body.get("data") or {}
+        if not isinstance(message, dict):
+            return None
+        content = message.get("content") or ""
+        if len(content) > CONTENT_LIMIT:
+            errors = {
+                "content": {
+                    "_errors": [
+                        {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}
+                    ]
+                }
+            }
+            return 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+        if any(len(u.data) > ATTACHMENT_SIZE_LIMIT for u in uploads):
+            return 413, {"code": 40005, "message": "Request entity too large"}
+        indexes = {u.index for u in uploads}
+        for i, a in enumerate(message.get("attachments") or []):
+            ident = str(a.get("id", ""))
+            is_new = ident.isdigit() and int(ident) < 1_000_000  # an upload's index, not a snowflake
+            if (is_new and int(ident) not in indexes) or (not is_new and ident not in self.attachments):
+                errors = {
+                    "attachments": {
+                        str(i): {
+                            "_errors": [{"code": "ATTACHMENT_NOT_FOUND", "message": "Unknown attachment"}]
+                        }
+                    }
+                }
+                return 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+        return None
+
+    def _route(
+        self, method: str, path: str, query: dict, body: Any, uploads: list[Upload]
+    ) -> tuple[int, Any, Request | None]:
         def rec(kind: str, token: str = "", message: dict | None = None) -> Request:
             return Request(method, path, query, body, kind, token, message=message)
 
@@ -555,38 +658,57 @@ class FakeDiscord:
         if m := re.fullmatch(r"/applications/(\d+)/guilds/(\d+)/commands", path):
             return self._register(method, m.group(2), body, rec("guild_commands"))
         if method == "POST" and (m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path)):
-            return self._callback(m.group(2), body, rec)
+            return self._callback(m.group(2), body, rec, uploads)
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/@original", path):
             token = m.group(2)
             original = self.messages[self._originals[token]]
             if method == "GET":
                 return 200, original, None
             if method == "PATCH":
-                self._apply_edit(original, body)
+                self._apply_edit(original, body, uploads)
                 return 200, original, rec("edit_original", token, original)
             if method == "DELETE":
                 return 204, None, rec("delete_original", token)
         if method == "POST" and (m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)", path)):
             token = m.group(2)
             channel = self._interactions[token].payload["channel_id"]
-            message = self._new_message(channel, body, flags=(body or {}).get("flags", 0), webhook=True)
+            message = self._new_message(
+                channel, body, flags=(body or {}).get("flags", 0), webhook=True, uploads=uploads
+            )
             return 200, message, rec("followup", token, message)
         if m := re.fullmatch(r"/webhooks/(\d+)/([^/]+)/messages/(\d+)", path):
             message = self.messages[m.group(3)]
-            self._apply_edit(message, body)
+            self._apply_edit(message, body, uploads)
             return 200, message, rec("edit_followup", m.group(2), message)
         if method == "POST" and (m := re.fullmatch(r"/channels/(\d+)/messages", path)):
-            message = self._new_message(m.group(1), body, flags=(body or {}).get("flags", 0))
+            closed = [u for u in self.closed_dms if self.dm_channel_id(self.users[u]) == m.group(1)]
+            if closed:
+                refusal = {"code": 50007, "message": "Cannot send messages to this user"}
+                return 403, refusal, rec("dm_refused")
+            message = self._new_message(m.group(1), body, flags=(body or {}).get("flags", 0), uploads=uploads)
             return 200, message, rec("channel_message", message=message)
         if method == "PATCH" and (m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path)):
             message = self.messages[m.group(2)]
-            self._apply_edit(message, body)
+            self._apply_edit(message, body, uploads)
             return 200, message, rec("channel_edit", message=message)
         if method == "POST" and re.fullmatch(r"/channels/(\d+)/typing", path):
             return 204, None, rec("typing")
         if method == "POST" and path == "/users/@me/channels":
-            return 200, {"id": snowflake(), "type": 1, "recipients": []}, rec("open_dm")
+            return 200, self._open_dm(str((body or {}).get("recipient_id", ""))), rec("open_dm")
         raise KeyError(path)
+
+    def _open_dm(self, user_id: str) -> dict:
+        """The DM channel with a user, as Discord answers POST /users/@me/channels (the same channel every
+        time: a user has one DM channel with the bot)."""
+        user = self.users.get(user_id) or User(user_id, f"user-{user_id}")
+        self.users.setdefault(user_id, user)
+        return {
+            "id": self.dm_channel_id(user),
+            "type": 1,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user.payload()],
+        }
 
     def _application(self) -> dict:
         return {
@@ -623,7 +745,9 @@ class FakeDiscord:
         self.commands[scope] = commands
         return 200, commands, record
 
-    def _callback(self, token: str, body: dict, rec: Callable[..., Request]) -> tuple[int, Any, Request]:
+    def _callback(
+        self, token: str, body: dict, rec: Callable[..., Request], uploads: list[Upload]
+    ) -> tuple[int, Any, Request]:
         interaction = self._interactions[token]
         rtype = body["type"]
         data = body.get("data") or {}
@@ -640,18 +764,26 @@ class FakeDiscord:
         message = None
         if rtype in (4, 5):  # a message, or the "thinking..." one a follow-up replaces
             flags = data.get("flags", 0) | (LOADING if rtype == 5 else 0)
-            message = self._new_message(channel, data if rtype == 4 else {}, flags=flags, webhook=True)
+            message = self._new_message(
+                channel, data if rtype == 4 else {}, flags=flags, webhook=True, uploads=uploads
+            )
             self._originals[token] = message["id"]
         elif rtype == 7:  # update the message the component is on
             message = self.messages[self._originals[token]]
-            self._apply_edit(message, data)
+            self._apply_edit(message, data, uploads)
         if message is not None:
             result["interaction"]["response_message_id"] = message["id"]
             result["resource"]["message"] = message
         return 200, result, rec("callback", token, message)
 
     def _new_message(
-        self, channel_id: str, body: dict | None, *, flags: int = 0, webhook: bool = False
+        self,
+        channel_id: str,
+        body: dict | None,
+        *,
+        flags: int = 0,
+        webhook: bool = False,
+        uploads: list[Upload] | None = None,
     ) -> dict:
         body = body or {}
         message = {
@@ -665,7 +797,7 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": self._attachments(channel_id, flags, uploads or [], body.get("attachments")),
             "embeds": body.get("embeds") or [],
             "pinned": False,
             "type": 0,
@@ -680,13 +812,47 @@ class FakeDiscord:
         self.messages[message["id"]] = message
         return message
 
-    @staticmethod
-    def _apply_edit(message: dict, body: dict | None) -> None:
+    def _apply_edit(self, message: dict, body: dict | None, uploads: list[Upload] | None = None) -> None:
         for key in ("content", "embeds", "components"):
             if body and key in body:
                 message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        if body and ("attachments" in body or uploads):
+            # `attachments` lists what stays (existing ids) and what is new (upload indexes)
+            keep = {str(a.get("id")) for a in body.get("attachments") or []}
+            kept = [a for a in message.get("attachments", []) if a["id"] in keep]
+            added = self._attachments(
+                message["channel_id"], message.get("flags", 0), uploads or [], body.get("attachments")
+            )
+            message["attachments"] = kept + added
         message["flags"] = message.get("flags", 0) & ~LOADING
         message["edited_timestamp"] = _now()
+
+    def _attachments(
+        self, channel_id: str, flags: int, uploads: list[Upload], described: list[dict] | None
+    ) -> list[dict]:
+        """Attachment objects for the uploaded files, as Discord returns them on the message."""
+        out = []
+        for upload in sorted(uploads, key=lambda u: u.index):
+            ident = snowflake()
+            self.attachments[ident] = upload.data
+            url = f"https://cdn.discordapp.com/attachments/{channel_id}/{ident}/{upload.filename}"
+            attachment: dict = {
+                "id": ident,
+                "filename": upload.filename,
+                "size": len(upload.data),
+                "url": url,
+                "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+                "content_type": content_type(upload.filename, upload.data),
+            }
+            if upload.description:
+                attachment["description"] = upload.description
+            if flags & EPHEMERAL:
+                attachment["ephemeral"] = True
+            size = png_size(upload.data)
+            if size:
+                attachment["width"], attachment["height"] = size
+            out.append(attachment)
+        return out
 
 
 def component_ids(message: dict) -> list[str]:
@@ -720,3 +886,21 @@ def text_of(request_or_message: Request | dict) -> str:
             parts += [f.get("name", ""), f.get("value", "")]
         parts.append((e.get("footer") or {}).get("text", ""))
     return "\n".join(p for p in parts if p)
+
+
+def content_type(filename: str, data: bytes) -> str:
+    """What Discord says an upload is: sniffed for pictures, else from the name."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if filename.endswith(".gz") or data.startswith(b"\x1f\x8b"):
+        return "application/gzip"
+    guessed = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed in ("application/json", "text/plain") else guessed
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a PNG's IHDR chunk; None for anything else."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) < 24 or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height

@@ -1,16 +1,23 @@
 """A fake Slack Web API on an ephemeral loopback port, shaped like the real one, recording what it is sent.
 
 It answers the Web API methods the tutor uses (auth.test, chat.postMessage, chat.postEphemeral, chat.update,
-views.publish, views.open, users.info, conversations.join, apps.connections.open) the way slack.com/api
-does: HTTP 200 with {"ok": true, ...} or {"ok": false, "error": "..."}, and HTTP 429 with Retry-After for
-`ratelimited`. Parameters are read from the query string, a form body or a JSON body, as Slack accepts them.
-It also takes `response_url` posts (POST /response/<key>) and serves a Socket Mode WebSocket (/socket).
+views.publish, views.open, users.info, conversations.join, conversations.open, apps.connections.open,
+files.getUploadURLExternal, files.completeUploadExternal) the way slack.com/api does: HTTP 200 with
+{"ok": true, ...} or {"ok": false, "error": "..."}, and HTTP 429 with Retry-After for `ratelimited`.
+Parameters are read from the query string, a form body or a JSON body, as Slack accepts them. It also takes
+`response_url` posts (POST /response/<key>) and serves a Socket Mode WebSocket (/socket).
+
+File uploads follow Slack's current flow: files.getUploadURLExternal hands out an upload URL on this fake
+(POST /upload/<file_id>, recorded as the call "upload"), the bytes are POSTed there, and
+files.completeUploadExternal shares the file in `channel_id`. `api.uploads` holds every upload, with its
+bytes, once it is completed (`api.uploaded()` waits for them).
 
     api = FakeSlackAPI().start()
     WebClient(token="xoxb-test", base_url=api.api_url)
     api.fail("chat.postEphemeral", "channel_not_found")     # the next call fails so
     api.ratelimit("chat.postMessage", retry_after=1)          # the next call gets a 429
     api.wait_for("chat.postMessage", lambda c: c.args["channel"] == "C1")
+    api.fail("upload", "upload failed")                       # the next upload POST answers HTTP 500
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
 
 
 @dataclass
@@ -64,9 +71,26 @@ class SlackUser:
 
 
 @dataclass
+class Upload:
+    """A file uploaded through files.getUploadURLExternal, the upload URL and files.completeUploadExternal."""
+
+    file_id: str
+    filename: str
+    length: int
+    alt_txt: str = ""
+    data: bytes = b""
+    received: bool = False  # the bytes arrived at the upload URL
+    completed: bool = False  # files.completeUploadExternal shared it
+    title: str = ""
+    channel: str = ""
+    initial_comment: str = ""
+
+
+@dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
     faults: dict[str, deque[Fault]] = field(default_factory=lambda: defaultdict(deque))
+    uploads: dict[str, Upload] = field(default_factory=dict)
 
 
 class FakeSlackAPI:
@@ -113,6 +137,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -173,6 +198,30 @@ class FakeSlackAPI:
         with self._cond:
             return list(self._state.calls)
 
+    @property
+    def uploads(self) -> list[Upload]:
+        """Every completed upload, in the order they were completed."""
+        with self._cond:
+            return [u for u in self._state.uploads.values() if u.completed]
+
+    def uploaded(
+        self, where: Callable[[Upload], bool] | None = None, count: int = 1, timeout: float = 15.0
+    ) -> list[Upload]:
+        """Wait until `count` completed uploads (matching `where`) are there; return them."""
+        deadline = time.monotonic() + timeout
+
+        def found() -> list[Upload]:
+            return [u for u in self._state.uploads.values() if u.completed and (where is None or where(u))]
+
+        with self._cond:
+            while len(found()) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [(c.method, c.error) for c in self._state.calls]
+                    raise AssertionError(f"no {count} completed upload(s) within {timeout}s; calls: {seen}")
+                self._cond.wait(left)
+            return found()
+
     def of(self, method: str, where: Callable[[Call], bool] | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (where is None or where(c))]
 
@@ -205,6 +254,7 @@ class FakeSlackAPI:
     def reset(self) -> None:
         with self._cond:
             self._state.calls.clear()
+            self._state.uploads.clear()
 
     # -- the HTTP side ---------------------------------------------------------------------------
     async def _args(self, request: web.Request) -> dict[str, Any]:
@@ -310,6 +360,26 @@ class FakeSlackAPI:
                     "profile": {"display_name": user.name, "real_name": user.name},
                 },
             }
+        if method == "conversations.open":
+            users = [u for u in str(args.get("users", "")).split(",") if u]
+            if len(users) != 1 or users[0] not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            # the app's DM with a user: D + the user id's rest (U0ADA -> D0ADA), as the harness assumes
+            return {"ok": True, "channel": {"id": "D" + users[0][1:], "is_im": True, "user": users[0]}}
+        if method == "files.getUploadURLExternal":
+            try:
+                length = int(args.get("length", ""))
+            except ValueError:
+                return {"ok": False, "error": "invalid_arguments"}
+            if not args.get("filename") or length <= 0:
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{next(self._ts):08d}"
+            upload = Upload(file_id, str(args["filename"]), length, str(args.get("alt_txt") or ""))
+            with self._cond:
+                self._state.uploads[file_id] = upload
+            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(args)
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": args.get("channel"), "is_channel": True, "is_member": True}}
         if method == "apps.connections.open":
@@ -317,6 +387,54 @@ class FakeSlackAPI:
                 return {"ok": False, "error": "not_allowed_token_type"}
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/socket?ticket=t1"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        channel = str(args.get("channel_id") or "")
+        shared = []
+        with self._cond:
+            for item in files:
+                upload = self._state.uploads.get(str((item or {}).get("id", "")))
+                if upload is None or not upload.received:
+                    return {"ok": False, "error": "file_not_found"}
+            for item in files:
+                upload = self._state.uploads[str(item["id"])]
+                upload.completed = True
+                upload.title = str(item.get("title") or upload.filename)
+                upload.channel = channel
+                upload.initial_comment = str(args.get("initial_comment") or "")
+                shared.append(
+                    {
+                        "id": upload.file_id,
+                        "name": upload.filename,
+                        "title": upload.title,
+                        "size": len(upload.data),
+                        "channels": [channel] if channel else [],
+                    }
+                )
+            self._cond.notify_all()
+        return {"ok": True, "files": shared}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the file's bytes, POSTed as they are (not a Web API method: no token)."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        args = {"file_id": file_id, "size": len(data)}
+        fault = self._next_fault("upload")
+        if fault is not None:
+            self._record(Call("upload", args, error=fault.error, path=file_id))
+            return web.Response(status=500 if fault.status == 200 else fault.status, text=fault.error)
+        with self._cond:
+            upload = self._state.uploads.get(file_id)
+            if upload is not None:
+                upload.data, upload.received = data, True
+        if upload is None:
+            self._record(Call("upload", args, error="not_found", path=file_id))
+            return web.Response(status=404, text="not found")
+        self._record(Call("upload", args, path=file_id))
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.read()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
+import queue
 import signal
 import socket
 import subprocess
@@ -147,20 +147,31 @@ def test_an_internal_error_is_logged_not_shown(mini_course, mini_retriever, sqli
 
 
 def _chat(env: dict, user: str, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "chat", "--user", user, "--class", "cs-101", *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         env=env,
         cwd=ROOT,
         bufsize=1,
     )
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:  # a thread reads, so no line sits unseen in a buffer while we wait on the pipe
+        assert proc.stdout
+        for line in proc.stdout:
+            lines.put(line)
+        lines.put("")
+
+    threading.Thread(target=pump, daemon=True).start()
+    proc.lines = lines  # type: ignore[attr-defined]
+    return proc
 
 
 def _say(proc: subprocess.Popen, line: str, until: str, timeout: float = 60) -> str:
-    assert proc.stdin and proc.stdout
+    assert proc.stdin
     proc.stdin.write(line + "\n")
     proc.stdin.flush()
     seen = ""
@@ -168,11 +179,12 @@ def _say(proc: subprocess.Popen, line: str, until: str, timeout: float = 60) -> 
     while until not in seen:
         remaining = deadline - time.monotonic()
         assert remaining > 0, f"no {until!r} in {seen!r}"
-        ready, _, _ = select.select([proc.stdout], [], [], remaining)
-        if ready:
-            line_out = proc.stdout.readline()
-            assert line_out, f"the process ended: {seen!r}"
-            seen += line_out
+        try:
+            got = proc.lines.get(timeout=remaining)  # type: ignore[attr-defined]
+        except queue.Empty:
+            continue
+        assert got, f"the process ended: {seen!r}"
+        seen += got
     return seen
 
 

@@ -45,12 +45,19 @@ def test_the_first_released_schema_upgrades_with_nothing_lost(tmp_path):
     ]
     assert [i.text for i in store.inbox()] == ["when is the exam?"]
     assert store.progress_of(ada.id)["reinforcement-learning-from-human-feedback"].attempts == 1
+    # 0002 backfilled the class onto the attempt and the standings the leaderboards read
+    room = store.find_class("slack", "T1", "C1")
+    assert store.totals(room.id) == [(ada.id, "Ada", 15, 1)]
+    from datetime import UTC, datetime
+
+    assert store.totals(room.id, since=datetime(2026, 11, 1, tzinfo=UTC)) == [(ada.id, "Ada", 15, 1)]
 
 
 def test_a_worker_refuses_a_database_behind_its_schema(sqlite_url, monkeypatch):
     make_engine(sqlite_url).dispose()
+    current = migrate.head()
     monkeypatch.setattr(migrate, "head", lambda: "9999")
     with pytest.raises(
-        StorageUnavailable, match=r"has schema 0001; this tutor needs 9999\. .*tutor db upgrade"
+        StorageUnavailable, match=rf"has schema {current}; this tutor needs 9999\. .*tutor db upgrade"
     ):
         make_engine(sqlite_url)

@@ -14,8 +14,14 @@ from bot.progress.report import participation, question_stats, week_start
 
 @pytest.mark.parametrize(
     ("correct", "score", "qtype", "rating"),
-    [(True, 1.0, "single_choice", 3), (False, 0.0, "matching", 1), (False, 0.95, "open_ended", 4),
-     (True, 0.6, "open_ended", 3), (False, 0.5, "open_ended", 2), (False, 0.2, "open_ended", 1)],
+    [
+        (True, 1.0, "single_choice", 3),
+        (False, 0.0, "matching", 1),
+        (False, 0.95, "open_ended", 4),
+        (True, 0.6, "open_ended", 3),
+        (False, 0.5, "open_ended", 2),
+        (False, 0.2, "open_ended", 1),
+    ],
 )
 def test_rating(correct, score, qtype, rating):
     assert spaced.rating_for(correct, score, qtype) == rating
@@ -46,7 +52,11 @@ def test_mastery_holds_until_due_then_fades():
         (datetime(2026, 11, 8, 23, 30, tzinfo=UTC), "Asia/Tokyo", datetime(2026, 11, 8, 15, 0, tzinfo=UTC)),
         (datetime(2026, 11, 8, 23, 30, tzinfo=UTC), "Europe/London", datetime(2026, 11, 2, 0, 0, tzinfo=UTC)),
         # Monday 03:00 UTC is still Sunday evening in New York: the old week goes on there.
-        (datetime(2026, 11, 9, 3, 0, tzinfo=UTC), "America/New_York", datetime(2026, 11, 2, 5, 0, tzinfo=UTC)),
+        (
+            datetime(2026, 11, 9, 3, 0, tzinfo=UTC),
+            "America/New_York",
+            datetime(2026, 11, 2, 5, 0, tzinfo=UTC),
+        ),
         (datetime(2026, 11, 9, 3, 0, tzinfo=UTC), "UTC", datetime(2026, 11, 9, 0, 0, tzinfo=UTC)),
     ],
 )
@@ -77,7 +87,11 @@ def test_review_serves_what_is_due_over_simulated_days(tutorbot, clock):
     assert tutorbot.question().concept_id == "direct-preference-optimization"
     # a wrong review answer brings it back the next day
     q = tutorbot.question()
-    wrong = next(c.key for c in q.choices if c.key != tutorbot.right_answer()) if q.type == "single_choice" else "x"
+    wrong = (
+        next(c.key for c in q.choices if c.key != tutorbot.right_answer())
+        if q.type == "single_choice"
+        else "x"
+    )
     tutorbot.say(f"/answer {wrong}")
     progress = tutorbot.tutor.progress_report(tutorbot.store.learner(tutorbot.app().learner).id)
     due = datetime.fromisoformat(progress["concepts"][0]["due"])
@@ -126,7 +140,9 @@ def test_no_answer_leaks_while_a_round_is_open(tutorbot):
     replies = tutorbot.say("what is RLHF?", user="ada")
     assert "round" in replies[0].plain() and "hint" in replies[0].plain().lower()
     assert not any(isinstance(r, R.Passage) for r in replies)
-    assert any(isinstance(r, R.Passage) for r in tutorbot.say("what is DPO?", user="ada"))  # other concepts: fine
+    assert any(
+        isinstance(r, R.Passage) for r in tutorbot.say("what is DPO?", user="ada")
+    )  # other concepts: fine
     tutorbot.say("/close", user="prof")
     assert any(isinstance(r, R.Passage) for r in tutorbot.say("what is RLHF?", user="ada"))
 
@@ -144,8 +160,10 @@ def test_my_data_and_forget_me(tutorbot):
     assert tutorbot.store.attempt_count() == 0 and tutorbot.store.inbox() == []
 
 
-@pytest.mark.parametrize("command", ["/class-report", "/inbox", "/inbox answer 1 hi", "/inbox add 1",
-                                     "/class-timezone Europe/Paris"])
+@pytest.mark.parametrize(
+    "command",
+    ["/class-report", "/inbox", "/inbox answer 1 hi", "/inbox add 1", "/class-timezone Europe/Paris"],
+)
 def test_instructor_commands_refuse_students(tutorbot, command):
     answer_right(tutorbot, "dpo", user="bob")
     tutorbot.say("/ask banana bread recipe", user="bob")
@@ -156,8 +174,11 @@ def test_instructor_commands_refuse_students(tutorbot, command):
 
 def test_class_report(tutorbot):
     answer_right(tutorbot, "dpo", user="ada")
-    q = next(q for q in tutorbot.tutor.course.questions.values() if q.type == "single_choice"
-             and q.concept_id == "reinforcement-learning-from-human-feedback")
+    q = next(
+        q
+        for q in tutorbot.tutor.course.questions.values()
+        if q.type == "single_choice" and q.concept_id == "reinforcement-learning-from-human-feedback"
+    )
     tutorbot.say(f"/quiz {q.id}", user="bob")
     right = tutorbot.right_answer("bob")
     tutorbot.say(f"/answer {'A' if right != 'A' else 'B'}", user="bob")
@@ -180,7 +201,9 @@ def test_inbox_answer_becomes_part_of_the_course(tutorbot):
     assert isinstance(listed, R.Table) and listed.rows[0][1] == "ada"
     item = items[0].id
     assert "answer" in tutorbot.say(f"/inbox add {item}", user="prof")[0].plain()  # answer first
-    tutorbot.say(f"/inbox answer {item} The midterm exam is in week 7, on the Monday lecture slot.", user="prof")
+    tutorbot.say(
+        f"/inbox answer {item} The midterm exam is in week 7, on the Monday lecture slot.", user="prof"
+    )
     tutorbot.say(f"/inbox add {item} llm-alignment", user="prof")
     assert "Added to the course" in tutorbot.text()
     assert tutorbot.store.inbox() == []

@@ -12,7 +12,21 @@ from bot import replies as R
 from tests.adapters.discord.conftest import Bot
 from tests.fakes.discord_api import EPHEMERAL, FakeDiscord, text_of
 
-COMMANDS = {"ask", "quiz", "progress", "leaderboard", "next", "help"}
+COMMANDS = {
+    "ask",
+    "quiz",
+    "review",
+    "progress",
+    "leaderboard",
+    "next",
+    "privacy",
+    "digest",
+    "timezone",
+    "my-data",
+    "forget-me",
+    "help",
+}
+INSTRUCTOR_COMMANDS = {"class-report", "inbox", "class-timezone"}
 
 
 def flags(request) -> int:
@@ -22,7 +36,7 @@ def flags(request) -> int:
 
 async def test_commands_are_registered_globally_on_start(bot, fake):
     registered = fake.kinds("commands")[-1].body
-    assert {c["name"] for c in registered} == COMMANDS
+    assert {c["name"] for c in registered} == COMMANDS | INSTRUCTOR_COMMANDS
     by_name = {c["name"]: c for c in registered}
     topic = next(o for o in by_name["quiz"]["options"] if o["name"] == "topic")
     assert topic["autocomplete"] is True and topic.get("required", False) is False
@@ -30,6 +44,34 @@ async def test_commands_are_registered_globally_on_start(bot, fake):
     assert question["name"] == "question" and question["required"] and question["max_length"] == 4000
     assert sorted(by_name["quiz"]["contexts"]) == [0, 1]  # servers and DMs with the bot
     assert not fake.kinds("guild_commands")
+
+
+async def test_the_learning_and_instructor_commands_declare_their_options(bot, fake):
+    by_name = {c["name"]: c for c in fake.kinds("commands")[-1].body}
+
+    def options(name: str) -> dict:
+        return {o["name"]: o for o in by_name[name].get("options", [])}
+
+    def choices(option: dict) -> list[str]:
+        return [c["value"] for c in option["choices"]]
+
+    assert choices(options("leaderboard")["period"]) == ["all", "week"]
+    assert choices(options("privacy")["mode"]) == ["visible", "hidden", "pseudonym"]
+    assert options("privacy")["name"]["max_length"] == 32
+    assert choices(options("digest")["setting"]) == ["on", "off"]
+    assert not any(o.get("required") for o in options("digest").values())
+    assert options("timezone")["zone"]["required"] and options("timezone")["zone"]["autocomplete"]
+    assert not options("review") and not options("my-data") and not options("forget-me")
+    # the class's commands are for server channels; /inbox has its subcommands
+    assert by_name["class-report"]["contexts"] == [0] and by_name["class-timezone"]["contexts"] == [0]
+    inbox = options("inbox")
+    assert set(inbox) == {"list", "answer", "add"} and all(o["type"] == 1 for o in inbox.values())
+    answer = {o["name"]: o for o in inbox["answer"]["options"]}
+    assert answer["item"]["type"] == 4 and answer["item"]["required"] and answer["text"]["required"]
+    add = {o["name"]: o for o in inbox["add"]["options"]}
+    assert add["concept"]["autocomplete"] and not add["concept"].get("required", False)
+    # instructors are recognised by the tutor (roles included), so Discord does not hide the commands
+    assert all(by_name[c].get("default_member_permissions") is None for c in INSTRUCTOR_COMMANDS)
 
 
 async def test_guild_ids_sync_the_commands_to_those_servers_at_once(
@@ -40,7 +82,7 @@ async def test_guild_ids_sync_the_commands_to_those_servers_at_once(
     try:
         synced = fake.kinds("guild_commands")
         assert synced and f"/guilds/{fake.guild_id}/commands" in synced[-1].path
-        assert {c["name"] for c in synced[-1].body} == COMMANDS
+        assert {c["name"] for c in synced[-1].body} == COMMANDS | INSTRUCTOR_COMMANDS
         assert not fake.kinds("commands")  # nothing registered globally while setting up
     finally:
         await bot.stop()
@@ -106,7 +148,8 @@ async def test_progress_next_and_help_are_private_in_a_channel(bot, fake):
     response = await fake.response(it)  # nothing slow: answered at once, no defer
     assert response.body["type"] == 4 and flags(response) & EPHEMERAL
     text = text_of(response)
-    assert all(f"/{c}" in text for c in COMMANDS) and "/answer" not in text
+    assert all(f"/{c}" in text for c in COMMANDS | INSTRUCTOR_COMMANDS) and "/answer" not in text
+    assert len(text) <= 2000
 
 
 async def test_leaderboard_in_a_dm_points_to_the_class(bot, fake):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
@@ -160,3 +161,99 @@ def test_topics_are_concept_titles(course):
     assert all(len(n) <= 100 and len(v) <= 100 for n, v in choices)
     assert render.topic_choices(course, "zzzz-nothing") == []
     assert json.dumps(render.topic_choices(course, ""))  # plain data
+
+
+def test_a_file_is_an_attachment_with_its_description_as_the_text():
+    body = json.dumps({"attempts": [1, 2, 3]}).encode()
+    first, second = render.render(
+        [R.Text("Here you are."), R.File("tutor data/1.json", "Your data, as JSON.", body)]
+    )
+    # the text before it stays in its own message; the file's description is the file's message
+    assert first.content == "Here you are." and not first.files
+    assert second.content == "Your data, as JSON." and len(second.files) == 1
+    outs = render.render([R.File("tutor data/1.json", "Your data, as JSON.", body), R.Text("More.")])
+    assert [o.content for o in outs] == ["Your data, as JSON.", "More."]
+    [file] = outs[0].files
+    assert file.filename == "tutor_data_1.json" and file.description == "Your data, as JSON."
+    assert file.fp.read() == body
+
+
+def test_a_file_over_the_limit_is_gzipped_or_described():
+    body = json.dumps([{"answer": "the same words again"}] * 2000).encode()
+    [out] = render.render([R.File("data.json", "Your data.", body)], attachment_limit=len(body) // 2)
+    [file] = out.files
+    assert file.filename == "data.json.gz" and gzip.decompress(file.fp.read()) == body
+    assert "gzip-compressed" in out.content
+    [out] = render.render([R.File("data.json", "Your data.", body)], attachment_limit=10)
+    assert not out.files and "too large to attach" in out.content and len(out.content) <= 2000
+    [out] = render.render([R.Image("chart.png", "A chart", b"\x89PNG" * 100)], attachment_limit=10)
+    assert not out.files and out.embeds[0].description == "A chart" and out.embeds[0].image.url is None
+
+
+def test_a_long_alt_text_stays_within_discords_limits():
+    alt = "Mastery of " + ", ".join(f"concept {i} 50%" for i in range(600))
+    [image] = render.render([R.Image("chart.png", alt, b"\x89PNG")])
+    assert len(image.embeds[0].description) <= 4096 and len(image.files[0].description) <= 1024
+    outs = render.render([R.File("data.json", alt, b"{}")])
+    assert all(len(o.content) <= 2000 for o in outs) and outs[0].files
+
+
+def test_the_progress_table_and_its_chart_share_a_message(course):
+    rows = (("RLHF", "1/1", "██████████", "100%"),)
+    table = R.Table("Progress of ada", ("concept", "right", "mastery", ""), rows, "15 points")
+    [out] = render.render([table, R.Image("progress.png", "Progress of ada: RLHF 100%", b"\x89PNG")])
+    assert "Progress of ada" in out.content and out.embeds[0].image.url == "attachment://progress.png"
+    assert [f.filename for f in out.files] == ["progress.png"]
+
+
+def test_forget_me_asks_with_buttons_instead_of_a_command():
+    ask = R.Text(
+        "This deletes everything. It cannot be undone. To go ahead, send /forget-me confirm", kind="notice"
+    )
+    [out] = render.forget_prompt([ask], 1234)
+    assert "click **Delete everything** below" in out.content and "/forget-me confirm" not in out.content
+    ids = [i["custom_id"] for i in components(out.view)]
+    assert ids == ["tutor:forget:1234:yes", "tutor:forget:1234:no"]
+    assert all(re.fullmatch(parse.FORGET_TEMPLATE, i) and len(i) <= 100 for i in ids)
+    assert parse.parse_forget_id(ids[0]) == ("1234", True) and parse.parse_forget_id(ids[1]) == (
+        "1234",
+        False,
+    )
+    assert parse.parse_forget_id("tutor:forget:x:yes") is None
+    [out] = render.forget_prompt([R.Text("The tutor keeps nothing about you.")], 1234)
+    assert out.view is None
+
+
+def test_learning_commands_become_events():
+    who = parse.learner(7, "ada")
+    where = parse.class_ref(1, 2, "cs-101")
+    event = parse.command_event
+    assert event("leaderboard", {"period": "week"}, who, where) == E.ShowLeaderboard(
+        who, period="week", where=where
+    )
+    assert event("leaderboard", {}, who, where).period == "all"
+    assert event("privacy", {"mode": "pseudonym", "name": " Countess "}, who, None) == E.Privacy(
+        who, mode="pseudonym", name="Countess"
+    )
+    assert event("digest", {"setting": "on", "quiet": "22-8"}, who, None) == E.Digest(
+        who, setting="on", quiet="22-8"
+    )
+    assert event("timezone", {"zone": "Europe/Berlin"}, who, where) == E.SetTimezone(
+        who, zone="Europe/Berlin", where=where
+    )
+    assert event("class-timezone", {"zone": "Europe/Paris"}, who, where).for_class
+    assert event("forget-me", {}, who, None) == E.ForgetMe(who, confirm=False)
+    assert event("inbox", {"action": "answer", "item": 3, "text": "Yes."}, who, where) == E.Inbox(
+        who, action="answer", item_id=3, text="Yes.", where=where
+    )
+    assert event("inbox", {}, who, where) == E.Inbox(who, action="list", where=where)
+    simple = {"review": E.Review, "my-data": E.MyData, "class-report": E.ClassReport}
+    assert all(isinstance(event(name, {}, who, where), kind) for name, kind in simple.items())
+
+
+def test_time_zones_autocomplete():
+    assert "Europe/Berlin" in render.zone_choices("berl")
+    assert render.zone_choices("america/new")[0] == "America/New_York"
+    assert render.zone_choices("new york")[0] == "America/New_York"
+    assert len(render.zone_choices("")) == 25 and render.zone_choices("zzzz") == []
+    assert len(render.help_text("A course " * 20)) <= 2000

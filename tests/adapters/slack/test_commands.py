@@ -38,6 +38,8 @@ def test_help_lists_the_commands(slack):
     text = slack.responses(key)[0].texts()
     for command in ("/ask", "/quiz", "/progress", "/leaderboard", "/next", "/help"):
         assert command in text
+    for command in ("/review", "/privacy", "/digest", "/timezone", "/my-data", "/forget-me", "/class-report"):
+        assert command in text
     assert "buttons" in text  # how answering works in Slack
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import yaml
 
 from adapters.slack.app import EVENTS_PATH
-from adapters.slack.parse import COMMAND_PATTERN, COMMANDS
+from adapters.slack.parse import COMMAND_PATTERN, COMMANDS, INSTRUCTOR_COMMANDS
 
 MANIFEST = Path(__file__).resolve().parents[3] / "deploy" / "slack-manifest.yml"
 
@@ -42,7 +42,16 @@ def test_the_manifest_subscribes_to_what_the_adapter_handles_with_the_scopes_it_
     assert len(urls) == 1 and urlparse(urls.pop()).path == EVENTS_PATH
     scopes = set(m["oauth_config"]["scopes"]["bot"])
     needed = {"app_mentions:read", "chat:write", "commands", "im:history", "users:read", "channels:join"}
+    needed |= {"files:write", "im:write"}  # uploads (charts, /my-data) and conversations.open for DMs
     assert needed <= scopes
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["features"]["app_home"]["messages_tab_enabled"] is True
     assert m["features"]["bot_user"]["display_name"]
+
+
+def test_the_manifest_says_which_commands_are_for_instructors_and_how_to_use_the_ones_with_arguments():
+    commands = {c["command"].lstrip("/"): c for c in _manifest()["features"]["slash_commands"]}
+    for name in INSTRUCTOR_COMMANDS:
+        assert commands[name]["description"].startswith("Instructors:")
+    for name in ("privacy", "digest", "timezone", "leaderboard", "inbox", "class-timezone"):
+        assert commands[name].get("usage_hint"), name

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from adapters.slack import parse as P
 from adapters.slack import render as V
+from bot import events as E
 from bot import replies as R
 
 
@@ -159,3 +160,82 @@ def test_parse_quiz_arguments_and_commands():
     assert P.command_name("/Tutor-Quiz") == "quiz" and P.command_name("/help") == "help"
     assert P.COMMAND_PATTERN.match("/tutor_leaderboard") and not P.COMMAND_PATTERN.match("/giphy")
     assert P.strip_mentions("<@UBOT> what is <@U2|bob> doing?", "UBOT") == "what is @U2 doing?"
+
+
+def _command(command: str, text: str = "", channel: tuple[str, str] = ("C0CLASS", "cs-101")) -> dict:
+    return {
+        "command": command,
+        "text": text,
+        "team_id": "T1",
+        "user_id": "U1",
+        "user_name": "ada",
+        "channel_id": channel[0],
+        "channel_name": channel[1],
+    }
+
+
+def test_parse_the_learning_and_instructor_commands():
+    def parse(command: str, text: str = "", **kw):
+        return P.parse_command(_command(command, text), **kw)
+
+    assert parse("/review") == E.Review(parse("/review").learner, where=parse("/review").where)
+    assert parse("/leaderboard", "week").period == "week" and parse("/leaderboard").period == "all"
+    privacy = parse("/privacy", "pseudonym  Night Owl ")
+    assert (privacy.mode, privacy.name) == ("pseudonym", "Night Owl")
+    assert (parse("/digest", "on 22-8").setting, parse("/digest", "on 22-8").quiet) == ("on", "22-8")
+    assert (parse("/digest", "22-8").setting, parse("/digest", "22-8").quiet) == ("", "22-8")
+    assert parse("/timezone", "Europe/Berlin") == E.SetTimezone(
+        parse("/timezone").learner, zone="Europe/Berlin", where=parse("/timezone").where
+    )
+    assert parse("/tutor-class-timezone", "Asia/Tokyo").for_class is True
+    assert parse("/forget-me", "confirm").confirm is False  # only the button confirms
+    assert isinstance(parse("/my-data"), E.MyData) and isinstance(parse("/class-report"), E.ClassReport)
+    assert parse("/inbox") == E.Inbox(parse("/inbox").learner, where=parse("/inbox").where)
+    answer = parse("/inbox", "answer #3 Read the   chapter.")
+    assert (answer.action, answer.item_id, answer.text) == ("answer", 3, "Read the   chapter.")
+    add = parse("/inbox", "ADD 4 dpo")
+    assert (add.action, add.item_id, add.text) == ("add", 4, "dpo")
+    assert parse("/inbox", "answer x").item_id == 0
+    assert parse("/class-report", is_instructor=True).learner.is_instructor is True
+    assert parse("/class-report").learner.is_instructor is False
+    assert {"class-report", "inbox", "class-timezone"} == P.INSTRUCTOR_COMMANDS
+    for name in P.COMMANDS:
+        assert P.COMMAND_PATTERN.match(f"/{name}") and P.COMMAND_PATTERN.match(f"/tutor-{name}")
+        assert not isinstance(parse(f"/{name}"), E.Unknown)
+
+
+def test_a_file_renders_as_its_content_where_it_cannot_be_uploaded():
+    data = json.dumps({"learner": {"user_id": "U1", "note": "<!channel> & more"}}).encode()
+    [message] = V.messages([R.File("tutor-data-U1.json", "Your data: 0 answers", data)])
+    text = _texts(message.blocks)
+    assert "tutor-data-U1.json" in text and "Your data: 0 answers" in text and "```" in text
+    assert "&amp; more" in text and "<!channel>" not in text
+    _limits_hold(message.blocks)
+    big = R.File("big.json", "big", b"x" * 50_000)
+    [message] = V.messages([big])
+    assert "the first 12,000 of 50,000 characters" in _texts(message.blocks)
+    _limits_hold(message.blocks)
+    [message] = V.messages([R.File("blob.bin", "a blob", b"\xff\xfe\x00", mime="application/octet-stream")])
+    assert "3 bytes that cannot be shown as text" in _texts(message.blocks)
+
+
+def test_upload_comment_and_note():
+    image = R.Image("chart.png", "Mastery <!here> of *ada* < 50%", b"\x89PNG")
+    assert V.upload_comment(image) == "Mastery @\u200bhere of *ada* &lt; 50%"
+    assert V.upload_note(["a.png"]).text.endswith("`a.png` is in your direct messages with the tutor.")
+    assert "`a.png` and `b.png` are in" in V.upload_note(["a.png", "b.png"]).text
+
+
+def test_forget_prompt_has_the_buttons_in_place_of_the_typed_confirmation():
+    ask = R.Text("It cannot be undone. To go ahead, send /forget-me confirm", kind="notice")
+    [message] = V.forget_prompt([ask], "U1")
+    text = _texts(message.blocks)
+    assert "press *Delete everything* below" in text and "/forget-me confirm" not in text
+    [tools] = [b for b in message.blocks if b["type"] == "actions"]
+    delete, keep = tools["elements"]
+    assert (delete["action_id"], delete["value"], delete["style"]) == (V.FORGET_YES, "U1", "danger")
+    assert delete["confirm"]["style"] == "danger" and keep["action_id"] == V.FORGET_NO
+    _limits_hold(message.blocks)
+    # nothing to ask: no buttons
+    [message] = V.forget_prompt([R.Text("The tutor keeps nothing about you.")], "U1")
+    assert not [b for b in message.blocks if b["type"] == "actions"]
