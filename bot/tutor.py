@@ -809,13 +809,15 @@ class Tutor:
             if len(names) == HEATMAP_LEARNERS
             else f"{len(names)} learners"
         )
-        out: list[R.Reply] = [
-            R.Image(
-                "class-mastery.png",
-                f"Mastery heatmap of {label}: {shown} × {len(concepts)} concepts",
-                heatmap(list(names.values()), titles, grid, f"Mastery per concept: {label} ({shown})"),
+        out: list[R.Reply] = []
+        if concepts:
+            out.append(
+                R.Image(
+                    "class-mastery.png",
+                    f"Mastery heatmap of {label}: {shown} × {len(concepts)} concepts",
+                    heatmap(list(names.values()), titles, grid, f"Mastery per concept: {label} ({shown})"),
+                )
             )
-        ]
         counts = self.store.answer_counts(class_id)
         stats = question_stats([(q, r, ok) for q, r, ok, _ in counts], weights=[n for *_, n in counts])
         table_rows = []
