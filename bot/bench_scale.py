@@ -203,9 +203,15 @@ def bench_leaderboard(learners: int = 10_000, attempts: int = 1_000_000) -> None
         tutor = Tutor(course, Store(engine), lambda: Retriever(course, HashingEmbedder()))
         timings = {}
         for name, call in (
-            ("weekly leaderboard, busiest class", lambda t=tutor, b=busiest: t.leaderboard(b, "week")),
-            ("all-time leaderboard, busiest class", lambda t=tutor, b=busiest: t.leaderboard(b, "all")),
-            ("all-time leaderboard, everyone", lambda t=tutor: t.leaderboard(None, "all")),
+            (
+                "weekly leaderboard, busiest class",
+                lambda t=tutor, b=busiest: t.leaderboard(b, "week", top=10, me=1),
+            ),
+            (
+                "all-time leaderboard, busiest class",
+                lambda t=tutor, b=busiest: t.leaderboard(b, "all", top=10, me=1),
+            ),
+            ("all-time leaderboard, everyone", lambda t=tutor: t.leaderboard(None, "all", top=10, me=1)),
             ("class report, busiest class", lambda t=tutor: t.handle(REPORT)),
         ):
             runs = []

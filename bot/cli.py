@@ -255,7 +255,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         if room is None:
             raise CliError(f"no class '{args.class_name}' on {args.platform}/{args.workspace} yet")
         class_id = room.id
-    standings = tutor.leaderboard(class_id)
+    standings, _ = tutor.leaderboard(class_id)
     if args.json:
         print(
             json.dumps(

@@ -19,7 +19,7 @@ from bot import events as E
 from bot import replies as R
 from bot.course.model import Course, Question
 from bot.metrics import Metrics
-from bot.progress import MASTERED, Standing, points_for, rank, spaced, streak
+from bot.progress import MASTERED, Standing, points_for, spaced, streak
 from bot.progress.report import (
     heatmap,
     local_date,
@@ -1016,18 +1016,21 @@ class Tutor:
             "concepts": concepts,
         }
 
-    def leaderboard(self, class_id: int | None, period: str = "all", tz: str = "") -> list[Standing]:
-        """Standings with privacy applied: hidden learners left out, pseudonyms shown instead of names."""
+    def leaderboard(
+        self,
+        class_id: int | None,
+        period: str = "all",
+        tz: str = "",
+        top: int | None = None,
+        me: int | None = None,
+    ) -> tuple[list[Standing], int]:
+        """(standings, how many are ranked): privacy applied, ranks computed by the database. With `top`, only
+        the first `top` ranks and learner `me`."""
         since = week_start(self.clock(), tz or self.timezone) if period == "week" else None
-        totals = self.store.totals(class_id, since=since)
-        privacy = self.store.privacy_of([t[0] for t in totals])
-        shown = []
-        for lid, name, points, correct in totals:
-            mode, pseudonym = privacy.get(lid, ("visible", ""))
-            if mode == "hidden":
-                continue
-            shown.append((lid, pseudonym if mode == "pseudonym" and pseudonym else name, points, correct))
-        return rank(shown)
+        rows = self.store.leaderboard_rows(class_id, since=since, top=top, me=me)
+        return [Standing(r, lid, name, pts, ok) for lid, name, pts, ok, r, _ in rows], (
+            rows[0][5] if rows else 0
+        )
 
     def _on_showprogress(self, ev: E.ShowProgress) -> list[R.Reply]:
         learner = self.store.learner(ev.learner)
@@ -1062,16 +1065,16 @@ class Tutor:
             title = f"Leaderboard of {room.name}"
         period = "week" if ev.period.lower().startswith("week") else "all"
         title += ", this week" if period == "week" else ", all time"
-        standings = self.leaderboard(class_id, period, tz)
+        standings, ranked = self.leaderboard(class_id, period, tz, top=10, me=learner.id)
         if not standings:
             when = "this week" if period == "week" else "yet"
             return [R.Text(f"No answers in this class {when}. Be the first: /quiz")]
-        rows = tuple((str(s.rank), s.name, str(s.points), str(s.correct)) for s in standings[:10])
+        rows = tuple((str(s.rank), s.name, str(s.points), str(s.correct)) for s in standings if s.rank <= 10)
         mine = next((s for s in standings if s.learner_id == learner.id), None)
         if learner.privacy == "hidden":
             note = "You have left the leaderboards (/privacy)."
         elif mine:
-            note = f"You are #{mine.rank} of {len(standings)} with {mine.points} points."
+            note = f"You are #{mine.rank} of {ranked} with {mine.points} points."
         else:
             note = "You are not on it yet: /quiz"
         other = "/leaderboard all" if period == "week" else "/leaderboard week"

@@ -438,6 +438,70 @@ class Store:
                     names[int(i)] = str(n)
         return [(i, names.get(i, "?"), p, c) for i, p, c in rows]
 
+    def leaderboard_rows(
+        self,
+        class_id: int | None,
+        since: datetime | None = None,
+        top: int | None = None,
+        me: int | None = None,
+    ) -> list[tuple[int, str, int, int, int, int]]:
+        """(learner id, name as shown, points, correct, rank, how many ranked), best first, in one query: from
+        the standings (all time) or the attempts through the (class_id, answered_at) index (since a time). The
+        database leaves hidden learners out, applies pseudonyms and ranks (ties share a rank); with `top`, only
+        the first `top` ranks and learner `me` come back."""
+        from sqlalchemy import case
+
+        learners = Learner.__table__
+        shown = case(
+            ((learners.c.privacy == "pseudonym") & (learners.c.pseudonym != ""), learners.c.pseudonym),
+            else_=learners.c.display_name,
+        )
+        if since is None:
+            t = ClassStanding.__table__
+            points, correct = func.sum(t.c.points), func.sum(t.c.correct)
+            stmt = select(t.c.learner_id, points, correct)
+            if class_id is not None:
+                stmt = stmt.where(t.c.class_id == class_id)
+            inner = stmt.group_by(t.c.learner_id).subquery()
+        else:
+            t = Attempt.__table__
+            points = func.sum(t.c.points)
+            correct = func.sum(func.cast(t.c.correct, type_=_int()))
+            stmt = select(t.c.learner_id, points, correct).where(t.c.answered_at >= since)
+            if class_id is not None:
+                stmt = stmt.where(t.c.class_id == class_id)
+            inner = stmt.group_by(t.c.learner_id).subquery()
+        cols = list(inner.c)
+        ranked = (
+            select(
+                cols[0].label("learner_id"),
+                shown.label("name"),
+                cols[1].label("points"),
+                cols[2].label("correct"),
+                func.rank().over(order_by=(cols[1].desc(), cols[2].desc())).label("rank"),
+                func.count().over().label("total"),
+            )
+            .join(learners, learners.c.id == cols[0])
+            .where(learners.c.privacy != "hidden")
+            .subquery()
+        )
+        query = select(ranked)
+        if top is not None:
+            query = query.where((ranked.c.rank <= top) | (ranked.c.learner_id == (me or -1)))
+        query = query.order_by(ranked.c.rank, func.lower(ranked.c.name), ranked.c.learner_id)
+        with self.engine.connect() as conn:
+            return [
+                (
+                    int(r.learner_id),
+                    str(r.name),
+                    int(r.points or 0),
+                    int(r.correct or 0),
+                    int(r.rank),
+                    int(r.total),
+                )
+                for r in conn.execute(query)
+            ]
+
     def export_attempts(self) -> Iterator[AttemptRow]:
         with Session(self.engine) as s:
             stmt = (
