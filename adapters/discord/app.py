@@ -44,6 +44,7 @@ SORRY = (
     "Sorry, something went wrong on my side. It has been logged for the people who run me; "
     "please try again in a moment."
 )
+COULD_NOT_READ = "I couldn't read that request."
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
 PRIVATE_COMMANDS = {
     "progress",
@@ -281,6 +282,11 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
 
     @tree.error
     async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.TransformerError):  # an option discord.py could not convert
+            name = interaction.command.qualified_name if interaction.command else "a command"
+            log.warning("/%s: could not read the request: an option of the wrong type", name)
+            await adapter.tell_unreadable(interaction)
+            return
         log.error("slash command failed", exc_info=error)
         await adapter.tell_failure(interaction)
 
@@ -462,9 +468,10 @@ class DiscordAdapter:
                     render.help_text(self.tutor.course.title), ephemeral=private, allowed_mentions=NO_PINGS
                 )
                 return
-            await interaction.response.defer(ephemeral=private, thinking=True)
             where = self.where(interaction)
+            # read first: an unreadable request is refused as the interaction's own (private) response
             event = parse.command_event(command, options, self.who(interaction), where)
+            await interaction.response.defer(ephemeral=private, thinking=True)
             if isinstance(event, E.ClassReport) and where is not None:
                 # The core reports on every class when the channel has no class row yet (nobody answered
                 # here): make the row, so a new channel's report is empty rather than other servers'.
@@ -485,6 +492,9 @@ class DiscordAdapter:
                         self.round_messages[round_q.session_id] = (message.channel.id, message.id)
                         while len(self.round_messages) > 1000:  # rounds another worker closed
                             self.round_messages.pop(next(iter(self.round_messages)))
+        except parse.BadPayload as exc:
+            log.warning("/%s: could not read the request: %s", command, exc)
+            await self.tell_unreadable(interaction)
         except Exception:
             log.exception("/%s failed", command)
             await self.tell_failure(interaction)
@@ -514,15 +524,19 @@ class DiscordAdapter:
             sent.append((out, message))
         return sent
 
-    async def tell_failure(self, interaction: discord.Interaction) -> None:
+    async def tell_failure(self, interaction: discord.Interaction, text: str = SORRY) -> None:
         """A polite word to the learner; the details are in the log, never in the chat."""
         try:
             if interaction.response.is_done():
-                await interaction.followup.send(SORRY, ephemeral=True, allowed_mentions=NO_PINGS)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
             else:
-                await interaction.response.send_message(SORRY, ephemeral=True, allowed_mentions=NO_PINGS)
+                await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
         except Exception:
             log.exception("could not tell the learner that their request failed")
+
+    async def tell_unreadable(self, interaction: discord.Interaction) -> None:
+        """A request the adapter cannot read (the caller logs why): a clean refusal, never a traceback."""
+        await self.tell_failure(interaction, COULD_NOT_READ)
 
     # -- buttons, menus, modals ---------------------------------------------------------------------
     async def on_button(self, interaction: discord.Interaction, click: parse.Click) -> None:
@@ -565,6 +579,9 @@ class DiscordAdapter:
                 return
             await interaction.response.defer(ephemeral=private, thinking=True)
             await self.send(interaction, await self.handle(event), ephemeral=private)
+        except parse.BadPayload as exc:
+            log.warning("button %s: could not read the request: %s", click.action, exc)
+            await self.tell_unreadable(interaction)
         except Exception:
             log.exception("button %s failed", click)
             await self.tell_failure(interaction)
@@ -659,21 +676,34 @@ class DiscordAdapter:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Modal submissions (the essay answer): handled here by their custom_id, so a modal opened
-        before a restart is still answered after it. Everything else is dispatched by discord.py."""
+        before a restart is still answered after it. A component or a modal that is not the tutor's (another
+        app's custom_id, an old version's) gets a clean refusal. Everything else is dispatched by discord.py."""
+        if interaction.type is discord.InteractionType.component:
+            data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+            try:
+                parse.check_component(data.get("custom_id"))
+            except parse.BadPayload as exc:  # discord.py has no item for it: nobody else answers
+                log.warning("a component interaction could not be read: %s", exc)
+                await self.tell_unreadable(interaction)
+            return
         if interaction.type is not discord.InteractionType.modal_submit:
             return
-        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
-        session_id = parse.parse_modal_id(str(data.get("custom_id", "")))
-        if session_id is None:
-            return
+        data = interaction.data or {}  # type: ignore[assignment]
         private = interaction.guild_id is not None
+        session_id: int | None = None
         try:
+            session_id = parse.parse_modal_id(data.get("custom_id"))
+            if session_id is None:
+                raise parse.BadPayload("the modal's custom_id is not the tutor's")
             await interaction.response.defer(ephemeral=private, thinking=True)
-            text = parse.modal_text(list(data.get("components") or []))
+            text = parse.modal_text(data.get("components"))
             event = E.Answer(
                 self.who(interaction), response=text, session_id=session_id, where=self.where(interaction)
             )
             await self.send(interaction, await self.handle(event), ephemeral=private)
+        except parse.BadPayload as exc:
+            log.warning("a modal submission could not be read: %s", exc)
+            await self.tell_unreadable(interaction)
         except Exception:
             log.exception("essay answer to session %s failed", session_id)
             await self.tell_failure(interaction)
@@ -684,7 +714,11 @@ class DiscordAdapter:
         if me is None or message.author.bot or message.author.id == me.id:
             return
         is_dm = message.guild is None
-        text = parse.question_in_message(message.content, me.id, is_dm=is_dm)
+        try:
+            text = parse.question_in_message(message.content, me.id, is_dm=is_dm)
+        except parse.BadPayload as exc:  # not known to be for the tutor: nobody to answer
+            log.warning("message %s could not be read: %s", message.id, exc)
+            return
         if text is None:
             return
         author = message.author

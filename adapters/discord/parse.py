@@ -3,6 +3,10 @@
 Pure functions over plain values (ids, names, option dicts), so they need no client and no discord
 import. Every button and select menu carries what it is for in its `custom_id` (the quiz session id, the
 choice, the answer built so far): a click is understood from the click alone, after a restart too.
+
+Whatever they are handed, the parse functions return their result (or None for what is not for the
+tutor), or raise BadPayload with a short reason naming the field that has the wrong type or shape, never
+its content.
 """
 
 from __future__ import annotations
@@ -34,7 +38,8 @@ COMMANDS = (
 )
 INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
 
-# custom_id formats (at most 100 characters; session ids are database ids):
+# custom_id formats (at most 100 characters; session ids are database ids, at most 18 digits so they fit a
+# 64-bit integer):
 #   tutor:a:<session>:<key>      answer a single-choice question with the choice's letter
 #   tutor:c:<session>            close a class round (its poster or an instructor)
 #   tutor:h:<session>            a hint            tutor:s:<session>   skip (personal questions)
@@ -44,14 +49,43 @@ INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
 #   tutor:p:<session>:<o|m>:<picks> the form's select menu; picks made so far
 #   tutor:m:<session>            the essay modal
 #   tutor:forget:<user>:<yes|no> /forget-me's confirmation: delete everything about <user>, or keep it
-BUTTON_TEMPLATE = r"tutor:(?P<action>[acfghrs]):(?P<session>[0-9]{1,19})(?::(?P<arg>[0-9A-Za-z]{0,17}))?"
-SELECT_TEMPLATE = r"tutor:p:(?P<session>[0-9]{1,19}):(?P<kind>[om]):(?P<picks>[0-9a-z]{0,16})"
-MODAL_TEMPLATE = r"tutor:m:(?P<session>[0-9]{1,19})"
+BUTTON_TEMPLATE = r"tutor:(?P<action>[acfghrs]):(?P<session>[0-9]{1,18})(?::(?P<arg>[0-9A-Za-z]{0,17}))?"
+SELECT_TEMPLATE = r"tutor:p:(?P<session>[0-9]{1,18}):(?P<kind>[om]):(?P<picks>[0-9a-z]{0,16})"
+MODAL_TEMPLATE = r"tutor:m:(?P<session>[0-9]{1,18})"
 FORGET_TEMPLATE = r"tutor:forget:(?P<user>[0-9]{1,20}):(?P<answer>yes|no)"
 ESSAY_FIELD = "answer"
 
 ORDER_KEYS = "12345678"
 MATCH_KEYS = "abcdefgh"
+COMPONENT_TEMPLATES = (BUTTON_TEMPLATE, SELECT_TEMPLATE, FORGET_TEMPLATE)
+MAX_ITEM = 2**53  # /inbox item ids, as the command declares them
+MAX_SECONDS = 86400
+MODAL_DEPTH = 8  # a modal is a few levels deep (label, action row, text input): deeper is not a modal
+
+
+class BadPayload(ValueError):
+    """A payload the adapter cannot read: an option or a component of the wrong type or shape. The message
+    is a short reason for the log (which field), never the payload's content."""
+
+
+def _text(value: Any, what: str) -> str:
+    """A string; "" for a missing one (absent or null). BadPayload for anything else."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadPayload(f"{what} is not text")
+    return value
+
+
+def _whole(value: Any, what: str, low: int, high: int) -> int | None:
+    """A whole number from `low` to `high`; None for a missing one (absent, null or 0). BadPayload else."""
+    if value is None or (value == 0 and type(value) is int):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadPayload(f"{what} is not a whole number")
+    if not low <= value <= high:
+        raise BadPayload(f"{what} is out of range")
+    return value
 
 
 def custom_id(action: str, session_id: int, arg: str = "") -> str:
@@ -67,7 +101,7 @@ def modal_id(session_id: int) -> str:
 
 
 def parse_modal_id(value: str) -> int | None:
-    m = re.fullmatch(MODAL_TEMPLATE, value or "")
+    m = re.fullmatch(MODAL_TEMPLATE, _text(value, "custom_id"))
     return int(m.group("session")) if m else None
 
 
@@ -77,7 +111,7 @@ def forget_id(user_id: int | str, confirm: bool) -> str:
 
 def parse_forget_id(value: str) -> tuple[str, bool] | None:
     """(the user the confirmation was shown to, whether it confirms) from a /forget-me button."""
-    m = re.fullmatch(FORGET_TEMPLATE, value or "")
+    m = re.fullmatch(FORGET_TEMPLATE, _text(value, "custom_id"))
     return (m.group("user"), m.group("answer") == "yes") if m else None
 
 
@@ -119,18 +153,23 @@ def guild_ids(value: str) -> list[int]:
 def command_event(
     command: str, options: Mapping[str, Any], who: E.LearnerRef, where: E.ClassRef | None
 ) -> E.Event:
-    """A slash command -> an event. /quiz in a channel is a class round; in a DM a personal question."""
+    """A slash command -> an event. /quiz in a channel is a class round; in a DM a personal question.
+    BadPayload for an option of the wrong type (text options are text, /quiz seconds and /inbox items are
+    whole numbers in their ranges)."""
+    command = _text(command, "the command")
+    if not isinstance(options, Mapping):
+        raise BadPayload("the options are not an object")
 
     def text(name: str) -> str:
-        return str(options.get(name) or "").strip()
+        return _text(options.get(name), f"option {name}").strip()
 
     if command == "ask":
-        return E.Ask(who, text=str(options.get("question") or ""), where=where)
+        return E.Ask(who, text=_text(options.get("question"), "option question"), where=where)
     if command == "quiz":
         topic = text("topic")
         if where is not None:
-            seconds = options.get("seconds")
-            return E.StartRound(who, topic=topic, seconds=int(seconds) if seconds else None, where=where)
+            seconds = _whole(options.get("seconds"), "option seconds", 10, MAX_SECONDS)
+            return E.StartRound(who, topic=topic, seconds=seconds, where=where)
         return E.StartQuiz(who, topic=topic, where=where)
     if command == "leaderboard":
         return E.ShowLeaderboard(who, period=text("period") or "all", where=where)
@@ -141,13 +180,16 @@ def command_event(
     if command in ("timezone", "class-timezone"):
         return E.SetTimezone(who, zone=text("zone"), for_class=command == "class-timezone", where=where)
     if command == "forget-me":
-        return E.ForgetMe(who, confirm=bool(options.get("confirm")), where=where)
+        confirm = options.get("confirm")
+        if confirm is not None and not isinstance(confirm, bool):
+            raise BadPayload("option confirm is not true or false")
+        return E.ForgetMe(who, confirm=bool(confirm), where=where)
     if command == "inbox":
-        item = options.get("item")
+        item = _whole(options.get("item"), "option item", 1, MAX_ITEM)
         return E.Inbox(
             who,
             action=text("action").lower() or "list",
-            item_id=int(item) if item else 0,
+            item_id=item or 0,
             text=text("text"),
             where=where,
         )
@@ -166,10 +208,13 @@ def command_event(
 
 def question_in_message(content: str, bot_id: int, *, is_dm: bool) -> str | None:
     """The question in a message: a DM, or a channel message that mentions the bot; None otherwise."""
+    content = _text(content, "the message content")
+    if isinstance(bot_id, bool) or not isinstance(bot_id, int):
+        raise BadPayload("the bot's id is not a number")
     mention = re.compile(rf"<@!?{bot_id}>")
-    if not is_dm and not mention.search(content or ""):
+    if not is_dm and not mention.search(content):
         return None
-    return mention.sub(" ", content or "").strip()
+    return mention.sub(" ", content).strip()
 
 
 # -- buttons, select menus and modals ------------------------------------------------------------
@@ -181,14 +226,26 @@ class Click:
 
 
 def parse_click(value: str) -> Click | None:
-    m = re.fullmatch(BUTTON_TEMPLATE, value or "")
+    """The button a custom_id stands for; None for what is not one of the tutor's buttons."""
+    m = re.fullmatch(BUTTON_TEMPLATE, _text(value, "custom_id"))
     if not m:
         return None
     return Click(m.group("action"), int(m.group("session")), m.group("arg") or "")
 
 
+def check_component(value: Any) -> str:
+    """The custom_id of a component interaction, if it is one of the tutor's (a button, a select menu,
+    /forget-me's buttons); BadPayload for anything else (another app's, or an old version's)."""
+    custom = _text(value, "custom_id")
+    if not any(re.fullmatch(template, custom) for template in COMPONENT_TEMPLATES):
+        raise BadPayload("the component's custom_id is not the tutor's")
+    return custom
+
+
 def click_event(click: Click, who: E.LearnerRef, where: E.ClassRef | None) -> E.Event | None:
     """The event a button stands for; None for the buttons that only open or reset the answer form."""
+    if not isinstance(click, Click):
+        raise BadPayload("the click is not a button")
     sid = click.session_id
     if click.action == "a":
         return E.Answer(who, response=click.arg, session_id=sid, where=where)
@@ -234,17 +291,24 @@ def answer_text(kind: str, picks: str) -> str:
     return " ".join(f"{i + 1}{letter}" for i, letter in enumerate(picks))
 
 
-def modal_text(components: list[Any], field: str = ESSAY_FIELD) -> str:
+def modal_text(components: list[Any], field: str = ESSAY_FIELD, *, depth: int = 0) -> str:
     """The value of text input `field` in a modal submission (action rows or Label components)."""
-    for c in components or []:
+    if components is None:
+        return ""
+    if not isinstance(components, list) or depth > MODAL_DEPTH:
+        raise BadPayload("the modal's components are not a list of components")
+    for c in components:
         if not isinstance(c, dict):
             continue
         if c.get("custom_id") == field and "value" in c:
-            return str(c.get("value") or "")
-        nested = list(c.get("components") or [])
+            return _text(c.get("value"), "the answer")
+        nested = c.get("components") or []
+        if not isinstance(nested, list):
+            raise BadPayload("the modal's components are not a list of components")
+        nested = list(nested)
         if isinstance(c.get("component"), dict):
             nested.append(c["component"])
-        found = modal_text(nested, field)
+        found = modal_text(nested, field, depth=depth + 1)
         if found:
             return found
     return ""

@@ -21,13 +21,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.context.respond import Respond as BoltRespond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
@@ -56,6 +58,7 @@ SLACK_NOTE = (
     "direct messages with me. /forget-me asks first, with a button."
 )
 FORGET_KEPT = "Nothing was deleted. /my-data shows what the tutor keeps about you."
+COULD_NOT_READ = "I couldn't read that request."
 
 Respond = Callable[..., Any]
 Upload = R.Image | R.File
@@ -130,6 +133,26 @@ class RateLimitRetry(RetryHandler):
         state.increment_current_attempt()
 
 
+class PayloadGuard(Middleware):
+    """Interactions Bolt itself cannot route (`actions` that is not a list of actions, a view or an event
+    that is not an object) would fail inside Bolt with a 500: they are acknowledged here at once and
+    refused politely instead. Runs after Bolt's signature check, before any other middleware."""
+
+    def __init__(self, slack: SlackTutor):
+        self.slack = slack
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        try:
+            P.check_envelope(req.body)
+        except P.BadPayload as exc:
+            self.slack.pool.submit(self.slack.refuse, req.body, str(exc))
+            return BoltResponse(status=200, body="")
+        next()
+        return resp
+
+
 @dataclass(frozen=True)
 class Private:
     """Where a reply meant for one learner goes: ephemeral in a channel, a plain message in a DM."""
@@ -185,6 +208,7 @@ class SlackTutor:
     # -- wiring ---------------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
+        app.use(PayloadGuard(self))
         app.middleware(self._skip_redelivery)
         app.command(P.COMMAND_PATTERN)(ack=self._ack, lazy=[self._on_command])
         app.event("app_mention")(ack=self._ack, lazy=[self._on_mention])
@@ -199,6 +223,8 @@ class SlackTutor:
         app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
             ack=self._ack, lazy=[self._on_forget_click]
         )
+        # Last: a click on something the tutor never posted (an old version's button, say) is refused.
+        app.action(re.compile(".*"))(ack=self._ack, lazy=[self._on_unknown_action])
 
     @staticmethod
     def _ack(ack: Callable[..., None]) -> None:
@@ -219,12 +245,18 @@ class SlackTutor:
 
     # -- slash commands -------------------------------------------------------------------------
     def _on_command(self, body: dict[str, Any], respond: Respond) -> None:
-        channel, user = str(body.get("channel_id", "")), str(body.get("user_id", ""))
-        name = P.command_name(str(body.get("command", "")))
+        try:
+            event = P.parse_command(body)
+            channel = P.channel_of(body)
+        except P.BadPayload as exc:
+            self.refuse(body, str(exc))
+            return
+        user = event.learner.user
+        name = P.command_name(str(body.get("command") or ""))
         # Only instructor commands ask Slack who is an instructor; the core refuses everyone else politely.
-        instructor = name in P.INSTRUCTOR_COMMANDS and self.is_instructor(P.team_of(body), user)
-        event = P.parse_command(body, is_instructor=instructor)
-        if isinstance(event, E.ClassReport) and instructor and event.where is not None:
+        if name in P.INSTRUCTOR_COMMANDS and self.is_instructor(event.learner.workspace, user):
+            event = replace(event, learner=replace(event.learner, is_instructor=True))
+        if isinstance(event, E.ClassReport) and event.learner.is_instructor and event.where is not None:
             # The core reports on every class when this channel has no class row yet (nobody answered a
             # round here): make the row, so a new channel's report is empty rather than everyone's.
             self.tutor.store.class_room(event.where)
@@ -274,7 +306,11 @@ class SlackTutor:
     def _on_mention(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if event.get("channel_type") == "im" or P.is_direct(str(event.get("channel", ""))):
             return  # a mention inside a DM also arrives as message.im, which answers it
-        parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=True)
+        try:
+            parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=True)
+        except P.BadPayload as exc:  # not known to be anyone's question: nobody to answer
+            log.warning("slack: could not read an app_mention event: %s", exc)
+            return
         if parsed is None:
             return
         thread = str(event.get("thread_ts") or event.get("ts") or "")
@@ -284,16 +320,25 @@ class SlackTutor:
     def _on_direct_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
         if event.get("channel_type") != "im":
             return  # the manifest subscribes to message.im only; anything else is not for the tutor
-        parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=False)
+        try:
+            parsed = P.parse_message(event, P.team_of(body), context.bot_user_id, in_channel=False)
+        except P.BadPayload as exc:
+            log.warning("slack: could not read a direct message event: %s", exc)
+            return
         if parsed is None:
             return
         for message in V.messages(self.tutor.handle(parsed)):
             self._post(str(event.get("channel", "")), message, thread_ts=event.get("thread_ts"))
 
     def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
+        if event.get("tab", "home") != "home" or not isinstance(event.get("user"), str) or not event["user"]:
             return
-        learner = E.LearnerRef(P.PLATFORM, P.team_of(body), str(event["user"]))
+        try:
+            team = P.team_of(body)
+        except P.BadPayload as exc:
+            log.warning("slack: could not read an app_home_opened event: %s", exc)
+            return
+        learner = E.LearnerRef(P.PLATFORM, team, event["user"])
         progress = self.tutor.handle(E.ShowProgress(learner))
         next_steps = self.tutor.handle(E.Next(learner))
         view = V.home_view(self.tutor.course.title, progress, next_steps)
@@ -301,24 +346,26 @@ class SlackTutor:
 
     # -- clicks and the answer form -------------------------------------------------------------
     def _on_click(self, body: dict[str, Any], respond: Respond) -> None:
-        action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
-        user = P.learner_of(body)
-        instructor = action_id == V.CLOSE and self.is_instructor(user.workspace, user.user)
-        event = P.parse_action(body, is_instructor=instructor)
+        try:
+            event = P.parse_action(body)
+            channel = P.channel_of(body)
+            clicked = P.message_of(body)
+        except P.BadPayload as exc:
+            self.refuse(body, str(exc))
+            return
         if event is None:
             return
+        user = event.learner
+        if isinstance(event, E.CloseRound) and self.is_instructor(user.workspace, user.user):
+            event = replace(event, learner=replace(user, is_instructor=True))
         replies = self.tutor.handle(event)
-        channel = str(
-            (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or ""
-        )
         direct = event.where is None
         if isinstance(event, E.StartQuiz):  # "Quiz me" on the Home tab: the question goes to the app's DM
             self._send_private(Private(user.user, user.user, None, direct=True), replies)
             return
         results = [r for r in replies if isinstance(r, R.RoundResult)]
         for result in results:
-            message = body.get("message") or {}
-            self._publish_result(channel, result, (str(message.get("ts", "")), message.get("blocks") or []))
+            self._publish_result(channel, result, clicked)
         rest = [r for r in replies if not isinstance(r, R.RoundResult)]
         if rest:
             self._send_private(Private(channel, user.user, respond, direct=direct), rest)
@@ -326,14 +373,18 @@ class SlackTutor:
     def _on_forget_click(self, body: dict[str, Any], respond: Respond) -> None:
         """/forget-me's buttons: "Delete everything" sends ForgetMe(confirm=True) for the clicker; either button
         replaces the question with the outcome, so a second click finds no button."""
-        action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
-        event = P.parse_action(body)
+        try:
+            action_id = P.action_of(body)["action_id"]
+            event = P.parse_action(body)
+            user = P.learner_of(body).user
+            channel = P.channel_of(body) or user
+        except P.BadPayload as exc:
+            self.refuse(body, str(exc))
+            return
         if action_id == V.FORGET_YES and isinstance(event, E.ForgetMe):
             replies = self.tutor.handle(event)
         else:
             replies = [R.Text(FORGET_KEPT)]
-        user = P.learner_of(body).user
-        channel = str((body.get("channel") or {}).get("id") or user)
         for i, message in enumerate(V.messages(replies)):
             if not (i == 0 and self._replace_message(respond, message)):
                 self._deliver_private(Private(channel, user, respond), message)
@@ -347,15 +398,16 @@ class SlackTutor:
         return getattr(result, "status_code", 200) == 200
 
     def _open_answer_form(self, body: dict[str, Any], respond: Respond) -> None:
-        value = str((body.get("actions") or [{}])[0].get("value", "0"))
-        session_id = int(value) if value.isdigit() else 0
+        try:
+            session_id, meta, trigger_id = P.parse_answer_form(body)
+        except P.BadPayload as exc:
+            self.refuse(body, str(exc))
+            return
         row = self.tutor.store.session(session_id) if session_id else None
         question = self.tutor.course.questions.get(row.question_id) if row else None
-        channel = body.get("channel") or {}
-        meta = {"channel": channel.get("id", ""), "channel_name": channel.get("name", "")}
         view = V.answer_modal(session_id, question.prompt if question else "", meta, self.tutor.max_text)
         opened = self._call(
-            "views.open", self.client.views_open, "", trigger_id=body.get("trigger_id"), view=view
+            "views.open", self.client.views_open, "", trigger_id=trigger_id or None, view=view
         )
         if opened is None:
             self._respond(
@@ -363,10 +415,31 @@ class SlackTutor:
             )
 
     def _on_written_answer(self, body: dict[str, Any]) -> None:
-        event, meta = P.parse_view_submission(body)
+        try:
+            event, meta = P.parse_view_submission(body)
+        except P.BadPayload as exc:
+            self.refuse(body, str(exc))
+            return
         replies = self.tutor.handle(event)
         channel = str(meta.get("channel") or event.learner.user)
         self._send_private(Private(channel, event.learner.user, None, direct=event.where is None), replies)
+
+    def _on_unknown_action(self, body: dict[str, Any]) -> None:
+        self.refuse(body, "the action is not one the tutor posted")
+
+    def refuse(self, body: Any, reason: str) -> None:
+        """A request the adapter cannot read (already acknowledged): one warning line with the reason (never
+        the payload, which carries tokens and response URLs), and a short word to whoever sent it, if the
+        payload says who: through its response_url, else privately in the channel or a DM."""
+        log.warning("slack: could not read a %s: %s", P.payload_kind(body), reason)
+        user, channel, url = P.reply_to(body)
+        message = V.messages([R.Text(COULD_NOT_READ, kind="error")])[0]
+        respond = BoltRespond(response_url=url, proxy=self.client.proxy, ssl=self.client.ssl) if url else None
+        if respond is not None and self._respond_message(respond, message):
+            return
+        if user:
+            direct = not channel or P.is_direct(channel)
+            self._deliver_private(Private(channel or user, user, None, direct=direct), message)
 
     def is_instructor(self, team: str, user: str) -> bool:
         """An instructor: named in TUTOR_INSTRUCTORS, or a workspace admin or owner (users.info, cached)."""
@@ -661,14 +734,20 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
-    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200."""
+    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200. A body Bolt cannot
+    even read (it reads ids out of it before the signature check) is answered 400, with one log line."""
     bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
-        return bolt(environ, start_response)
+        try:
+            return bolt(environ, start_response)
+        except Exception as exc:  # not verified yet, so nobody to answer: the reason is the error's type
+            log.warning("slack: could not read a request (%s): refused with 400", type(exc).__name__)
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], sys.exc_info())
+            return [b"bad request\n"]
 
     return application
 

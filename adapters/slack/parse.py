@@ -2,6 +2,10 @@
 
 Only translation happens here: who (LearnerRef: team and user ids), where (ClassRef: the channel), and
 what (the core Event). Nothing here talks to Slack or decides anything about teaching.
+
+Every parse function reads a payload of any shape: it returns an Event (or None for what is not for the
+tutor), or raises BadPayload with a short reason when a field it reads has the wrong type or shape. The
+reason names the field, never its content.
 """
 
 from __future__ import annotations
@@ -43,6 +47,48 @@ COMMAND_PATTERN = re.compile(
 _QUIET_HOURS = re.compile(r"^\d{1,2}\s*-\s*\d{1,2}$")
 _DURATION = re.compile(r"^(\d{1,5})\s*(s|sec|secs|seconds|m|min|mins|minutes)$", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_ID = re.compile(r"[0-9]{1,18}")  # a database id (quiz session, inbox item): fits a 64-bit integer
+_POSITION = re.compile(r"[0-9]{1,4}")
+# the payload types worth naming in a log line; anything else is "request"
+_KINDS = frozenset(
+    {"block_actions", "view_submission", "view_closed", "event_callback", "interactive_message", "shortcut"}
+)
+
+
+class BadPayload(ValueError):
+    """A payload the adapter cannot read: a field of the wrong type or shape where the tutor reads it.
+    The message is a short reason for the log (which field), never the payload's content."""
+
+
+def _body(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise BadPayload("the payload is not an object")
+    return body
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """A JSON object; {} for a missing one (absent or null). BadPayload for anything else."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadPayload(f"{what} is not an object")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    """A string; "" for a missing one (absent or null). BadPayload for anything else."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadPayload(f"{what} is not text")
+    return value
+
+
+def _number(value: str, what: str) -> int:
+    """A database id written in ASCII digits ("42"); BadPayload for anything else."""
+    if not _ID.fullmatch(value):
+        raise BadPayload(f"{what} is not a number")
+    return int(value)
 
 
 def command_name(command: str) -> str:
@@ -60,39 +106,119 @@ def is_direct(channel_id: str, channel_name: str = "") -> bool:
 
 
 def team_of(body: dict[str, Any]) -> str:
-    team = body.get("team")
-    if isinstance(team, dict) and team.get("id"):
-        return str(team["id"])
+    body = _body(body)
+    team = _text(_object(body.get("team"), "team").get("id"), "team.id")
+    if team:
+        return team
     user = body.get("user")
-    if isinstance(user, dict) and user.get("team_id"):
-        return str(user["team_id"])
-    return str(body.get("team_id") or "")
+    if isinstance(user, dict):
+        team = _text(user.get("team_id"), "user.team_id")
+        if team:
+            return team
+    return _text(body.get("team_id"), "team_id")
 
 
 def learner_of(body: dict[str, Any], is_instructor: bool = False) -> E.LearnerRef:
     """Who sent a slash command or an interaction payload."""
-    user = body.get("user")
-    if isinstance(user, dict):
-        uid = str(user.get("id", ""))
-        name = str(user.get("username") or user.get("name") or "")
+    body = _body(body)
+    if body.get("user") is not None:
+        user = _object(body.get("user"), "user")
+        uid = _text(user.get("id"), "user.id")
+        name = _text(user.get("username"), "user.username") or _text(user.get("name"), "user.name")
     else:
-        uid, name = str(body.get("user_id", "")), str(body.get("user_name", ""))
+        uid, name = _text(body.get("user_id"), "user_id"), _text(body.get("user_name"), "user_name")
+    if not uid:
+        raise BadPayload("the payload names no user")
     return E.LearnerRef(PLATFORM, team_of(body), uid, display_name=name, is_instructor=is_instructor)
+
+
+def _channel(body: dict[str, Any]) -> tuple[str, str]:
+    """(channel id, channel name) of a slash command or an interaction; ("", "") when it names none."""
+    body = _body(body)
+    if body.get("channel") is not None:
+        channel = _object(body.get("channel"), "channel")
+        cid, name = _text(channel.get("id"), "channel.id"), _text(channel.get("name"), "channel.name")
+    else:
+        cid, name = (
+            _text(body.get("channel_id"), "channel_id"),
+            _text(body.get("channel_name"), "channel_name"),
+        )
+    if not cid:
+        container = _object(body.get("container"), "container")
+        cid = _text(container.get("channel_id"), "container.channel_id")
+    return cid, name
+
+
+def channel_of(body: dict[str, Any]) -> str:
+    """The id of the channel a slash command or an interaction came from; "" when it names none."""
+    return _channel(body)[0]
 
 
 def where_of(body: dict[str, Any]) -> E.ClassRef | None:
     """The class a slash command or interaction came from; None in a direct message."""
-    channel = body.get("channel")
-    if isinstance(channel, dict):
-        cid, name = str(channel.get("id", "")), str(channel.get("name", ""))
-    else:
-        cid, name = str(body.get("channel_id", "")), str(body.get("channel_name", ""))
-    if not cid:
-        container = body.get("container") or {}
-        cid = str(container.get("channel_id", ""))
+    cid, name = _channel(body)
     if not cid or is_direct(cid, name):
         return None
     return E.ClassRef(PLATFORM, team_of(body), cid, name=name or cid)
+
+
+def message_of(body: dict[str, Any]) -> tuple[str, list[Any]]:
+    """(ts, blocks) of the message a click was on; ("", []) when the payload carries none."""
+    message = _object(_body(body).get("message"), "message")
+    blocks = message.get("blocks")
+    if blocks is not None and not isinstance(blocks, list):
+        raise BadPayload("message.blocks is not a list")
+    return _text(message.get("ts"), "message.ts"), blocks or []
+
+
+def reply_to(body: Any) -> tuple[str, str, str]:
+    """Whom to tell that a payload could not be read, as far as it says: (user id, channel id, response_url),
+    "" for each it does not say or says unreadably. Never raises."""
+    if not isinstance(body, dict):
+        return "", "", ""
+    user = body.get("user")
+    uid = user.get("id") if isinstance(user, dict) else body.get("user_id")
+    try:
+        channel = channel_of(body)
+    except BadPayload:
+        channel = ""
+    url = body.get("response_url")
+    return (
+        uid if isinstance(uid, str) else "",
+        channel,
+        url if isinstance(url, str) and url.startswith(("https://", "http://")) else "",
+    )
+
+
+def payload_kind(body: Any) -> str:
+    """What a payload is, for a log line: its type when it is one Slack sends, else "slash command" or
+    "request" (never a value taken from the payload as it is)."""
+    if not isinstance(body, dict):
+        return "request"
+    kind = body.get("type")
+    if isinstance(kind, str) and kind in _KINDS:
+        return kind
+    return "slash command" if "command" in body else "request"
+
+
+def check_envelope(body: Any) -> None:
+    """What Bolt itself reads to route a request, checked before it does: the action of a block_actions
+    payload, the view of a view submission, the event of an Events API callback. BadPayload if unreadable;
+    the listeners' parse functions check the rest."""
+    body = _body(body)
+    kind = body.get("type")
+    if kind in ("block_actions", "interactive_message"):
+        action_of(body)
+    elif kind in ("view_submission", "view_closed"):
+        view = body.get("view")
+        if not isinstance(view, dict):
+            raise BadPayload("view is not an object")
+        if not isinstance(view.get("callback_id"), str) or not isinstance(view.get("type"), str):
+            raise BadPayload("the view has no callback_id or type")
+    elif kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise BadPayload("the event is not an event object")
 
 
 def quiz_arguments(text: str) -> tuple[str, int | None]:
@@ -110,8 +236,9 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
     """A slash command's form body -> an Event. /quiz in a channel is a class round, in a DM a personal question."""
     learner = learner_of(body, is_instructor)
     where = where_of(body)
-    name = command_name(str(body.get("command", "")))
-    text = str(body.get("text", "")).strip()
+    command = _text(body.get("command"), "command")
+    name = command_name(command)
+    text = _text(body.get("text"), "text").strip()
     if name == "ask":
         return E.Ask(learner, text=text, where=where)
     if name == "quiz":
@@ -146,7 +273,7 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
     }
     if name in simple:
         return simple[name](learner, where=where)
-    return E.Unknown(learner, command=str(body.get("command", "")), where=where)
+    return E.Unknown(learner, command=command, where=where)
 
 
 def inbox_event(text: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.Inbox:
@@ -157,7 +284,7 @@ def inbox_event(text: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E
         return E.Inbox(learner, where=where)
     number, _, rest = more.strip().partition(" ")
     number = number.lstrip("#")
-    item = int(number) if number.isdigit() else 0
+    item = int(number) if _ID.fullmatch(number) else 0
     return E.Inbox(learner, action=action.lower(), item_id=item, text=rest.strip(), where=where)
 
 
@@ -174,18 +301,22 @@ def parse_message(
     event: dict[str, Any], team_id: str, bot_user_id: str | None, in_channel: bool
 ) -> E.Event | None:
     """An app_mention (in_channel) or a direct message -> Ask; None for what is not a learner's message."""
+    if not isinstance(event, dict):
+        raise BadPayload("the event is not an object")
     if event.get("bot_id") or event.get("subtype") or not event.get("user"):
         return None  # bots (ourselves included), edits, deletions, joins
-    learner = E.LearnerRef(PLATFORM, team_id, str(event["user"]))
-    where = E.ClassRef(PLATFORM, team_id, str(event.get("channel", ""))) if in_channel else None
-    text = strip_mentions(str(event.get("text", "")), bot_user_id)
+    learner = E.LearnerRef(PLATFORM, _text(team_id, "team_id"), _text(event["user"], "event.user"))
+    channel = _text(event.get("channel"), "event.channel")
+    where = E.ClassRef(PLATFORM, learner.workspace, channel) if in_channel else None
+    text = strip_mentions(_text(event.get("text"), "event.text"), bot_user_id)
     if not text:
         return E.Help(learner, where=where)
     return E.Ask(learner, text=text, where=where)
 
 
 def _session(value: str) -> int:
-    return int(value.split(":", 1)[0])
+    """The quiz session a button's value starts with ("42" or "42:B")."""
+    return _number(value.split(":", 1)[0], "the button's session")
 
 
 def picks_answer(body: dict[str, Any], session_id: int) -> str:
@@ -195,41 +326,61 @@ def picks_answer(body: dict[str, Any], session_id: int) -> str:
     pick_<item> and hold a letter. Slack sends each user's own selections with their click; a select left
     empty makes an incomplete answer, which the core refuses with a message saying how to answer.
     """
-    values = ((body.get("state") or {}).get("values") or {}).get(V.order_block_id(session_id)) or {}
+    state = _object(_body(body).get("state"), "state")
+    values = _object(state.get("values"), "state.values")
+    selects = _object(values.get(V.order_block_id(session_id)), "the answer's selects")
     picked: dict[str, str] = {}
-    for action_id, state in values.items():
-        option = (state or {}).get("selected_option")
+    for action_id, select in selects.items():
+        if not isinstance(action_id, str):
+            raise BadPayload("a select's action_id is not text")
+        option = _object(_object(select, "a select's state").get("selected_option"), "a selected option")
         if action_id.startswith(f"{V.PICK}_") and option:
-            picked[action_id[len(V.PICK) + 1 :]] = str(option.get("value", ""))
-    keys = sorted(picked, key=lambda k: int(k) if k.isdigit() else 0)
+            picked[action_id[len(V.PICK) + 1 :]] = _text(option.get("value"), "a selected option's value")
+    keys = sorted(picked, key=lambda k: int(k) if _POSITION.fullmatch(k) else 0)
     if all(v.isdigit() for v in picked.values()):  # ordering: position -> step number
         return " ".join(picked[k] for k in keys)
     return " ".join(f"{k}{picked[k]}" for k in keys)  # matching: item -> letter
 
 
+def action_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The action of a block_actions payload (Slack sends the one clicked, first in `actions`): an object
+    with an action_id, and a value that is text if it has one. BadPayload for anything else."""
+    actions = _body(body).get("actions")
+    if not isinstance(actions, list):
+        raise BadPayload("actions is not a list")
+    if not actions:
+        raise BadPayload("actions is empty")
+    action = actions[0]
+    if not isinstance(action, dict):
+        raise BadPayload("the action is not an object")
+    if not isinstance(action.get("action_id"), str) or not action["action_id"]:
+        raise BadPayload("the action has no action_id")
+    _text(action.get("value"), "the action's value")
+    return action
+
+
 def parse_action(body: dict[str, Any], is_instructor: bool = False) -> E.Event | None:
     """A block_actions payload (a click) -> Answer, Hint, Skip, CloseRound, StartQuiz or ForgetMe (confirmed);
     None for a select or /forget-me's "Keep my data"."""
-    action = (body.get("actions") or [{}])[0]
-    action_id = str(action.get("action_id", ""))
-    value = str(action.get("value", ""))
+    action = action_of(body)
+    action_id: str = action["action_id"]
+    value = _text(action.get("value"), "the action's value")
     learner = learner_of(body, is_instructor)
     where = where_of(body)
-    try:
-        if action_id.startswith(f"{V.ANSWER}_"):
-            session, _, key = value.partition(":")
-            return E.Answer(learner, response=key, session_id=int(session), where=where)
-        if action_id == V.SUBMIT:
-            sid = _session(value)
-            return E.Answer(learner, response=picks_answer(body, sid), session_id=sid, where=where)
-        if action_id == V.HINT:
-            return E.Hint(learner, session_id=_session(value), where=where)
-        if action_id == V.SKIP:
-            return E.Skip(learner, session_id=_session(value), where=where)
-        if action_id == V.CLOSE:
-            return E.CloseRound(learner, session_id=_session(value), where=where)
-    except ValueError:
-        return E.Unknown(learner, command=action_id, where=where)
+    if action_id.startswith(f"{V.ANSWER}_"):
+        session, _, key = value.partition(":")
+        return E.Answer(
+            learner, response=key, session_id=_number(session, "the answer's session"), where=where
+        )
+    if action_id == V.SUBMIT:
+        sid = _session(value)
+        return E.Answer(learner, response=picks_answer(body, sid), session_id=sid, where=where)
+    if action_id == V.HINT:
+        return E.Hint(learner, session_id=_session(value), where=where)
+    if action_id == V.SKIP:
+        return E.Skip(learner, session_id=_session(value), where=where)
+    if action_id == V.CLOSE:
+        return E.CloseRound(learner, session_id=_session(value), where=where)
     if action_id == V.HOME_QUIZ:
         return E.StartQuiz(learner)
     if action_id == V.FORGET_YES:
@@ -238,16 +389,33 @@ def parse_action(body: dict[str, Any], is_instructor: bool = False) -> E.Event |
     return None
 
 
+def parse_answer_form(body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+    """A click on "Write my answer" -> (the quiz session, the modal's metadata: the channel and its name,
+    the trigger_id that opens the modal)."""
+    action = action_of(body)
+    session_id = _session(_text(action.get("value"), "the action's value"))
+    cid, name = _channel(body)
+    trigger = _text(body.get("trigger_id"), "trigger_id")
+    return session_id, {"channel": cid, "channel_name": name}, trigger
+
+
 def parse_view_submission(body: dict[str, Any]) -> tuple[E.Answer, dict[str, Any]]:
     """The open-ended answer modal -> (Answer, the metadata it was opened with: session, channel)."""
-    view = body.get("view") or {}
-    meta = json.loads(view.get("private_metadata") or "{}")
-    values = (view.get("state") or {}).get("values") or {}
-    text = str(((values.get("answer") or {}).get("text") or {}).get("value") or "")
-    channel = str(meta.get("channel", ""))
+    view = _object(_body(body).get("view"), "view")
+    try:
+        meta = json.loads(_text(view.get("private_metadata"), "view.private_metadata") or "{}")
+    except (ValueError, RecursionError):  # not JSON, numbers too long to read, nesting too deep
+        raise BadPayload("view.private_metadata is not JSON") from None
+    meta = _object(meta, "view.private_metadata")
+    session = meta.get("session", 0)
+    if isinstance(session, bool) or not isinstance(session, int) or not 0 <= session < 10**18:
+        raise BadPayload("the modal's session is not a number")
+    values = _object(_object(view.get("state"), "view.state").get("values"), "view.state.values")
+    field = _object(_object(values.get("answer"), "the answer block").get("text"), "the answer field")
+    text = _text(field.get("value"), "the answer")
+    channel = _text(meta.get("channel"), "the modal's channel")
+    channel_name = _text(meta.get("channel_name"), "the modal's channel name")
     where = None
-    if channel and not is_direct(channel, str(meta.get("channel_name", ""))):
-        where = E.ClassRef(PLATFORM, team_of(body), channel, name=str(meta.get("channel_name", "")))
-    return E.Answer(
-        learner_of(body), response=text, session_id=int(meta.get("session", 0)), where=where
-    ), meta
+    if channel and not is_direct(channel, channel_name):
+        where = E.ClassRef(PLATFORM, team_of(body), channel, name=channel_name)
+    return E.Answer(learner_of(body), response=text, session_id=session, where=where), meta

@@ -1,0 +1,75 @@
+"""Payloads the adapter cannot read, signed and posted over HTTP to the real Bolt app: acknowledged at once,
+a polite refusal to the learner, one warning line in the log (never the payload), and nothing recorded."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from urllib.parse import urlencode
+
+from adapters.slack.app import COULD_NOT_READ
+from tests.adapters.slack.harness import CLASS, INSTRUCTOR, find_element, question_of_type
+
+
+def test_a_click_whose_actions_is_not_a_list_is_acknowledged_and_refused(slack, caplog):
+    """Bolt itself reads actions[0] to route a click: without the guard this was a 500 and a traceback."""
+    slack.command("/quiz", question_of_type(slack.tutor, "single_choice"), user=INSTRUCTOR[0])
+    message = slack.round_question()
+    block, button = find_element(message["blocks"], text="A")
+    key = f"act{slack.next_id()}"
+    payload = {
+        "type": "block_actions",
+        "user": slack._user("U0ADA"),
+        "api_app_id": slack.api.app_id,
+        "token": "legacy-verification-token",
+        "trigger_id": f"{slack.next_id()}.2222.abcdef",
+        "team": {"id": slack.api.team_id, "domain": "class"},
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": CLASS[0]},
+        "channel": {"id": CLASS[0], "name": CLASS[1]},
+        "message": message,
+        "response_url": slack.api.response_url(key),
+        "state": {"values": {}},
+        # one action object where Slack sends a list of them
+        "actions": {
+            "action_id": button["action_id"],
+            "block_id": block["block_id"],
+            "type": "button",
+            "value": button["value"],
+            "action_ts": f"{time.time():.6f}",
+        },
+    }
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        started = time.monotonic()
+        response = slack.post(
+            urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
+        )
+        assert response.status == 200 and time.monotonic() - started < 3  # acknowledged at once
+        slack.settle()
+    [refusal] = slack.responses(key)
+    assert refusal.args["text"] == COULD_NOT_READ
+    assert refusal.args["response_type"] == "ephemeral" and refusal.args["replace_original"] is False
+    assert "slack: could not read a block_actions: actions is not a list" in caplog.text
+    assert (
+        "Traceback" not in caplog.text and key not in caplog.text and "legacy-verification" not in caplog.text
+    )
+    assert slack.tutor.store.attempt_count() == 0
+    assert slack.tutor.store.find_learner("slack", slack.api.team_id, "U0ADA") is None
+    assert not slack.api.of("chat.postEphemeral")  # no "Got it" feedback: nothing was answered
+
+
+def test_a_written_answer_with_unreadable_metadata_is_refused_by_direct_message(slack, caplog):
+    """A view submission has no response_url: the refusal goes to the learner's DM with the app."""
+    slack.command("/quiz", question_of_type(slack.tutor, "open_ended"), user=INSTRUCTOR[0])
+    message = slack.round_question()
+    slack.click(message, text="Write my answer", user="U0ADA")
+    [opened] = slack.api.wait_for("views.open")
+    view = {**opened.args["view"], "private_metadata": '{"session": "the one from before'}
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        response = slack.submit_view(view, "Alignment means the model follows human intent.", user="U0ADA")
+    assert response.status == 200
+    [refusal] = slack.api.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ADA")
+    assert refusal.args["text"] == COULD_NOT_READ
+    assert "slack: could not read a view_submission: view.private_metadata is not JSON" in caplog.text
+    assert "the one from before" not in caplog.text and "Traceback" not in caplog.text
+    assert slack.tutor.store.attempt_count() == 0
