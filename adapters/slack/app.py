@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 INSTRUCTOR_CACHE_SECONDS = 600
 DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests
 MAX_RETRY_AFTER = 60
@@ -734,14 +735,18 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
-    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200. A body Bolt cannot
-    even read (it reads ids out of it before the signature check) is answered 400, with one log line."""
+    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200; GET /metrics the tutor's
+    counters in Prometheus' text format. A body Bolt cannot even read (it reads ids out of it before the
+    signature check) is answered 400, with one log line."""
     bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"ok\n"]
+        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
+            return [slack.tutor.metrics.render().encode("utf-8")]
         try:
             return bolt(environ, start_response)
         except Exception as exc:  # not verified yet, so nobody to answer: the reason is the error's type

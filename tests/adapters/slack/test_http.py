@@ -117,3 +117,16 @@ def test_a_redelivered_event_is_answered_once(slack):
     # a new event with another id is answered
     slack.mention("what is DPO?", event_id="Ev0OTHER")
     assert len(slack.api.of("chat.postMessage")) == 2
+
+
+def test_metrics_count_the_commands_in_prometheus_text(slack):
+    slack.command("/help")
+    slack.command("/progress")
+    slack.settle()
+    r = slack.http("GET", "/metrics")
+    assert r.status == 200 and r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = r.body.decode()
+    assert 'tutor_requests_total{command="help"} 1' in text
+    assert 'tutor_requests_total{command="showprogress"} 1' in text
+    assert 'tutor_request_seconds_count{command="help"} 1' in text
+    assert "# TYPE tutor_request_seconds histogram" in text
