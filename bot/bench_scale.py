@@ -246,7 +246,7 @@ def bench_vectors(passages: int = 100_000, dim: int = 384, queries: int = 200) -
     flat = FlatIndex(dim)
     flat.add(data)
     truth = [set(flat.search(q, 10)[1].tolist()) for q in qs]
-    for label, index in (("flat (exact)", flat), ("HNSW M=32 efSearch=64", None)):
+    for label, index in (("flat (exact)", flat), ("HNSW M=32 efSearch=512", None)):
         if index is None:
             t = time.perf_counter()
             index = HNSWIndex(dim)

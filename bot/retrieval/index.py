@@ -104,9 +104,12 @@ class BM25:
 
 
 class HNSWIndex:
-    """Approximate inner-product search (faiss HNSW) for large courses, where exact search gets slow."""
+    """Approximate inner-product search (faiss HNSW) for large courses, where exact search gets slow.
 
-    def __init__(self, dim: int, m: int = 32, ef_search: int = 64, threads: int = 1):
+    efSearch 512: on 100,000 clustered synthetic vectors `tutor bench --scale` measured recall@10 0.54 at 64,
+    0.88 at 256 and 0.97 at 512 (the top hit 0.985), at 3.8 ms a search against 16 ms for exact search."""
+
+    def __init__(self, dim: int, m: int = 32, ef_search: int = 512, threads: int = 1):
         import faiss
 
         faiss.omp_set_num_threads(threads)
