@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The chat commands every platform offers (without the slash), learners' first, then instructors'.
+LEARNER_COMMANDS = (
+    "ask",
+    "quiz",
+    "review",
+    "progress",
+    "leaderboard",
+    "next",
+    "privacy",
+    "digest",
+    "timezone",
+    "my-data",
+    "forget-me",
+    "help",
+)
+INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
+
 
 @dataclass(frozen=True)
 class LearnerRef:

@@ -22,21 +22,8 @@ PLATFORM = "discord"
 # Discord user ids are global: one learner per person, the same in every server and in DMs, so progress
 # follows the learner. Classes are channels, and their workspace is the server (guild) id.
 LEARNER_WORKSPACE = "discord"
-COMMANDS = (
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-)
-INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
+COMMANDS = E.LEARNER_COMMANDS
+INSTRUCTOR_COMMANDS = E.INSTRUCTOR_COMMANDS
 
 # custom_id formats (at most 100 characters; session ids are database ids, at most 18 digits so they fit a
 # 64-bit integer):

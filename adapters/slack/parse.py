@@ -21,25 +21,9 @@ PLATFORM = "slack"
 
 # The commands the manifest installs. A workspace where one of these names is taken may install them
 # with a "tutor-" prefix instead (/tutor-help, /tutor-quiz, ...): both spellings mean the same.
-COMMANDS = (
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-    "class-report",
-    "inbox",
-    "class-timezone",
-)
+COMMANDS = E.LEARNER_COMMANDS + E.INSTRUCTOR_COMMANDS
 # The commands for instructors: only for these does the adapter ask who is one (users.info, cached).
-INSTRUCTOR_COMMANDS = frozenset({"class-report", "inbox", "class-timezone"})
+INSTRUCTOR_COMMANDS = frozenset(E.INSTRUCTOR_COMMANDS)
 COMMAND_PATTERN = re.compile(
     r"^/(?:tutor[-_])?(?:" + "|".join(re.escape(c) for c in COMMANDS) + r")$", re.IGNORECASE
 )

@@ -687,9 +687,9 @@ class Store:
                 select(func.min(ConceptProgress.due)).where(ConceptProgress.learner_id == learner_id)
             ).one()
 
-    def update_learner(self, learner_id: int, **fields: object) -> Learner | None:
+    def _update(self, model: type, row_id: int, fields: dict[str, object]):  # type: ignore[no-untyped-def]
         with Session(self.engine, expire_on_commit=False) as s:
-            row = s.get(Learner, learner_id)
+            row = s.get(model, row_id)
             if row is None:
                 return None
             for key, value in fields.items():
@@ -698,16 +698,11 @@ class Store:
             s.commit()
             return row
 
+    def update_learner(self, learner_id: int, **fields: object) -> Learner | None:
+        return self._update(Learner, learner_id, fields)
+
     def update_class(self, class_id: int, **fields: object) -> ClassRoom | None:
-        with Session(self.engine, expire_on_commit=False) as s:
-            row = s.get(ClassRoom, class_id)
-            if row is None:
-                return None
-            for key, value in fields.items():
-                setattr(row, key, value)
-            s.add(row)
-            s.commit()
-            return row
+        return self._update(ClassRoom, class_id, fields)
 
     def digest_candidates(self, now: datetime) -> list[tuple[Learner, int]]:
         """Learners who opted in to the digest, with how many concepts are due for them now."""
