@@ -1,0 +1,57 @@
+"""A non-editable install finds the bundled course and the migrations with no configuration, from any folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(wheels)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    wheel = next(wheels.glob("tutor-*.whl"))
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    # the installed copy first; the dependencies from this environment; never the checkout
+    env = dict(
+        os.environ,
+        PYTHONPATH=f"{target}{os.pathsep}{sysconfig.get_paths()['purelib']}",
+        TUTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}",
+    )
+    env.pop("TUTOR_KNOWLEDGE", None)
+    run = [sys.executable, "-S", "-m", "bot.cli"]  # -S: no site-packages of this checkout's editable install
+    check = subprocess.run(
+        [*run, "knowledge", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.startswith("ok: LLM Alignment: 60 concepts")
+    where = subprocess.run(
+        [sys.executable, "-S", "-c", "import bot, knowledge; print(bot.__file__); print(knowledge.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert all(line.startswith(str(target)) for line in where.stdout.split()), where.stdout
+    db = subprocess.run(
+        [*run, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    from bot.storage import migrate
+
+    assert db.returncode == 0 and f"-> {migrate.head()}" in db.stdout, db.stderr
