@@ -40,19 +40,22 @@ def _pg_schema() -> tuple[str, object] | None:
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", drop
 
 
+def _database(label: str):  # type: ignore[no-untyped-def]
+    """(URL, drop) for a fresh SQLite file or PostgreSQL schema; None when PostgreSQL is not reachable."""
+    if label == "sqlite":
+        return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite", (lambda: None)
+    return _pg_schema()
+
+
 def bench_answers(per_worker: int = 600) -> None:
     print("\nquiz answers recorded per second (each worker a process; distinct learners, shared rounds):")
     print(f"  {'database':<12} {'workers':>7} {'answers':>8} {'seconds':>8} {'answers/s':>10}")
     for label in ("sqlite", "postgresql"):
         for workers in (1, 2, 4):
-            if label == "sqlite":
-                tmp = tempfile.mkdtemp()
-                url, drop = f"sqlite:///{tmp}/bench.sqlite", (lambda: None)
-            else:
-                made = _pg_schema()
-                if made is None:
-                    break
-                url, drop = made  # type: ignore[assignment]
+            made = _database(label)
+            if made is None:
+                break
+            url, drop = made
             rounds = 30
             learners_per = max(1, per_worker // rounds)
             round_ids = loadgen.prepare(url, rounds, learners_per * workers)
@@ -193,14 +196,10 @@ def bench_leaderboard(
     )
     course = load_course(bundled_course_path())
     for label in databases:
-        if label == "sqlite":
-            tmp = tempfile.mkdtemp()
-            url, drop = f"sqlite:///{tmp}/bench.sqlite", (lambda: None)
-        else:
-            made = _pg_schema()
-            if made is None:
-                continue
-            url, drop = made  # type: ignore[assignment]
+        made = _database(label)
+        if made is None:
+            continue
+        url, drop = made
         t = time.perf_counter()
         busiest = _fill(url, learners, attempts)
         fill = time.perf_counter() - t

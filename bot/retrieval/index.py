@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -53,14 +53,10 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
 
-class FlatIndex:
-    """Exact inner-product search (cosine on unit vectors) with faiss IndexFlatIP."""
+class _FaissIndex:
+    """What every faiss index here shares: add unit vectors, search one query, count."""
 
-    def __init__(self, dim: int, threads: int = 1):
-        import faiss
-
-        faiss.omp_set_num_threads(threads)  # a single query is faster on one thread
-        self._index = faiss.IndexFlatIP(dim)
+    _index: Any
 
     def add(self, vectors: np.ndarray) -> None:
         self._index.add(np.ascontiguousarray(vectors, dtype="float32"))
@@ -72,6 +68,16 @@ class FlatIndex:
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
+
+
+class FlatIndex(_FaissIndex):
+    """Exact inner-product search (cosine on unit vectors) with faiss IndexFlatIP."""
+
+    def __init__(self, dim: int, threads: int = 1):
+        import faiss
+
+        faiss.omp_set_num_threads(threads)  # a single query is faster on one thread
+        self._index = faiss.IndexFlatIP(dim)
 
 
 class BM25:
@@ -103,7 +109,7 @@ class BM25:
         return out
 
 
-class HNSWIndex:
+class HNSWIndex(_FaissIndex):
     """Approximate inner-product search (faiss HNSW) for large courses, where exact search gets slow.
 
     efSearch 512: on 100,000 clustered synthetic vectors `tutor bench --scale` measured recall@10 0.54 at 64,
@@ -116,17 +122,6 @@ class HNSWIndex:
         self._index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = 80
         self._index.hnsw.efSearch = ef_search
-
-    def add(self, vectors: np.ndarray) -> None:
-        self._index.add(np.ascontiguousarray(vectors, dtype="float32"))
-
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype="float32")
-        scores, ids = self._index.search(q, min(k, len(self)))
-        return scores[0], ids[0]
-
-    def __len__(self) -> int:
-        return int(self._index.ntotal)
 
 
 HNSW_THRESHOLD = 50_000  # below this many vectors, exact search is fast enough (a few ms) and exact
