@@ -71,6 +71,7 @@ def _fill(url: str, learners: int, attempts: int, classes: int = 20) -> int:
 
     from bot.storage import make_engine
     from bot.storage.models import Attempt, ClassRoom, Learner, QuizSession
+    from bot.storage.repo import rebuild_weekly_standings
 
     engine = make_engine(url)
     rng = random.Random(7)
@@ -169,6 +170,7 @@ def _fill(url: str, learners: int, attempts: int, classes: int = 20) -> int:
                 "COUNT(*) FROM attempt GROUP BY learner_id, COALESCE(class_id, 0)"
             )
         )
+        rebuild_weekly_standings(conn, "UTC")  # and the weekly ones (as migration 0004 backfills them)
     if (
         engine.dialect.name == "postgresql"
     ):  # as autovacuum would, before the timings: plans and visibility maps

@@ -147,6 +147,16 @@ class Tutor:
     def warm_up(self) -> None:
         self.retriever.encode_query("warm up")
 
+    def health(self) -> list[str]:
+        """What stops this tutor from answering now, for /healthz: empty when the database answers."""
+        try:
+            self.store.ping()
+        except Exception as exc:  # any driver error: the database is what is wrong
+            self.metrics.error("healthz", "database")
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+            return [f"database unreachable: {reason[0] if reason else type(exc).__name__}"]
+        return []
+
     def handle(self, event: E.Event) -> list[R.Reply]:
         """Answer one event. Every reply's text is defused of mass mentions before it leaves the core.
 
@@ -448,6 +458,7 @@ class Tutor:
             first_try=first_try,
             now=self.clock(),
             rating=rating,
+            zone=self.timezone,
         )
         if attempt is None:
             return [
@@ -520,6 +531,7 @@ class Tutor:
             first_try=first_try,
             now=now,
             rating=rating,
+            zone=self.timezone,
         )
         if attempt is None:
             return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
@@ -1026,8 +1038,14 @@ class Tutor:
     ) -> tuple[list[Standing], int]:
         """(standings, how many are ranked): privacy applied, ranks computed by the database. With `top`, only
         the first `top` ranks and learner `me`."""
-        since = week_start(self.clock(), tz or self.timezone) if period == "week" else None
-        rows = self.store.leaderboard_rows(class_id, since=since, top=top, me=me)
+        if period == "week" and class_id is not None:
+            # the class's week, from Monday in the class's own zone: the weekly standings kept with each attempt
+            room = self.store.class_by_id(class_id)
+            monday = week_start(self.clock(), (room.timezone if room else "") or self.timezone)
+            rows = self.store.leaderboard_rows(class_id, week=monday.date(), top=top, me=me)
+        else:
+            since = week_start(self.clock(), tz or self.timezone) if period == "week" else None
+            rows = self.store.leaderboard_rows(class_id, since=since, top=top, me=me)
         return [Standing(r, lid, name, pts, ok) for lid, name, pts, ok, r, _ in rows], (
             rows[0][5] if rows else 0
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -13,7 +13,11 @@ def utcnow() -> datetime:
 
 
 class Learner(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id", name="uq_learner_identity"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "workspace", "user_id", name="uq_learner_identity"),
+        # the few hidden learners, found without reading a class's standings (schema 0004)
+        Index("ix_learner_privacy", "privacy"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=32)
@@ -92,9 +96,27 @@ class ClassStanding(SQLModel, table=True):
     leaderboard reads these rows instead of summing every attempt. Derived; rebuildable from attempts."""
 
     __tablename__ = "class_standing"
+    # a class's board, best first (schema 0004)
+    __table_args__ = (Index("ix_class_standing_board", "class_id", "points", "correct"),)
 
     learner_id: int = Field(foreign_key="learner.id", primary_key=True)
     class_id: int = Field(default=0, primary_key=True)
+    points: int = 0
+    correct: int = 0
+    answers: int = 0
+
+
+class WeeklyStanding(SQLModel, table=True):
+    """Points and right answers per class, week and learner, kept with each attempt made in a class: the weekly
+    leaderboard reads a class's rows for this week instead of summing its attempts. `week` is the Monday that
+    starts the week in the class's time zone when the attempt was made. Derived; rebuildable from attempts."""
+
+    __tablename__ = "weekly_standing"
+    __table_args__ = (Index("ix_weekly_standing_board", "class_id", "week", "points", "correct"),)
+
+    class_id: int = Field(primary_key=True)
+    week: date = Field(primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True, index=True)
     points: int = 0
     correct: int = 0
     answers: int = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
@@ -25,6 +25,7 @@ from bot.storage.models import (
     Learner,
     QuizSession,
     RequestLog,
+    WeeklyStanding,
 )
 
 
@@ -46,6 +47,13 @@ class AttemptRow:
 class Store:
     def __init__(self, engine: Engine):
         self.engine = engine
+
+    def ping(self) -> None:
+        """A round trip to the database (SELECT 1); raises the driver's error when it does not answer."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
 
     # -- who and where -------------------------------------------------------------------------
     def learner(self, ref: LearnerRef) -> Learner:
@@ -284,14 +292,17 @@ class Store:
         first_try: bool,
         now: datetime,
         rating: int | None = None,
+        zone: str = "UTC",
     ) -> Attempt | None:
-        """Append the attempt and update progress in one transaction; None if this learner already answered it.
+        """Append the attempt and update progress and standings in one transaction; None if this learner
+        already answered it. An attempt in a class also counts towards the class's week, which starts Monday in
+        the class's time zone (`zone` when the class has none).
 
         Written with SQLAlchemy Core (a handful of statements, no unit of work): this is the hot path of a
         class round, where a whole class answers within seconds.
         """
         sessions, attempts, progress_t = QuizSession.__table__, Attempt.__table__, ConceptProgress.__table__
-        standing_t = ClassStanding.__table__
+        standing_t, weekly_t = ClassStanding.__table__, WeeklyStanding.__table__
         values = {
             "session_id": session.id or 0,
             "learner_id": learner_id,
@@ -356,32 +367,28 @@ class Store:
                             )
                             .values(**fields)
                         )
-                    class_key = session.class_id or 0
-                    moved = conn.execute(
-                        update(standing_t)
-                        .where(standing_t.c.learner_id == learner_id, standing_t.c.class_id == class_key)
-                        .values(
-                            points=standing_t.c.points + points,
-                            correct=standing_t.c.correct + int(correct),
-                            answers=standing_t.c.answers + 1,
-                        )
+                    stage = "standing"
+                    tally = {"points": points, "correct": int(correct)}
+                    _count(
+                        conn, standing_t, {"learner_id": learner_id, "class_id": session.class_id or 0}, tally
                     )
-                    if not moved.rowcount:
-                        stage = "standing"
-                        conn.execute(
-                            insert(standing_t).values(
-                                learner_id=learner_id,
-                                class_id=class_key,
-                                points=points,
-                                correct=int(correct),
-                                answers=1,
+                    if session.class_id is not None:
+                        tz = conn.execute(
+                            select(ClassRoom.__table__.c.timezone).where(
+                                ClassRoom.__table__.c.id == session.class_id
                             )
-                        )
+                        ).scalar()
+                        key = {
+                            "class_id": session.class_id,
+                            "week": monday_of(now, tz or zone),
+                            "learner_id": learner_id,
+                        }
+                        _count(conn, weekly_t, key, tally)
                 return Attempt(id=new_id, **values)
             except IntegrityError:
                 if stage == "attempt":
                     return None  # this learner already answered this question instance (all rolled back)
-                # a concurrent first answer on this concept created the progress row: do it all again
+                # a concurrent first answer created the progress or a standing row: do it all again
         raise RuntimeError("could not record the attempt after three tries")
 
     def attempts_of(self, learner_id: int) -> list[Attempt]:
@@ -444,11 +451,13 @@ class Store:
         since: datetime | None = None,
         top: int | None = None,
         me: int | None = None,
+        week: date | None = None,
     ) -> list[tuple[int, str, int, int, int, int]]:
         """(learner id, name as shown, points, correct, rank, how many ranked), best first, in one query: from
-        the standings (all time) or the attempts through the (class_id, answered_at) index (since a time). The
-        database leaves hidden learners out, applies pseudonyms and ranks (ties share a rank); with `top`, only
-        the first `top` ranks and learner `me` come back."""
+        the class's weekly standings (`week`: the Monday of a class's week, see `monday_of`), from the standings
+        (all time), or from the attempts through the (class_id, answered_at) index (since a time). The database
+        leaves hidden learners out, applies pseudonyms and ranks (ties share a rank); with `top`, only the first
+        `top` ranks and learner `me` come back."""
         from sqlalchemy import case
 
         learners = Learner.__table__
@@ -456,7 +465,23 @@ class Store:
             ((learners.c.privacy == "pseudonym") & (learners.c.pseudonym != ""), learners.c.pseudonym),
             else_=learners.c.display_name,
         )
-        if since is None:
+        if week is not None and class_id is None:
+            raise ValueError("weekly standings are kept per class")
+        if class_id is not None and top is not None and (week is not None or since is None):
+            # one class's standings rows (weekly or all time): read from the top through the board index
+            if week is not None:
+                w = WeeklyStanding.__table__
+                return self._top_of(w, [w.c.class_id == class_id, w.c.week == week], shown, top, me)
+            c = ClassStanding.__table__
+            return self._top_of(c, [c.c.class_id == class_id], shown, top, me)
+        if week is not None:
+            w = WeeklyStanding.__table__
+            inner = (
+                select(w.c.learner_id, w.c.points, w.c.correct)
+                .where(w.c.class_id == class_id, w.c.week == week)
+                .subquery()
+            )
+        elif since is None:
             t = ClassStanding.__table__
             points, correct = func.sum(t.c.points), func.sum(t.c.correct)
             stmt = select(t.c.learner_id, points, correct)
@@ -501,6 +526,65 @@ class Store:
                 )
                 for r in conn.execute(query)
             ]
+
+    def _top_of(
+        self, t, where: list, shown, top: int, me: int | None
+    ) -> list[tuple[int, str, int, int, int, int]]:  # type: ignore[no-untyped-def]
+        """The first `top` ranks (and learner `me`) of a standings table, without ranking every row: a class of
+        thousands costs a few index reads, not a sort. Rows are walked best first through the board index
+        (class, [week,] points, correct); ranks are 1 + the number of visible rows strictly better; how many
+        are ranked is the class's row count less its hidden learners (found from the learner side)."""
+        learners = Learner.__table__
+        visible = learners.c.privacy != "hidden"
+        joined = t.join(learners, learners.c.id == t.c.learner_id)
+        rows_of = select(t.c.learner_id, shown.label("name"), t.c.points, t.c.correct).select_from(joined)
+
+        def better(points: int, correct: int, or_equal: bool = False):  # type: ignore[no-untyped-def]
+            last = t.c.correct >= correct if or_equal else t.c.correct > correct
+            return (t.c.points > points) | ((t.c.points == points) & last)
+
+        def count(*cond) -> int:  # type: ignore[no-untyped-def]
+            everyone = conn.execute(select(func.count()).select_from(t).where(*where, *cond)).scalar() or 0
+            hidden = (
+                conn.execute(
+                    select(func.count())
+                    .select_from(joined)
+                    .where(*where, *cond, learners.c.privacy == "hidden")
+                ).scalar()
+                or 0
+            )
+            return int(everyone) - int(hidden)
+
+        with self.engine.connect() as conn:
+            edge = conn.execute(
+                select(t.c.points, t.c.correct)
+                .select_from(joined)
+                .where(*where, visible)
+                .order_by(t.c.points.desc(), t.c.correct.desc())
+                .offset(max(0, top - 1))
+                .limit(1)
+            ).first()
+            head_q = rows_of.where(*where, visible)
+            if edge is not None:  # every row tied with the last place shown is shown too
+                head_q = head_q.where(better(edge.points, edge.correct, or_equal=True))
+            head = [
+                (int(r.learner_id), str(r.name), int(r.points), int(r.correct)) for r in conn.execute(head_q)
+            ]
+            if not head:
+                return []
+            total = count()
+            keys = sorted((-p, -c) for _, _, p, c in head)
+            rank_of = {}
+            for i, key in enumerate(keys):
+                rank_of.setdefault(key, i + 1)
+            out = [(lid, name, p, c, rank_of[(-p, -c)], total) for lid, name, p, c in head]
+            if me is not None and all(r[0] != me for r in out):
+                mine = conn.execute(rows_of.where(*where, visible, t.c.learner_id == me)).first()
+                if mine is not None:
+                    rank = 1 + count(better(int(mine.points), int(mine.correct)))
+                    out.append((me, str(mine.name), int(mine.points), int(mine.correct), rank, total))
+        out.sort(key=lambda r: (r[4], r[1].lower(), r[0]))
+        return out
 
     def export_attempts(self) -> Iterator[AttemptRow]:
         with Session(self.engine) as s:
@@ -742,6 +826,7 @@ class Store:
             s.exec(delete(Attempt).where(col(Attempt.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))
             s.exec(delete(ClassStanding).where(col(ClassStanding.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(WeeklyStanding).where(col(WeeklyStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(InboxQuestion).where(col(InboxQuestion.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(
                 update(InboxQuestion)
@@ -866,6 +951,61 @@ class Store:
     def all_learners(self) -> list[Learner]:
         with Session(self.engine, expire_on_commit=False) as s:
             return list(s.exec(select(Learner).order_by(col(Learner.id))))
+
+
+def monday_of(moment: datetime, tz: str) -> date:
+    """The Monday that starts `moment`'s week in time zone `tz`: the key of the weekly standings. A naive
+    `moment` is UTC, as the database keeps times."""
+    from bot.progress.report import week_start
+
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return week_start(moment, tz).date()
+
+
+def rebuild_weekly_standings(conn, default_zone: str) -> int:  # type: ignore[no-untyped-def]
+    """Fill weekly_standing from the attempts (migration 0004 and the scale bench), as `record_attempt` would
+    have: each attempt in a class counted in the week that starts Monday in the class's zone (`default_zone`
+    for a class without one). Streams the attempts, writes in batches; returns the rows written."""
+    import sqlalchemy as sa
+
+    zones = {
+        int(i): tz or default_zone for i, tz in conn.execute(sa.text("SELECT id, timezone FROM class_room"))
+    }
+    tally: dict[tuple[int, date, int], list[int]] = {}
+    query = sa.text(
+        "SELECT class_id, learner_id, answered_at, points, correct FROM attempt WHERE class_id IS NOT NULL"
+    ).execution_options(stream_results=True, yield_per=20_000)  # this statement only, not the connection
+    rows = conn.execute(query)
+    for class_id, learner_id, answered_at, points, correct in rows:
+        if isinstance(answered_at, str):  # SQLite's text, through a raw query
+            answered_at = datetime.fromisoformat(answered_at)
+        key = (int(class_id), monday_of(answered_at, zones.get(int(class_id), default_zone)), int(learner_id))
+        row = tally.setdefault(key, [0, 0, 0])
+        row[0] += int(points or 0)
+        row[1] += int(bool(correct))
+        row[2] += 1
+    table = WeeklyStanding.__table__
+    items = [
+        {"class_id": c, "week": w, "learner_id": ln, "points": p, "correct": ok, "answers": n}
+        for (c, w, ln), (p, ok, n) in tally.items()
+    ]
+    for start in range(0, len(items), 10_000):
+        conn.execute(insert(table), items[start : start + 10_000])
+    return len(items)
+
+
+def _count(conn, table, key: dict[str, object], tally: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    """Add one answer and its tally to the standing row at `key`, creating the row on the first answer. A
+    concurrent first answer makes the insert fail; the caller's transaction then starts again."""
+    where = [table.c[k] == v for k, v in key.items()]
+    moved = conn.execute(
+        update(table)
+        .where(*where)
+        .values(answers=table.c.answers + 1, **{k: table.c[k] + v for k, v in tally.items()})
+    )
+    if not moved.rowcount:
+        conn.execute(insert(table).values(**key, answers=1, **tally))
 
 
 def _int():  # type: ignore[no-untyped-def]

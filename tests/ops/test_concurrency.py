@@ -1,5 +1,5 @@
 """Concurrent worker processes on one database keep every invariant: one attempt per learner per question
-instance, progress that agrees with the attempts, consistent points."""
+instance, progress that agrees with the attempts, consistent points all time and weekly."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from bot import loadgen
 from bot.storage import Store, make_engine
+from bot.storage.repo import monday_of
 
 
 @pytest.mark.parametrize("workers", [4])
@@ -32,4 +33,11 @@ def test_contending_workers_record_each_answer_once(db_url, workers):
             )
     totals = {lid: pts for lid, _, pts, _ in store.totals()}
     assert sum(totals.values()) == sum(a.points for a in attempts)
+    # the weekly standings the class's weekly board reads agree with the attempts, learner by learner
+    points = Counter()
+    for a in attempts:
+        points[a.learner_id] += a.points
+    room = store.find_class("bench", "w", "c1")
+    weekly = store.leaderboard_rows(room.id, week=monday_of(loadgen.T0, "UTC"))
+    assert {lid: pts for lid, _, pts, *_ in weekly} == dict(points)
     engine.dispose()

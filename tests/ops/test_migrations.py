@@ -51,6 +51,11 @@ def test_the_first_released_schema_upgrades_with_nothing_lost(tmp_path):
     from datetime import UTC, datetime
 
     assert store.totals(room.id, since=datetime(2026, 11, 1, tzinfo=UTC)) == [(ada.id, "Ada", 15, 1)]
+    # 0004 backfilled the weekly standings: Monday 2 November 09:00 UTC counts in that week
+    from datetime import date
+
+    assert store.leaderboard_rows(room.id, week=date(2026, 11, 2)) == [(ada.id, "Ada", 15, 1, 1, 1)]
+    assert store.leaderboard_rows(room.id, week=date(2026, 10, 26)) == []
 
 
 def test_a_worker_refuses_a_database_behind_its_schema(sqlite_url, monkeypatch):

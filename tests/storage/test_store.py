@@ -95,6 +95,56 @@ def test_totals_by_class_and_since(store):
     assert len(rows) == 4 and rows[0].user_id == "ada" and rows[0].answered_at.tzinfo is not None
 
 
+def test_class_boards_read_from_the_top_agree_with_a_full_ranking(store):
+    """The first ranks of a class's board (weekly and all time), read best first through the board index, are
+    exactly those of ranking every learner: ties share a rank and all show, hidden learners are left out and
+    not counted, pseudonyms are shown, and a learner below the top sees their own rank."""
+    import random
+
+    from bot.storage.repo import monday_of
+
+    rng = random.Random(7)
+    room = store.class_room(ClassRef("console", "local", "cs-101")).id
+    other = store.class_room(ClassRef("console", "local", "cs-202")).id
+    ids = [
+        store.learner(LearnerRef("console", "local", f"u{i}", display_name=f"learner {i}")).id
+        for i in range(40)
+    ]
+    for lid in ids[:6]:
+        store.update_learner(lid, privacy="hidden")
+    store.update_learner(ids[6], privacy="pseudonym", pseudonym="Night Owl")
+    n = 0
+    for lid in ids:
+        for _ in range(rng.randrange(0, 4)):
+            cls = room if rng.random() < 0.8 else other
+            when = T0 + timedelta(days=rng.choice([0, 1, 8]))
+            s = store.open_solo_session(lid, f"q{n}", "c1", [], when, class_id=cls)
+            right = rng.random() < 0.6
+            store.record_attempt(
+                s,
+                lid,
+                correct=right,
+                score=float(right),
+                response="A",
+                points=rng.choice([0, 10, 15]) * right,
+                first_try=True,
+                now=when,
+            )
+            n += 1
+    week = monday_of(T0, "UTC")
+    for kwargs in ({"week": week}, {}):
+        full = store.leaderboard_rows(room, **kwargs)  # every ranked learner, ranked by the database
+        assert full and all(lid not in ids[:6] for lid, *_ in full)
+        assert full[0][5] == len(full)
+        for top in (1, 3, 10):
+            for me in (ids[0], ids[-1], full[-1][0], None):
+                got = store.leaderboard_rows(room, top=top, me=me, **kwargs)
+                want = [r for r in full if r[4] <= top or r[0] == me]
+                assert got == want, (kwargs, top, me)
+    shown = {name for _, name, *_ in store.leaderboard_rows(room, top=40)}
+    assert "learner 6" not in shown and ("Night Owl" in shown or ids[6] not in {r[0] for r in full})
+
+
 def test_inbox(store):
     lid = store.learner(LearnerRef("console", "local", "ada")).id
     store.add_inbox(lid, None, "what is the airspeed of a swallow?", ["c1"], T0)
