@@ -520,6 +520,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sharded", action="store_true", help="Discord: use AutoShardedClient (large deployments)"
     )
+    p.add_argument(
+        "--health-port",
+        type=int,
+        default=None,
+        help="Discord and Slack Socket Mode: the port of GET /healthz and /metrics "
+        "(default TUTOR_HEALTH_PORT or 8080; 0 turns it off)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("db", help="the database schema: upgrade it, or show its revision")

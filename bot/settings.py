@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     )
     log_format: str = Field(default="text", description="text or json")
     timezone: str = Field(default="UTC", description="default time zone of classes and learners (IANA name)")
+    health_port: int = Field(
+        default=8080,
+        ge=0,
+        le=65535,
+        description="Discord and Slack Socket Mode workers: the port of GET /healthz and /metrics; 0 turns it off",
+    )
+    digest_interval: int = Field(
+        default=600, ge=10, le=86400, description="seconds between two looks for due review digests"
+    )
     log_level: str = "WARNING"
     instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
 

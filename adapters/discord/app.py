@@ -30,6 +30,7 @@ from discord import app_commands
 from adapters.discord import parse, render
 from adapters.discord.components import ForgetButton, FormSelect, TutorButton
 from bot import events as E
+from bot import health
 from bot import replies as R
 from bot.quiz.machine import show_question
 from bot.settings import Settings
@@ -371,6 +372,13 @@ class DiscordAdapter:
         self._stopping = True
         if self.client is not None:
             await self.client.close()
+
+    def gateway_check(self) -> str | None:
+        """For /healthz (called from the health server's thread: it only reads flags)."""
+        client = self.client
+        if client is None or client.is_closed() or not client.is_ready():
+            return "discord: not connected to the gateway"
+        return None
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -884,7 +892,25 @@ def serve(tutor: Tutor, settings: Settings, args: Any) -> int:
         sharded=bool(getattr(args, "sharded", False)),
         guild_ids=guilds,
         gateway_url=settings.discord_gateway_url,
+        digest_every=float(settings.digest_interval),
     )
+    port = settings.health_port if getattr(args, "health_port", None) is None else int(args.health_port)
+    try:  # no HTTP port of its own: /healthz and /metrics on TUTOR_HEALTH_PORT
+        probe = health.start_health_server(tutor, "0.0.0.0", port, [adapter.gateway_check])
+    except OSError as exc:
+        _error(
+            f"cannot listen on port {port} for /healthz: {exc.strerror or exc} "
+            "(set TUTOR_HEALTH_PORT to a free port, or 0 to turn it off)"
+        )
+        return EXIT_USAGE
+    try:
+        return _run_discord(adapter, token)
+    finally:
+        if probe is not None:
+            probe.stop()
+
+
+def _run_discord(adapter: DiscordAdapter, token: str) -> int:
     try:
         asyncio.run(adapter.serve_forever(token))
     except discord.LoginFailure:

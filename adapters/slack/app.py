@@ -22,9 +22,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import make_server
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -39,6 +38,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from adapters.slack import parse as P
 from adapters.slack import render as V
 from bot import events as E
+from bot import health
 from bot import replies as R
 from bot.settings import Settings
 from bot.tutor import Tutor
@@ -46,8 +46,6 @@ from bot.tutor import Tutor
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-METRICS_PATH = "/metrics"
 INSTRUCTOR_CACHE_SECONDS = 600
 DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests
 MAX_RETRY_AFTER = 60
@@ -724,29 +722,16 @@ class SlackTutor:
 
 
 # -- HTTP -------------------------------------------------------------------------------------------
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
-
-
 def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
-    """POST /slack/events to Bolt (signature checked there); GET /healthz answers 200; GET /metrics the tutor's
-    counters in Prometheus' text format. A body Bolt cannot even read (it reads ids out of it before the
+    """POST /slack/events to Bolt (signature checked there); GET /healthz and GET /metrics as every worker
+    answers them (bot/health.py). A body Bolt cannot even read (it reads ids out of it before the
     signature check) is answered 400, with one log line."""
     bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            start_response("200 OK", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"ok\n"]
-        if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")])
-            return [slack.tutor.metrics.render().encode("utf-8")]
+        answer = health.respond(environ, start_response, slack.tutor)
+        if answer is not None:
+            return answer
         try:
             return bolt(environ, start_response)
         except Exception as exc:  # not verified yet, so nobody to answer: the reason is the error's type
@@ -762,7 +747,11 @@ class SlackHTTPServer:
 
     def __init__(self, slack: SlackTutor, host: str = "0.0.0.0", port: int = 3000):
         self.httpd = make_server(
-            host, port, wsgi_app(slack), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+            host,
+            port,
+            wsgi_app(slack),
+            server_class=health.ThreadingWSGIServer,
+            handler_class=health.QuietHandler,
         )
         self.port = int(self.httpd.server_port)
         self._thread: threading.Thread | None = None
@@ -812,6 +801,7 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         signing_secret=signing_secret,
         api_url=settings.slack_api_url,
         verify_requests=not app_token,  # Socket Mode messages come over the app's own authenticated socket
+        digest_interval=float(settings.digest_interval),
     )
     # The embedding model loads while the first requests are acknowledged, not on the first question.
     threading.Thread(target=_warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
@@ -822,10 +812,27 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         handler = SocketModeHandler(slack.app, app_token)
+
+        def socket_open() -> str | None:
+            return None if handler.client.is_connected() else "slack: the Socket Mode connection is not open"
+
+        host, port = getattr(args, "host", "0.0.0.0"), _health_port(args, settings)
+        try:  # no HTTP port of its own in Socket Mode: /healthz and /metrics on TUTOR_HEALTH_PORT
+            probe = health.start_health_server(tutor, host, port, [socket_open])
+        except OSError as exc:
+            slack.stop()
+            print(
+                f"tutor: cannot listen on {host}:{port} for /healthz: {exc.strerror or exc} "
+                "(set TUTOR_HEALTH_PORT to a free port, or 0 to turn it off)",
+                file=sys.stderr,
+            )
+            return 2
         handler.connect()
         log.warning("tutor: Slack Socket Mode connected")
         _wait(stop)
         handler.close()
+        if probe is not None:
+            probe.stop()
     else:
         host, port = getattr(args, "host", "0.0.0.0"), getattr(args, "port", 3000)
         try:
@@ -840,6 +847,11 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         server.stop()
     slack.stop()
     return 0
+
+
+def _health_port(args: argparse.Namespace, settings: Settings) -> int:
+    port = getattr(args, "health_port", None)
+    return settings.health_port if port is None else int(port)
 
 
 def _wait(stop: threading.Event) -> None:

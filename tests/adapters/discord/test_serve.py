@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import discord
@@ -27,8 +31,24 @@ def settings(**values) -> Settings:
     return Settings(**values)
 
 
-def args(sharded: bool = False) -> argparse.Namespace:
-    return argparse.Namespace(platform_name="discord", sharded=sharded, port=3000, host="0.0.0.0")
+def args(sharded: bool = False, health_port: int = 0) -> argparse.Namespace:
+    return argparse.Namespace(
+        platform_name="discord", sharded=sharded, port=3000, host="0.0.0.0", health_port=health_port
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 @pytest.fixture
@@ -85,6 +105,7 @@ def test_serve_reaches_discord_through_the_configured_urls(
     engine = make_engine(sqlite_url)
     tutor = Tutor(course, Store(engine), retriever, clock=clock)
     outcome: dict = {}
+    health = f"http://127.0.0.1:{(port := free_port())}"
 
     def run() -> None:
         outcome["code"] = serve(
@@ -94,7 +115,7 @@ def test_serve_reaches_discord_through_the_configured_urls(
                 discord_gateway_url=fake.gateway_url,
                 discord_guild_ids=fake.guild_id,
             ),
-            args(),
+            args(health_port=port),
         )
 
     worker = threading.Thread(target=run, daemon=True)
@@ -104,9 +125,22 @@ def test_serve_reaches_discord_through_the_configured_urls(
         assert fake.kinds("login") and fake.kinds("guild_commands")  # REST went to DISCORD_API_URL
         it = server.call(fake.slash("help", fake.user("ada")))
         assert "/quiz" in text_of(server.call(fake.response(it)))
+        # no HTTP port of its own: /healthz (database and gateway) and /metrics on TUTOR_HEALTH_PORT
+        for _ in range(150):  # ready once the gateway's READY (and the servers' data) came in
+            if get(f"{health}/healthz") == (200, "ok\n"):
+                break
+            time.sleep(0.1)
+        assert get(f"{health}/healthz") == (200, "ok\n")
+        it = server.call(fake.slash("next", fake.user("ada")))
+        [reply, *_] = server.call(fake.followups(it))
+        assert "Learn next" in text_of(reply)
+        status, metrics = get(f"{health}/metrics")
+        assert status == 200 and 'tutor_requests_total{command="next"} 1' in metrics
         server.call(fake.close_gateway(4004))  # the token is revoked while it runs
         worker.join(30)
         assert not worker.is_alive()
+        with pytest.raises(OSError):  # the health server stopped with the worker
+            get(f"{health}/healthz")
     finally:
         server.close()
         engine.dispose()
@@ -126,6 +160,20 @@ def test_a_rejected_token_exits_2(course, retriever, sqlite_url, clock, capsys, 
         server.close()
         engine.dispose()
     assert code == 2 and "Discord rejected DISCORD_TOKEN" in capsys.readouterr().err
+
+
+def test_a_taken_health_port_is_a_clear_error(
+    course, retriever, sqlite_url, clock, capsys, restore_endpoints
+):
+    engine = make_engine(sqlite_url)
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        tutor = Tutor(course, Store(engine), retriever, clock=clock)
+        code = serve(tutor, settings(), args(health_port=taken.getsockname()[1]))
+    engine.dispose()
+    err = capsys.readouterr().err
+    assert code == 2 and "for /healthz" in err and "TUTOR_HEALTH_PORT" in err
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -34,8 +35,16 @@ def _settings(api_url: str = "http://127.0.0.1:9/api/", **kw) -> Settings:
     return Settings(**values)
 
 
-def _args(port: int = 0, stop: threading.Event | None = None) -> argparse.Namespace:
-    return argparse.Namespace(host="127.0.0.1", port=port, sharded=False, stop=stop)
+def _args(port: int = 0, stop: threading.Event | None = None, health_port: int = 0) -> argparse.Namespace:
+    return argparse.Namespace(host="127.0.0.1", port=port, sharded=False, stop=stop, health_port=health_port)
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
 
 
 @pytest.mark.parametrize(
@@ -118,11 +127,14 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
     settings = _settings(
         slack_api.api_url, slack_app_token="xapp-1-A0TUTOR-1-test", slack_signing_secret=None
     )
-    thread, result = _run(tutor, settings, _args(_free_port(), stop))
+    health_port = _free_port()
+    thread, result = _run(tutor, settings, _args(_free_port(), stop, health_port=health_port))
     try:
         [opened] = slack_api.wait_for("apps.connections.open")
         assert opened.token == "xapp-1-A0TUTOR-1-test"
         slack_api.wait_for("socket.connected")
+        # no HTTP port of its own in Socket Mode: /healthz and /metrics on TUTOR_HEALTH_PORT
+        assert _get(f"http://127.0.0.1:{health_port}/healthz") == (200, "ok\n")
         slack_api.socket_send(
             {
                 "envelope_id": "env-help-1",
@@ -148,6 +160,8 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         [ack] = slack_api.wait_for("socket.received", lambda c: c.args.get("envelope_id") == "env-help-1")
         [reply] = slack_api.wait_for("response_url", lambda c: c.path == "socket-help")
         assert "/quiz" in reply.texts()
+        status, metrics = _get(f"http://127.0.0.1:{health_port}/metrics")
+        assert status == 200 and 'tutor_requests_total{command="help"} 1' in metrics
         slack_api.socket_send(
             {
                 "envelope_id": "env-mention-1",
@@ -180,6 +194,8 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         stop.set()
         thread.join(20)
     assert result == [0]
+    with pytest.raises(OSError):  # stopped with the worker
+        _get(f"http://127.0.0.1:{health_port}/healthz")
 
 
 def test_the_cli_reports_a_missing_bot_token(tmp_path):
