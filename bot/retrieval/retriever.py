@@ -71,6 +71,7 @@ class Retriever:
     W_DENSE = 0.55
     W_SENTENCE = 0.15
     W_LEXICAL = 0.30
+    RUNNER_UP = 0.3  # the weight of a concept's second-best unit in its dense score (see `_dense`)
 
     def __init__(self, course: Course, embedder: Embedder):
         self.course = course
@@ -195,14 +196,31 @@ class Retriever:
     def encode_query(self, query: str) -> np.ndarray:
         return self._query_encoder.encode([query])[0]
 
-    def _dense(self, index: VectorIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256) -> np.ndarray:
-        """Best cosine similarity per concept among the index's top k units (-1 for concepts not reached)."""
+    def _dense(
+        self, index: VectorIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256, runner_up: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per concept: (its best cosine similarity among the index's top k units, -1 for concepts not reached;
+        that best blended with its second best by `runner_up`, for ranking). A concept whose passage, card and
+        asked questions agree with the question then outranks one that a single phrase happens to match. A
+        concept with one unit in reach gets the k-th similarity as its second (its others are no closer)."""
         out = np.full(len(self.concept_ids), -1.0, dtype="float32")
-        if len(index):
-            scores, ids = index.search(qvec, min(len(index), k))
-            valid = ids >= 0
-            np.maximum.at(out, owner[ids[valid]], scores[valid])
-        return out
+        if not len(index):
+            return out, out
+        scores, ids = index.search(qvec, min(len(index), k))  # best first
+        valid = ids >= 0
+        sims, owners = scores[valid], owner[ids[valid]]
+        _, first = np.unique(owners, return_index=True)
+        out[owners[first]] = sims[first]
+        if not runner_up:
+            return out, out
+        rest = np.ones(len(owners), dtype=bool)
+        rest[first] = False
+        second = out.copy()
+        reached = owners[first]
+        second[reached] = sims[-1]
+        _, first2 = np.unique(owners[rest], return_index=True)
+        second[owners[rest][first2]] = sims[rest][first2]
+        return out, np.where(out > -1.0, (1 - runner_up) * out + runner_up * second, out)
 
     def scores(
         self, query: str, method: str = "hybrid", qvec: np.ndarray | None = None
@@ -216,15 +234,16 @@ class Retriever:
         if qvec is None:
             qvec = self.encode_query(query)
         if method == "dense":
-            dense = self._dense(self.passage_index, self._passage_owner, qvec)
+            dense, _ = self._dense(self.passage_index, self._passage_owner, qvec)
             return dense, dense
-        dense = self._dense(self.unit_index, self._unit_owner, qvec)
+        # ranked by the blend of each concept's two best units; confidence stays the best similarity itself
+        dense, blended = self._dense(self.unit_index, self._unit_owner, qvec, runner_up=self.RUNNER_UP)
         sentence = np.full(n, -1.0, dtype="float32")
         np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
         lexical = self.bm25.scores(query)
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
-        fused = self.W_DENSE * dense + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
+        fused = self.W_DENSE * blended + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
         return fused, dense
 
     def search(self, query: str, k: int = 3, method: str = "hybrid") -> list[Hit]:
