@@ -8,6 +8,7 @@ import random
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -854,7 +855,9 @@ class Tutor:
             )
         )
         since = now - timedelta(days=15)
-        days = [local_date(_aware(t), tz) for t in self.store.answer_times(class_id, since)]
+        days = Counter()
+        for start, n in self.store.answer_times(class_id, since):
+            days[local_date(start, tz)] += n
         series = participation(days, local_date(now, tz))
         out.append(
             R.Image(

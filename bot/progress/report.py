@@ -73,9 +73,12 @@ def question_stats(
     return sorted(out, key=lambda q: (q.rate, -q.attempts, q.question_id))
 
 
-def participation(days: Sequence[date], today: date, span: int = 14) -> list[tuple[date, int]]:
-    """Answers per day for the last `span` days, oldest first (zeros included)."""
-    counts = Counter(days)
+def participation(
+    days: Sequence[date] | Counter[date], today: date, span: int = 14
+) -> list[tuple[date, int]]:
+    """Answers per day for the last `span` days, oldest first (zeros included); `days` is one date per answer
+    or a count per date."""
+    counts = days if isinstance(days, Counter) else Counter(days)
     return [
         (today - timedelta(days=i), counts.get(today - timedelta(days=i), 0)) for i in range(span - 1, -1, -1)
     ]

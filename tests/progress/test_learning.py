@@ -192,6 +192,21 @@ def test_class_report(tutorbot):
     assert table.rows[0][1] == "0/1" and table.rows[0][3].endswith("(1)")  # the hardest first, its wrong pick
 
 
+def test_class_report_counts_answers_per_day_in_the_class_zone(tutorbot, clock):
+    tutorbot.say("/class-timezone Asia/Kolkata", user="prof")  # UTC+05:30: midnight at 18:30 UTC
+    for user, when in (
+        ("ada", datetime(2026, 11, 8, 18, 20, tzinfo=UTC)),  # Sunday 23:50 there
+        ("bob", datetime(2026, 11, 8, 18, 35, tzinfo=UTC)),  # Monday 00:05 there
+        ("cy", datetime(2026, 11, 9, 9, 0, tzinfo=UTC)),  # Monday 14:30 there
+    ):
+        clock.now = when
+        answer_right(tutorbot, "dpo", user=user)
+    clock.now = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
+    replies = tutorbot.say("/class-report", user="prof")
+    chart = next(r for r in replies if isinstance(r, R.Image) and r.filename == "participation.png")
+    assert chart.alt.endswith("11-08 1, 11-09 2")
+
+
 def test_inbox_answer_becomes_part_of_the_course(tutorbot):
     question = "what does the acronym HHH stand for in model evaluation rubrics at my company?"
     tutorbot.say("/ask when is the midterm exam?", user="ada")

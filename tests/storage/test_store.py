@@ -159,3 +159,26 @@ def test_unreachable_database_names_the_variable():
         make_engine("postgresql+psycopg://u:secret@127.0.0.1:1/x")
     with pytest.raises(StorageUnavailable, match="TUTOR_DATABASE_URL is not a database URL"):
         make_engine("not a url")
+
+
+def test_answer_times_are_counted_per_quarter_hour(store):
+    room = store.class_room(ClassRef("console", "local", "cs-101")).id
+    other = store.class_room(ClassRef("console", "local", "cs-202")).id
+    ada = store.learner(LearnerRef("console", "local", "ada")).id
+    times = [T0 + timedelta(minutes=m) for m in (0, 7, 14, 15, 44, 60 * 24)]
+    for i, when in enumerate(times):
+        s = store.open_solo_session(ada, f"q{i}", "c1", [], when, class_id=room)
+        store.record_attempt(
+            s, ada, correct=True, score=1.0, response="A", points=10, first_try=True, now=when
+        )
+    s = store.open_solo_session(ada, "elsewhere", "c1", [], T0, class_id=other)
+    store.record_attempt(s, ada, correct=True, score=1.0, response="A", points=10, first_try=True, now=T0)
+    q = timedelta(minutes=15)
+    assert sorted(store.answer_times(room, T0)) == [(T0, 3), (T0 + q, 1), (T0 + 2 * q, 1), (T0 + 96 * q, 1)]
+    assert sorted(store.answer_times(room, T0 + timedelta(minutes=10))) == [
+        (T0, 1),
+        (T0 + q, 1),
+        (T0 + 2 * q, 1),
+        (T0 + 96 * q, 1),
+    ]
+    assert sum(n for _, n in store.answer_times(None, T0)) == 7
