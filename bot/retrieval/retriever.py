@@ -15,6 +15,11 @@ from bot.retrieval.index import BM25, FlatIndex, VectorIndex, make_index, stem, 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 MENTION_RE = re.compile(r"<[@#!][^>]*>")
 PASSAGE_WORDS = 160  # paragraphs are merged up to about this many words, and longer ones split
+# A sentence that opens with one of these leans on the one before it ("It is the expected reward minus ..."):
+# quoted alone it would not say what "it" is.
+LEANS_BACK = re.compile(
+    r"(it|its|this|these|that|those|they|their|them|such|here|he|she|his|her)\b", re.IGNORECASE
+)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -261,18 +266,28 @@ class Retriever:
         return hits
 
     def excerpt(self, concept_id: str, qvec: np.ndarray, most: int = 3) -> str:
-        """The one to three sentences of a concept closest to the question, in the order the course has them."""
+        """The one to three sentences of a concept closest to the question, in the order the course has them. A
+        sentence that leans on the one before it ("It ...", "This ...") comes with that one, so a quote never
+        starts in the middle of a thought."""
         rows = self._sentence_rows.get(concept_id)
         if rows is None or not len(rows):
             return ""
         sims = self.sentences.vectors[rows] @ qvec  # type: ignore[index]
         best = float(sims.max())
         ranked = sorted(range(len(rows)), key=lambda j: -sims[j])
-        chosen = [ranked[0]]
-        for j in ranked[1:most]:
-            if sims[j] >= best - 0.12 and sims[j] >= 0.25:
-                chosen.append(j)
+        texts = [self.sentences.texts[r] for r in rows]
+
+        def with_context(j: int) -> list[int]:
+            return [j - 1, j] if j > 0 and LEANS_BACK.match(texts[j]) else [j]
+
+        chosen: list[int] = []
+        for place, j in enumerate(ranked[:most]):
+            if place and not (sims[j] >= best - 0.12 and sims[j] >= 0.25):
+                continue
+            group = [x for x in with_context(j) if x not in chosen]
+            if len(chosen) + len(group) <= most:
+                chosen += group
         # The first sentence of a concept says what it is; it helps when the question is "what is X".
         if len(chosen) < most and 0 not in chosen and sims[0] >= best - 0.2:
             chosen.append(0)
-        return " ".join(self.sentences.texts[rows[j]] for j in sorted(chosen))
+        return " ".join(texts[j] for j in sorted(chosen))

@@ -82,3 +82,30 @@ def test_the_tutor_beats_both_baselines_on_each_evaluation_set(retriever, course
     tutor, bm25, dense = (evaluate(retriever, items, m) for m in ("hybrid", "bm25", "dense"))
     assert tutor.recall1 > bm25.recall1 + 0.2 and tutor.recall1 > dense.recall1 + 0.2
     assert tutor.recall3 >= 0.95 and tutor.mrr > max(bm25.mrr, dense.mrr)
+
+
+def test_a_quote_never_starts_in_the_middle_of_a_thought(retriever, course):
+    """A sentence that leans on the one before it ("It is ...", "This ...") is quoted with that one, so the
+    student never reads an "it" whose referent was cut away (or, worse, is the previous quoted sentence's)."""
+    from pathlib import Path
+
+    from bot.evaluate import load_eval
+    from bot.retrieval.retriever import LEANS_BACK
+
+    items = load_eval(Path(__file__).resolve().parents[2] / "eval" / "heldout.jsonl", set(course.concepts))
+    leaning = 0
+    for item in items:
+        hit = retriever.search(item.question, k=1)[0]
+        sentences = [s for s in retriever.sentences.texts if s in hit.excerpt]
+        order = [
+            s
+            for s, o in zip(retriever.sentences.texts, retriever.sentences.owner, strict=True)
+            if o == hit.concept_id
+        ]
+        quoted = [i for i, s in enumerate(order) if s in hit.excerpt]
+        assert 1 <= len(quoted) <= 3 and sentences
+        for i in quoted:
+            if i and LEANS_BACK.match(order[i]):
+                leaning += 1
+                assert i - 1 in quoted, (item.question, order[i])
+    assert leaning  # the course has such sentences, and the questions reach them
