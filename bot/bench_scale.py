@@ -252,6 +252,7 @@ def bench_vectors(passages: int = 100_000, dim: int = 384, queries: int = 200) -
     flat = FlatIndex(dim)
     flat.add(data)
     truth = [set(flat.search(q, 10)[1].tolist()) for q in qs]
+    index: FlatIndex | HNSWIndex | None
     for label, index in (("flat (exact)", flat), ("HNSW M=32 efSearch=512", None)):
         if index is None:
             t = time.perf_counter()
@@ -273,6 +274,62 @@ def bench_vectors(passages: int = 100_000, dim: int = 384, queries: int = 200) -
     )
 
 
+def bench_ask_at_scale(passages: int = 100_000, queries: int = 200) -> None:
+    """The whole warm /ask path (normalise, encode, dense search, sentence and BM25 scores, quote) on the bundled
+    course grown by `passages` synthetic passages of one sentence each: clustered unit vectors stand in for
+    their embeddings (embedding 100,000 real passages takes most of an hour here), owned by random concepts."""
+    from bot.course import bundled_course_path, load_course
+    from bot.retrieval import Retriever
+    from bot.runtime import make_embedder
+    from bot.settings import Settings
+
+    course = load_course(bundled_course_path())
+    retriever = Retriever(course, make_embedder(Settings()))
+    questions = [q for c in course.concepts.values() for q in c.asks][:queries]
+    base = _ask_times(retriever, questions)
+    rng = np.random.default_rng(5)
+    dim = retriever.dim
+    centres = rng.standard_normal((2000, dim)).astype("float32")
+    vecs = centres[rng.integers(0, 2000, passages)] + 0.6 * rng.standard_normal((passages, dim)).astype(
+        "float32"
+    )
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = list(course.concepts)
+    added = [
+        (ids[int(i)], f"Synthetic passage {n} about topic {int(i)}.")
+        for n, i in enumerate(rng.integers(0, len(ids), passages))
+    ]
+    t = time.perf_counter()
+    retriever.add_embedded(added, vecs, added, vecs)
+    grown = time.perf_counter() - t
+    big = _ask_times(retriever, questions)
+    print(
+        f"\nwarm /ask over {len(questions)} questions, the whole path (tutor's retriever: search and quote):"
+    )
+    print(f"  {'units searched':<34} {'index':<8} {'p50':>9} {'p99':>9}")
+    for label, (n, kind, times) in (
+        ("the bundled course", base),
+        (f"+ {passages:,} synthetic passages", big),
+    ):
+        print(f"  {label:<34} {kind:<8} {_ms(times, 50):>7.2f}ms {_ms(times, 99):>7.2f}ms   ({n:,} units)")
+    print(f"  (adding the passages and rebuilding the index took {grown:.0f} s)")
+
+
+def _ask_times(retriever, questions: list[str]) -> tuple[int, str, list[float]]:  # type: ignore[no-untyped-def]
+    for q in questions[:5]:
+        retriever.search(q, k=3)
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        retriever.search(q, k=3)
+        times.append(time.perf_counter() - t)
+    return len(retriever.unit_index), type(retriever.unit_index).__name__.replace("Index", ""), times
+
+
+def _ms(times: list[float], pct: int) -> float:
+    return float(np.percentile(times, pct)) * 1000
+
+
 def run_scale(
     answers: bool = True, leaderboard: bool = True, vectors: bool = True, attempts: int = 1_000_000
 ) -> int:
@@ -282,4 +339,5 @@ def run_scale(
         bench_leaderboard(attempts=attempts)
     if vectors:
         bench_vectors()
+        bench_ask_at_scale()
     return 0

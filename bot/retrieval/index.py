@@ -79,6 +79,10 @@ class FlatIndex(_FaissIndex):
         faiss.omp_set_num_threads(threads)  # a single query is faster on one thread
         self._index = faiss.IndexFlatIP(dim)
 
+    def vectors(self) -> np.ndarray:
+        """Every vector added, in order (to move them into another index)."""
+        return self._index.reconstruct_n(0, len(self))
+
 
 class BM25:
     """Okapi BM25 over stemmed tokens."""

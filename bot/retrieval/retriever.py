@@ -135,8 +135,18 @@ class Retriever:
         self._sentence_rows: dict[str, np.ndarray] = {
             cid: np.flatnonzero(self._sentence_owner == self._pos[cid]) for cid in self.concept_ids
         }
+        self._sentence_index: VectorIndex | None = None
+        self._index_sentences()
         # Questions are encoded by the bare model: they are not worth caching on disk (nor keeping).
         self._query_encoder = getattr(embedder, "inner", embedder)
+
+    def _index_sentences(self) -> None:
+        """Sentences are scored exactly (one matrix product) while that is cheap; from make_index's threshold on,
+        through an approximate index of their own."""
+        n = len(self.sentences.texts)
+        if self._sentence_index is None and not isinstance(make_index(self.dim, n), FlatIndex):
+            self._sentence_index = make_index(self.dim, n)
+            self._sentence_index.add(self.sentences.vectors)  # type: ignore[arg-type]
 
     def add_passages(self, passages: list[tuple[str, str]]) -> None:
         """Add (concept id, text) passages, e.g. instructors' answers: searched and quoted like the course's own."""
@@ -148,21 +158,41 @@ class Retriever:
         sentences = [(cid, sent) for cid, text in passages for sent in split_sentences(text)]
         titled = [f"{self.course.concepts[cid].title}. {text}" for cid, text in passages]
         vecs = self.embedder.encode(titled + [sent for _, sent in sentences])
-        p_vecs, s_vecs = vecs[: len(titled)], vecs[len(titled) :]
+        self.add_embedded(passages, vecs[: len(titled)], sentences, vecs[len(titled) :])
+
+    def add_embedded(
+        self,
+        passages: list[tuple[str, str]],
+        passage_vectors: np.ndarray,
+        sentences: list[tuple[str, str]],
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """Add passages and their sentences with their vectors already computed. When the units outgrow exact
+        search (`make_index`'s threshold), the dense index is rebuilt as the approximate one."""
         owners = np.array([self._pos[cid] for cid, _ in passages], dtype=np.int64)
         for cid, text in passages:
             self.passages.texts.append(text)
             self.passages.owner.append(cid)
-        self.passages.vectors = np.vstack([self.passages.vectors, p_vecs])  # type: ignore[list-item]
-        self.passage_index.add(p_vecs)
-        self.unit_index.add(p_vecs)
+        self.passages.vectors = np.vstack([self.passages.vectors, passage_vectors])  # type: ignore[list-item]
+        self.passage_index.add(passage_vectors)
+        grown = len(self.unit_index) + len(passage_vectors)
+        if isinstance(self.unit_index, FlatIndex) and not isinstance(make_index(self.dim, grown), FlatIndex):
+            # the same units, in the same order, from now on searched approximately
+            bigger = make_index(self.dim, grown)
+            bigger.add(self.unit_index.vectors())
+            self.unit_index = bigger
+        self.unit_index.add(passage_vectors)
         self._passage_owner = np.concatenate([self._passage_owner, owners])
         self._unit_owner = np.concatenate([self._unit_owner, owners])
         for cid, sent in sentences:
             self.sentences.texts.append(sent)
             self.sentences.owner.append(cid)
-        self.sentences.vectors = np.vstack([self.sentences.vectors, s_vecs])  # type: ignore[list-item]
+        self.sentences.vectors = np.vstack([self.sentences.vectors, sentence_vectors])  # type: ignore[list-item]
         self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner], dtype=np.int64)
+        if self._sentence_index is not None:
+            self._sentence_index.add(sentence_vectors)
+        else:
+            self._index_sentences()
         for cid in {cid for cid, _ in passages}:
             self._sentence_rows[cid] = np.flatnonzero(self._sentence_owner == self._pos[cid])
         extra: dict[str, list[str]] = {}
@@ -243,8 +273,11 @@ class Retriever:
             return dense, dense
         # ranked by the blend of each concept's two best units; confidence stays the best similarity itself
         dense, blended = self._dense(self.unit_index, self._unit_owner, qvec, runner_up=self.RUNNER_UP)
-        sentence = np.full(n, -1.0, dtype="float32")
-        np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
+        if self._sentence_index is None:  # a course-sized set: every sentence, exactly
+            sentence = np.full(n, -1.0, dtype="float32")
+            np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
+        else:  # hundreds of thousands: the best sentences through the approximate index
+            sentence, _ = self._dense(self._sentence_index, self._sentence_owner, qvec)
         lexical = self.bm25.scores(query)
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
@@ -274,11 +307,10 @@ class Retriever:
             return ""
         sims = self.sentences.vectors[rows] @ qvec  # type: ignore[index]
         best = float(sims.max())
-        ranked = sorted(range(len(rows)), key=lambda j: -sims[j])
-        texts = [self.sentences.texts[r] for r in rows]
+        ranked = [int(j) for j in np.argsort(-sims, kind="stable")[:most]]
 
         def with_context(j: int) -> list[int]:
-            return [j - 1, j] if j > 0 and LEANS_BACK.match(texts[j]) else [j]
+            return [j - 1, j] if j > 0 and LEANS_BACK.match(self.sentences.texts[rows[j]]) else [j]
 
         chosen: list[int] = []
         for place, j in enumerate(ranked[:most]):
@@ -290,4 +322,4 @@ class Retriever:
         # The first sentence of a concept says what it is; it helps when the question is "what is X".
         if len(chosen) < most and 0 not in chosen and sims[0] >= best - 0.2:
             chosen.append(0)
-        return " ".join(texts[j] for j in sorted(chosen))
+        return " ".join(self.sentences.texts[rows[j]] for j in sorted(chosen))

@@ -109,3 +109,25 @@ def test_a_quote_never_starts_in_the_middle_of_a_thought(retriever, course):
                 leaning += 1
                 assert i - 1 in quoted, (item.question, order[i])
     assert leaning  # the course has such sentences, and the questions reach them
+
+
+def test_a_course_that_outgrows_exact_search_moves_to_hnsw_and_still_finds_its_passages(
+    mini_course, monkeypatch
+):
+    from bot.retrieval import index
+
+    monkeypatch.setattr(index, "HNSW_THRESHOLD", 40)  # the real threshold is 50,000 vectors
+    retriever = Retriever(mini_course, HashingEmbedder())
+    assert isinstance(retriever.unit_index, index.FlatIndex) and retriever._sentence_index is None
+    concepts = list(mini_course.concepts)
+    words = ["falcon", "granite", "harbour", "juniper", "lantern", "meadow", "orchid", "quartz"]
+    added = [
+        (concepts[i % len(concepts)], f"The {w} {v} protocol keeps the {w} ledger in order number {i}.")
+        for i, (w, v) in enumerate((w, v) for w in words for v in ("north", "south", "east", "west", "upper"))
+    ]
+    retriever.add_passages(added)
+    assert isinstance(retriever.unit_index, index.HNSWIndex) and retriever._sentence_index is not None
+    assert len(retriever.unit_index) == len(retriever._unit_owner)
+    for cid, text in added[::7]:
+        hit = retriever.search(text, k=1)[0]
+        assert hit.concept_id == cid and text in hit.excerpt
