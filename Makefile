@@ -1,4 +1,5 @@
-# The two set-up commands: `make chat` (install, then talk to the tutor) and `make test` (install, lint, test).
+# The two set-up commands: `make chat` (install, then talk to the tutor) and `make test` (install, lint and
+# type-check, test).
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
@@ -20,6 +21,7 @@ chat: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy bot adapters
 
 test: lint
 	$(BIN)/python -m pytest -q

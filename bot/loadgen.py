@@ -44,12 +44,14 @@ def _worker(
     for rid in round_ids:
         for learner in store_learners:
             assert learner is not None
+            session = sessions[rid]
+            assert session is not None
             correct = (rid + (learner.id or 0)) % 3 != 0
             got = store.record_attempt(
-                sessions[rid],
+                session,
                 learner.id or 0,
                 correct=correct,
-                score=float(correct),  # type: ignore[arg-type]
+                score=float(correct),
                 response="A" if correct else "B",
                 points=points_for(correct, True),
                 first_try=True,

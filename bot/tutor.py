@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -855,7 +855,7 @@ class Tutor:
             )
         )
         since = now - timedelta(days=15)
-        days = Counter()
+        days: Counter[date] = Counter()
         for start, n in self.store.answer_times(class_id, since):
             days[local_date(start, tz)] += n
         series = participation(days, local_date(now, tz))
@@ -877,15 +877,15 @@ class Tutor:
             if not items:
                 return [R.Text("The inbox is empty: every question was answered.")]
             rows = []
-            for item in items[:20]:
-                who = self.store.learner_name(item.learner_id)
-                closest = ", ".join(json.loads(item.closest)[:2])
+            for entry in items[:20]:
+                who = self.store.learner_name(entry.learner_id)
+                closest = ", ".join(json.loads(entry.closest)[:2])
                 rows.append(
                     (
-                        str(item.id),
+                        str(entry.id),
                         who,
-                        _aware(item.asked_at).strftime("%Y-%m-%d %H:%M"),
-                        item.text[:80],
+                        _aware(entry.asked_at).strftime("%Y-%m-%d %H:%M"),
+                        entry.text[:80],
                         closest,
                     )
                 )
@@ -965,7 +965,7 @@ class Tutor:
         Adapters call this on a timer and send each reply list as a direct message.
         """
         now = self.clock()
-        out = []
+        out: list[tuple[E.LearnerRef, list[R.Reply]]] = []
         for learner, n_due in self.store.digest_candidates(now):
             if platform is not None and learner.platform != platform:
                 continue  # that platform's worker sends it (and claims it)
@@ -1005,7 +1005,7 @@ class Tutor:
         tz = self._learner_zone(learner) if learner else self.timezone
         now = self.clock()
         days = {local_date(_aware(a.answered_at), tz) for a in attempts}
-        concepts = []
+        concepts: list[dict] = []
         for cid in self.course.topological_order():
             p = progress.get(cid)
             if p is None:
@@ -1144,7 +1144,7 @@ def _bar(value: float, width: int = 10) -> str:
 def _defuse(reply: R.Reply) -> R.Reply:
     if not is_dataclass(reply):
         return reply
-    changes = {}
+    changes: dict[str, object] = {}
     for f in fields(reply):
         value = getattr(reply, f.name)
         if isinstance(value, str):

@@ -825,7 +825,8 @@ class DiscordAdapter:
     def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
         """This platform's digests. The core returns every platform's learners (and has marked them all
         sent for today), so another platform's learners in a shared database are skipped here, loudly."""
-        mine, others = [], []
+        mine: list[tuple[E.LearnerRef, list[R.Reply]]] = []
+        others: list[tuple[E.LearnerRef, list[R.Reply]]] = []
         for ref, replies in self.tutor.digests(platform=parse.PLATFORM):
             is_mine = ref.platform == parse.PLATFORM and ref.workspace == parse.LEARNER_WORKSPACE
             (mine if is_mine and ref.user.isdigit() else others).append((ref, replies))

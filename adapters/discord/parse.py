@@ -87,7 +87,7 @@ def modal_id(session_id: int) -> str:
     return f"tutor:m:{session_id}"
 
 
-def parse_modal_id(value: str) -> int | None:
+def parse_modal_id(value: Any) -> int | None:
     m = re.fullmatch(MODAL_TEMPLATE, _text(value, "custom_id"))
     return int(m.group("session")) if m else None
 
@@ -278,7 +278,7 @@ def answer_text(kind: str, picks: str) -> str:
     return " ".join(f"{i + 1}{letter}" for i, letter in enumerate(picks))
 
 
-def modal_text(components: list[Any], field: str = ESSAY_FIELD, *, depth: int = 0) -> str:
+def modal_text(components: Any, field: str = ESSAY_FIELD, *, depth: int = 0) -> str:
     """The value of text input `field` in a modal submission (action rows or Label components)."""
     if components is None:
         return ""

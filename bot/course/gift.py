@@ -162,14 +162,14 @@ def parse_gift(text: str) -> GiftResult:
         if any("->" in text for marker, text, _ in answers if marker == "="):
             pairs = []
             for _, text, fb in answers:
-                left, _, right = text.partition("->")
+                left, _, right_side = text.partition("->")
                 pairs.append(
                     {
                         "left": _restore(left),
-                        "right": _restore(right),
+                        "right": _restore(right_side),
                         "explanation": _restore(fb)
                         or general
-                        or f"{_restore(left)} goes with {_restore(right)}.",
+                        or f"{_restore(left)} goes with {_restore(right_side)}.",
                     }
                 )
             if not all(pr["left"] for pr in pairs):

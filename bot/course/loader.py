@@ -391,9 +391,9 @@ def _lint_graph(course: Course, problems: list[Problem]) -> None:
                 ready.append(n)
     for cid in order:
         if cid not in placed:
-            c = course.concepts[cid]
+            concept = course.concepts[cid]
             problems.append(
-                Problem(*_split_source(c.source), f"concept '{cid}' is on a cycle of prerequisites")
+                Problem(*_split_source(concept.source), f"concept '{cid}' is on a cycle of prerequisites")
             )
 
 

@@ -177,7 +177,8 @@ def grade_open(rubric: Sequence[str], answer: str, encode: Encode) -> Grade:
     vecs = encode(list(rubric) + pieces)
     points, answer_vecs = vecs[: len(rubric)], vecs[len(rubric) :]
     sims = points @ answer_vecs.T
-    covered, missed = [], []
+    covered: list[str] = []
+    missed: list[str] = []
     for point, row in zip(rubric, sims, strict=True):
         (covered if float(row.max()) >= RUBRIC_THRESHOLD else missed).append(point)
     score = len(covered) / len(rubric) if rubric else 0.0

@@ -6,11 +6,12 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import Table, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.events import ClassRef, LearnerRef
 from bot.progress import spaced, update_mastery
@@ -301,9 +302,9 @@ class Store:
         Written with SQLAlchemy Core (a handful of statements, no unit of work): this is the hot path of a
         class round, where a whole class answers within seconds.
         """
-        sessions, attempts, progress_t = QuizSession.__table__, Attempt.__table__, ConceptProgress.__table__
-        standing_t, weekly_t = ClassStanding.__table__, WeeklyStanding.__table__
-        values = {
+        sessions, attempts, progress_t = _table(QuizSession), _table(Attempt), _table(ConceptProgress)
+        standing_t, weekly_t = _table(ClassStanding), _table(WeeklyStanding)
+        values: dict[str, Any] = {
             "session_id": session.id or 0,
             "learner_id": learner_id,
             "question_id": session.question_id,
@@ -374,8 +375,8 @@ class Store:
                     )
                     if session.class_id is not None:
                         tz = conn.execute(
-                            select(ClassRoom.__table__.c.timezone).where(
-                                ClassRoom.__table__.c.id == session.class_id
+                            select(_table(ClassRoom).c.timezone).where(
+                                _table(ClassRoom).c.id == session.class_id
                             )
                         ).scalar()
                         key = {
@@ -427,7 +428,7 @@ class Store:
                     stmt = stmt.where(ClassStanding.class_id == class_id)
                 stmt = stmt.group_by(col(ClassStanding.learner_id))
             else:
-                correct = func.sum(func.cast(Attempt.correct, type_=_int()))
+                correct = func.sum(func.cast(col(Attempt.correct), type_=_int()))
                 stmt = select(Attempt.learner_id, func.sum(Attempt.points), correct).where(
                     col(Attempt.answered_at) >= since
                 )
@@ -442,6 +443,7 @@ class Store:
                 for i, n in s.exec(
                     select(Learner.id, Learner.display_name).where(col(Learner.id).in_(chunk))
                 ):
+                    assert i is not None  # a primary key
                     names[int(i)] = str(n)
         return [(i, names.get(i, "?"), p, c) for i, p, c in rows]
 
@@ -460,7 +462,7 @@ class Store:
         `top` ranks and learner `me` come back."""
         from sqlalchemy import case
 
-        learners = Learner.__table__
+        learners = _table(Learner)
         shown = case(
             ((learners.c.privacy == "pseudonym") & (learners.c.pseudonym != ""), learners.c.pseudonym),
             else_=learners.c.display_name,
@@ -470,26 +472,26 @@ class Store:
         if class_id is not None and top is not None and (week is not None or since is None):
             # one class's standings rows (weekly or all time): read from the top through the board index
             if week is not None:
-                w = WeeklyStanding.__table__
+                w = _table(WeeklyStanding)
                 return self._top_of(w, [w.c.class_id == class_id, w.c.week == week], shown, top, me)
-            c = ClassStanding.__table__
+            c = _table(ClassStanding)
             return self._top_of(c, [c.c.class_id == class_id], shown, top, me)
         if week is not None:
-            w = WeeklyStanding.__table__
+            w = _table(WeeklyStanding)
             inner = (
                 select(w.c.learner_id, w.c.points, w.c.correct)
                 .where(w.c.class_id == class_id, w.c.week == week)
                 .subquery()
             )
         elif since is None:
-            t = ClassStanding.__table__
+            t = _table(ClassStanding)
             points, correct = func.sum(t.c.points), func.sum(t.c.correct)
             stmt = select(t.c.learner_id, points, correct)
             if class_id is not None:
                 stmt = stmt.where(t.c.class_id == class_id)
             inner = stmt.group_by(t.c.learner_id).subquery()
         else:
-            t = Attempt.__table__
+            t = _table(Attempt)
             points = func.sum(t.c.points)
             correct = func.sum(func.cast(t.c.correct, type_=_int()))
             stmt = select(t.c.learner_id, points, correct).where(t.c.answered_at >= since)
@@ -498,7 +500,7 @@ class Store:
             inner = stmt.group_by(t.c.learner_id).subquery()
         cols = list(inner.c)
         ranked = (
-            select(
+            select(  # type: ignore[call-overload]  # SQLModel's overloads stop at 4 columns
                 cols[0].label("learner_id"),
                 shown.label("name"),
                 cols[1].label("points"),
@@ -534,7 +536,7 @@ class Store:
         thousands costs a few index reads, not a sort. Rows are walked best first through the board index
         (class, [week,] points, correct); ranks are 1 + the number of visible rows strictly better; how many
         are ranked is the class's row count less its hidden learners (found from the learner side)."""
-        learners = Learner.__table__
+        learners = _table(Learner)
         visible = learners.c.privacy != "hidden"
         joined = t.join(learners, learners.c.id == t.c.learner_id)
         rows_of = select(t.c.learner_id, shown.label("name"), t.c.points, t.c.correct).select_from(joined)
@@ -574,7 +576,7 @@ class Store:
                 return []
             total = count()
             keys = sorted((-p, -c) for _, _, p, c in head)
-            rank_of = {}
+            rank_of: dict[tuple[int, int], int] = {}
             for i, key in enumerate(keys):
                 rank_of.setdefault(key, i + 1)
             out = [(lid, name, p, c, rank_of[(-p, -c)], total) for lid, name, p, c in head]
@@ -589,7 +591,7 @@ class Store:
     def export_attempts(self) -> Iterator[AttemptRow]:
         with Session(self.engine) as s:
             stmt = (
-                select(
+                select(  # type: ignore[call-overload]  # SQLModel's overloads stop at 4 columns
                     Learner.platform,
                     Learner.workspace,
                     Learner.user_id,
@@ -880,10 +882,10 @@ class Store:
             if not top:
                 return []
             ids = [t[0] for t in top]
-            names = {
-                int(i): n
-                for i, n in s.exec(select(Learner.id, Learner.display_name).where(col(Learner.id).in_(ids)))
-            }
+            names: dict[int, str] = {}
+            for i, name in s.exec(select(Learner.id, Learner.display_name).where(col(Learner.id).in_(ids))):
+                assert i is not None  # a primary key
+                names[int(i)] = name
         return [(lid, names.get(lid, "?"), count) for lid, count in top]
 
     def progress_for(self, learner_ids: list[int]) -> list[ConceptProgress]:
@@ -911,7 +913,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             epoch = cast(func.strftime("%s", Attempt.answered_at), BigInteger)
         else:
-            epoch = cast(func.floor(extract("epoch", Attempt.answered_at)), BigInteger)
+            epoch = cast(func.floor(extract("epoch", col(Attempt.answered_at))), BigInteger)
         quarter = (epoch // 900).label("quarter")
         stmt = (
             self._class_attempts_stmt(class_id, quarter, func.count())
@@ -942,7 +944,11 @@ class Store:
             rows = s.exec(
                 select(Learner.id, Learner.privacy, Learner.pseudonym).where(col(Learner.id).in_(learner_ids))
             )
-            return {int(i): (p or "visible", n or "") for i, p, n in rows}
+            privacy: dict[int, tuple[str, str]] = {}
+            for i, p, n in rows:
+                assert i is not None  # a primary key
+                privacy[int(i)] = (p or "visible", n or "")
+            return privacy
 
     def learner_name(self, learner_id: int) -> str:
         with Session(self.engine) as s:
@@ -997,7 +1003,7 @@ def rebuild_weekly_standings(conn, default_zone: str) -> int:  # type: ignore[no
         row[0] += int(points or 0)
         row[1] += int(bool(correct))
         row[2] += 1
-    table = WeeklyStanding.__table__
+    table = _table(WeeklyStanding)
     items = [
         {"class_id": c, "week": w, "learner_id": ln, "points": p, "correct": ok, "answers": n}
         for (c, w, ln), (p, ok, n) in tally.items()
@@ -1018,6 +1024,11 @@ def _count(conn, table, key: dict[str, object], tally: dict[str, int]) -> None: 
     )
     if not moved.rowcount:
         conn.execute(insert(table).values(**key, answers=1, **tally))
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, typed: SQLModel's stubs do not declare `__table__`."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _int():  # type: ignore[no-untyped-def]

@@ -133,8 +133,14 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         [opened] = slack_api.wait_for("apps.connections.open")
         assert opened.token == "xapp-1-A0TUTOR-1-test"
         slack_api.wait_for("socket.connected")
-        # no HTTP port of its own in Socket Mode: /healthz and /metrics on TUTOR_HEALTH_PORT
-        assert _get(f"http://127.0.0.1:{health_port}/healthz") == (200, "ok\n")
+        # no HTTP port of its own in Socket Mode: /healthz and /metrics on TUTOR_HEALTH_PORT; ready (200) once
+        # the client has taken the socket as open, a moment after the server saw it connect
+        health = f"http://127.0.0.1:{health_port}/healthz"
+        for _ in range(100):
+            if _get(health)[0] == 200:
+                break
+            time.sleep(0.1)
+        assert _get(health) == (200, "ok\n")
         slack_api.socket_send(
             {
                 "envelope_id": "env-help-1",
