@@ -55,3 +55,16 @@ def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
     from bot.storage import migrate
 
     assert db.returncode == 0 and f"-> {migrate.head()}" in db.stdout, db.stderr
+
+
+def test_numpy_blas_runs_on_one_thread_under_the_tutor():
+    """numpy's OpenBLAS threads spin after each call and took the embedding model's cores (bot/__init__.py):
+    any process that imports the tutor, as `tutor` itself does first, has numpy's BLAS on one thread."""
+    probe = (
+        "import bot, numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(sorted({p['num_threads'] for p in threadpool_info() if p['internal_api'] == 'openblas'}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[1]"
