@@ -74,9 +74,34 @@ class QuietHandler(WSGIRequestHandler):
         log.debug("http: " + format, *args)
 
 
-class HealthServer:
-    """/healthz and /metrics alone, on (host, port) in a background thread; port 0 picks a free one. Raises
-    OSError when it cannot listen there."""
+class WSGIServerThread:
+    """A WSGI application on (host, port), served by a threaded server in a background thread; port 0 picks
+    a free one. Raises OSError when it cannot listen there. The Slack HTTP endpoint and the health server."""
+
+    def __init__(self, application: Callable[..., Any], host: str, port: int, name: str):
+        self.httpd = make_server(
+            host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        )
+        self.port = int(self.httpd.server_port)
+        self.name = name
+        self._thread: threading.Thread | None = None
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever(poll_interval=0.5)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.serve_forever, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(10)
+
+
+class HealthServer(WSGIServerThread):
+    """/healthz and /metrics alone (the workers without an HTTP port of their own)."""
 
     def __init__(self, tutor: Tutor, host: str = "0.0.0.0", port: int = 8080, checks: Iterable[Check] = ()):
         checks = list(checks)
@@ -88,23 +113,7 @@ class HealthServer:
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"not found: this port serves GET /healthz and GET /metrics\n"]
 
-        self.httpd = make_server(
-            host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler
-        )
-        self.port = int(self.httpd.server_port)
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.5}, name="tutor-health", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread:
-            self._thread.join(10)
+        super().__init__(application, host, port, "tutor-health")
 
 
 def start_health_server(

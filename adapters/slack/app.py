@@ -23,7 +23,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
-from wsgiref.simple_server import make_server
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -742,32 +741,11 @@ def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
     return application
 
 
-class SlackHTTPServer:
+class SlackHTTPServer(health.WSGIServerThread):
     """The HTTP endpoint: a threaded WSGI server on (host, port); port 0 picks a free one."""
 
     def __init__(self, slack: SlackTutor, host: str = "0.0.0.0", port: int = 3000):
-        self.httpd = make_server(
-            host,
-            port,
-            wsgi_app(slack),
-            server_class=health.ThreadingWSGIServer,
-            handler_class=health.QuietHandler,
-        )
-        self.port = int(self.httpd.server_port)
-        self._thread: threading.Thread | None = None
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever(poll_interval=0.5)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, name="tutor-slack-http", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread:
-            self._thread.join(10)
+        super().__init__(wsgi_app(slack), host, port, "tutor-slack-http")
 
 
 # -- `tutor serve slack` ----------------------------------------------------------------------------

@@ -12,8 +12,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from bot import events as E
 from bot.health import HealthServer
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
-from tests.conftest import Clock
+from tests.conftest import Clock, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 ADA = E.LearnerRef("console", "local", "ada", display_name="ada")
@@ -89,14 +87,6 @@ class CuttableProxy:
         self.listener.close()
 
 
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 @pytest.mark.postgres
 def test_database_outage_gets_a_short_reply_and_the_worker_recovers(course, mini_retriever, caplog):
     from tests.conftest import _postgres_schema_url
@@ -111,16 +101,16 @@ def test_database_outage_gets_a_short_reply_and_the_worker_recovers(course, mini
         probe.start()
         healthz = f"http://127.0.0.1:{probe.port}/healthz"
         assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()
-        assert _get(healthz) == (200, "ok\n")
+        assert http_get(healthz) == (200, "ok\n")
         proxy.cut()
         reply = tutor.handle(E.ShowProgress(ADA))
         assert len(reply) == 1 and "try again in a moment" in reply[0].plain()
         assert "Traceback" not in reply[0].plain()
-        status, body = _get(healthz)  # an orchestrator sees why the worker cannot serve
+        status, body = http_get(healthz)  # an orchestrator sees why the worker cannot serve
         assert status == 503 and body.startswith("database unreachable")
         proxy.restore()
         assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()  # no restart needed
-        assert _get(healthz) == (200, "ok\n")
+        assert http_get(healthz) == (200, "ok\n")
         assert 'tutor_errors_total{command="showprogress",kind="database"} 1' in tutor.metrics.render()
         probe.stop()
     finally:

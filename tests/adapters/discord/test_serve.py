@@ -9,8 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import discord
@@ -21,6 +19,7 @@ from bot.settings import Settings
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
 from tests.adapters.discord.conftest import Bot
+from tests.conftest import http_get
 from tests.fakes.discord_api import FakeDiscord, text_of
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,14 +40,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 @pytest.fixture
@@ -127,20 +118,20 @@ def test_serve_reaches_discord_through_the_configured_urls(
         assert "/quiz" in text_of(server.call(fake.response(it)))
         # no HTTP port of its own: /healthz (database and gateway) and /metrics on TUTOR_HEALTH_PORT
         for _ in range(150):  # ready once the gateway's READY (and the servers' data) came in
-            if get(f"{health}/healthz") == (200, "ok\n"):
+            if http_get(f"{health}/healthz") == (200, "ok\n"):
                 break
             time.sleep(0.1)
-        assert get(f"{health}/healthz") == (200, "ok\n")
+        assert http_get(f"{health}/healthz") == (200, "ok\n")
         it = server.call(fake.slash("next", fake.user("ada")))
         [reply, *_] = server.call(fake.followups(it))
         assert "Learn next" in text_of(reply)
-        status, metrics = get(f"{health}/metrics")
+        status, metrics = http_get(f"{health}/metrics")
         assert status == 200 and 'tutor_requests_total{command="next"} 1' in metrics
         server.call(fake.close_gateway(4004))  # the token is revoked while it runs
         worker.join(30)
         assert not worker.is_alive()
         with pytest.raises(OSError):  # the health server stopped with the worker
-            get(f"{health}/healthz")
+            http_get(f"{health}/healthz")
     finally:
         server.close()
         engine.dispose()

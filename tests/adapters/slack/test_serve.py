@@ -20,6 +20,7 @@ import pytest
 from adapters.slack.app import serve
 from bot.settings import Settings
 from tests.adapters.slack.harness import BOT_TOKEN, SIGNING_SECRET, slack_signature
+from tests.conftest import http_get
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,14 +38,6 @@ def _settings(api_url: str = "http://127.0.0.1:9/api/", **kw) -> Settings:
 
 def _args(port: int = 0, stop: threading.Event | None = None, health_port: int = 0) -> argparse.Namespace:
     return argparse.Namespace(host="127.0.0.1", port=port, sharded=False, stop=stop, health_port=health_port)
-
-
-def _get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
 
 
 @pytest.mark.parametrize(
@@ -137,10 +130,10 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         # the client has taken the socket as open, a moment after the server saw it connect
         health = f"http://127.0.0.1:{health_port}/healthz"
         for _ in range(100):
-            if _get(health)[0] == 200:
+            if http_get(health)[0] == 200:
                 break
             time.sleep(0.1)
-        assert _get(health) == (200, "ok\n")
+        assert http_get(health) == (200, "ok\n")
         slack_api.socket_send(
             {
                 "envelope_id": "env-help-1",
@@ -166,7 +159,7 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         [ack] = slack_api.wait_for("socket.received", lambda c: c.args.get("envelope_id") == "env-help-1")
         [reply] = slack_api.wait_for("response_url", lambda c: c.path == "socket-help")
         assert "/quiz" in reply.texts()
-        status, metrics = _get(f"http://127.0.0.1:{health_port}/metrics")
+        status, metrics = http_get(f"http://127.0.0.1:{health_port}/metrics")
         assert status == 200 and 'tutor_requests_total{command="help"} 1' in metrics
         slack_api.socket_send(
             {
@@ -201,7 +194,7 @@ def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
         thread.join(20)
     assert result == [0]
     with pytest.raises(OSError):  # stopped with the worker
-        _get(f"http://127.0.0.1:{health_port}/healthz")
+        http_get(f"http://127.0.0.1:{health_port}/healthz")
 
 
 def test_the_cli_reports_a_missing_bot_token(tmp_path):
