@@ -148,6 +148,7 @@ def test_no_answer_leaks_while_a_round_is_open(tutorbot):
 
 
 def test_my_data_and_forget_me(tutorbot):
+    answer_right(tutorbot, "dpo", user="bob")
     answer_right(tutorbot, "dpo")
     tutorbot.say("/ask banana bread recipe")
     file = tutorbot.say("/my-data")[0]
@@ -155,9 +156,12 @@ def test_my_data_and_forget_me(tutorbot):
     data = json.loads(file.data)
     assert len(data["attempts"]) == 1 and data["questions_forwarded"][0]["text"] == "banana bread recipe"
     assert "/forget-me confirm" in tutorbot.say("/forget-me")[0].plain()
-    assert tutorbot.store.attempt_count() == 1  # nothing deleted without confirmation
+    assert tutorbot.store.attempt_count() == 2  # nothing deleted without confirmation
     assert "deleted (1 answer)" in tutorbot.say("/forget-me confirm")[0].plain()
-    assert tutorbot.store.attempt_count() == 0 and tutorbot.store.inbox() == []
+    assert tutorbot.store.attempt_count() == 1 and tutorbot.store.inbox() == []  # bob's answer stays
+    for period in ("week", "all"):  # gone from the class's standings too: bob ranks first of one
+        board = next(r for r in tutorbot.say(f"/leaderboard {period}", user="bob") if isinstance(r, R.Table))
+        assert [row[1] for row in board.rows] == ["bob"] and "#1 of 1" in board.note
 
 
 @pytest.mark.parametrize(
