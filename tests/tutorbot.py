@@ -64,20 +64,24 @@ class TutorBot:
         return self.right_answer_for_session(row.id or 0)
 
     def right_answer_for_session(self, session_id: int) -> str:
-        import json
+        return right_answer(self.tutor, session_id)
 
-        row = self.store.session(session_id)
-        assert row is not None
 
-        q = self.tutor.course.questions[row.question_id]
-        shown = json.loads(row.presentation)
-        letters = "ABCDEFGH"
-        if q.type == "single_choice":
-            return letters[shown.index(q.correct_index)]
-        if q.type == "ordering":
-            return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
-        if q.type == "matching":
-            return " ".join(f"{k + 1}{letters[shown.index(k)].lower()}" for k in range(len(q.options)))
-        if q.type == "short_answer":
-            return q.options[0].text
-        return q.model_answer
+def right_answer(tutor: Tutor, session_id: int) -> str:
+    """The right answer to a quiz session as the learner would send it, worked out from the course file."""
+    import json
+
+    row = tutor.store.session(session_id)
+    assert row is not None
+    q = tutor.course.questions[row.question_id]
+    shown = json.loads(row.presentation)
+    letters = "ABCDEFGH"
+    if q.type == "single_choice":
+        return letters[shown.index(q.correct_index)]
+    if q.type == "ordering":
+        return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
+    if q.type == "matching":
+        return " ".join(f"{k + 1}{letters[shown.index(k)].lower()}" for k in range(len(q.options)))
+    if q.type == "short_answer":
+        return q.options[0].text
+    return q.model_answer

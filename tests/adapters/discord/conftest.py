@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import discord
@@ -15,6 +14,7 @@ from bot.retrieval import Retriever
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
 from tests.fakes.discord_api import FakeDiscord
+from tests.tutorbot import right_answer
 
 TOKEN = "test-token"
 
@@ -83,18 +83,7 @@ class Bot:
 
     def right_answer(self, session_id: int) -> str:
         """The correct answer (as the tutor reads answers) for a session, worked out from the course."""
-        row = self.store.session(session_id)
-        assert row is not None
-        q = self.course.questions[row.question_id]
-        shown = json.loads(row.presentation)
-        letters = "ABCDEFGH"
-        if q.type == "single_choice":
-            return letters[shown.index(q.correct_index)]
-        if q.type == "ordering":
-            return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
-        if q.type == "matching":
-            return " ".join(f"{k + 1}{letters[shown.index(k)].lower()}" for k in range(len(q.options)))
-        return q.model_answer
+        return right_answer(self.tutor, session_id)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from adapters.slack.app import SlackHTTPServer, SlackTutor
 from bot.tutor import Tutor
 from tests.fakes.slack_api import Call, FakeSlackAPI
+from tests.tutorbot import right_answer  # noqa: F401  (the Slack tests import it from here)
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-1111-2222-test"
@@ -41,22 +42,6 @@ def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
     """How Slack signs a request: v0= HMAC-SHA256 of 'v0:<timestamp>:<body>' with the signing secret."""
     base = b"v0:" + timestamp.encode() + b":" + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def right_answer(tutor: Tutor, session_id: int) -> str:
-    """The right answer to a quiz session as the learner would send it, worked out from the course file."""
-    row = tutor.store.session(session_id)
-    assert row is not None
-    q = tutor.course.questions[row.question_id]
-    shown = json.loads(row.presentation)
-    letters = "ABCDEFGH"
-    if q.type == "single_choice":
-        return letters[shown.index(q.correct_index)]
-    if q.type == "ordering":
-        return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
-    if q.type == "matching":
-        return " ".join(f"{k + 1}{letters[shown.index(k)].lower()}" for k in range(len(q.options)))
-    return q.model_answer
 
 
 def question_of_type(tutor: Tutor, qtype: str, skip: int = 0) -> str:
