@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adapters.payload import BadPayload
+from adapters.payload import text as _text
 from bot import events as E
 
 PLATFORM = "discord"
@@ -48,20 +50,6 @@ COMPONENT_TEMPLATES = (BUTTON_TEMPLATE, SELECT_TEMPLATE, FORGET_TEMPLATE)
 MAX_ITEM = 2**53  # /inbox item ids, as the command declares them
 MAX_SECONDS = 86400
 MODAL_DEPTH = 8  # a modal is a few levels deep (label, action row, text input): deeper is not a modal
-
-
-class BadPayload(ValueError):
-    """A payload the adapter cannot read: an option or a component of the wrong type or shape. The message
-    is a short reason for the log (which field), never the payload's content."""
-
-
-def _text(value: Any, what: str) -> str:
-    """A string; "" for a missing one (absent or null). BadPayload for anything else."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadPayload(f"{what} is not text")
-    return value
 
 
 def _whole(value: Any, what: str, low: int, high: int) -> int | None:

@@ -14,6 +14,8 @@ import json
 import re
 from typing import Any
 
+from adapters.payload import BadPayload
+from adapters.payload import text as _text
 from adapters.slack import render as V
 from bot import events as E
 
@@ -39,11 +41,6 @@ _KINDS = frozenset(
 )
 
 
-class BadPayload(ValueError):
-    """A payload the adapter cannot read: a field of the wrong type or shape where the tutor reads it.
-    The message is a short reason for the log (which field), never the payload's content."""
-
-
 def _body(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadPayload("the payload is not an object")
@@ -56,15 +53,6 @@ def _object(value: Any, what: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise BadPayload(f"{what} is not an object")
-    return value
-
-
-def _text(value: Any, what: str) -> str:
-    """A string; "" for a missing one (absent or null). BadPayload for anything else."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadPayload(f"{what} is not text")
     return value
 
 
