@@ -9,6 +9,22 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
+# Bounded waits on PostgreSQL, so a database that stops answering costs a learner seconds, not minutes:
+# connecting, waiting for a pooled connection, a statement, a transaction left idle; TCP keepalives and a
+# user timeout drop a link whose peer has vanished (data unacknowledged for 5 s). A link that is still
+# acknowledged but never answered (a stalled proxy) is caught by the tutor's own deadline per request.
+POOL_TIMEOUT = 5
+POSTGRES_LIMITS: dict[str, object] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 5000,
+}
+# for serving workers only: a migration or a bulk load may run longer statements
+SERVING_OPTIONS = "-c statement_timeout=5000 -c idle_in_transaction_session_timeout=30000"
+
 
 class StorageUnavailable(Exception):
     """The database cannot be reached or used; the message names TUTOR_DATABASE_URL."""
@@ -31,8 +47,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.close()
 
 
-def make_engine(url: str, create: bool = True) -> Engine:
-    """An engine for `url`, tables created; StorageUnavailable with a clear message if it cannot be used."""
+def make_engine(url: str, create: bool = True, serving: bool = True) -> Engine:
+    """An engine for `url`, tables created; StorageUnavailable with a clear message if it cannot be used.
+    `serving` bounds each PostgreSQL statement (off for migrations and bulk loads)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -50,7 +67,12 @@ def make_engine(url: str, create: bool = True) -> Engine:
                 pool_pre_ping=True,
                 pool_size=5,
                 max_overflow=5,
-                connect_args={"connect_timeout": 5} if "postgres" in parsed.drivername else {},
+                pool_timeout=POOL_TIMEOUT,
+                connect_args=(
+                    {**POSTGRES_LIMITS, **({"options": SERVING_OPTIONS} if serving else {})}
+                    if "postgres" in parsed.drivername
+                    else {}
+                ),
             )
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise StorageUnavailable(
