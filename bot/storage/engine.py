@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -10,12 +13,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlmodel import SQLModel, create_engine
 
 # Bounded waits on PostgreSQL, so a database that stops answering costs a learner seconds, not minutes:
-# connecting, waiting for a pooled connection, a statement, a transaction left idle; TCP keepalives and a
-# user timeout drop a link whose peer has vanished (data unacknowledged for 5 s). A link that is still
-# acknowledged but never answered (a stalled proxy) is caught by the tutor's own deadline per request.
-POOL_TIMEOUT = 5
+# connecting, waiting for a pooled connection, each wait for the server's answer, a statement, a
+# transaction left idle; TCP keepalives and a user timeout drop a link whose peer has vanished. A ping
+# that times out (2.5 s) plus one reconnect attempt (2 s) stays within the 5 s a learner may wait.
+POOL_TIMEOUT = 4
+WAIT_DEADLINE = 2.5
 POSTGRES_LIMITS: dict[str, object] = {
-    "connect_timeout": 5,
+    "connect_timeout": 2,
     "keepalives": 1,
     "keepalives_idle": 5,
     "keepalives_interval": 2,
@@ -24,6 +28,43 @@ POSTGRES_LIMITS: dict[str, object] = {
 }
 # for serving workers only: a migration or a bulk load may run longer statements
 SERVING_OPTIONS = "-c statement_timeout=5000 -c idle_in_transaction_session_timeout=30000"
+
+
+def _with_serving_options(parsed: Any) -> str:
+    """The URL's own `options` (a search_path, say) with the serving timeouts added, not replaced."""
+    own = parsed.query.get("options", "")
+    own = " ".join(own) if isinstance(own, tuple) else own
+    return f"{own} {SERVING_OPTIONS}".strip()
+
+
+def _bounded_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """SQLAlchemy's do_connect hook: a psycopg connection whose every wait on the server is bounded."""
+    return _bounded_connection_class().connect(*cargs, **cparams)
+
+
+@functools.cache
+def _bounded_connection_class() -> Any:
+    import psycopg
+    from psycopg import errors
+
+    class BoundedConnection(psycopg.Connection):  # type: ignore[type-arg]
+        """A link that stays open but never answers (a partition, a stalled proxy) raises OperationalError
+        after WAIT_DEADLINE seconds instead of blocking for minutes, and the connection is dropped (the
+        pool replaces it), so the learner hears "try again in a moment" within seconds."""
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            try:
+                return super().wait(
+                    gen, interval=interval, timeout=WAIT_DEADLINE if timeout is None else timeout
+                )
+            except errors._WaitTimeout:
+                with contextlib.suppress(Exception):
+                    self.close()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {WAIT_DEADLINE:g} s"
+                ) from None
+
+    return BoundedConnection
 
 
 class StorageUnavailable(Exception):
@@ -69,11 +110,13 @@ def make_engine(url: str, create: bool = True, serving: bool = True) -> Engine:
                 max_overflow=5,
                 pool_timeout=POOL_TIMEOUT,
                 connect_args=(
-                    {**POSTGRES_LIMITS, **({"options": SERVING_OPTIONS} if serving else {})}
+                    {**POSTGRES_LIMITS, **({"options": _with_serving_options(parsed)} if serving else {})}
                     if "postgres" in parsed.drivername
                     else {}
                 ),
             )
+            if serving and parsed.drivername == "postgresql+psycopg":
+                event.listen(engine, "do_connect", _bounded_connect)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise StorageUnavailable(
             f"TUTOR_DATABASE_URL={redact(url)} names a database the tutor cannot use: {exc}"

@@ -149,7 +149,12 @@ def test_a_silent_database_makes_healthz_503_within_seconds_and_it_recovers(cour
         probe.start()
         healthz = f"http://127.0.0.1:{probe.port}/healthz"
         assert http_get(healthz) == (200, "ok\n")
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()
         proxy.stall()
+        started = time.monotonic()
+        reply = tutor.handle(E.ShowProgress(ADA))  # a learner waits seconds, then hears why
+        assert len(reply) == 1 and "try again in a moment" in reply[0].plain()
+        assert time.monotonic() - started < 5.5
         started = time.monotonic()
         status, body = http_get(healthz, timeout=30)
         assert status == 503 and body.startswith("database unreachable")
@@ -159,9 +164,30 @@ def test_a_silent_database_makes_healthz_503_within_seconds_and_it_recovers(cour
         while http_get(healthz)[0] != 200 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert http_get(healthz) == (200, "ok\n")
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()  # no restart needed
         probe.stop()
     finally:
         proxy.close()
+        for _ in gen:
+            pass
+
+
+@pytest.mark.postgres
+def test_serving_connections_bound_statements_and_keep_the_urls_own_options():
+    import sqlalchemy as sa
+
+    from tests.conftest import _postgres_schema_url
+
+    gen = _postgres_schema_url()
+    url = next(gen)
+    try:
+        schema = url.rsplit("search_path%3D", 1)[1]
+        with make_engine(url).connect() as conn:
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "5s"
+            assert schema in conn.execute(sa.text("SHOW search_path")).scalar()
+        with make_engine(url, serving=False).connect() as conn:  # migrations and bulk loads: unbounded
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "0"
+    finally:
         for _ in gen:
             pass
 
