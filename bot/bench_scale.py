@@ -73,7 +73,7 @@ def _fill(url: str, learners: int, attempts: int, classes: int = 20) -> int:
     from bot.storage.models import Attempt, ClassRoom, Learner, QuizSession
     from bot.storage.repo import rebuild_weekly_standings
 
-    engine = make_engine(url)
+    engine = make_engine(url, serving=False)  # a bulk load: no statement timeout
     rng = random.Random(7)
     now = datetime.now(UTC)
     with engine.begin() as conn:

@@ -413,7 +413,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     settings = _settings()
     try:
-        engine = make_engine(settings.database, create=False)
+        engine = make_engine(settings.database, create=False, serving=False)
     except StorageUnavailable as exc:
         raise CliError(str(exc), EXIT_UNAVAILABLE) from None
     where = redact(settings.database)

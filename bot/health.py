@@ -17,6 +17,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -31,9 +33,25 @@ METRICS_PATH = "/metrics"
 # an adapter's own check: None when fine, else what is wrong ("discord: not connected to the gateway")
 Check = Callable[[], str | None]
 
+# A database that stops answering without closing the link (a partition) would hold /healthz for minutes:
+# the check runs on its own thread and counts as failed after this many seconds.
+HEALTH_DEADLINE = 4.0
+_health_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tutor-healthz")
+
+# The HTTP servers' limits: a class clicking at once must queue, not be reset; a peer that sends nothing
+# must not hold a thread; a body must be refused before anything reads it (the signature is checked later).
+LISTEN_BACKLOG = 1024
+READ_TIMEOUT = 10.0
+MAX_BODY = 1024 * 1024
+
 
 def problems(tutor: Tutor, checks: Iterable[Check] = ()) -> list[str]:
-    found = tutor.health()
+    future = _health_pool.submit(tutor.health)
+    try:
+        found = future.result(timeout=HEALTH_DEADLINE)
+    except FutureTimeout:
+        tutor.metrics.error("healthz", "database")
+        found = [f"database unreachable: no answer within {HEALTH_DEADLINE:g} s"]
     for check in checks:
         try:
             problem = check()
@@ -65,13 +83,53 @@ def respond(
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+    """A thread per connection, a listen backlog sized for a lecture hall, and a close that waits for the
+    requests in flight (acknowledged work finishes before the process exits)."""
+
+    daemon_threads = False
+    block_on_close = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
 
 class QuietHandler(WSGIRequestHandler):
+    """Reads time out (a half-open or silent peer frees its thread after READ_TIMEOUT), and a request whose
+    declared body is over MAX_BODY, or that declares none while sending one, is refused before it is read."""
+
+    timeout = READ_TIMEOUT
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("http: " + format, *args)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except TimeoutError:  # the peer sent nothing for READ_TIMEOUT seconds: drop it quietly
+            log.debug("http: a connection timed out")
+            self.close_connection = True
+
+
+def limit_body(application: Callable[..., Any], max_body: int = MAX_BODY) -> Callable[..., Any]:
+    """Refuse a body over `max_body` bytes (413) or of unknown length (411) before the application reads
+    it: nothing is buffered, logged or verified for it."""
+
+    def limited(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        declared = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        try:
+            length = int(declared) if declared else 0
+        except ValueError:
+            length = -1
+        if chunked or length < 0:
+            start_response("411 Length Required", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"a request body needs a Content-Length\n"]
+        if length > max_body:
+            log.info("http: refused a %d-byte body (the limit is %d)", length, max_body)
+            start_response("413 Content Too Large", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"request body too large\n"]
+        return application(environ, start_response)
+
+    return limited
 
 
 class WSGIServerThread:
@@ -80,7 +138,7 @@ class WSGIServerThread:
 
     def __init__(self, application: Callable[..., Any], host: str, port: int, name: str):
         self.httpd = make_server(
-            host, port, application, server_class=ThreadingWSGIServer, handler_class=QuietHandler
+            host, port, limit_body(application), server_class=ThreadingWSGIServer, handler_class=QuietHandler
         )
         self.port = int(self.httpd.server_port)
         self.name = name

@@ -731,8 +731,19 @@ def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
         answer = health.respond(environ, start_response, slack.tutor)
         if answer is not None:
             return answer
+        stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        if stamp is not None and not stamp.strip().isdigit():  # not a number, or the header sent twice
+            log.warning("slack: refused a request whose X-Slack-Request-Timestamp is not one number (401)")
+            start_response("401 Unauthorized", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"invalid request\n"]
+
+        def noting_refusals(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("401"):  # Bolt says why only at INFO, with the whole body: one line here
+                log.warning("slack: refused a request with a missing, wrong or stale signature (401)")
+            return start_response(status, headers, exc_info)
+
         try:
-            return bolt(environ, start_response)
+            return bolt(environ, noting_refusals)
         except Exception as exc:  # not verified yet, so nobody to answer: the reason is the error's type
             log.warning("slack: could not read a request (%s): refused with 400", type(exc).__name__)
             start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")], sys.exc_info())

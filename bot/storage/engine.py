@@ -2,12 +2,69 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
+
+# Bounded waits on PostgreSQL, so a database that stops answering costs a learner seconds, not minutes:
+# connecting, waiting for a pooled connection, each wait for the server's answer, a statement, a
+# transaction left idle; TCP keepalives and a user timeout drop a link whose peer has vanished. A ping
+# that times out (2.5 s) plus one reconnect attempt (2 s) stays within the 5 s a learner may wait.
+POOL_TIMEOUT = 4
+WAIT_DEADLINE = 2.5
+POSTGRES_LIMITS: dict[str, object] = {
+    "connect_timeout": 2,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 5000,
+}
+# for serving workers only: a migration or a bulk load may run longer statements
+SERVING_OPTIONS = "-c statement_timeout=5000 -c idle_in_transaction_session_timeout=30000"
+
+
+def _with_serving_options(parsed: Any) -> str:
+    """The URL's own `options` (a search_path, say) with the serving timeouts added, not replaced."""
+    own = parsed.query.get("options", "")
+    own = " ".join(own) if isinstance(own, tuple) else own
+    return f"{own} {SERVING_OPTIONS}".strip()
+
+
+def _bounded_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """SQLAlchemy's do_connect hook: a psycopg connection whose every wait on the server is bounded."""
+    return _bounded_connection_class().connect(*cargs, **cparams)
+
+
+@functools.cache
+def _bounded_connection_class() -> Any:
+    import psycopg
+    from psycopg import errors
+
+    class BoundedConnection(psycopg.Connection):  # type: ignore[type-arg]
+        """A link that stays open but never answers (a partition, a stalled proxy) raises OperationalError
+        after WAIT_DEADLINE seconds instead of blocking for minutes, and the connection is dropped (the
+        pool replaces it), so the learner hears "try again in a moment" within seconds."""
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            try:
+                return super().wait(
+                    gen, interval=interval, timeout=WAIT_DEADLINE if timeout is None else timeout
+                )
+            except errors._WaitTimeout:
+                with contextlib.suppress(Exception):
+                    self.close()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {WAIT_DEADLINE:g} s"
+                ) from None
+
+    return BoundedConnection
 
 
 class StorageUnavailable(Exception):
@@ -31,8 +88,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cur.close()
 
 
-def make_engine(url: str, create: bool = True) -> Engine:
-    """An engine for `url`, tables created; StorageUnavailable with a clear message if it cannot be used."""
+def make_engine(url: str, create: bool = True, serving: bool = True) -> Engine:
+    """An engine for `url`, tables created; StorageUnavailable with a clear message if it cannot be used.
+    `serving` bounds each PostgreSQL statement (off for migrations and bulk loads)."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -50,8 +108,15 @@ def make_engine(url: str, create: bool = True) -> Engine:
                 pool_pre_ping=True,
                 pool_size=5,
                 max_overflow=5,
-                connect_args={"connect_timeout": 5} if "postgres" in parsed.drivername else {},
+                pool_timeout=POOL_TIMEOUT,
+                connect_args=(
+                    {**POSTGRES_LIMITS, **({"options": _with_serving_options(parsed)} if serving else {})}
+                    if "postgres" in parsed.drivername
+                    else {}
+                ),
             )
+            if serving and parsed.drivername == "postgresql+psycopg":
+                event.listen(engine, "do_connect", _bounded_connect)
     except (NoSuchModuleError, ArgumentError, ImportError) as exc:
         raise StorageUnavailable(
             f"TUTOR_DATABASE_URL={redact(url)} names a database the tutor cannot use: {exc}"

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import queue
+import select
 import signal
 import socket
 import subprocess
@@ -34,6 +35,7 @@ class CuttableProxy:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.up = True
+        self.stalled = False
         self.conns: list[socket.socket] = []
         self._stop = False
         threading.Thread(target=self._accept, daemon=True).start()
@@ -56,12 +58,20 @@ class CuttableProxy:
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(a: socket.socket, b: socket.socket) -> None:
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
         try:
-            while data := a.recv(65536):
+            while True:
+                if self.stalled:  # a partition: the bytes wait in the kernel, acknowledged, never forwarded
+                    time.sleep(0.02)
+                    continue
+                ready, _, _ = select.select([a], [], [], 0.05)
+                if not ready:
+                    continue
+                data = a.recv(65536)
+                if not data:
+                    break
                 b.sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: select on a socket that cut() closed
             pass
         finally:
             for s in (a, b):
@@ -80,6 +90,11 @@ class CuttableProxy:
 
     def restore(self) -> None:
         self.up = True
+        self.stalled = False
+
+    def stall(self) -> None:
+        """Stop forwarding without closing anything, as a partition does: peers see a silent, open link."""
+        self.stalled = True
 
     def close(self) -> None:
         self._stop = True
@@ -115,6 +130,64 @@ def test_database_outage_gets_a_short_reply_and_the_worker_recovers(course, mini
         probe.stop()
     finally:
         proxy.close()
+        for _ in gen:
+            pass
+
+
+@pytest.mark.postgres
+def test_a_silent_database_makes_healthz_503_within_seconds_and_it_recovers(course, mini_retriever):
+    """A partition (the link stays open, nothing comes back) must not hang /healthz for minutes."""
+    from tests.conftest import _postgres_schema_url
+
+    gen = _postgres_schema_url()
+    url = next(gen)
+    proxy = CuttableProxy(("127.0.0.1", 5432))
+    try:
+        proxied = url.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+        tutor = Tutor(course, Store(make_engine(proxied)), mini_retriever)
+        probe = HealthServer(tutor, "127.0.0.1", 0)
+        probe.start()
+        healthz = f"http://127.0.0.1:{probe.port}/healthz"
+        assert http_get(healthz) == (200, "ok\n")
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()
+        proxy.stall()
+        started = time.monotonic()
+        reply = tutor.handle(E.ShowProgress(ADA))  # a learner waits seconds, then hears why
+        assert len(reply) == 1 and "try again in a moment" in reply[0].plain()
+        assert time.monotonic() - started < 5.5
+        started = time.monotonic()
+        status, body = http_get(healthz, timeout=30)
+        assert status == 503 and body.startswith("database unreachable")
+        assert time.monotonic() - started < 5
+        proxy.restore()  # the stalled bytes flow again: the held connection answers and health comes back
+        deadline = time.monotonic() + 20
+        while http_get(healthz)[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert http_get(healthz) == (200, "ok\n")
+        assert "No answers yet" in tutor.handle(E.ShowProgress(ADA))[0].plain()  # no restart needed
+        probe.stop()
+    finally:
+        proxy.close()
+        for _ in gen:
+            pass
+
+
+@pytest.mark.postgres
+def test_serving_connections_bound_statements_and_keep_the_urls_own_options():
+    import sqlalchemy as sa
+
+    from tests.conftest import _postgres_schema_url
+
+    gen = _postgres_schema_url()
+    url = next(gen)
+    try:
+        schema = url.rsplit("search_path%3D", 1)[1]
+        with make_engine(url).connect() as conn:
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "5s"
+            assert schema in conn.execute(sa.text("SHOW search_path")).scalar()
+        with make_engine(url, serving=False).connect() as conn:  # migrations and bulk loads: unbounded
+            assert conn.execute(sa.text("SHOW statement_timeout")).scalar() == "0"
+    finally:
         for _ in gen:
             pass
 
