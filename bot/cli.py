@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -86,7 +88,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question:
         question = " ".join(args.question)
         if not question.strip():
-            raise CliError('the question is empty: tutor ask "what is RLHF?"', EXIT_USAGE)
+            raise CliError('the question is empty: tutor ask "what is RLHF?"')
         result = one(question)
         assert result is not None
         if args.json:
@@ -564,14 +566,29 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0 if args.command is None else EXIT_USAGE
     try:
-        return func(args)
+        code = func(args)
+        sys.stdout.flush()  # a full disk shows here, not as a traceback at exit
+        return code
     except CliError as exc:
         print(f"tutor: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _discard_stdout()
         return 0
+    except OSError as exc:  # a full disk, a read-only or vanished output: one line, nothing half-printed
+        _discard_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"tutor: cannot write{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's last flush has nothing to fail on."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -89,11 +89,26 @@ def test_ask_reads_stdin_one_json_line_per_question_in_order(env):
 
 def test_ask_bad_input(env):
     empty = tutor("ask", "  ", env=env)
-    assert empty.returncode != 0 and len(empty.stderr.strip().splitlines()) == 1 and "empty" in empty.stderr
+    assert empty.returncode == 1 and len(empty.stderr.strip().splitlines()) == 1 and "empty" in empty.stderr
     long = tutor("ask", "x" * 4001, env=env)
     assert long.returncode != 0 and "limit is 4,000" in long.stderr and "Traceback" not in long.stderr
     nothing = tutor("ask", env=env, stdin="")
     assert nothing.returncode != 0 and "no question" in nothing.stderr
+
+
+def test_a_full_disk_is_one_line_not_a_traceback(env):
+    with open("/dev/full", "w") as full:
+        out = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "knowledge", "list", "--json"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert out.returncode == 2
+    assert out.stderr.strip() == "tutor: cannot write: No space left on device"
 
 
 def test_unreachable_database_names_the_variable(env):

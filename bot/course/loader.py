@@ -41,8 +41,38 @@ class _LineDict(dict):
     key_lines: dict[str, int]
 
 
+# Course files come from instructors' folders and imports: a few kilobytes each. These limits make a
+# hostile or broken file a clear message instead of minutes of work and gigabytes of memory.
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings are _LineDicts (built eagerly, so nested ones keep their lines too)."""
+    """SafeLoader whose mappings are _LineDicts (built eagerly, so nested ones keep their lines too).
+
+    Aliases (`*name`) are refused: a course never needs them, and expanding them is how a 700-byte
+    "billion laughs" file becomes gigabytes. Nesting deeper than MAX_DEPTH is refused too."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in course files; write the value out",
+                event.start_mark,
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
@@ -103,9 +133,27 @@ class _Checker:
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = mark.line + 1 if mark is not None else 1
-            problem = getattr(exc, "problem", None) or str(exc)
+            if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow (NUL, ...)
+                line = text.count("\n", 0, exc.position) + 1
+                problem = f"a character YAML does not allow ({exc.character!r}): is this a text file?"
+            else:
+                problem = getattr(exc, "problem", None) or str(exc)
             self.error(line, f"not valid YAML: {problem}")
             return None
+
+    def read(self, path: Path) -> str | None:
+        """The file's text; None (and a problem) when it is missing, too large or not UTF-8 text."""
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                self.error(1, f"the file is {size:,} bytes; a course file may be at most {MAX_FILE_BYTES:,}")
+                return None
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            self.error(1, f"not UTF-8 text (byte {exc.start:,} cannot be read): is this a text file?")
+        except OSError as exc:
+            self.error(1, f"cannot read the file: {exc.strerror or exc}")
+        return None
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -118,10 +166,8 @@ def _rel(path: Path, root: Path) -> str:
 def _load_concept(path: Path, root: Path, problems: list[Problem]) -> Concept | None:
     name = _rel(path, root)
     check = _Checker(name, problems)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        check.error(1, f"cannot read the file: {exc}")
+    raw = check.read(path)
+    if raw is None:
         return None
     match = FRONT_MATTER_RE.match(raw)
     if not match:
@@ -228,10 +274,8 @@ def _load_options(check: _Checker, q: dict, qtype: str, where: str) -> tuple[Opt
 def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Question]:
     name = _rel(path, root)
     check = _Checker(name, problems)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        check.error(1, f"cannot read the file: {exc}")
+    raw = check.read(path)
+    if raw is None:
         return []
     data = check.load_yaml(raw)
     if data is None:
@@ -424,7 +468,8 @@ def load_course(path: str | Path) -> Course:
     meta: dict = {}
     if meta_file.is_file():
         check = _Checker(_rel(meta_file, root), problems)
-        loaded = check.load_yaml(meta_file.read_text(encoding="utf-8"))
+        text = check.read(meta_file)
+        loaded = check.load_yaml(text) if text is not None else None
         if isinstance(loaded, dict):
             meta = loaded
         elif loaded is not None:
