@@ -62,7 +62,8 @@ def test_nul_and_overrides_on_both_databases(course, retriever, db_url, clock):
     engine.dispose()
 
 
-def test_invalid_bytes_on_standard_input_are_replaced(tmp_path, embedder):
+def test_invalid_bytes_on_standard_input_are_replaced(tmp_path, embedder, retriever):
+    """(`retriever` first: the course is embedded into the session cache the subprocess reads.)"""
     env = dict(os.environ)
     env["TUTOR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     env["TUTOR_CACHE_DIR"] = str(Path(embedder.path).parent)
