@@ -565,6 +565,10 @@ def main(argv: list[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 0 if args.command is None else EXIT_USAGE
+    with contextlib.suppress(
+        AttributeError, ValueError
+    ):  # bytes that are not UTF-8 become U+FFFD, not a crash
+        sys.stdin.reconfigure(errors="replace")  # type: ignore[union-attr]
     try:
         code = func(args)
         sys.stdout.flush()  # a full disk shows here, not as a traceback at exit

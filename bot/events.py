@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+from bot.safety import clean_text
 
 # The chat commands every platform offers (without the slash), learners' first, then instructors'.
 LEARNER_COMMANDS = (
@@ -32,6 +34,9 @@ class LearnerRef:
     display_name: str = ""
     is_instructor: bool = False
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, single_line=True)
+
 
 @dataclass(frozen=True)
 class ClassRef:
@@ -42,11 +47,28 @@ class ClassRef:
     channel: str
     name: str = ""
 
+    def __post_init__(self) -> None:
+        _clean_fields(self, single_line=True)
+
+
+def _clean_fields(obj: object, single_line: bool) -> None:
+    """Every text field of an event, as the boundary where learners' bytes enter the core, made safe once
+    for every platform and database (see `clean_text`)."""
+    for f in fields(obj):  # type: ignore[arg-type]
+        value = getattr(obj, f.name)
+        if isinstance(value, str):
+            cleaned = clean_text(value, single_line=single_line or f.name in ("name", "zone", "command"))
+            if cleaned != value:
+                object.__setattr__(obj, f.name, cleaned)
+
 
 @dataclass(frozen=True)
 class Event:
     learner: LearnerRef
     where: ClassRef | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        _clean_fields(self, single_line=False)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 ZWSP = "\u200b"
 _SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>", re.I)
@@ -15,3 +16,25 @@ def defuse_mentions(text: str) -> str:
     text = _SLACK_SPECIAL.sub(lambda m: f"@{ZWSP}{m.group(1).lower()}", text)
     text = _SLACK_SUBTEAM.sub("@group", text)
     return _AT_MASS.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+
+
+# Characters a learner's text or name may never carry into the tutor: NUL and the other control characters
+# (PostgreSQL refuses NUL in text; a terminal obeys the rest), and the bidirectional overrides and isolates
+# that make a public name read backwards. Lone surrogates (valid JSON, invalid Unicode) become U+FFFD.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+_LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]+")
+
+
+def clean_text(text: str, *, single_line: bool = False) -> str:
+    """Learner-supplied text made safe to store, embed and show, on every platform and database.
+
+    Keeps line breaks and tabs in messages (CR LF becomes LF); `single_line` (names, pseudonyms, ids)
+    folds every line break into one space."""
+    if text.isascii() and text.isprintable():
+        return text  # the common case, untouched and fast
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    if single_line:
+        text = _LINE_BREAKS.sub(" ", text)
+    text = _CONTROL.sub("", text.replace("\r", "\n"))
+    return text.strip() if single_line else text
