@@ -55,6 +55,21 @@ def test_knowledge_check_and_list(env):
     assert "reward-models-as-human-expert-proxies-in-llm-alignment" in rlhf["prerequisites"]
 
 
+def test_knowledge_cues_prints_each_strategy_beside_chance(env):
+    out = tutor("knowledge", "cues", "--json", env=env)
+    report = json.loads(out.stdout)
+    assert [r["cue"] for r in report["rates"]] == [
+        "longest option",
+        "stem overlap",
+        "absolute words",
+        "matching by shared words",
+    ]
+    assert all(r["limit"] == pytest.approx(r["chance"] + 0.10, abs=1e-3) for r in report["rates"])
+    assert out.returncode == (0 if report["ok"] else 1)
+    table = tutor("knowledge", "cues", env=env).stdout
+    assert "longest option" in table and "chance" in table
+
+
 def test_broken_course_names_file_and_line(env, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(MINI_COURSE, course)
