@@ -141,7 +141,7 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
 def cmd_knowledge_cues(args: argparse.Namespace) -> int:
     """Print how far each test-taking strategy gets on the course's items, beside chance."""
     from bot.course import CourseError, load_course
-    from bot.course.cues import measure_course
+    from bot.course.cues import measure, measure_course
 
     path = args.path or str(_settings().course_path)
     try:
@@ -150,7 +150,21 @@ def cmd_knowledge_cues(args: argparse.Namespace) -> int:
         for p in exc.problems:
             print(p, file=sys.stderr)
         return EXIT_INVALID
-    report = measure_course(course)
+    if args.files:
+        from fnmatch import fnmatch
+        from pathlib import PurePath
+
+        questions = [
+            q
+            for q in course.questions.values()
+            if fnmatch(PurePath(q.source.rpartition(":")[0]).name, args.files)
+        ]
+        if not questions:
+            print(f"no question file in {path} matches {args.files!r}", file=sys.stderr)
+            return EXIT_INVALID
+        report = measure(questions)
+    else:
+        report = measure_course(course)
     if args.json:
         rates = [
             {
@@ -511,6 +525,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
     k.add_argument("--json", action="store_true", help="print JSON: rates, extremes, ok")
+    k.add_argument("--files", metavar="GLOB", help="measure only the question files whose names match GLOB")
     k.set_defaults(func=cmd_knowledge_cues)
     k = ksub.add_parser("list", help="list the concepts")
     k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
