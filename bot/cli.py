@@ -140,6 +140,55 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_knowledge_cues(args: argparse.Namespace) -> int:
+    """Print how far each test-taking strategy gets on the course's items, beside chance."""
+    from bot.course import CourseError, load_course
+    from bot.course.cues import measure, measure_course
+
+    path = args.path or str(_settings().course_path)
+    try:
+        course = load_course(path)
+    except CourseError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return EXIT_INVALID
+    if args.files:
+        from fnmatch import fnmatch
+        from pathlib import PurePath
+
+        questions = [
+            q
+            for q in course.questions.values()
+            if fnmatch(PurePath(q.source.rpartition(":")[0]).name, args.files)
+        ]
+        if not questions:
+            print(f"no question file in {path} matches {args.files!r}", file=sys.stderr)
+            return EXIT_INVALID
+        report = measure(questions)
+    else:
+        report = measure_course(course)
+    if args.json:
+        rates = [
+            {
+                "cue": r.cue,
+                "questions": r.questions,
+                "rate": round(r.rate, 4),
+                "chance": round(r.chance, 4),
+                "limit": round(r.limit, 4),
+                "ok": r.ok,
+            }
+            for r in report.rates
+        ]
+        extremes = [
+            {"file": e.file, "cue": e.cue, "rate": round(e.rate, 4), "questions": list(e.question_ids)}
+            for e in report.extremes
+        ]
+        print(json.dumps({"rates": rates, "extremes": extremes, "ok": report.ok}))
+    else:
+        print(report.table())
+    return 0 if report.ok else EXIT_INVALID
+
+
 def cmd_knowledge_list(args: argparse.Namespace) -> int:
     from bot.course import CourseError, load_course
 
@@ -473,6 +522,13 @@ def build_parser() -> argparse.ArgumentParser:
     k = ksub.add_parser("check", help="validate a course folder (exit 0 when valid)")
     k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
     k.set_defaults(func=cmd_knowledge_check)
+    k = ksub.add_parser(
+        "cues", help="how far test-taking strategies get on the items, beside chance (exit 1 over the limit)"
+    )
+    k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
+    k.add_argument("--json", action="store_true", help="print JSON: rates, extremes, ok")
+    k.add_argument("--files", metavar="GLOB", help="measure only the question files whose names match GLOB")
+    k.set_defaults(func=cmd_knowledge_cues)
     k = ksub.add_parser("list", help="list the concepts")
     k.add_argument("path", nargs="?", help="course folder (default TUTOR_KNOWLEDGE or the bundled course)")
     k.add_argument("--json", action="store_true", help="print JSON")

@@ -55,6 +55,25 @@ def test_knowledge_check_and_list(env):
     assert "reward-models-as-human-expert-proxies-in-llm-alignment" in rlhf["prerequisites"]
 
 
+def test_knowledge_cues_prints_each_strategy_beside_chance(env):
+    out = tutor("knowledge", "cues", "--json", env=env)
+    report = json.loads(out.stdout)
+    assert [r["cue"] for r in report["rates"]] == [
+        "longest option",
+        "stem overlap",
+        "absolute words",
+        "matching by shared words",
+    ]
+    assert all(r["limit"] == pytest.approx(r["chance"] + 0.10, abs=1e-3) for r in report["rates"])
+    assert out.returncode == (0 if report["ok"] else 1)
+    table = tutor("knowledge", "cues", env=env).stdout
+    assert "longest option" in table and "chance" in table
+    part = json.loads(tutor("knowledge", "cues", "--files", "best-of-n*", "--json", env=env).stdout)
+    assert part["rates"][0]["questions"] == 4  # the four single-choice questions of one file
+    missing = tutor("knowledge", "cues", "--files", "no-such-file*", env=env)
+    assert missing.returncode == 1 and "no question file" in missing.stderr
+
+
 def test_broken_course_names_file_and_line(env, tmp_path):
     course = tmp_path / "course"
     shutil.copytree(MINI_COURSE, course)

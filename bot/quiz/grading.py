@@ -38,14 +38,17 @@ def letters(n: int) -> str:
 
 
 def presentation_for(question: Question, seed: int) -> list[int]:
-    """The order options are shown in: file order for single choice (the course spreads the answers),
-    shuffled steps for ordering (never already in order), shuffled right-hand sides for matching."""
+    """The order options are shown in, drawn from `seed` (one per round, one per learner's own quiz):
+    shuffled options for single choice (so a class and each learner see the right answer in different
+    places), shuffled steps for ordering (never already in order), shuffled right-hand sides for matching."""
     n = len(question.options)
-    if question.type not in ("ordering", "matching") or n < 2:
+    if question.type not in ("single_choice", "ordering", "matching") or n < 2:
         return list(range(n))
     rng = random.Random(f"{question.id}:{seed}")
     order = list(range(n))
-    while order == list(range(n)):
+    rng.shuffle(order)
+    # Ordering and matching shown in file order would show the answer itself.
+    while question.type != "single_choice" and order == list(range(n)):
         rng.shuffle(order)
     return order
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import select
 import signal
 import socket
@@ -277,10 +278,12 @@ def test_a_worker_killed_mid_round_loses_nothing(tmp_path, course, embedder):
         TUTOR_CACHE_DIR=str(Path(embedder.path).parent),
     )
     q = next(q for q in course.questions.values() if q.type == "single_choice")
-    right = "ABCDEFGH"[q.correct_index]
-    wrong = "A" if right != "A" else "B"
     prof = _chat(env, "prof", "--instructor")
-    _say(prof, f"/round {q.id}", "Answer with")
+    shown = _say(prof, f"/round {q.id}", "Answer with")
+    # options are shuffled per round: find the letter the correct option was shown under
+    listed = dict(re.findall(r"^\s*([A-H])\) (.+)$", shown, flags=re.M))
+    right = next(k for k, text in listed.items() if q.options[q.correct_index].text.startswith(text.strip()))
+    wrong = "A" if right != "A" else "B"
     ada = _chat(env, "ada")
     _say(ada, f"/answer {right}", "recorded")
     ada.send_signal(signal.SIGKILL)  # killed while the round is open
