@@ -39,7 +39,7 @@ def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
         [*run, "knowledge", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
     assert check.returncode == 0, check.stderr
-    assert check.stdout.startswith("ok: LLM Alignment: 60 concepts")
+    assert check.stdout.startswith("ok: LLM Alignment: 61 concepts")
     where = subprocess.run(
         [sys.executable, "-S", "-c", "import bot, knowledge; print(bot.__file__); print(knowledge.__file__)"],
         cwd=tmp_path,
