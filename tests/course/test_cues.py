@@ -93,9 +93,6 @@ def test_measure_reports_rates_chance_and_files_where_the_longest_always_wins():
     assert "tells.yaml" in report.table() and "over by" in report.table()
 
 
-# The bank is rewritten in two halves on two branches; this passes once both are merged. Strict, so the
-# marker must go as soon as it passes (XPASS fails the run).
-@pytest.mark.xfail(strict=True, reason="question bank half rewritten: remove once both halves are merged")
 def test_bundled_bank_gives_no_strategy_more_than_ten_points_over_chance(course):
     report = measure_course(course)
     assert {r.cue for r in report.rates} == {LONGEST, STEM, ABSOLUTE, MATCHING}
