@@ -36,6 +36,18 @@ _WEIGHT_RE = re.compile(r"^\s*%(-?\d+(?:\.\d+)?)%")
 _TAG_RE = re.compile(r"</?[A-Za-z][^>]*>|<!--.*?-->", re.S)
 _ENTITY_RE = re.compile(r"&(#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 _PLUGINFILE = "@@PLUGINFILE@@/"
+_CLOZE_RE = re.compile(r"^\d*\s*:\s*([A-Za-z_]+)\s*:")
+_CLOZE_KINDS = {
+    "MC": "choice",
+    "MULTICHOICE": "choice",
+    "MCV": "choice",
+    "MCH": "choice",
+    "MULTICHOICE_V": "choice",
+    "MULTICHOICE_H": "choice",
+    "SA": "short",
+    "SHORTANSWER": "short",
+    "MW": "short",
+}
 # Tolerance on "the positive weights add up to 100%": three options at 33.333% are fine.
 _WEIGHT_SLACK = 0.5
 
@@ -306,7 +318,7 @@ def _parse_question(line: int, block: str, category: str, result: GiftResult) ->
         ), notes
     opening, closing = spans[0]
     after = p[closing + 1 :]
-    stem_raw = p[:opening] + (" _____ " if after.strip() else "") + after
+    stem_raw = p[:opening] + ("_____" if after.strip() else "") + after  # in place, as Moodle does
     stem = _convert(stem_raw, fmt)
     media = list(stem.media)
     body = p[opening + 1 : closing]
@@ -344,6 +356,17 @@ def _parse_question(line: int, block: str, category: str, result: GiftResult) ->
         result.questions.append(q)
         return "", notes
 
+    cloze = _CLOZE_RE.match(body)
+    if cloze:
+        # Moodle's embedded-answer (Cloze) syntax, {1:MC:~=a~b} or {1:SA:=word}, written in a GIFT file:
+        # Moodle's GIFT import would take "1:SA:" for an answer. One blank of a kind the tutor has is
+        # converted as the author meant it; any other kind is reported.
+        kind = cloze.group(1).upper()
+        if kind not in _CLOZE_KINDS:
+            return f"an embedded-answer (Cloze) blank of type {kind} is not supported", notes
+        body = body[cloze.end() :].strip()
+        if _CLOZE_KINDS[kind] == "choice" and "~" not in body:
+            body = "~" + body
     if body.startswith("#"):
         return "numeric questions are not supported", notes
     if body == "":

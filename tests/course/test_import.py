@@ -257,3 +257,16 @@ def test_converted_questions_pass_the_course_lint(tmp_path):
     multi = course.questions["real-q2"]
     assert multi.type == "multiple_response" and multi.explanation == "Both predict text."
     assert [o.correct for o in multi.options] == [True, True, False]
+
+
+def test_a_single_cloze_blank_is_converted_as_its_author_meant():
+    mc = _one("What sports do you get excited {1:MC:~with~=about}?\n")
+    assert mc["prompt"] == "What sports do you get excited _____?"
+    assert [(o["text"], o.get("correct", False)) for o in mc["options"]] == [("with", False), ("about", True)]
+    sa = _one("We hope it {1:SA:=will be found} (find).\n")
+    assert sa["answers"] == ["will be found"]  # never "1:SA:"
+    result = parse_gift("It {1:SA:=has happened} and {1:SA:=has been stolen}.\n\nPi is {1:NM:=3.14}.\n")
+    assert [r.split(" (")[0] for _, r in result.skipped] == [
+        "2 answer blocks in one question",
+        "an embedded-answer",
+    ]
