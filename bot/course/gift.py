@@ -79,6 +79,7 @@ class _HtmlText(HTMLParser):
         self.out: list[str] = []
         self.media: list[str] = []
         self.links: list[str | None] = []
+        self.hidden = 0  # inside <script> or <style>: not text
 
     def _media(self, kind: str, src: str, alt: str = "") -> None:
         name = _media_name(src)
@@ -88,7 +89,11 @@ class _HtmlText(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "br":
+        if tag in ("script", "style"):
+            self.hidden += 1
+        elif tag == "sup":
+            self.out.append("^")
+        elif tag in ("br", "hr"):
             self.out.append("\n")
         elif tag in self.BLOCKS:
             self.out.append("\n")
@@ -111,7 +116,9 @@ class _HtmlText(HTMLParser):
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self.BLOCKS:
+        if tag in ("script", "style"):
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in self.BLOCKS:
             self.out.append("\n")
         elif tag in ("td", "th"):
             self.out.append(" ")
@@ -125,7 +132,8 @@ class _HtmlText(HTMLParser):
                 self.out.append(f" ({kind}: {name})" if kind != "link" else f" ({href})")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(data)
+        if not self.hidden:
+            self.out.append(data)
 
 
 def _media_name(src: str) -> str:

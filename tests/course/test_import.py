@@ -172,6 +172,8 @@ def test_html_becomes_text_with_entities_decoded_and_no_words_glued():
     assert q["prompt"] == 'Read the sentence.\n\nIs it "right" & fair?\nword\nnext\nlast'
     assert [o["text"] for o in q["options"]] == ["Yes, it's fine", "No never"]
     assert all("<" not in o["text"] and "&" not in o["text"] for o in q["options"])
+    q = _one("[html]<style>p \\{color: red\\}</style>Area is r<sup>2</sup> times pi? {T}\n")
+    assert q["prompt"] == "Area is r^2 times pi?"
 
 
 def test_several_blanks_in_one_question_are_reported_not_merged():
