@@ -318,7 +318,10 @@ def _parse_question(line: int, block: str, category: str, result: GiftResult) ->
     if not spans:
         if "{" in p:
             return "an answer block opens with '{' but never closes with '}'", notes
-        return "no answer block {...}: a description, not a question", notes
+        return (
+            "no answer block {...}: a description, not a question (if it introduces the questions after it, "
+            "put its words into their text)"
+        ), notes
     if len(spans) > 1:
         return (
             f"{len(spans)} answer blocks in one question (a cloze with several blanks): Moodle's GIFT import "

@@ -103,3 +103,23 @@ def test_every_construct_converted_or_reported_by_line():
     assert "2 answer blocks" in reported[18] and "numeric" in reported[55]
     assert "distractor" in reported[65] and "partial credit" in reported[90]
     assert [line for line, _ in result.notes] == [29, 37, 37]
+
+
+def test_the_import_command_lists_what_was_not_converted_and_what_needs_a_look(tmp_path: Path):
+    import subprocess
+    import sys
+
+    course = tmp_path / "course"
+    shutil.copytree(MINI_COURSE, course)
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "knowledge", "import", str(CONSTRUCTS), "--course", str(course)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=60,
+    )
+    assert "12 questions written" in out.stdout and "5 not converted" in out.stdout
+    assert f"{CONSTRUCTS}:18: not converted: 2 answer blocks in one question" in out.stderr
+    assert f"{CONSTRUCTS}:37: note: refers to image reward-curve.png, which is not imported" in out.stderr
+    assert f"{CONSTRUCTS}:29: note: 'PPO' earns 50% in Moodle; the tutor counts it as wrong" in out.stderr
