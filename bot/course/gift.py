@@ -357,7 +357,9 @@ def _parse_question(line: int, block: str, category: str, result: GiftResult) ->
             accepted = fields["answers"]
             assert isinstance(accepted, list)
             parts = [str(fields["explanation"]), general.text]
-            fields["explanation"] = " ".join(x for x in parts if x) or f"The answer is {accepted[0]}."
+            first = str(accepted[0])
+            fallback = f"The answer is {first}" + ("" if first[-1:] in ".!?" else ".")
+            fields["explanation"] = " ".join(x for x in parts if x) or fallback
         q.update(type=kind, **fields)
         for item in dict.fromkeys(media):
             notes.append(
@@ -515,15 +517,21 @@ def _choice(answers: list[_Answer], conv: _Conv, finish: _Finish, notes: list[st
         ), notes
     if any(abs(a.weight or 0) > 100 for a, _, _ in options):
         return "an option's weight is outside -100% to 100%", notes
-    right_texts = [t for a, t, _ in options if (a.weight or 0) > 0]
+    right_texts = [f"'{t[:60]}'" for a, t, _ in options if (a.weight or 0) > 0]
+    listing = (
+        right_texts[0] if len(right_texts) == 1 else ", ".join(right_texts[:-1]) + " and " + right_texts[-1]
+    )
     out = []
     for a, t, fb in options:
         w = a.weight or 0
-        good = w > 0
         fallback = (
-            "Choose this one."
-            if good
-            else "Leave this one out: " + "; ".join(right_texts)[:200] + " are right."
+            "One of the options to choose."
+            if w > 0
+            else f"Not one to choose: the right options are {listing}."
         )
+        if w > 0 and len(right_texts) == 1:
+            fallback = "The option to choose."
+        elif w <= 0 and len(right_texts) == 1:
+            fallback = f"Not one to choose: the right option is {listing}."
         out.append({"text": t, "weight": _percent(w), "explanation": fb or fallback})
     return finish("multiple_response", options=out)

@@ -234,6 +234,11 @@ def test_multiple_response_from_weights_and_what_cannot_be_converted():
     assert q["type"] == "multiple_response"
     assert [(o["text"], o["weight"]) for o in q["options"]] == [("2", 50), ("3", 50), ("4", -100)]
     assert q["options"][2]["explanation"] == "Four is 2 times 2."
+    assert q["options"][0]["explanation"] == "One of the options to choose."
+    plain = _one("Which are prime? {~%50%2 ~%50%3 ~%-100%4}\n")
+    assert plain["options"][2]["explanation"] == "Not one to choose: the right options are '2' and '3'."
+    sa = _one("Say it. {=They are here.}\n")
+    assert sa["explanation"] == "The answer is They are here."
     result = parse_gift(
         "Half right? {~%50%a ~%40%b ~c}\n\nPartial one? {=a ~%50%b ~c}\n\nNumber? {#3:1}\n\nNo right one {~a ~b}\n"
     )
