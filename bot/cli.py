@@ -265,6 +265,8 @@ def cmd_knowledge_import(args: argparse.Namespace) -> int:
         print(note)
     for line, reason in result.skipped:
         print(f"{source}:{line}: not converted: {reason}", file=sys.stderr)
+    for line, note in result.notes:
+        print(f"{source}:{line}: note: {note}", file=sys.stderr)
     print(f"{len(result.questions)} questions written to {out}; {len(result.skipped)} not converted")
     try:
         load_course(course_path)

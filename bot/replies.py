@@ -64,8 +64,12 @@ class Question(Reply):
             lines.append("  with:")
             lines += [f"  {t.key}) {t.text}" for t in self.targets]
         else:
+            if self.type == "multiple_response":
+                lines.append("Choose all that apply.")
             lines += [
-                f"  {c.key}. {c.text}" if self.type != "single_choice" else f"  {c.key}) {c.text}"
+                f"  {c.key}) {c.text}"
+                if self.type in ("single_choice", "multiple_response")
+                else f"  {c.key}. {c.text}"
                 for c in self.choices
             ]
         if self.how_to_answer:

@@ -78,6 +78,8 @@ def right_answer(tutor: Tutor, session_id: int) -> str:
     letters = "ABCDEFGH"
     if q.type == "single_choice":
         return letters[shown.index(q.correct_index)]
+    if q.type == "multiple_response":
+        return " ".join(letters[i] for i, k in enumerate(shown) if q.options[k].correct)
     if q.type == "ordering":
         return " ".join(str(shown.index(k) + 1) for k in range(len(q.options)))
     if q.type == "matching":

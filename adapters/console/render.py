@@ -28,7 +28,9 @@ def render(reply: R.Reply, width: int = 100) -> str:
             lines += [_wrap(f"{c.key}. {c.text}", width, "  ") for c in reply.choices]
             lines.append("  match each with:")
             lines += [_wrap(f"{t.key}) {t.text}", width, "    ") for t in reply.targets]
-        elif reply.type == "single_choice":
+        elif reply.type in ("single_choice", "multiple_response"):
+            if reply.type == "multiple_response":
+                lines.append("Choose all that apply.")
             lines += [_wrap(f"{c.key}) {c.text}", width, "  ") for c in reply.choices]
         else:
             lines += [_wrap(f"{c.key}. {c.text}", width, "  ") for c in reply.choices]

@@ -28,7 +28,7 @@ import yarl
 from discord import app_commands
 
 from adapters.discord import parse, render
-from adapters.discord.components import ForgetButton, FormSelect, TutorButton
+from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
 from bot import events as E
 from bot import health
 from bot import replies as R
@@ -388,7 +388,7 @@ class DiscordAdapter:
 
     async def setup(self, client: discord.Client) -> None:
         """After login, before the gateway: persistent components, commands, the round closer, the digest."""
-        client.add_dynamic_items(TutorButton, FormSelect, ForgetButton)
+        client.add_dynamic_items(TutorButton, FormSelect, ForgetButton, ChoicesSelect)
         if self.sharded and self.gateway_url:
             # AutoShardedClient asks REST for the gateway URL; a gateway proxy replaces that answer's URL
             ask_rest = client.http.get_bot_gateway

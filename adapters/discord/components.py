@@ -110,3 +110,33 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=parse.FOR
         await interaction.client.adapter.on_forget(  # type: ignore[attr-defined]
             interaction, self.user_id, self.confirm
         )
+
+
+class ChoicesSelect(discord.ui.DynamicItem[discord.ui.Select], template=parse.CHOICES_TEMPLATE):
+    """Multiple response: one menu on the question, as many options ticked as apply."""
+
+    def __init__(self, item: discord.ui.Select, session_id: int):
+        super().__init__(item)
+        self.session_id = session_id
+
+    @classmethod
+    def make(cls, session_id: int, options: list[discord.SelectOption]) -> ChoicesSelect:
+        item: discord.ui.Select = discord.ui.Select(
+            custom_id=f"tutor:x:{session_id}",
+            placeholder="Choose all that apply",
+            options=options[:25],
+            min_values=1,
+            max_values=max(1, len(options[:25])),
+        )
+        return cls(item, session_id)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ChoicesSelect:
+        assert isinstance(item, discord.ui.Select)
+        return cls(item, int(match.group("session")))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        click = parse.choices_click(self.session_id, list(self.item.values))
+        await interaction.client.adapter.on_button(interaction, click)  # type: ignore[attr-defined]

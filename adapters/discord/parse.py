@@ -37,16 +37,18 @@ INSTRUCTOR_COMMANDS = E.INSTRUCTOR_COMMANDS
 #   tutor:g:<session>:<o|m><picks>  submit the form's answer ("o3124": steps 3, 1, 2, 4 in that order)
 #   tutor:p:<session>:<o|m>:<picks> the form's select menu; picks made so far
 #   tutor:m:<session>            the essay modal
+#   tutor:x:<session>            multiple response: the menu of options (several values; they answer as "A C")
 #   tutor:forget:<user>:<yes|no> /forget-me's confirmation: delete everything about <user>, or keep it
 BUTTON_TEMPLATE = r"tutor:(?P<action>[acfghrs]):(?P<session>[0-9]{1,18})(?::(?P<arg>[0-9A-Za-z]{0,17}))?"
 SELECT_TEMPLATE = r"tutor:p:(?P<session>[0-9]{1,18}):(?P<kind>[om]):(?P<picks>[0-9a-z]{0,16})"
 MODAL_TEMPLATE = r"tutor:m:(?P<session>[0-9]{1,18})"
 FORGET_TEMPLATE = r"tutor:forget:(?P<user>[0-9]{1,20}):(?P<answer>yes|no)"
+CHOICES_TEMPLATE = r"tutor:x:(?P<session>[0-9]{1,18})"
 ESSAY_FIELD = "answer"
 
 ORDER_KEYS = "12345678"
 MATCH_KEYS = "abcdefgh"
-COMPONENT_TEMPLATES = (BUTTON_TEMPLATE, SELECT_TEMPLATE, FORGET_TEMPLATE)
+COMPONENT_TEMPLATES = (BUTTON_TEMPLATE, SELECT_TEMPLATE, FORGET_TEMPLATE, CHOICES_TEMPLATE)
 MAX_ITEM = 2**53  # /inbox item ids, as the command declares them
 MAX_SECONDS = 86400
 MODAL_DEPTH = 8  # a modal is a few levels deep (label, action row, text input): deeper is not a modal
@@ -198,6 +200,12 @@ class Click:
     action: str
     session_id: int
     arg: str = ""
+
+
+def choices_click(session_id: int, values: list[str]) -> Click:
+    """The options ticked in a multiple-response menu, as an answer click ("AC" reads as /answer A C)."""
+    letters = "".join(sorted({v for v in values if isinstance(v, str) and re.fullmatch("[A-H]", v)}))
+    return Click("a", session_id, letters)
 
 
 def parse_click(value: str) -> Click | None:

@@ -22,7 +22,7 @@ from datetime import datetime
 import discord
 
 from adapters.discord import parse
-from adapters.discord.components import ForgetButton, FormSelect, TutorButton
+from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
 from bot import replies as R
 from bot.course import Course
 from bot.safety import defuse_mentions
@@ -284,6 +284,9 @@ def question_embed(q: R.Question) -> discord.Embed:
     if q.type == "single_choice":
         lines += [f"**{c.key})** {clip(c.text, 300)}" for c in q.choices]
         how = "Click the letter of your answer."
+    elif q.type == "multiple_response":
+        lines += [f"**{c.key})** {clip(c.text, 300)}" for c in q.choices]
+        how = "Choose all that apply in the menu below (or `/answer A C`)."
     elif q.type == "ordering":
         lines += [f"**{c.key}.** {clip(c.text, 300)}" for c in q.choices]
         how = f"Click **{STARTERS['ordering'][0]}** and pick the steps one by one."
@@ -318,6 +321,11 @@ def question_view(q: R.Question) -> discord.ui.View:
             view.add_item(
                 TutorButton.make("a", sid, c.key, label=c.key, style=discord.ButtonStyle.primary, row=i // 5)
             )
+    elif q.type == "multiple_response":
+        options = [
+            discord.SelectOption(label=clip(f"{c.key}) {c.text}", 100), value=c.key) for c in q.choices
+        ]
+        view.add_item(ChoicesSelect.make(sid, options))
     elif q.type in STARTERS:
         label, kind = STARTERS[q.type]
         view.add_item(TutorButton.make("f", sid, kind, label=label, style=discord.ButtonStyle.primary, row=0))

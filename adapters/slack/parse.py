@@ -292,7 +292,7 @@ def _session(value: str) -> int:
 
 
 def picks_answer(body: dict[str, Any], session_id: int) -> str:
-    """An ordering or matching answer from the selects' state: '3 1 2 4' or '1b 2a 3c'.
+    """An ordering, matching or multiple-response answer from the state: '3 1 2 4', '1b 2a 3c' or 'A C'.
 
     Ordering selects are named pick_<position> and hold a step number; matching selects are named
     pick_<item> and hold a letter. Slack sends each user's own selections with their click; a select left
@@ -305,6 +305,13 @@ def picks_answer(body: dict[str, Any], session_id: int) -> str:
     for action_id, select in selects.items():
         if not isinstance(action_id, str):
             raise BadPayload("a select's action_id is not text")
+        ticked = _object(select, "a select's state").get("selected_options")
+        if ticked is not None:  # multiple response: the checkboxes' ticked letters, "A C"
+            if not isinstance(ticked, list):
+                raise BadPayload("selected_options is not a list")
+            return " ".join(
+                _text(_object(t, "a ticked option").get("value"), "a ticked option's value") for t in ticked
+            )
         option = _object(_object(select, "a select's state").get("selected_option"), "a selected option")
         if action_id.startswith(f"{V.PICK}_") and option:
             picked[action_id[len(V.PICK) + 1 :]] = _text(option.get("value"), "a selected option's value")

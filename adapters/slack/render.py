@@ -145,6 +145,19 @@ def _question(q: R.Question, started_by: str = "") -> list[Block]:
         blocks += sections(listing)
         buttons = [button(c.key, f"{ANSWER}_{c.key}", f"{sid}:{c.key}") for c in q.choices]
         blocks.append({"type": "actions", "block_id": f"answer_buttons:{sid}", "elements": buttons[:25]})
+    elif q.type == "multiple_response":
+        blocks += sections("\n".join(f"*{esc(c.key)})* {esc(c.text)}" for c in q.choices))
+        blocks.append(context("Choose all that apply, then press *Submit choices*."))
+        ticks = [{"text": plain_text(f"{c.key}) {c.text}", OPTION_MAX), "value": c.key} for c in q.choices]
+        boxes = {"type": "checkboxes", "action_id": f"{PICK}_choices", "options": ticks[:10]}
+        blocks.append({"type": "actions", "block_id": order_block_id(sid), "elements": [boxes]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"answer_submit:{sid}",
+                "elements": [button("Submit choices", SUBMIT, str(sid), "primary")],
+            }
+        )
     elif q.type == "ordering":
         blocks += sections("\n".join(f"*{esc(c.key)}.* {esc(c.text)}" for c in q.choices))
         blocks.append(context("Pick the step that comes first, second, …, then press *Submit order*."))

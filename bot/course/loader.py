@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -222,12 +222,17 @@ def _load_concept(path: Path, root: Path, problems: list[Problem]) -> Concept | 
 
 
 def _load_options(check: _Checker, q: dict, qtype: str, where: str) -> tuple[Option, ...]:
-    key = {"single_choice": "options", "ordering": "steps", "matching": "pairs"}[qtype]
+    key = {
+        "single_choice": "options",
+        "multiple_response": "options",
+        "ordering": "steps",
+        "matching": "pairs",
+    }[qtype]
     items = q.get(key)
     if not isinstance(items, list) or not items:
         check.error(_line_of(q, key), f"{where}: a {qtype} question needs a list '{key}'")
         return ()
-    low, high = (2, 6) if qtype != "single_choice" else (2, 6)
+    low, high = (2, 8) if qtype == "multiple_response" else (2, 6)
     if not low <= len(items) <= high:
         check.error(
             _line_of(q, key), f"{where}: '{key}' has {len(items)} entries; {low} to {high} are allowed"
@@ -252,8 +257,24 @@ def _load_options(check: _Checker, q: dict, qtype: str, where: str) -> tuple[Opt
                 check.error(
                     _line_of(item, "correct"), f"{here}: ordering steps are listed in order; no 'correct'"
                 )
+            weight = 0.0
+            if "weight" in item:
+                raw = item["weight"]
+                if qtype != "multiple_response":
+                    check.error(
+                        _line_of(item, "weight"), f"{here}: only multiple_response options have a 'weight'"
+                    )
+                elif isinstance(raw, bool) or not isinstance(raw, int | float) or not -100 <= raw <= 100:
+                    check.error(_line_of(item, "weight"), f"{here}: 'weight' is a percent from -100 to 100")
+                else:
+                    weight = float(raw)
             options.append(
-                Option(text=check.text(item, "text", here), explanation=explanation, correct=correct)
+                Option(
+                    text=check.text(item, "text", here),
+                    explanation=explanation,
+                    correct=correct,
+                    weight=weight,
+                )
             )
     texts = [o.text.lower() for o in options]
     for text, count in Counter(texts).items():
@@ -268,7 +289,40 @@ def _load_options(check: _Checker, q: dict, qtype: str, where: str) -> tuple[Opt
         n_correct = sum(o.correct for o in options)
         if n_correct != 1:
             check.error(_line_of(q, key), f"{where}: exactly one option must be correct (found {n_correct})")
+    if qtype == "multiple_response" and len(options) == len(items):
+        options = _weigh_options(check, q, items, options, where)
     return tuple(options)
+
+
+def _weigh_options(check: _Checker, q: dict, items: list, options: list[Option], where: str) -> list[Option]:
+    """Multiple response, scored as Moodle scores it: each option carries a percent of the mark. Either every
+    option has a `weight` (the positive ones add up to 100), or none has and `correct: true` marks the right
+    ones: each right option is then worth 100/k and each wrong one -100/k, so choosing everything scores 0."""
+    weighted = ["weight" in item for item in items]
+    line = _line_of(q, "options")
+    if any(weighted) and not all(weighted):
+        check.error(
+            line,
+            f"{where}: give every option a 'weight', or none (then 'correct: true' marks the right ones)",
+        )
+        return options
+    if all(weighted):
+        total = sum(o.weight for o in options if o.weight > 0)
+        if abs(total - 100) > 0.5:
+            check.error(line, f"{where}: the positive weights add up to {total:g}; they must add up to 100")
+        for n, (item, o) in enumerate(zip(items, options, strict=True), 1):
+            if "correct" in item and o.correct != (o.weight > 0):
+                check.error(
+                    _line_of(item, "correct"),
+                    f"{where}, options {n}: 'correct' says {str(o.correct).lower()} but the weight is {o.weight:g}",
+                )
+        return [replace(o, correct=o.weight > 0) for o in options]
+    right = sum(o.correct for o in options)
+    if right == 0:
+        check.error(line, f"{where}: at least one option must be correct (correct: true) or carry a weight")
+        return options
+    share = 100.0 / right
+    return [replace(o, weight=share if o.correct else -share) for o in options]
 
 
 def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Question]:
@@ -328,6 +382,7 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
         options: tuple[Option, ...] = ()
         rubric: tuple[str, ...] = ()
         model_answer = ""
+        explanation = check.text(q, "explanation", where, required=False) if qtype != "short_answer" else ""
         if qtype == "open_ended":
             points = q.get("rubric")
             if not isinstance(points, list) or not all(isinstance(p, str) and p.strip() for p in points):
@@ -369,6 +424,7 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
                     hint=hint,
                     difficulty=difficulty,
                     source=f"{name}:{_line_of(q)}",
+                    explanation=explanation,
                 )
             )
     return out

@@ -7,18 +7,29 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-QuestionType = Literal["single_choice", "ordering", "matching", "open_ended", "short_answer"]
-QUESTION_TYPES: tuple[str, ...] = ("single_choice", "ordering", "matching", "open_ended", "short_answer")
+QuestionType = Literal[
+    "single_choice", "multiple_response", "ordering", "matching", "open_ended", "short_answer"
+]
+QUESTION_TYPES: tuple[str, ...] = (
+    "single_choice",
+    "multiple_response",
+    "ordering",
+    "matching",
+    "open_ended",
+    "short_answer",
+)
 
 
 @dataclass(frozen=True)
 class Option:
-    """One choice of a single-choice question, one step of an ordering, or one pair of a matching."""
+    """One choice of a single-choice or multiple-response question, one step of an ordering, or one pair
+    of a matching."""
 
     text: str
     explanation: str
     correct: bool = False
     right: str = ""  # the right-hand side of a matching pair
+    weight: float = 0.0  # multiple response: percent of the mark for choosing it (negative: a penalty)
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class Question:
     hint: str = ""
     difficulty: int = 2
     source: str = ""  # "file:line", for messages about the question
+    explanation: str = ""  # general feedback shown after any answer (short answer: the answer's explanation)
 
     @property
     def correct_index(self) -> int:

@@ -65,6 +65,10 @@ def how_to_answer(question: Question) -> str:
         return f"Answer with /answer and a number-letter pair for each item, e.g. /answer {example}"
     if question.type == "short_answer":
         return "Answer with /answer and a word or short phrase."
+    if question.type == "multiple_response":
+        from bot.quiz import multiple_response
+
+        return multiple_response.how_to_answer(question)
     return "Answer with /answer and a few sentences of your own."
 
 
@@ -122,6 +126,10 @@ def parse(question: Question, response: str) -> object:
         return _parse_ordering(question, response)
     if question.type == "matching":
         return _parse_matching(question, response)
+    if question.type == "multiple_response":
+        from bot.quiz import multiple_response
+
+        return multiple_response.parse(question, response)
     if question.type == "short_answer":
         return response.strip()
     if len(response.split()) < MIN_OPEN_WORDS:
@@ -133,6 +141,10 @@ def grade(
     question: Question, presentation: Sequence[int], response: str, encode: Encode | None = None
 ) -> Grade:
     """Mark `response` to `question` as it was shown (`presentation`); raises InvalidAnswer for a malformed one."""
+    if question.type == "multiple_response":
+        from bot.quiz import multiple_response
+
+        return multiple_response.grade(question, presentation, response)
     parsed = parse(question, response)
     n = len(question.options)
     if question.type == "single_choice":

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot import replies as R
 from bot.course.model import Question
+from bot.quiz import multiple_response
 from bot.quiz.grading import Encode, Grade, InvalidAnswer, grade, how_to_answer, letters
 
 
@@ -72,7 +73,7 @@ def show_question(
     n = len(question.options)
     choices: tuple[R.Choice, ...] = ()
     targets: tuple[R.Choice, ...] = ()
-    if question.type == "single_choice":
+    if question.type in ("single_choice", "multiple_response"):
         choices = tuple(R.Choice(letters(n)[i], question.options[p].text) for i, p in enumerate(presentation))
     elif question.type == "ordering":
         choices = tuple(R.Choice(str(i + 1), question.options[p].text) for i, p in enumerate(presentation))
@@ -97,8 +98,17 @@ def show_question(
 
 
 def explain(question: Question, presentation: Sequence[int], g: Grade | None) -> tuple[str, tuple[str, ...]]:
-    """A one-line verdict and the explanation of every option, step or pair."""
+    """A one-line verdict and the explanation of every option, step or pair (then the general feedback)."""
+    summary, lines = _explain(question, presentation, g)
+    if question.explanation:
+        lines += (question.explanation,)
+    return summary, lines
+
+
+def _explain(question: Question, presentation: Sequence[int], g: Grade | None) -> tuple[str, tuple[str, ...]]:
     n = len(question.options)
+    if question.type == "multiple_response":
+        return multiple_response.explain(question, presentation, g)
     if question.type == "single_choice":
         shown = {p: i for i, p in enumerate(presentation)}
         right = letters(n)[shown[question.correct_index]]

@@ -111,3 +111,101 @@ def test_duplicate_options_rejected(tmp_path):
 
 def test_missing_folder(tmp_path):
     assert problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}:1: no such course folder"]
+
+
+MULTI = """questions:
+  - id: mr-q1
+    concept: pretraining
+    type: multiple_response
+    prompt: Which objectives are self-supervised?
+    explanation: Both predict parts of the text itself.
+    options:
+      - text: Masked language modelling
+        weight: 50
+        explanation: It predicts hidden words.
+      - text: Next-token prediction
+        weight: 50
+        explanation: It predicts the next word.
+      - text: Reward modelling
+        weight: -100
+        explanation: It learns from human comparisons.
+  - id: mr-q2
+    concept: pretraining
+    type: multiple_response
+    prompt: Which need no labels?
+    options:
+      - text: Pre-training
+        correct: true
+        explanation: Self-supervised.
+      - text: Instruction tuning
+        explanation: Needs demonstrations.
+      - text: Language modelling
+        correct: true
+        explanation: Self-supervised.
+"""
+
+
+def test_multiple_response_weights_explicit_and_from_correct(tmp_path):
+    path = copy_course(tmp_path)
+    (path / "questions" / "multi.yaml").write_text(MULTI)
+    course = load_course(path)
+    q1, q2 = course.questions["mr-q1"], course.questions["mr-q2"]
+    assert q1.type == "multiple_response" and q1.explanation == "Both predict parts of the text itself."
+    assert [(o.weight, o.correct) for o in q1.options] == [(50, True), (50, True), (-100, False)]
+    # without weights each right option is worth 100/k and each wrong one -100/k
+    assert [(o.weight, o.correct) for o in q2.options] == [(50, True), (-50, False), (50, True)]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "weight: 50\n        explanation: It predicts the next",
+            "weight: 40\n        explanation: It predicts the next",
+            "multi.yaml:7: question 'mr-q1': the positive weights add up to 90; they must add up to 100",
+        ),
+        (
+            "weight: -100",
+            "weight: -150",
+            "multi.yaml:15: question 'mr-q1', options 3: 'weight' is a percent from -100 to 100",
+        ),
+        (
+            "        weight: -100\n",
+            "",
+            "multi.yaml:7: question 'mr-q1': give every option a 'weight', or none",
+        ),
+        (
+            "        weight: -100\n",
+            "        weight: -100\n        correct: true\n",
+            "multi.yaml:16: question 'mr-q1', options 3: 'correct' says true but the weight is -100",
+        ),
+        (
+            "      - text: Pre-training\n        correct: true\n",
+            "      - text: Pre-training\n",
+            "multi.yaml:21: question 'mr-q2': at least one option must be correct",
+        ),
+    ],
+)
+def test_multiple_response_errors_name_file_and_line(tmp_path, old, new, expected):
+    path = copy_course(tmp_path)
+    text = MULTI.replace(old, new, 1)
+    if "at least one" in expected:
+        text = text.replace(
+            "      - text: Language modelling\n        correct: true\n", "      - text: Language modelling\n"
+        )
+    (path / "questions" / "multi.yaml").write_text(text)
+    found = problems(path)
+    assert any(p.startswith("course/questions/" + expected) for p in found), found
+
+
+def test_a_weight_outside_multiple_response_is_an_error(tmp_path):
+    path = copy_course(tmp_path)
+    (path / "questions" / "basics.yaml").write_text(
+        (MINI_COURSE / "questions" / "basics.yaml")
+        .read_text()
+        .replace("        correct: true\n", "        correct: true\n        weight: 100\n", 1)
+    )
+    assert any(
+        "basics.yaml:12: question 'pt-q1', options 2: only multiple_response options" in p
+        for p in problems(path)
+    )

@@ -184,3 +184,39 @@ def test_a_round_closed_early_by_its_poster(tutorbot):
     assert "Round closed" in tutorbot.text() and "Nobody answered" in tutorbot.text()
     tutorbot.say("/close", user="prof")
     assert "no open round" in tutorbot.text()
+
+
+def test_multiple_response_in_the_console(tmp_path, sqlite_url, clock):
+    """/quiz ID shows the options and "Choose all that apply"; /answer A C is graded as Moodle grades it."""
+    import shutil
+
+    from bot.course import load_course
+    from bot.retrieval import HashingEmbedder, Retriever
+    from tests.conftest import MINI_COURSE
+    from tests.course.test_loader import MULTI
+    from tests.tutorbot import TutorBot
+
+    path = tmp_path / "course"
+    shutil.copytree(MINI_COURSE, path)
+    (path / "questions" / "multi.yaml").write_text(MULTI)
+    course = load_course(path)
+    bot = TutorBot(course, Retriever(course, HashingEmbedder()), sqlite_url, clock)
+    bot.say("/quiz mr-q1")
+    text = bot.text()
+    assert "Choose all that apply" in text
+    assert "A) Masked language modelling" in text and "C) Reward modelling" in text
+    assert "/answer A C" in text
+    bot.say("/answer A E")
+    assert "'E' is not one of the options" in bot.text()
+    bot.say("/answer a,c")  # one right, one -100%: the score is clamped at 0
+    fb = bot.feedback()
+    assert not fb.correct and fb.score == 0.0
+    assert "you chose A C; C is not right and you missed B" in bot.text()
+    assert "Both predict parts of the text itself." in bot.text()  # the general feedback
+    bot.say("/quiz mr-q1")
+    assert "Choose all that apply" in bot.text()
+    answer = bot.right_answer()
+    assert answer == "A B"
+    bot.say(f"/answer {answer}")
+    assert bot.feedback().correct
+    assert "Correct! The right options are A and B." in bot.text()

@@ -239,3 +239,44 @@ def test_forget_prompt_has_the_buttons_in_place_of_the_typed_confirmation():
     # nothing to ask: no buttons
     [message] = V.forget_prompt([R.Text("The tutor keeps nothing about you.")], "U1")
     assert not [b for b in message.blocks if b["type"] == "actions"]
+
+
+def test_multiple_response_renders_checkboxes_and_submits_the_ticked_letters():
+    q = R.Question(
+        7,
+        "mr-q1",
+        "c1",
+        "Concept",
+        "multiple_response",
+        "Which objectives are self-supervised?",
+        (
+            R.Choice("A", "Masked language modelling"),
+            R.Choice("B", "Reward modelling"),
+            R.Choice("C", "Next token"),
+        ),
+        how_to_answer="Choose all that apply: answer with /answer and the letter of every option you choose",
+    )
+    blocks = V.blocks_for(q)
+    _limits_hold(blocks)
+    text = _texts(blocks)
+    assert "Choose all that apply" in text and "*A)* Masked language modelling" in text
+    [boxes] = [
+        e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["type"] == "checkboxes"
+    ]
+    assert [o["value"] for o in boxes["options"]] == ["A", "B", "C"]
+    body = {
+        "type": "block_actions",
+        "user": {"id": "U0ADA", "username": "ada", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "channel": {"id": "D0DM", "name": "directmessage"},
+        "state": {
+            "values": {
+                V.order_block_id(7): {
+                    boxes["action_id"]: {"type": "checkboxes", "selected_options": boxes["options"][::2]}
+                }
+            }
+        },
+        "actions": [{"action_id": V.SUBMIT, "value": "7", "type": "button"}],
+    }
+    event = P.parse_action(body)
+    assert isinstance(event, E.Answer) and (event.response, event.session_id) == ("A C", 7)
