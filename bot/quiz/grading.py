@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.course.model import Question
-from bot.progress import PASS_SCORE
 
 MIN_OPEN_WORDS = 5
 

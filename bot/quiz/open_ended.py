@@ -33,13 +33,15 @@ Encode = Callable[[list[str]], np.ndarray]
 Status = Literal["covered", "contradicted", "absent"]
 
 # Similarity (cosine on unit vectors) a piece of the answer needs to an anchor of the right stance.
-COVER_THRESHOLD = 0.5
+COVER_THRESHOLD = 0.55
 # ... and to an anchor of the opposite stance, to count as contradicting the point.
 OPPOSE_THRESHOLD = 0.5
 # A piece that matches both stances counts for the nearer one only when it is nearer by this much.
 STANCE_MARGIN = 0.03
 # A piece with the opposite polarity of the anchor it matches this closely asserts the anchor's negation.
 FLIP_THRESHOLD = 0.6
+# A piece is about every point whose anchors it is this close to its nearest point's.
+TOPIC_SLACK = 0.05
 # Model-answer pieces join a point's anchors when this close to the point (and closest to it).
 MODEL_ANCHOR_THRESHOLD = 0.45
 
@@ -58,16 +60,55 @@ VERB_HINTS = frozenset(
     may might need needs needed makes make made gives give gave shows show showed means mean keeps keep
     uses use used takes take took goes go went gets get got""".split()
 )
-NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nothing|nobody|neither|nor|without|cannot|can't|won't|don't|doesn't|didn't|"
-    r"isn't|aren't|wasn't|weren't|shouldn't|wouldn't|couldn't|mustn't|needn't|hardly|unnecessary|"
-    r"pointless|irrelevant)\b|n't\b",
-    re.I,
-)
+# Words that deny the statement they sit in, and what the statement says without them.
+_FLIPS = {
+    "not": "",
+    "no": "",
+    "never": "",
+    "none": "some",
+    "nothing": "something",
+    "nobody": "somebody",
+    "without": "with",
+    "cannot": "can",
+    "can't": "can",
+    "won't": "will",
+    "don't": "do",
+    "doesn't": "does",
+    "didn't": "did",
+    "isn't": "is",
+    "aren't": "are",
+    "wasn't": "was",
+    "weren't": "were",
+    "shouldn't": "should",
+    "wouldn't": "would",
+    "couldn't": "could",
+    "mustn't": "must",
+    "needn't": "need",
+    "unnecessary": "necessary",
+    "irrelevant": "relevant",
+}
+NEGATION = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in _FLIPS) + r")\b", re.I)
 # Negations that do not deny the statement they sit in ("not only X but Y", "no more than").
 NEGATION_IDIOMS = re.compile(
-    r"\bnot (?:only|just|merely|simply)\b|\bno (?:more|less) than\b|\bnot least\b", re.I
+    r"\bnot (?:only|just|merely|simply|least)\b|\bno (?:more|less|later|sooner) than\b|\bno matter\b", re.I
 )
+# A piece and an anchor disagree when undoing the negation in either moves them this much closer.
+FLIP_MARGIN = 0.02
+
+
+def unnegated(text: str) -> str | None:
+    """The statement with its negations undone ("X is not Y" -> "X is Y"), or None when it has none."""
+    if NEGATION_IDIOMS.search(text) and not NEGATION.search(NEGATION_IDIOMS.sub(" ", text)):
+        return None
+    if not NEGATION.search(text):
+        return None
+
+    def swap(m: re.Match[str]) -> str:
+        if NEGATION_IDIOMS.match(text, m.start()):
+            return m.group(0)
+        return _FLIPS[m.group(0).lower()]
+
+    return re.sub(r"\s+", " ", NEGATION.sub(swap, text)).strip()
 
 
 @dataclass(frozen=True)
@@ -110,12 +151,6 @@ def is_prose(text: str) -> bool:
     return any(w in VERB_HINTS or w.endswith(("ed", "es", "s")) and w not in FUNCTION_WORDS for w in words)
 
 
-def negated(text: str) -> bool:
-    """Whether the statement denies something (an odd number of negation cues, idioms aside)."""
-    cleaned = NEGATION_IDIOMS.sub(" ", text)
-    return len(NEGATION.findall(cleaned)) % 2 == 1
-
-
 def split_sentences(text: str) -> list[str]:
     from bot.retrieval.retriever import split_sentences as split
 
@@ -152,6 +187,7 @@ def grade_assertions(
     rubric = [_as_point(p) for p in points]
     if not rubric:
         return OpenGrade((), False, 0.0, False)
+    answer = answer.replace("\u2019", "'")
     # Anchors: (point index, text, stance) with stance +1 for the right stance, -1 for its opposite.
     anchors: list[tuple[int, str, int]] = []
     for i, p in enumerate(rubric):
@@ -159,66 +195,85 @@ def grade_assertions(
         anchors += [(i, a, 1) for a in p.affirm]
         anchors += [(i, o, -1) for o in p.oppose]
     model_pieces = [m for m in pieces_of(model_answer) if is_prose(m)] if model_answer.strip() else []
-    all_pieces = pieces_of(answer)
-    prose_pieces = [p for p in all_pieces if is_prose(p)]
-    texts = [a[1] for a in anchors] + model_pieces + prose_pieces
-    vecs = encode(texts) if texts else np.zeros((0, 1), dtype="float32")
-    anchor_vecs = vecs[: len(anchors)]
-    model_vecs = vecs[len(anchors) : len(anchors) + len(model_pieces)]
-    answer_vecs = vecs[len(anchors) + len(model_pieces) :]
+    prose_pieces = [p for p in pieces_of(answer) if is_prose(p)]
+    if not prose_pieces:
+        verdicts = tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(len(rubric)))
+        return OpenGrade(verdicts, False, 0.0, False)
 
     # Model-answer pieces become right-stance anchors of the point they are nearest to.
+    vecs = encode([a[1] for a in anchors] + model_pieces)
+    anchor_vecs, model_vecs = vecs[: len(anchors)], vecs[len(anchors) :]
     if model_pieces:
         point_rows = [k for k, a in enumerate(anchors) if a[2] == 1]
-        sims = model_vecs @ anchor_vecs[point_rows].T
-        extra_vecs = []
-        for m, row in enumerate(sims):
+        nearest = model_vecs @ anchor_vecs[point_rows].T
+        kept = []
+        for m, row in enumerate(nearest):
             best = int(row.argmax())
             if float(row[best]) >= MODEL_ANCHOR_THRESHOLD:
                 anchors.append((anchors[point_rows[best]][0], model_pieces[m], 1))
-                extra_vecs.append(model_vecs[m])
-        if extra_vecs:
-            anchor_vecs = np.vstack([anchor_vecs, np.asarray(extra_vecs)])
+                kept.append(m)
+        anchor_vecs = np.vstack([anchor_vecs, model_vecs[kept]])
 
-    anchor_negated = [negated(a[1]) for a in anchors]
-    piece_negated = [negated(p) for p in prose_pieces]
-    sims = answer_vecs @ anchor_vecs.T if len(prose_pieces) else np.zeros((0, len(anchors)))
+    # Undo the negations of pieces and anchors and compare the four pairings: when a piece and an anchor
+    # are nearer with exactly one of them un-negated than as written (or both un-negated), they disagree.
+    anchor_flips = [unnegated(a[1]) or a[1] for a in anchors]
+    piece_flips = [unnegated(p) or p for p in prose_pieces]
+    flipped_anchors = [k for k, a in enumerate(anchors) if anchor_flips[k] != a[1]]
+    flipped_pieces = [r for r, p in enumerate(prose_pieces) if piece_flips[r] != p]
+    extra = [anchor_flips[k] for k in flipped_anchors] + [piece_flips[r] for r in flipped_pieces]
+    all_vecs = encode(prose_pieces + extra)
+    piece_vecs = all_vecs[: len(prose_pieces)]
+    anchor_flip_vecs, piece_flip_vecs = anchor_vecs.copy(), piece_vecs.copy()
+    for j, k in enumerate(flipped_anchors):
+        anchor_flip_vecs[k] = all_vecs[len(prose_pieces) + j]
+    for j, r in enumerate(flipped_pieces):
+        piece_flip_vecs[r] = all_vecs[len(prose_pieces) + len(flipped_anchors) + j]
+    sims = piece_vecs @ anchor_vecs.T
+    piece_neg = np.zeros((len(prose_pieces), 1), dtype=bool)
+    piece_neg[flipped_pieces] = True
+    anchor_neg = np.zeros((1, len(anchors)), dtype=bool)
+    anchor_neg[0, flipped_anchors] = True
+    piece_only = piece_flip_vecs @ anchor_vecs.T  # the piece un-negated
+    anchor_only = piece_vecs @ anchor_flip_vecs.T  # the anchor un-negated
+    both = piece_flip_vecs @ anchor_flip_vecs.T
+    same = np.where(piece_neg & anchor_neg, np.maximum(sims, both), sims)
+    crossed = np.where(
+        piece_neg & anchor_neg,
+        np.maximum(piece_only, anchor_only),
+        np.where(piece_neg, piece_only, np.where(anchor_neg, anchor_only, -np.inf)),
+    )
+    disagree = crossed > same + FLIP_MARGIN
+
+    stance = np.array([a[2] for a in anchors])
+    owner = np.array([a[0] for a in anchors])
+    # What each piece is about: its nearest point over anchors of either stance. A piece contradicts only
+    # the point it is about; nearness to another point's opposite stance is shared vocabulary.
+    topic = np.stack([np.where(owner == i, sims, -1.0).max(axis=1) for i in range(len(rubric))], axis=1)
+    about = topic >= topic.max(axis=1, keepdims=True) - TOPIC_SLACK
     verdicts: list[PointVerdict] = []
     for i in range(len(rubric)):
-        cols = [k for k, a in enumerate(anchors) if a[0] == i]
-        support, against = 0.0, 0.0
-        support_piece, against_piece = "", ""
-        for r, piece in enumerate(prose_pieces):
-            pro, con = 0.0, 0.0
-            for k in cols:
-                s = float(sims[r, k])
-                same = anchor_negated[k] == piece_negated[r]
-                if anchors[k][2] == 1:
-                    if same:
-                        pro = max(pro, s)
-                    elif s >= FLIP_THRESHOLD:
-                        con = max(con, s)  # the piece asserts the negation of a right-stance anchor
-                else:
-                    if same:
-                        con = max(con, s)
-                    elif s >= FLIP_THRESHOLD:
-                        pro = max(pro, s)  # denies the opposite stance
-            if pro >= COVER_THRESHOLD and pro > con + STANCE_MARGIN and pro > support:
-                support, support_piece = pro, piece
-            if con >= OPPOSE_THRESHOLD and con > pro + STANCE_MARGIN and con > against:
-                against, against_piece = con, piece
+        cols = owner == i
+        # Per piece: its best match to the right stance and to the opposite one.
+        right = np.where(cols & ((stance == 1) ^ disagree), sims, 0.0).max(axis=1)
+        wrong = np.where(cols & ((stance == -1) ^ disagree), sims, 0.0).max(axis=1)
+        pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN)
+        con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + STANCE_MARGIN) & about[:, i]
+        support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
+        against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
         if support and support >= against:
-            verdicts.append(PointVerdict(i, "covered", round(support, 3), round(against, 3), support_piece))
+            piece = prose_pieces[int(np.where(pro_ok, right, -1).argmax())]
+            verdicts.append(PointVerdict(i, "covered", round(support, 3), round(against, 3), piece))
         elif against:
-            verdicts.append(
-                PointVerdict(i, "contradicted", round(support, 3), round(against, 3), against_piece)
-            )
+            piece = prose_pieces[int(np.where(con_ok, wrong, -1).argmax())]
+            verdicts.append(PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece))
         else:
-            verdicts.append(PointVerdict(i, "absent", round(support, 3), round(against, 3)))
+            verdicts.append(
+                PointVerdict(i, "absent", round(float(right.max()), 3), round(float(wrong.max()), 3))
+            )
     n_cov = sum(v.status == "covered" for v in verdicts)
     n_con = sum(v.status == "contradicted" for v in verdicts)
     score = max(0.0, (n_cov - n_con) / len(rubric))
-    return OpenGrade(tuple(verdicts), bool(prose_pieces), round(score, 3), score >= PASS_SCORE)
+    return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE)
 
 
 def similarity_grade(rubric: Sequence[str], answer: str, encode: Encode, threshold: float = 0.5) -> list[int]:
