@@ -11,8 +11,14 @@ grader adds what the embedding lacks:
   nearest to the point) and of its opposite (`oppose`), all written affirmatively, which the embedding
   separates far better than it separates a sentence from its negation; a piece covers a point only when
   it is nearer the right stance than the opposite one;
-- negation cues: a piece whose polarity (not, never, no need, ...) differs from the anchor it matches
-  does not cover that anchor, and counts against the point when the match is close.
+- negation cues: each negated piece and anchor is also embedded with its negation undone ("X is not Y"
+  -> "X is Y"); a pair that comes nearer when exactly one side is un-negated disagrees, so a denial of
+  the right stance counts against the point and a denial of the opposite stance for it;
+- topic: a piece contradicts only the point it is nearest to, so shared vocabulary with another point's
+  opposite stance is not read as a contradiction.
+
+Score: (covered - contradicted) / points, at least 0; the answer passes at PASS_SCORE.
+Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading.jsonl` (see the README).
 
 Pure: data and an `encode` function in, a verdict per point out.
 """
@@ -38,8 +44,8 @@ COVER_THRESHOLD = 0.55
 OPPOSE_THRESHOLD = 0.5
 # A piece that matches both stances counts for the nearer one only when it is nearer by this much.
 STANCE_MARGIN = 0.03
-# A piece with the opposite polarity of the anchor it matches this closely asserts the anchor's negation.
-FLIP_THRESHOLD = 0.6
+# Model-answer sentences are looser anchors than authored ones: a match to them counts this much less.
+MODEL_PENALTY = 0.06
 # A piece is about every point whose anchors it is this close to its nearest point's.
 TOPIC_SLACK = 0.05
 # Model-answer pieces join a point's anchors when this close to the point (and closest to it).
@@ -201,6 +207,7 @@ def grade_assertions(
         return OpenGrade(verdicts, False, 0.0, False)
 
     # Model-answer pieces become right-stance anchors of the point they are nearest to.
+    n_authored = len(anchors)
     vecs = encode([a[1] for a in anchors] + model_pieces)
     anchor_vecs, model_vecs = vecs[: len(anchors)], vecs[len(anchors) :]
     if model_pieces:
@@ -245,6 +252,7 @@ def grade_assertions(
     disagree = crossed > same + FLIP_MARGIN
 
     stance = np.array([a[2] for a in anchors])
+    model_penalty = np.array([MODEL_PENALTY if k >= n_authored else 0.0 for k in range(len(anchors))])
     owner = np.array([a[0] for a in anchors])
     # What each piece is about: its nearest point over anchors of either stance. A piece contradicts only
     # the point it is about; nearness to another point's opposite stance is shared vocabulary.
@@ -254,7 +262,7 @@ def grade_assertions(
     for i in range(len(rubric)):
         cols = owner == i
         # Per piece: its best match to the right stance and to the opposite one.
-        right = np.where(cols & ((stance == 1) ^ disagree), sims, 0.0).max(axis=1)
+        right = np.where(cols & ((stance == 1) ^ disagree), sims - model_penalty, 0.0).max(axis=1)
         wrong = np.where(cols & ((stance == -1) ^ disagree), sims, 0.0).max(axis=1)
         pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN)
         con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + STANCE_MARGIN) & about[:, i]
