@@ -64,7 +64,8 @@ FUNCTION_WORDS = frozenset(
 VERB_HINTS = frozenset(
     """is are was were be been being am has have had do does did can could will would should shall must
     may might need needs needed makes make made gives give gave shows show showed means mean keeps keep
-    uses use used takes take took goes go went gets get got""".split()
+    uses use used takes take took goes go went gets get got cannot can't won't don't doesn't didn't isn't
+    aren't wasn't weren't shouldn't wouldn't couldn't i we you they he she""".split()
 )
 # Words that deny the statement they sit in, and what the statement says without them.
 _FLIPS = {
