@@ -204,8 +204,9 @@ def grade_assertions(
     model_pieces = [m for m in pieces_of(model_answer) if is_prose(m)] if model_answer.strip() else []
     prose_pieces = [p for p in pieces_of(answer) if is_prose(p)]
     if not prose_pieces:
-        verdicts = tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(len(rubric)))
-        return OpenGrade(verdicts, False, 0.0, False)
+        return OpenGrade(
+            tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(len(rubric))), False, 0.0, False
+        )
 
     # Model-answer pieces become right-stance anchors of the point they are nearest to.
     n_authored = len(anchors)

@@ -162,3 +162,17 @@ def test_an_oppose_anchor_catches_an_affirmative_opposite(embedder):
         RUBRIC[2],
     )
     assert grade_assertions(anchored, answer, embedder.encode).verdicts[1].status == "contradicted"
+
+
+def test_feedback_names_the_contradicted_point():
+    from bot.course.model import Question
+    from bot.quiz.machine import explain
+
+    q = Question(
+        "p", "c", "open_ended", "Why?", rubric=RUBRIC, model_answer="Prompts do not train the model."
+    )
+    g = Grade(False, 0.0, covered=(), missed=RUBRIC, contradicted=(RUBRIC[0],))
+    summary, _ = explain(q, [], g)
+    assert "covered 0 of 3" in summary and f"asserts the opposite of: {RUBRIC[0]}" in summary
+    summary, _ = explain(q, [], Grade(True, 1.0, covered=RUBRIC))
+    assert "opposite" not in summary
