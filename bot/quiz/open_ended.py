@@ -41,11 +41,16 @@ Status = Literal["covered", "contradicted", "absent"]
 # Similarity (cosine on unit vectors) a piece of the answer needs to an anchor of the right stance.
 COVER_THRESHOLD = 0.55
 # ... and to an anchor of the opposite stance, to count as contradicting the point.
-OPPOSE_THRESHOLD = 0.5
+OPPOSE_THRESHOLD = 0.55
 # A piece that matches both stances counts for the nearer one only when it is nearer by this much.
 STANCE_MARGIN = 0.03
 # Model-answer sentences are looser anchors than authored ones: a match to them counts this much less.
 MODEL_PENALTY = 0.06
+# A piece contradicts a point only when it is this much nearer the opposite stance than the right one:
+# an honest sentence restating the case's facts shares most of its words with an oppose anchor.
+CONTRA_MARGIN = 0.1
+# A piece covers every point it supports within this much of the point it supports best.
+COVER_SLACK = 0.1
 # A piece is about every point whose anchors it is this close to its nearest point's.
 TOPIC_SLACK = 0.05
 # Model-answer pieces join a point's anchors when this close to the point (and closest to it).
@@ -260,14 +265,23 @@ def grade_assertions(
     # the point it is about; nearness to another point's opposite stance is shared vocabulary.
     topic = np.stack([np.where(owner == i, sims, -1.0).max(axis=1) for i in range(len(rubric))], axis=1)
     about = topic >= topic.max(axis=1, keepdims=True) - TOPIC_SLACK
+    # Per piece and point: the best match to the point's right stance and to its opposite one.
+    rights = np.stack(
+        [
+            np.where((owner == i) & ((stance == 1) ^ disagree), sims - model_penalty, 0.0).max(axis=1)
+            for i in range(len(rubric))
+        ],
+        axis=1,
+    )
+    # A piece covers the points it supports best: a vague sentence near several points covers one.
+    focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
     verdicts: list[PointVerdict] = []
     for i in range(len(rubric)):
         cols = owner == i
-        # Per piece: its best match to the right stance and to the opposite one.
-        right = np.where(cols & ((stance == 1) ^ disagree), sims - model_penalty, 0.0).max(axis=1)
+        right = rights[:, i]
         wrong = np.where(cols & ((stance == -1) ^ disagree), sims, 0.0).max(axis=1)
-        pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN)
-        con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + STANCE_MARGIN) & about[:, i]
+        pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN) & focus[:, i]
+        con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + CONTRA_MARGIN) & about[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
         against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
         if support and support >= against:
