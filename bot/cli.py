@@ -445,7 +445,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(tutor, settings, args)
 
 
+def cmd_eval_grading(args: argparse.Namespace) -> int:
+    from bot.course import CourseError, load_course
+    from bot.evaluate_grading import GRADERS, answer_line, grade_items, load_grading_set, summarise, table
+    from bot.runtime import make_embedder
+
+    settings = _settings()
+    try:
+        course = load_course(settings.course_path)
+    except CourseError as exc:
+        raise CliError("the course cannot be loaded:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
+    sets = []
+    for path in args.grading:
+        try:
+            items = load_grading_set(path, course)
+        except OSError as exc:
+            raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CliError(f"the grading set has problems:\n{exc}") from None
+        if not items:
+            raise CliError(f"{path} has no answers")
+        sets.append((path, items))
+    encode = make_embedder(settings).encode
+    rows = []
+    for path, items in sets:
+        for label, grader in GRADERS:
+            results = grade_items(items, course, encode, grader)
+            summary = summarise(results, course)
+            rows.append((path, label, summary))
+            if args.json and grader == "assertions":
+                for r in results:
+                    print(json.dumps(answer_line(r), ensure_ascii=False))
+                before = next(s for p, _, s in rows if p == path and s is not summary)
+                print(json.dumps({"file": path, **summary, "before": before}, ensure_ascii=False))
+    if not args.json:
+        print(table(rows))
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    if args.grading:
+        return cmd_eval_grading(args)
+    if not args.file:
+        raise CliError(
+            "tutor eval FILE (retrieval), or tutor eval --grading FILE (open-ended grading)", EXIT_USAGE
+        )
     from bot.evaluate import load_eval, report
 
     tutor = _tutor()
@@ -599,8 +643,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval", help="retrieval quality on a question set: recall@1, recall@3, MRR vs BM25 and dense"
     )
-    p.add_argument("file", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
+    p.add_argument("file", nargs="?", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
     p.add_argument("--misses", action="store_true", help="list the questions the tutor ranks wrong")
+    p.add_argument(
+        "--grading",
+        nargs="+",
+        metavar="FILE",
+        help='instead: open-ended grading quality on hand-judged answers, JSON lines {"question_id", "kind", '
+        '"answer", "covered": [...]}; before (similarity) and after (assertions), one table row each',
+    )
+    p.add_argument(
+        "--json", action="store_true", help="with --grading: one JSON line per answer, then the summary"
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from bot.course.model import QUESTION_TYPES, Concept, Course, Option, Question
+from bot.course.model import QUESTION_TYPES, Concept, Course, Option, Question, RubricPoint
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n?", re.S)
@@ -325,6 +325,34 @@ def _weigh_options(check: _Checker, q: dict, items: list, options: list[Option],
     return [replace(o, weight=share if o.correct else -share) for o in options]
 
 
+def _load_rubric(check: _Checker, q: dict, points: list, where: str) -> tuple[RubricPoint, ...]:
+    """Rubric points: plain text, or a mapping {point, affirm: [...], oppose: [...]} with stance anchors."""
+    out: list[RubricPoint] = []
+    for n, item in enumerate(points, 1):
+        here = f"{where}, rubric point {n}"
+        if isinstance(item, str):
+            out.append(RubricPoint(item.strip()))
+            continue
+        for key in item:
+            if key not in ("point", "affirm", "oppose"):
+                check.error(
+                    _line_of(item, str(key)), f"{here}: unknown field '{key}' (known: affirm, oppose, point)"
+                )
+        text = check.text(item, "point", here)
+        anchors: dict[str, tuple[str, ...]] = {}
+        for key in ("affirm", "oppose"):
+            value = item.get(key, [])
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                check.error(_line_of(item, key), f"{here}: '{key}' must be a list of statements")
+                value = []
+            anchors[key] = tuple(v.strip() for v in value)
+        if text:
+            out.append(RubricPoint(text, anchors["affirm"], anchors["oppose"]))
+    return tuple(out)
+
+
 def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Question]:
     name = _rel(path, root)
     check = _Checker(name, problems)
@@ -381,11 +409,14 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
             continue
         options: tuple[Option, ...] = ()
         rubric: tuple[str, ...] = ()
+        rubric_points: tuple[RubricPoint, ...] = ()
         model_answer = ""
         explanation = check.text(q, "explanation", where, required=False) if qtype != "short_answer" else ""
         if qtype == "open_ended":
             points = q.get("rubric")
-            if not isinstance(points, list) or not all(isinstance(p, str) and p.strip() for p in points):
+            if not isinstance(points, list) or not all(
+                (isinstance(p, str) and p.strip()) or isinstance(p, dict) for p in points
+            ):
                 check.error(
                     _line_of(q, "rubric"), f"{where}: an open_ended question needs a 'rubric' list of points"
                 )
@@ -394,7 +425,8 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
                     _line_of(q, "rubric"), f"{where}: a rubric has 1 to 6 points (found {len(points)})"
                 )
             else:
-                rubric = tuple(p.strip() for p in points)
+                rubric_points = _load_rubric(check, q, points, where)
+                rubric = tuple(p.text for p in rubric_points)
             model_answer = check.text(q, "model_answer", where)
         elif qtype == "short_answer":
             accepted = q.get("answers")
@@ -425,6 +457,7 @@ def _load_questions(path: Path, root: Path, problems: list[Problem]) -> list[Que
                     difficulty=difficulty,
                     source=f"{name}:{_line_of(q)}",
                     explanation=explanation,
+                    rubric_points=rubric_points,
                 )
             )
     return out

@@ -33,6 +33,16 @@ class Option:
 
 
 @dataclass(frozen=True)
+class RubricPoint:
+    """One rubric point with optional stance anchors: statements, each affirmative, of the right stance
+    (`affirm`) and of its opposite (`oppose`), which the open-ended grader compares answers with."""
+
+    text: str
+    affirm: tuple[str, ...] = ()
+    oppose: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     concept_id: str
@@ -45,6 +55,7 @@ class Question:
     difficulty: int = 2
     source: str = ""  # "file:line", for messages about the question
     explanation: str = ""  # general feedback shown after any answer (short answer: the answer's explanation)
+    rubric_points: tuple[RubricPoint, ...] = ()  # the rubric with its anchors (same order as `rubric`)
 
     @property
     def correct_index(self) -> int:

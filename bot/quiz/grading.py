@@ -10,11 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.course.model import Question
-from bot.progress import PASS_SCORE
 
-# Similarity of a learner's sentence to a rubric point above which the point counts as covered.
-# all-MiniLM-L6-v2 puts paraphrases of one idea around 0.5-0.8 and unrelated sentences below 0.3.
-RUBRIC_THRESHOLD = 0.5
 MIN_OPEN_WORDS = 5
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -31,6 +27,7 @@ class Grade:
     covered: tuple[str, ...] = ()
     missed: tuple[str, ...] = ()
     chosen: str = ""  # the learner's answer, normalised (e.g. "B", "3 1 2", "1b 2a")
+    contradicted: tuple[str, ...] = ()  # open-ended: rubric points the answer asserts the opposite of
 
 
 def letters(n: int) -> str:
@@ -170,34 +167,29 @@ def grade(
         return Grade(ok, 1.0 if ok else 0.0, chosen=parsed[:200])
     if encode is None:
         raise RuntimeError("grading an open-ended answer needs an embedder")
-    return grade_open(question.rubric, parsed, encode)
+    return grade_open(question, parsed, encode)
 
 
-def grade_open(rubric: Sequence[str], answer: str, encode: Encode) -> Grade:
-    """Each rubric point is covered when some sentence (or pair of adjacent sentences) of the answer means it."""
-    from bot.retrieval.retriever import split_sentences
+def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) -> Grade:
+    """Per rubric point: covered, contradicted or absent, by what the answer asserts (bot.quiz.open_ended).
+    Pass the question to use its stance anchors and model answer; plain rubric points work too."""
+    from bot.quiz.open_ended import grade_assertions
 
-    sentences = split_sentences(answer) or [answer]
-    # Clauses too: a long sentence often covers two points, and one embedding of it blurs both.
-    pieces = list(sentences)
-    for s in sentences:
-        parts = [
-            p.strip()
-            for p in re.split(r";|,\s*(?:and|but|so|while|because)\s+|\s+-\s+", s)
-            if len(p.split()) >= 3
-        ]
-        if len(parts) > 1:
-            pieces += parts
-    pieces += [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
-    vecs = encode(list(rubric) + pieces)
-    points, answer_vecs = vecs[: len(rubric)], vecs[len(rubric) :]
-    sims = points @ answer_vecs.T
-    covered: list[str] = []
-    missed: list[str] = []
-    for point, row in zip(rubric, sims, strict=True):
-        (covered if float(row.max()) >= RUBRIC_THRESHOLD else missed).append(point)
-    score = len(covered) / len(rubric) if rubric else 0.0
-    return Grade(score >= PASS_SCORE, round(score, 3), tuple(covered), tuple(missed), chosen=answer[:200])
+    if isinstance(rubric, Question):
+        texts, model_answer = rubric.rubric, rubric.model_answer
+        result = grade_assertions(rubric.rubric_points or texts, answer, encode, model_answer)
+    else:
+        texts = tuple(rubric)
+        result = grade_assertions(texts, answer, encode)
+    covered, contradicted = set(result.covered), set(result.contradicted)
+    return Grade(
+        result.passed,
+        result.score,
+        tuple(p for i, p in enumerate(texts) if i in covered),
+        tuple(p for i, p in enumerate(texts) if i not in covered),
+        chosen=answer[:200],
+        contradicted=tuple(p for i, p in enumerate(texts) if i in contradicted),
+    )
 
 
 def _normal(text: str) -> str:

@@ -159,7 +159,8 @@ def _explain(question: Question, presentation: Sequence[int], g: Grade | None) -
         return "Here is what a strong answer covers.", lines
     covered = len(g.covered)
     verdict = "Well argued!" if g.correct else "A start, but it misses key points."
-    return f"{verdict} You covered {covered} of {len(question.rubric)} rubric points.", lines
+    against = "".join(f" Your answer asserts the opposite of: {p}" for p in g.contradicted)
+    return f"{verdict} You covered {covered} of {len(question.rubric)} rubric points.{against}", lines
 
 
 def step(

@@ -1,0 +1,178 @@
+"""The open-ended grader reads what an answer asserts: per rubric point covered, contradicted or absent."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.quiz.grading import Grade, grade, grade_open
+from bot.quiz.open_ended import grade_assertions, is_prose, unnegated
+
+
+@pytest.mark.parametrize(
+    ("text", "prose"),
+    [
+        (
+            "The reward model is only a proxy for human judgement, so its score can rise while quality falls.",
+            True,
+        ),
+        ("I would stop the run and ask people to compare samples from the latest checkpoints.", True),
+        ("Reward model proxy, Goodhart's law, reward hacking, KL penalty, fresh human evaluation.", False),
+        ("salary leak privacy failure retrieval document permissions over-refusal", False),
+        ("Decision no-go; pilot; accountable owner.", False),
+    ],
+)
+def test_prose_gate_tells_statements_from_lists_of_terms(text, prose):
+    assert is_prose(text) is prose
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "The salary leak is not a blocking privacy failure.",
+            "The salary leak is a blocking privacy failure.",
+        ),
+        ("There is no need to name an owner.", "There is need to name an owner."),
+        ("Prompting doesn't change the weights.", "Prompting does change the weights."),
+        ("Test rare cases, not only the usual routes.", None),  # "not only" does not deny anything
+        ("The shuttle must be tested on rare cases.", None),
+    ],
+)
+def test_unnegated_undoes_denials_and_leaves_idioms(text, expected):
+    assert unnegated(text) == expected
+
+
+@pytest.fixture(scope="module")
+def go_no_go(request):
+    course = request.getfixturevalue("course")
+    return course.questions["go-no-go-internal-llm-q1"]
+
+
+# Answers written for these tests (not taken from any evaluation set), with what a reader would judge.
+HONEST = (
+    "Decision: I cannot sign off on AskEng for the whole firm next month; a six-week pilot is the most I would "
+    "allow, and only after the permissions fix. The two probes where it read out pay figures from an HR file "
+    "the user had no access to show that the search index ignores who may see what: that is a privacy "
+    "blocker, and it needs a fix and a clean re-run of the privacy probes before any wider use. "
+    "It also got refusals wrong both ways: it went along with 4 harmful prompts, and it turned down 38 "
+    "ordinary security questions, close to one in five; both numbers need agreed targets. "
+    "Its harsher summaries of part-timers' reviews are a fairness issue, so it must stay away from "
+    "performance reviews and HR decisions until a bias test passes. "
+    "The pilot is limited to 200 volunteers with weekly monitoring, a rehearsed rollback to the old search and "
+    "a re-review date; the head of the platform team owns these conditions and reports to the board."
+)
+CONTRADICTING = (
+    "Decision: unqualified go for all staff next month. The salary leak is not a blocking privacy failure; "
+    "two probes out of 150 is noise. The refusal numbers are fine and do not need to change. "
+    "Summaries of part-time staff can be used as they are. "
+    "No pilot, thresholds or rollback plan are needed, and there is no need to name an accountable owner."
+)
+SALAD = (
+    "Decision no-go conditional go pilot, salary leak blocking privacy failure retrieval document "
+    "permissions, under-refusal over-refusal 19%, part-time fairness bias evaluation, thresholds monitoring "
+    "rollback re-review, accountable owner."
+)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("answer", "passes", "covered", "contradicted"),
+    [
+        (HONEST, True, {0, 1, 2, 3, 4, 5}, set()),
+        (CONTRADICTING, False, set(), {1, 5}),
+        (SALAD, False, set(), set()),
+    ],
+    ids=["honest-paraphrase", "contradicting", "keyword-salad"],
+)
+def test_go_no_go_memo_is_graded_by_what_it_asserts(
+    embedder, go_no_go, answer, passes, covered, contradicted
+):
+    result = grade_assertions(go_no_go.rubric_points, answer, embedder.encode, go_no_go.model_answer)
+    assert result.passed is passes
+    assert covered <= set(result.covered)
+    assert contradicted <= set(result.contradicted)
+    if not covered:  # a dishonest answer earns nothing
+        assert result.score == 0.0
+    if answer is SALAD:
+        assert not result.prose and all(v.status == "absent" for v in result.verdicts)
+
+
+@pytest.mark.model
+def test_grade_carries_the_contradicted_points_for_feedback(embedder, go_no_go):
+    g = grade(go_no_go, [], CONTRADICTING, embedder.encode)
+    assert isinstance(g, Grade) and not g.correct
+    assert go_no_go.rubric[1] in g.contradicted  # the salary leak point: feedback can name it
+    assert set(g.contradicted) <= set(g.missed) and not set(g.contradicted) & set(g.covered)
+
+
+RUBRIC = (
+    "Prompting does not change the model's weights, so nothing is learned permanently.",
+    "Information given in a prompt is available only within that conversation.",
+    "To change the model itself you need fine-tuning.",
+)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("answer", "statuses"),
+    [
+        (
+            "Prompting leaves the model's weights unchanged, so nothing is learned for good. "
+            "Anything in a prompt is available only inside that one conversation. "
+            "To change the model itself you have to fine-tune it.",
+            ["covered", "covered", "covered"],
+        ),
+        (
+            "Every message you send changes the model's weights, so it learned the policy for good. "
+            "To change the model itself you never need fine-tuning.",
+            ["contradicted", "absent", "contradicted"],
+        ),
+        (
+            "Refund policies should be short and easy for customers to find on the website.",
+            ["absent", "absent", "absent"],
+        ),
+    ],
+    ids=["restatement", "denial", "off-topic"],
+)
+def test_plain_rubric_points_get_a_status_each(embedder, answer, statuses):
+    """Without authored anchors (plain string points): a restatement covers, a denial contradicts (with or
+    without a negation word of its own), an unrelated answer leaves every point absent."""
+    result = grade_assertions(RUBRIC, answer, embedder.encode)
+    assert [v.status for v in result.verdicts] == statuses
+    g = grade_open(RUBRIC, answer, embedder.encode)
+    assert len(g.covered) == statuses.count("covered")
+    assert len(g.contradicted) == statuses.count("contradicted")
+
+
+@pytest.mark.model
+def test_an_oppose_anchor_catches_an_affirmative_opposite(embedder):
+    """'Remembered in all future chats' denies point 1 without a negation word: only an anchor can tell."""
+    from bot.course.model import RubricPoint
+
+    answer = "What you tell it in one chat is remembered in all future chats."
+    plain = grade_assertions(RUBRIC, answer, embedder.encode)
+    assert plain.verdicts[1].status != "contradicted"
+    anchored = (
+        RUBRIC[0],
+        RubricPoint(
+            RUBRIC[1],
+            affirm=("A new chat starts without what was said in an earlier one.",),
+            oppose=("The chatbot keeps what it was told in one chat for every later chat.",),
+        ),
+        RUBRIC[2],
+    )
+    assert grade_assertions(anchored, answer, embedder.encode).verdicts[1].status == "contradicted"
+
+
+def test_feedback_names_the_contradicted_point():
+    from bot.course.model import Question
+    from bot.quiz.machine import explain
+
+    q = Question(
+        "p", "c", "open_ended", "Why?", rubric=RUBRIC, model_answer="Prompts do not train the model."
+    )
+    g = Grade(False, 0.0, covered=(), missed=RUBRIC, contradicted=(RUBRIC[0],))
+    summary, _ = explain(q, [], g)
+    assert "covered 0 of 3" in summary and f"asserts the opposite of: {RUBRIC[0]}" in summary
+    summary, _ = explain(q, [], Grade(True, 1.0, covered=RUBRIC))
+    assert "opposite" not in summary
