@@ -124,7 +124,7 @@ def ensure_export(model: str, cache_dir: Path, variant: str = "onnx") -> Path:
 def export(model: str, source: Path | None, folder: Path, variant: str, fp: str) -> None:
     """Export, optimise (and for onnx-int8 quantise) into a temporary folder beside `folder`, then swap it in."""
     try:
-        import onnx  # noqa: F401  (torch.onnx needs it; fail early with a clear message)
+        import onnx  # torch.onnx needs it too: fail here, early, with a clear message
         import torch
         from onnxruntime.transformers import optimizer
         from sentence_transformers import SentenceTransformer
@@ -206,7 +206,12 @@ def export(model: str, source: Path | None, folder: Path, variant: str, fp: str)
             fp32 = tmp / "fp32.onnx"
             (tmp / "model.onnx").rename(fp32)
             quantize_dynamic(
-                str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True
+                str(fp32),
+                str(tmp / "model.onnx"),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                # the optimiser's fused operators (com.microsoft) carry no inferred types: their MatMuls are fp32
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
             )
             fp32.unlink()
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
