@@ -85,12 +85,14 @@ class MicroBatcher:
 
 
 class BatchingEmbedder:
-    """An embedder whose single texts (questions) go through a MicroBatcher; lists go straight through."""
+    """An embedder whose single texts (questions) go through a MicroBatcher, encoded by the inner embedder's
+    `encode_questions` when it has one (the ONNX encoder's one-thread session); lists go straight through."""
 
     def __init__(self, inner: object, max_batch: int = 32):
         self.inner = inner
         self.name: str = inner.name  # type: ignore[attr-defined]
-        self.batcher = MicroBatcher(inner.encode, max_batch=max_batch)  # type: ignore[attr-defined]
+        encode = getattr(inner, "encode_questions", None) or inner.encode  # type: ignore[attr-defined]
+        self.batcher = MicroBatcher(encode, max_batch=max_batch)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 1:

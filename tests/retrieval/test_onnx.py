@@ -247,3 +247,50 @@ def test_a_burst_of_questions_from_many_threads_gets_the_vectors_each_gets_alone
     assert len(got) == len(questions)
     assert max(float(np.abs(got[q] - alone[q]).max()) for q in questions) < 1e-5
     assert onnx.batcher.questions - before_questions == len(questions)
+
+
+# -- the CLI: both encoders in one table -------------------------------------------------------------------
+@pytest.mark.model
+def test_eval_prints_every_set_for_each_encoder_in_one_table(embedder, tmp_path):
+    from tests.conftest import MINI_COURSE
+
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    one.write_text(
+        '{"question": "how is a model adapted to a task with labelled data", "concepts": ["fine-tuning"]}\n'
+        '{"question": "what scores responses from human comparisons", "concepts": ["reward-models"]}\n'
+    )
+    two.write_text(
+        '{"question": "self-supervised training on unlabeled text", "concepts": ["pretraining"]}\n'
+    )
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        TUTOR_CACHE_DIR=str(Path(embedder.path).parent),
+        TUTOR_DATABASE_URL=f"sqlite:///{tmp_path / 't.sqlite'}",
+        TUTOR_KNOWLEDGE=str(MINI_COURSE),
+    )
+    run = [sys.executable, "-m", "bot.cli", "eval"]
+    done = subprocess.run(
+        [*run, "--encoders", "torch,onnx", str(one), str(two)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = [
+        line.split("|")[1:-1]
+        for line in done.stdout.splitlines()
+        if line.startswith("| one") or line.startswith("| two")
+    ]
+    assert len(rows) == 8  # two sets x two methods x two encoders
+    by = {(r[0].strip(), r[2].strip(), r[3].strip()): [c.strip() for c in r[4:7]] for r in rows}
+    for name in ("one", "two"):
+        for method in ("tutor", "dense"):
+            assert by[(name, "torch", method)] == by[(name, "onnx", method)]
+    assert "largest difference from torch: 0.000 (within 0.01)" in done.stdout
+    bad = subprocess.run([*run, "--encoders", "torch,tf", str(one)], env=env, capture_output=True, text=True)
+    assert (
+        bad.returncode == 2
+        and "--encoders takes a comma-separated list of torch, onnx, onnx-int8" in bad.stderr
+    )
