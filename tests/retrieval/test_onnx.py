@@ -67,10 +67,21 @@ def test_long_texts_are_cut_at_256_tokens_not_128(embedder):
 
 
 @pytest.mark.model
-def test_serving_from_an_export_imports_neither_torch_nor_sentence_transformers(embedder, tmp_path):
-    """A worker whose cache folder holds the export answers without loading torch (nor its seconds and MB)."""
+def test_serving_from_an_export_imports_neither_torch_nor_sentence_transformers(
+    retriever, embedder, tmp_path
+):
+    """A worker whose cache folder holds the export answers without torch, sentence-transformers, the model
+    package or onnx installed (pyproject's [tool.tutor] export-only, left out of the runtime image)."""
+    # `retriever`: the course is embedded and the export made in the session cache first
     probe = (
-        "import sys\n"
+        "import sys, tomllib\n"
+        # as in the runtime image: the export-only packages are not installed at all
+        f"skip = tomllib.load(open({str(ROOT / 'pyproject.toml')!r}, 'rb'))['tool']['tutor']['export-only']\n"
+        "blocked = {n.replace('-', '_') for n in skip} | {'transformers'}\n"
+        "class Absent:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in blocked: raise ImportError(f'{name} is not installed')\n"
+        "sys.meta_path.insert(0, Absent())\n"
         "from bot.runtime import build_tutor\n"
         "tutor = build_tutor()\n"
         "replies = tutor.answer('what is RLHF?')\n"
