@@ -493,16 +493,49 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import load_eval, report
 
     tutor = _tutor()
-    try:
-        items = load_eval(args.file, set(tutor.course.concepts))
-    except OSError as exc:
-        raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise CliError(f"the evaluation set has problems:\n{exc}") from None
-    if not items:
-        raise CliError(f"{args.file} has no questions")
-    print(report(tutor.retriever, items, show_misses=args.misses))
+    sets = {}
+    for file in args.file:
+        try:
+            items = load_eval(file, set(tutor.course.concepts))
+        except OSError as exc:
+            raise CliError(f"cannot read {file}: {exc.strerror}") from None
+        except ValueError as exc:
+            raise CliError(f"the evaluation set has problems:\n{exc}") from None
+        if not items:
+            raise CliError(f"{file} has no questions")
+        sets[file] = items
+    if args.encoders:
+        return _eval_encoders(tutor, sets, args.encoders)
+    for file, items in sets.items():
+        if len(sets) > 1:
+            print(f"\n{file}")
+        print(report(tutor.retriever, items, show_misses=args.misses))
     return 0
+
+
+def _eval_encoders(tutor, sets, encoders: str) -> int:  # type: ignore[no-untyped-def]
+    """`tutor eval --encoders torch,onnx FILE...`: one table, exit 1 when an encoder moves a score by more than
+    0.01 from the first one's."""
+    from pathlib import Path
+
+    from bot.evaluate import encoder_report
+    from bot.retrieval import ENCODERS, Retriever
+    from bot.runtime import make_embedder
+
+    names = [e.strip() for e in encoders.split(",") if e.strip()]
+    unknown = [e for e in names if e not in ENCODERS]
+    if unknown or not names:
+        raise CliError(f"--encoders takes a comma-separated list of {', '.join(ENCODERS)}", EXIT_USAGE)
+    settings = _settings()
+    retrievers = {name: Retriever(tutor.course, make_embedder(settings, name)) for name in names}
+    table, worst = encoder_report(retrievers, {Path(f).stem: items for f, items in sets.items()})
+    print(
+        f"retrieval by encoder, one run ({len(tutor.course.concepts)} concepts; the same course and fusion)\n"
+    )
+    print(table)
+    verdict = "within" if worst <= 0.01 else "MORE than"
+    print(f"\nlargest difference from {names[0]}: {worst:.3f} ({verdict} 0.01)")
+    return 0 if worst <= 0.01 else 1
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -530,7 +563,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         _settings()
         return run_scale(attempts=args.attempts)
-    return run_bench(_settings(), queries=args.queries)
+    encoders = tuple(e.strip() for e in args.encoders.split(",") if e.strip())
+    from bot.retrieval import ENCODERS
+
+    if not encoders or any(e not in ENCODERS for e in encoders):
+        raise CliError(f"--encoders takes a comma-separated list of {', '.join(ENCODERS)}", EXIT_USAGE)
+    return run_bench(_settings(), queries=args.queries, encoders=encoders)
 
 
 # -- parser ----------------------------------------------------------------------------------------
@@ -643,7 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval", help="retrieval quality on a question set: recall@1, recall@3, MRR vs BM25 and dense"
     )
-    p.add_argument("file", nargs="?", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
+    p.add_argument("file", nargs="*", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
     p.add_argument("--misses", action="store_true", help="list the questions the tutor ranks wrong")
     p.add_argument(
         "--grading",
@@ -655,10 +693,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", action="store_true", help="with --grading: one JSON line per answer, then the summary"
     )
+    p.add_argument(
+        "--encoders",
+        metavar="LIST",
+        help="compare encoders (e.g. torch,onnx,onnx-int8) on every FILE in one table; "
+        "exit 1 when one moves a score by more than 0.01 from the first",
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
     p.add_argument("--queries", type=int, default=200, help="how many timed questions (default 200)")
+    p.add_argument(
+        "--encoders",
+        metavar="LIST",
+        default="torch,onnx,onnx-int8",
+        help="the encoders measured side by side, each in a worker of its own (default torch,onnx,onnx-int8; "
+        "torch, the floor, is always among them)",
+    )
     p.add_argument(
         "--scale",
         action="store_true",

@@ -81,3 +81,32 @@ def report(retriever: Retriever, items: list[EvalItem], show_misses: bool = Fals
         lines += ["", "tutor misses at rank 1 (question -> expected | got):"]
         lines += [f"  {q!r} -> {', '.join(exp)} | {got}" for q, exp, got in results["hybrid"].misses]
     return "\n".join(lines)
+
+
+def encoder_report(retrievers: dict[str, Retriever], sets: dict[str, list[EvalItem]]) -> tuple[str, float]:
+    """Every set with every encoder, in one table: the tutor's ranking and the dense baseline (the encoder's own
+    effect, before fusion), each row beside the first encoder's. Returns (table, the largest difference)."""
+    names = list(retrievers)
+    lines = [
+        f"| {'set':<10} | {'n':>3} | {'encoder':<9} | {'method':<6} | recall@1 | recall@3 |   MRR | max diff vs {names[0]} |",
+        f"|{'-' * 12}|-----|{'-' * 11}|--------|----------|----------|-------|{'-' * (14 + len(names[0]))}|",
+    ]
+    worst = 0.0
+    for set_name, items in sets.items():
+        for label, method in (("tutor", "hybrid"), ("dense", "dense")):
+            base: Scores | None = None
+            for name in names:
+                s = evaluate(retrievers[name], items, method)
+                if base is None:
+                    base, diff = s, "-"
+                else:
+                    d = max(
+                        abs(s.recall1 - base.recall1), abs(s.recall3 - base.recall3), abs(s.mrr - base.mrr)
+                    )
+                    worst = max(worst, d)
+                    diff = f"{d:.3f}"
+                lines.append(
+                    f"| {set_name:<10} | {len(items):>3} | {name:<9} | {label:<6} |    {s.recall1:.3f} |"
+                    f"    {s.recall3:.3f} | {s.mrr:.3f} | {diff:>{12 + len(names[0])}} |"
+                )
+    return "\n".join(lines), worst

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.course import Course, load_course
-from bot.retrieval import CachedEmbedder, Retriever, SentenceTransformerEmbedder
+from bot.retrieval import CachedEmbedder, Retriever, make_encoder
 from bot.retrieval.embedder import Embedder
 from bot.settings import Settings
 from bot.storage import Store, make_engine
@@ -16,8 +16,15 @@ from bot.tutor import Tutor, utcnow
 log = logging.getLogger(__name__)
 
 
-def make_embedder(settings: Settings) -> CachedEmbedder:
-    return CachedEmbedder(SentenceTransformerEmbedder(settings.embedding_model), settings.embedding_cache)
+def make_embedder(settings: Settings, encoder: str | None = None) -> CachedEmbedder:
+    """The embedding model as TUTOR_ENCODER (or `encoder`) runs it, behind the on-disk embedding cache."""
+    inner = make_encoder(
+        encoder or settings.encoder,
+        settings.embedding_model,
+        settings.cache_dir,
+        threads=settings.encoder_threads or None,
+    )
+    return CachedEmbedder(inner, settings.embedding_cache)
 
 
 def retriever_factory(course: Course, embedder: Embedder) -> Callable[[], Retriever]:

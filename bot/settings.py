@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2", description="sentence-transformers model name or path"
     )
+    encoder: str = Field(
+        default="onnx",
+        description="how the embedding model runs: onnx (fp32 export on onnxruntime, no torch when serving), "
+        "torch (sentence-transformers on PyTorch) or onnx-int8 (an experiment)",
+    )
+    encoder_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="intra-op threads for batches of texts (a single question always runs on one); "
+        "0: the cores, at most 4. With several workers on one host: cores / workers",
+    )
     data_dir: Path = Field(default_factory=_data_dir)
     cache_dir: Path = Field(default_factory=_cache_dir)
     confidence: float = Field(
@@ -77,6 +89,13 @@ class Settings(BaseSettings):
         if v.strip() != "0" and not re.fullmatch(r"\d+/\d+", v.strip()):
             raise ValueError("TUTOR_RATE_LIMIT is COUNT/SECONDS, e.g. 30/60, or 0 for no limit")
         return v.strip()
+
+    @field_validator("encoder")
+    @classmethod
+    def _encoder(cls, v: str) -> str:
+        if v.strip().lower() not in ("torch", "onnx", "onnx-int8"):
+            raise ValueError("TUTOR_ENCODER is onnx, torch or onnx-int8")
+        return v.strip().lower()
 
     @field_validator("log_format")
     @classmethod

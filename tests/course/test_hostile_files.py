@@ -47,10 +47,13 @@ def test_billion_laughs_is_refused_at_its_first_alias(tmp_path):
 
 
 def test_deep_nesting_is_refused_with_its_line(tmp_path):
-    deep = "questions: " + "[" * 5000 + "]" * 5000 + "\n"
+    deep = "questions: " + "[" * 60 + "]" * 60 + "\n"
     found = _problems(_course_with(tmp_path, "deep.yaml", deep.encode()))
     assert found[0].startswith("course/questions/deep.yaml:1: not valid YAML: nested more than")
     assert str(MAX_DEPTH) in found[0]
+    deeper = "questions: " + "[" * 50000 + "]" * 50000 + "\n"  # libyaml's own limit may speak first
+    found = _problems(_course_with(tmp_path / "2", "deeper.yaml", deeper.encode()))
+    assert found[0].startswith("course/questions/deeper.yaml:1: not valid YAML: ")
 
 
 def test_binary_and_control_characters_are_named(tmp_path):
