@@ -31,6 +31,9 @@ class LearnerRef:
     user: str
     display_name: str = ""
     is_instructor: bool = False
+    # True where one identity spans workspaces (a Discord user is the same in every server): outside a class
+    # such a learner has no workspace of their own to be ranked in
+    spans_workspaces: bool = False
 
 
 @dataclass(frozen=True)

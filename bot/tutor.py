@@ -36,7 +36,7 @@ from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.retrieval import Hit, Retriever
 from bot.safety import defuse_mentions
-from bot.storage import Store
+from bot.storage import Scope, Store, Workspace
 from bot.storage.models import Learner, QuizSession
 
 log = logging.getLogger(__name__)
@@ -1033,22 +1033,22 @@ class Tutor:
 
     def leaderboard(
         self,
-        class_id: int | None,
+        scope: Scope,
         period: str = "all",
         tz: str = "",
         top: int | None = None,
         me: int | None = None,
     ) -> tuple[list[Standing], int]:
-        """(standings, how many are ranked): privacy applied, ranks computed by the database. With `top`, only
-        the first `top` ranks and learner `me`."""
-        if period == "week" and class_id is not None:
+        """(standings, how many are ranked) of a class (its id) or a `Workspace`, never of everyone: privacy
+        applied, ranks computed by the database. With `top`, only the first `top` ranks and learner `me`."""
+        if period == "week" and isinstance(scope, int):
             # the class's week, from Monday in the class's own zone: the weekly standings kept with each attempt
-            room = self.store.class_by_id(class_id)
+            room = self.store.class_by_id(scope)
             monday = week_start(self.clock(), (room.timezone if room else "") or self.timezone)
-            rows = self.store.leaderboard_rows(class_id, week=monday.date(), top=top, me=me)
+            rows = self.store.leaderboard_rows(scope, week=monday.date(), top=top, me=me)
         else:
             since = week_start(self.clock(), tz or self.timezone) if period == "week" else None
-            rows = self.store.leaderboard_rows(class_id, since=since, top=top, me=me)
+            rows = self.store.leaderboard_rows(scope, since=since, top=top, me=me)
         return [Standing(r, lid, name, pts, ok) for lid, name, pts, ok, r, _ in rows], (
             rows[0][5] if rows else 0
         )
@@ -1077,16 +1077,24 @@ class Tutor:
         ]
 
     def _on_showleaderboard(self, ev: E.ShowLeaderboard) -> list[R.Reply]:
+        if ev.where is None and ev.learner.spans_workspaces:
+            # no class and no workspace of one's own (a Discord DM): any ranking would show strangers
+            return [
+                R.Text(
+                    "The leaderboard belongs to a class: use /leaderboard in your class's channel. "
+                    "/progress shows your own standing."
+                )
+            ]
         learner = self.store.learner(ev.learner)
-        class_id, tz = None, self.timezone
-        title = "Leaderboard"
+        scope: Scope = Workspace(ev.learner.platform, ev.learner.workspace)
+        tz, title = self.timezone, "Leaderboard"
         if ev.where is not None:
             room = self.store.class_room(ev.where)
-            class_id, tz = room.id, room.timezone or self.timezone
+            scope, tz = room.id or 0, room.timezone or self.timezone
             title = f"Leaderboard of {room.name}"
         period = "week" if ev.period.lower().startswith("week") else "all"
         title += ", this week" if period == "week" else ", all time"
-        standings, ranked = self.leaderboard(class_id, period, tz, top=10, me=learner.id)
+        standings, ranked = self.leaderboard(scope, period, tz, top=10, me=learner.id)
         if not standings:
             when = "this week" if period == "week" else "yet"
             return [R.Text(f"No answers in this class {when}. Be the first: /quiz")]

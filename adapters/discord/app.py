@@ -462,14 +462,6 @@ class DiscordAdapter:
     ) -> None:
         private = command in PRIVATE_COMMANDS and interaction.guild_id is not None
         try:
-            if command == "leaderboard" and interaction.guild_id is None:
-                # A DM has no class; the ranking of everyone would show other servers' learners.
-                await interaction.response.send_message(
-                    "The leaderboard belongs to a class: use /leaderboard in your class's channel. "
-                    "/progress shows your own standing.",
-                    allowed_mentions=NO_PINGS,
-                )
-                return
             if command == "help":
                 # Discord's commands are not the console's: the help is this adapter's (and it is instant)
                 await interaction.response.send_message(

@@ -102,7 +102,9 @@ def learner(
     """A learner; an instructor if they may manage the server, or have a role listed in TUTOR_INSTRUCTORS
     (the core also treats user ids listed there as instructors)."""
     is_instructor = manage_guild or any(str(r) in instructors for r in role_ids)
-    return E.LearnerRef(PLATFORM, LEARNER_WORKSPACE, str(user_id), name[:200], is_instructor)
+    return E.LearnerRef(
+        PLATFORM, LEARNER_WORKSPACE, str(user_id), name[:200], is_instructor, spans_workspaces=True
+    )
 
 
 def class_ref(guild_id: int | None, channel_id: int | None, channel_name: str = "") -> E.ClassRef | None:

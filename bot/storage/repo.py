@@ -31,6 +31,19 @@ from bot.storage.models import (
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """A leaderboard's scope when it has no class: the learners of one workspace of one platform (a Slack
+    team, the console's "local"). A leaderboard is always scoped to a class or to a workspace, so nothing
+    ranks learners of another workspace or platform."""
+
+    platform: str
+    workspace: str
+
+
+Scope = int | Workspace  # a class id, or a workspace
+
+
+@dataclass(frozen=True)
 class AttemptRow:
     """An attempt joined with who made it, as exported."""
 
@@ -449,7 +462,7 @@ class Store:
 
     def leaderboard_rows(
         self,
-        class_id: int | None,
+        scope: Scope,
         since: datetime | None = None,
         top: int | None = None,
         me: int | None = None,
@@ -459,9 +472,15 @@ class Store:
         the class's weekly standings (`week`: the Monday of a class's week, see `monday_of`), from the standings
         (all time), or from the attempts through the (class_id, answered_at) index (since a time). The database
         leaves hidden learners out, applies pseudonyms and ranks (ties share a rank); with `top`, only the first
-        `top` ranks and learner `me` come back."""
+        `top` ranks and learner `me` come back. `scope` is a class id or a `Workspace`, never everyone."""
         from sqlalchemy import case
 
+        if isinstance(scope, Workspace):
+            class_id, members = None, scope
+        elif isinstance(scope, int) and not isinstance(scope, bool):
+            class_id, members = scope, None
+        else:
+            raise ValueError("a leaderboard is scoped to a class (its id) or a Workspace, never everyone")
         learners = _table(Learner)
         shown = case(
             ((learners.c.privacy == "pseudonym") & (learners.c.pseudonym != ""), learners.c.pseudonym),
@@ -509,7 +528,7 @@ class Store:
                 func.count().over().label("total"),
             )
             .join(learners, learners.c.id == cols[0])
-            .where(learners.c.privacy != "hidden")
+            .where(learners.c.privacy != "hidden", *_members_of(learners, members))
             .subquery()
         )
         query = select(ranked)
@@ -1024,6 +1043,13 @@ def _count(conn, table, key: dict[str, object], tally: dict[str, int]) -> None: 
     )
     if not moved.rowcount:
         conn.execute(insert(table).values(**key, answers=1, **tally))
+
+
+def _members_of(learners: Table, members: Workspace | None) -> list[Any]:
+    """The condition that keeps a workspace's learners only (none for a class: its rows are its own)."""
+    if members is None:
+        return []
+    return [learners.c.platform == members.platform, learners.c.workspace == members.workspace]
 
 
 def _table(model: type[SQLModel]) -> Table:

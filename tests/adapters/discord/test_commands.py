@@ -153,9 +153,12 @@ async def test_progress_next_and_help_are_private_in_a_channel(bot, fake):
 
 
 async def test_leaderboard_in_a_dm_points_to_the_class(bot, fake):
+    """The core refuses it (a Discord user spans servers: a DM ranking would show other servers' learners)."""
     it = await fake.slash("leaderboard", fake.user("ada"), dm=True)
     response = await fake.response(it)
-    assert response.body["type"] == 4 and "class's channel" in text_of(response)
+    assert response.body["type"] == 5  # deferred, then the core's answer
+    [said] = await fake.followups(it)
+    assert "class's channel" in text_of(said)
 
 
 async def test_errors_are_logged_never_shown(bot, fake, caplog):
