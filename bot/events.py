@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The chat commands every platform offers (without the slash), learners' first, then instructors'.
-LEARNER_COMMANDS = (
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-)
-INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
+from bot import commands
+
+# The chat commands every platform offers (without the slash), learners' first: from the command table
+LEARNER_COMMANDS, INSTRUCTOR_COMMANDS = commands.LEARNER_COMMANDS, commands.INSTRUCTOR_COMMANDS
 
 
 @dataclass(frozen=True)

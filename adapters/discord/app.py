@@ -29,8 +29,8 @@ from discord import app_commands
 
 from adapters.discord import parse, render
 from adapters.discord.components import ForgetButton, FormSelect, TutorButton
+from bot import commands, health
 from bot import events as E
-from bot import health
 from bot import replies as R
 from bot.quiz.machine import show_question
 from bot.settings import Settings
@@ -47,20 +47,7 @@ SORRY = (
 )
 COULD_NOT_READ = "I couldn't read that request."
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
-PRIVATE_COMMANDS = {
-    "progress",
-    "next",
-    "help",
-    "review",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "class-report",
-    "inbox",
-    "class-timezone",
-}
+PRIVATE_COMMANDS = commands.PRIVATE_COMMANDS
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
 
 
@@ -106,11 +93,37 @@ class _TutorClientMixin:
         await self.adapter.on_interaction(interaction)
 
 
+def guard_parsers(client: discord.Client) -> None:
+    """discord.py raises inside its gateway parser on a payload it cannot read (an interaction without
+    `version`, `attachment_size_limit` or `member.flags`); uncaught, that ends the client and the worker.
+    Each event the library cannot read is logged in one line and dropped; the worker carries on."""
+    parsers = client._connection.parsers
+    for event, parser in list(parsers.items()):
+        if event not in ("READY", "RESUMED"):  # the session itself: a failure there is not one event's
+            parsers[event] = _guarded(event, parser)
+
+
+def _guarded(event: str, parse: Any) -> Any:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as exc:  # the library's own parsing: any error is about this one payload
+            log.warning(
+                "discord: dropped a %s event the library could not read (%s: %s)",
+                event,
+                type(exc).__name__,
+                exc,
+            )
+
+    return guarded
+
+
 class TutorClient(_TutorClientMixin, discord.Client):
     def __init__(self, adapter: "DiscordAdapter", **options: Any):
         super().__init__(**options)
         self.adapter = adapter
         self.tree = build_tree(self, adapter)
+        guard_parsers(self)
 
 
 class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
@@ -120,6 +133,7 @@ class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
         super().__init__(**options)
         self.adapter = adapter
         self.tree = build_tree(self, adapter)
+        guard_parsers(self)
 
 
 def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_commands.CommandTree:
@@ -136,14 +150,12 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     )
     longest = max(1, min(6000, adapter.tutor.max_text))  # Discord's own ceiling for a text option is 6,000
 
-    @tree.command(name="ask", description="Ask a question about the course")
+    @tree.command(name="ask", description=commands.command("ask").summary)
     @app_commands.describe(question="Your question, in your own words")
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, longest]) -> None:
         await adapter.on_command(interaction, "ask", {"question": question})
 
-    @tree.command(
-        name="quiz", description="A question: for the whole class in a channel, just for you in a DM"
-    )
+    @tree.command(name="quiz", description=commands.command("quiz").summary)
     @app_commands.describe(
         topic="A concept of the course (or a few words); empty: what to learn next",
         seconds="How long a class round stays open, in seconds",
@@ -162,22 +174,22 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
             for name, value in render.topic_choices(adapter.tutor.course, current)
         ]
 
-    @tree.command(name="review", description="A question on the concept most due for spaced review")
+    @tree.command(name="review", description=commands.command("review").summary)
     async def review(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "review", {})
 
-    @tree.command(name="progress", description="Your mastery per concept (with a chart), points and streak")
+    @tree.command(name="progress", description=commands.command("progress").summary)
     async def progress(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "progress", {})
 
-    @tree.command(name="leaderboard", description="The class ranking in this channel")
+    @tree.command(name="leaderboard", description=commands.command("leaderboard").summary)
     @app_commands.describe(period="All time (default) or this week")
     async def leaderboard(
         interaction: discord.Interaction, period: Literal["all", "week"] | None = None
     ) -> None:
         await adapter.on_command(interaction, "leaderboard", {"period": period or "all"})
 
-    @tree.command(name="privacy", description="How you appear on leaderboards; empty: show it")
+    @tree.command(name="privacy", description=commands.command("privacy").summary)
     @app_commands.describe(
         mode="visible (your name), hidden (not at all) or pseudonym (a name of your choice)",
         name="The name to show, with mode pseudonym",
@@ -189,7 +201,7 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     ) -> None:
         await adapter.on_command(interaction, "privacy", {"mode": mode or "", "name": name or ""})
 
-    @tree.command(name="digest", description="A daily direct message of your due reviews; empty: show it")
+    @tree.command(name="digest", description=commands.command("digest").summary)
     @app_commands.describe(
         setting="on or off", quiet="Quiet hours in your time, no message then, e.g. 22-8 (the default)"
     )
@@ -200,37 +212,34 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     ) -> None:
         await adapter.on_command(interaction, "digest", {"setting": setting or "", "quiet": quiet or ""})
 
-    @tree.command(name="timezone", description="Your time zone (for streaks, the digest and quiet hours)")
+    @tree.command(name="timezone", description=commands.command("timezone").summary)
     @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
     async def timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
         await adapter.on_command(interaction, "timezone", {"zone": zone})
 
-    @tree.command(name="my-data", description="Everything the tutor keeps about you, as a JSON file")
+    @tree.command(name="my-data", description=commands.command("my-data").summary)
     async def my_data(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "my-data", {})
 
-    @tree.command(name="forget-me", description="Delete everything the tutor keeps about you (asks first)")
+    @tree.command(name="forget-me", description=commands.command("forget-me").summary)
     async def forget_me(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "forget-me", {})
 
-    @tree.command(name="next", description="What to learn next")
+    @tree.command(name="next", description=commands.command("next").summary)
     async def next_(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "next", {})
 
-    @tree.command(name="help", description="What the tutor can do")
+    @tree.command(name="help", description=commands.command("help").summary)
     async def help_(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "help", {})
 
     # -- instructors ------------------------------------------------------------------------------
-    @tree.command(
-        name="class-report",
-        description="Instructors: this class's mastery heatmap, hardest questions and participation",
-    )
+    @tree.command(name="class-report", description=commands.command("class-report").summary)
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
     async def class_report(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "class-report", {})
 
-    @tree.command(name="class-timezone", description="Instructors: this class's time zone (its week start)")
+    @tree.command(name="class-timezone", description=commands.command("class-timezone").summary)
     @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
     async def class_timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
@@ -242,9 +251,7 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     timezone.autocomplete("zone")(zones)
     class_timezone.autocomplete("zone")(zones)
 
-    inbox = app_commands.Group(
-        name="inbox", description="Instructors: the questions the tutor could not answer"
-    )
+    inbox = app_commands.Group(name="inbox", description=commands.command("inbox").summary)
 
     @inbox.command(name="list", description="The open questions, with who asked and the closest concepts")
     async def inbox_list(interaction: discord.Interaction) -> None:
@@ -472,14 +479,10 @@ class DiscordAdapter:
             # read first: an unreadable request is refused as the interaction's own (private) response
             event = parse.command_event(command, options, self.who(interaction), where)
             await interaction.response.defer(ephemeral=private, thinking=True)
-            if isinstance(event, E.ClassReport) and where is not None:
-                # The core reports on every class when the channel has no class row yet (nobody answered
-                # here): make the row, so a new channel's report is empty rather than other servers'.
-                await asyncio.to_thread(self.tutor.store.class_room, where)
             replies = await self.handle(event)
-            if isinstance(event, E.ForgetMe):
+            if any(isinstance(r, R.Confirm) for r in replies):
                 # the console's "/forget-me confirm" is a button here
-                outs = render.forget_prompt(
+                outs = render.confirm_prompt(
                     replies, interaction.user.id, attachment_limit=self.attachment_limit(interaction)
                 )
                 await self.send_outs(interaction, outs, ephemeral=private)

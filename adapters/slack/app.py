@@ -254,18 +254,14 @@ class SlackTutor:
         # Only instructor commands ask Slack who is an instructor; the core refuses everyone else politely.
         if name in P.INSTRUCTOR_COMMANDS and self.is_instructor(event.learner.workspace, user):
             event = replace(event, learner=replace(event.learner, is_instructor=True))
-        if isinstance(event, E.ClassReport) and event.learner.is_instructor and event.where is not None:
-            # The core reports on every class when this channel has no class row yet (nobody answered a
-            # round here): make the row, so a new channel's report is empty rather than everyone's.
-            self.tutor.store.class_room(event.where)
         replies = self.tutor.handle(event)
         if isinstance(event, E.StartRound):
             self._start_round(event, replies, channel, respond)
         elif isinstance(event, (E.StartQuiz, E.Review)):
             # A personal question: in a DM it stays in the conversation; in a channel only the learner sees it.
             self._send_private(Private(channel, user, respond, direct=event.where is None), replies)
-        elif isinstance(event, E.ForgetMe):
-            for message in V.forget_prompt(replies, user):
+        elif any(isinstance(r, R.Confirm) for r in replies):
+            for message in V.confirm_prompt(replies, user):
                 self._respond_message(respond, message)
         else:
             if isinstance(event, E.Help):

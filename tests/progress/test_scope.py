@@ -86,3 +86,14 @@ def test_the_store_never_ranks_everyone(everyone):
     rows = store.leaderboard_rows(Workspace("slack", "T1"), top=1, me=None)
     assert {name for _, name, *_ in rows} == {"Ada", "Carol"}  # tied for first
     assert store.leaderboard_rows(Workspace("teams", "T1")) == []
+
+
+def test_a_class_report_in_a_new_channel_is_that_channels_not_another_classes(everyone):
+    """The core makes the channel's class itself (the adapters once had to): an empty report, no other names."""
+    prof = E.LearnerRef("slack", "T1", "U0PROF", "Prof", is_instructor=True)
+    new_channel = E.ClassRef("slack", "T1", "C0NEW", "new-channel")
+    text, _ = board(everyone, E.ClassReport(prof, where=new_channel))
+    assert "No answers yet in new-channel" in text
+    assert not any(n in text for n in ("Ada", "Carol", "Eve", "Dan"))
+    text, _ = board(everyone, E.ClassReport(prof))  # a DM: no class to report on
+    assert "class's channel" in text

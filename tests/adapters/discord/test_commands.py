@@ -8,25 +8,13 @@ import threading
 import pytest
 
 from adapters.discord.app import configure_endpoints
+from bot import commands
 from bot import replies as R
 from tests.adapters.discord.conftest import Bot
 from tests.fakes.discord_api import EPHEMERAL, FakeDiscord, text_of
 
-COMMANDS = {
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-}
-INSTRUCTOR_COMMANDS = {"class-report", "inbox", "class-timezone"}
+COMMANDS = set(commands.LEARNER_COMMANDS)  # from the one command table
+INSTRUCTOR_COMMANDS = set(commands.INSTRUCTOR_COMMANDS)
 
 
 def flags(request) -> int:
