@@ -29,7 +29,7 @@ from discord import app_commands
 
 from adapters.discord import parse, render
 from adapters.discord.components import ForgetButton, FormSelect, TutorButton
-from bot import commands, health
+from bot import commands, health, worker
 from bot import events as E
 from bot import replies as R
 from bot.quiz.machine import show_question
@@ -408,7 +408,7 @@ class DiscordAdapter:
         await self.sync_commands(client)
         self._spawn(self._close_rounds_forever(client))
         self._spawn(self._send_digests_forever(client))
-        self._spawn(asyncio.to_thread(self._warm_up))
+        self._spawn(asyncio.to_thread(worker.warm_up, self.tutor))
 
     async def sync_commands(self, client: discord.Client) -> None:
         """Register the commands: in the servers of DISCORD_GUILD_IDS (instantly, for setting up), else
@@ -433,13 +433,6 @@ class DiscordAdapter:
     def on_ready(self, client: discord.Client) -> None:
         log.info("connected to Discord as %s, in %d servers", client.user, len(client.guilds))
         self.ready.set()
-
-    def _warm_up(self) -> None:
-        # Load the embedding model now, so the first question does not wait for it.
-        try:
-            self.tutor.warm_up()
-        except Exception:
-            log.exception("loading the embedding model failed; questions will retry it")
 
     # -- who and where ------------------------------------------------------------------------------
     def who(self, interaction: discord.Interaction) -> E.LearnerRef:
@@ -773,20 +766,10 @@ class DiscordAdapter:
                 log.exception("closing the rounds past their deadline failed")
             await asyncio.sleep(self.close_every)
 
-    def _close_due(self) -> list[tuple[int, str, R.RoundResult]]:
-        """Close this platform's rounds past their deadline (once, whichever worker gets there first).
-        Other platforms' rounds in a shared database are left to their own adapters."""
-        closed = []
-        for row, result in self.tutor.close_due_rounds(platform=parse.PLATFORM):
-            room = self.tutor.store.class_by_id(row.class_id) if row.class_id else None
-            if room is not None:
-                closed.append((row.id or 0, room.channel, result))
-        return closed
-
     async def close_due_rounds(self, client: discord.Client) -> int:
         """Post the results of the rounds that are due in their channels; returns how many."""
-        closed = await asyncio.to_thread(self._close_due)
-        for session_id, channel_id, result in closed:
+        closed = await asyncio.to_thread(worker.due_round_posts, self.tutor, parse.PLATFORM)
+        for session_id, channel_id, result in ((p.session_id, p.channel, p.result) for p in closed):
             channel = client.get_partial_messageable(int(channel_id))
             try:
                 for out in render.render([result]):
@@ -818,21 +801,12 @@ class DiscordAdapter:
             await asyncio.sleep(self.digest_every)
 
     def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
-        """This platform's digests. The core returns every platform's learners (and has marked them all
-        sent for today), so another platform's learners in a shared database are skipped here, loudly."""
-        mine: list[tuple[E.LearnerRef, list[R.Reply]]] = []
-        others: list[tuple[E.LearnerRef, list[R.Reply]]] = []
-        for ref, replies in self.tutor.digests(platform=parse.PLATFORM):
-            is_mine = ref.platform == parse.PLATFORM and ref.workspace == parse.LEARNER_WORKSPACE
-            (mine if is_mine and ref.user.isdigit() else others).append((ref, replies))
-        if others:
-            log.warning(
-                "the tutor handed this Discord bot the review digests of %d learner(s) of other platforms "
-                "(%s); they are not sent from here",
-                len(others),
-                ", ".join(sorted({r.platform for r, _ in others})),
-            )
-        return mine
+        """This platform's digests: its learners are one identity across servers, addressed by a numeric id."""
+        return worker.due_digests(
+            self.tutor,
+            parse.PLATFORM,
+            lambda ref: ref.workspace == parse.LEARNER_WORKSPACE and ref.user.isdigit(),
+        )
 
     async def send_digests(self, client: discord.Client) -> int:
         """Send each due digest as a direct message (the DM channel is opened first); returns how many were

@@ -37,7 +37,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from adapters.slack import parse as P
 from adapters.slack import render as V
 from bot import events as E
-from bot import health
+from bot import health, worker
 from bot import replies as R
 from bot.settings import Settings
 from bot.tutor import Tutor
@@ -452,15 +452,10 @@ class SlackTutor:
     # -- rounds ---------------------------------------------------------------------------------
     def close_due_rounds(self) -> int:
         """One tick of the round closer: close every round past its deadline and post its results."""
-        closed = 0
-        for row, result in self.tutor.close_due_rounds(platform=P.PLATFORM):
-            room = self.tutor.store.class_by_id(row.class_id or 0)
-            if room is None:
-                log.error("slack: round %s has no class; its results are kept but not posted", row.id)
-                continue
-            self._publish_result(room.channel, result)
-            closed += 1
-        return closed
+        posts = worker.due_round_posts(self.tutor, P.PLATFORM)
+        for post in posts:
+            self._publish_result(post.channel, post.result)
+        return len(posts)
 
     def _publish_result(
         self, channel: str, result: R.RoundResult, question_message: tuple[str, list[Any]] | None = None
@@ -685,11 +680,7 @@ class SlackTutor:
         """One tick of the digest sender: the core's due digests of Slack learners, each as a DM. Returns how
         many arrived. A learner who cannot be messaged is logged and skipped; the others still get theirs."""
         delivered = 0
-        others: set[str] = set()
-        for ref, replies in self.tutor.digests(platform=P.PLATFORM):
-            if ref.platform != P.PLATFORM:
-                others.add(ref.platform)
-                continue
+        for ref, replies in worker.due_digests(self.tutor, P.PLATFORM):
             try:
                 if self.send_direct(ref.user, replies):
                     delivered += 1
@@ -697,12 +688,6 @@ class SlackTutor:
                     log.warning("slack: the review digest for %s could not be delivered", ref.user)
             except Exception:  # one learner's failure must not cost the others their digest
                 log.exception("slack: sending the review digest to %s failed", ref.user)
-        if others:
-            log.warning(
-                "slack: the tutor handed this Slack app review digests of other platforms' learners (%s); "
-                "they are not sent from here",
-                ", ".join(sorted(others)),
-            )
         return delivered
 
     def _digest_loop(self) -> None:
@@ -778,7 +763,7 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         digest_interval=float(settings.digest_interval),
     )
     # The embedding model loads while the first requests are acknowledged, not on the first question.
-    threading.Thread(target=_warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
+    threading.Thread(target=worker.warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
     stop: threading.Event = getattr(args, "stop", None) or threading.Event()
     _on_signals(stop.set)
     slack.start()
@@ -837,10 +822,3 @@ def _on_signals(callback: Callable[[], None]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError):  # not the main thread
             signal.signal(sig, lambda *_: callback())
-
-
-def _warm_up(tutor: Tutor) -> None:
-    try:
-        tutor.warm_up()
-    except Exception as exc:  # the first question reports it clearly
-        log.warning("tutor: warming up the embedding model failed: %s", exc)
