@@ -23,11 +23,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond as BoltRespond
 from slack_bolt.middleware import Middleware
+from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
@@ -702,11 +704,39 @@ class SlackTutor:
 
 
 # -- HTTP -------------------------------------------------------------------------------------------
+class FormRequest(BoltRequest):
+    """A request as Bolt reads it, except that a form body that merely contains the word "payload" (a slash
+    command `/ask what is a payload in RLHF?`) is read as the form it is. slack-bolt 1.30's `parse_body`
+    tests `"payload" in body` rather than for a `payload` parameter, finds none and reads {}: no command,
+    HTTP 404, no answer. (To report upstream: slack_bolt/request/internals.py, parse_body.) The copy a lazy
+    listener gets is read the same way."""
+
+    def __init__(self, *, body: str, **kwargs: Any):
+        super().__init__(body=body, **kwargs)
+        if not self.body and body and not body.lstrip().startswith("{") and "payload" in body:
+            form = dict(parse_qsl(body, keep_blank_values=True))
+            if "payload" not in form:
+                self.body = form
+                self.context = build_context(self.context, form)
+
+    def to_copyable(self) -> BoltRequest:
+        return FormRequest(
+            body=self.raw_body, query=self.query, headers=self.headers, context=self.context.to_copyable()
+        )
+
+
+class _BoltHandler(SlackRequestHandler):
+    def dispatch(self, request: Any) -> BoltResponse:
+        return self.app.dispatch(
+            FormRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        )
+
+
 def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
     """POST /slack/events to Bolt (signature checked there); GET /healthz and GET /metrics as every worker
     answers them (bot/health.py). A body Bolt cannot even read (it reads ids out of it before the
     signature check) is answered 400, with one log line."""
-    bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
+    bolt = _BoltHandler(slack.app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         answer = health.respond(environ, start_response, slack.tutor)
