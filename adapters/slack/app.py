@@ -220,6 +220,8 @@ class SlackTutor:
             ack=self._ack, lazy=[self._on_click]
         )
         app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+        # a modal the tutor did not open (another app's, an old version's): refused politely, not a 404
+        app.view(re.compile(".*"))(ack=self._ack, lazy=[self._on_unknown_view])
         app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
             ack=self._ack, lazy=[self._on_forget_click]
         )
@@ -422,6 +424,9 @@ class SlackTutor:
 
     def _on_unknown_action(self, body: dict[str, Any]) -> None:
         self.refuse(body, "the action is not one the tutor posted")
+
+    def _on_unknown_view(self, body: dict[str, Any]) -> None:
+        self.refuse(body, "the form is not one the tutor opened")
 
     def refuse(self, body: Any, reason: str) -> None:
         """A request the adapter cannot read (already acknowledged): one warning line with the reason (never
