@@ -46,6 +46,10 @@ SORRY = (
     "please try again in a moment."
 )
 COULD_NOT_READ = "I couldn't read that request."
+UNKNOWN_COMMAND = (
+    "I don't know that command, or it has changed since Discord listed it. Type /help for the commands I know "
+    "(Discord may take a minute to show the new list)."
+)
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
 PRIVATE_COMMANDS = commands.PRIVATE_COMMANDS
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
@@ -294,6 +298,11 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
             name = interaction.command.qualified_name if interaction.command else "a command"
             log.warning("/%s: could not read the request: an option of the wrong type", name)
             await adapter.tell_unreadable(interaction)
+            return
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            # a command this version does not have, or had differently (Discord's list is not synced yet)
+            log.warning("a stale or unknown slash command: %s", type(error).__name__)
+            await adapter.tell_failure(interaction, UNKNOWN_COMMAND)
             return
         log.error("slash command failed", exc_info=error)
         await adapter.tell_failure(interaction)
@@ -709,9 +718,19 @@ class DiscordAdapter:
         me = self.client.user if self.client else None
         if me is None or message.author.bot or message.author.id == me.id:
             return
-        is_dm = message.guild is None
+        # a server the bot has no cache of (message.guild None) is still a server: its id is on the channel
+        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+        is_dm = guild_id is None
+        own_role = message.guild.self_role if message.guild else None
+        replied = message.reference.resolved if message.reference else None
         try:
-            text = parse.question_in_message(message.content, me.id, is_dm=is_dm)
+            text = parse.question_in_message(
+                message.content,
+                me.id,
+                is_dm=is_dm,
+                bot_role_id=own_role.id if own_role else None,
+                replies_to_bot=isinstance(replied, discord.Message) and replied.author.id == me.id,
+            )
         except parse.BadPayload as exc:  # not known to be for the tutor: nobody to answer
             log.warning("message %s could not be read: %s", message.id, exc)
             return
@@ -727,7 +746,7 @@ class DiscordAdapter:
             instructors=frozenset(self.tutor.instructors),
         )
         where = parse.class_ref(
-            message.guild.id if message.guild else None,
+            guild_id,
             message.channel.id,
             getattr(message.channel, "name", "") or "",
         )

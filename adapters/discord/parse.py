@@ -183,13 +183,22 @@ def command_event(
     return E.Unknown(who, command=f"/{command}", where=where)
 
 
-def question_in_message(content: str, bot_id: int, *, is_dm: bool) -> str | None:
-    """The question in a message: a DM, or a channel message that mentions the bot; None otherwise."""
+def question_in_message(
+    content: str,
+    bot_id: int,
+    *,
+    is_dm: bool,
+    bot_role_id: int | None = None,
+    replies_to_bot: bool = False,
+) -> str | None:
+    """The question in a message: a DM, or a channel message for the bot (a mention of the bot or of its
+    managed role, or a reply to one of its messages); None otherwise."""
     content = _text(content, "the message content")
     if isinstance(bot_id, bool) or not isinstance(bot_id, int):
         raise BadPayload("the bot's id is not a number")
-    mention = re.compile(rf"<@!?{bot_id}>")
-    if not is_dm and not mention.search(content):
+    role = rf"|<@&{bot_role_id}>" if bot_role_id else ""
+    mention = re.compile(rf"<@!?{bot_id}>{role}")
+    if not is_dm and not replies_to_bot and not mention.search(content):
         return None
     return mention.sub(" ", content).strip()
 

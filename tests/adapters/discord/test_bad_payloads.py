@@ -77,3 +77,16 @@ async def test_an_interaction_the_library_cannot_read_does_not_end_the_worker(bo
     assert response.body["type"] == 4 and "/quiz" in text_of(response)
     assert "dropped a INTERACTION_CREATE event the library could not read (KeyError" in caplog.text
     assert fake.connected
+
+
+async def test_an_unknown_or_stale_command_says_so(bot, fake, caplog):
+    """A command Discord still lists but this version does not have: no ERROR, no "went wrong"."""
+    from adapters.discord.app import UNKNOWN_COMMAND
+
+    with caplog.at_level(logging.WARNING):
+        it = await fake.slash("frobnicate", fake.user("ada"))
+        response = await fake.response(it)
+    assert response.body["type"] == 4 and flags(response) & EPHEMERAL
+    assert text_of(response) == UNKNOWN_COMMAND
+    assert "a stale or unknown slash command: CommandNotFound" in caplog.text
+    assert "ERROR" not in [r.levelname for r in caplog.records] and "Traceback" not in caplog.text
