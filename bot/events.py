@@ -163,3 +163,16 @@ class Unknown(Event):
     """A command the tutor does not know; `command` is what the learner typed."""
 
     command: str = ""
+
+
+# The commands that take no argument, and the event each one is: every parser reads this one table.
+NO_ARGUMENT: dict[str, type[Event]] = {
+    "hint": Hint,
+    "skip": Skip,
+    "review": Review,
+    "progress": ShowProgress,
+    "next": Next,
+    "help": Help,
+    "my-data": MyData,
+    "class-report": ClassReport,
+}

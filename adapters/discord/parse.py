@@ -170,16 +170,9 @@ def command_event(
             text=text("text"),
             where=where,
         )
-    simple: dict[str, type[E.Event]] = {
-        "progress": E.ShowProgress,
-        "next": E.Next,
-        "help": E.Help,
-        "review": E.Review,
-        "my-data": E.MyData,
-        "class-report": E.ClassReport,
-    }
-    if command in simple:
-        return simple[command](who, where=where)
+    simple = E.NO_ARGUMENT.get(command)
+    if simple is not None:
+        return simple(who, where=where)
     return E.Unknown(who, command=f"/{command}", where=where)
 
 

@@ -235,16 +235,9 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
         return E.ForgetMe(learner, where=where)
     if name == "inbox":
         return inbox_event(text, learner, where)
-    simple = {
-        "review": E.Review,
-        "progress": E.ShowProgress,
-        "next": E.Next,
-        "help": E.Help,
-        "my-data": E.MyData,
-        "class-report": E.ClassReport,
-    }
-    if name in simple:
-        return simple[name](learner, where=where)
+    simple = E.NO_ARGUMENT.get(name)
+    if simple is not None:
+        return simple(learner, where=where)
     return E.Unknown(learner, command=command, where=where)
 
 
