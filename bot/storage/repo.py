@@ -248,14 +248,6 @@ class Store:
                 .order_by(col(QuizSession.id).desc())
             ).first()
 
-    def latest_session_of(self, learner_id: int) -> QuizSession | None:
-        with Session(self.engine, expire_on_commit=False) as s:
-            return s.exec(
-                select(QuizSession)
-                .where(QuizSession.learner_id == learner_id, QuizSession.kind == "solo")
-                .order_by(col(QuizSession.id).desc())
-            ).first()
-
     def session(self, session_id: int) -> QuizSession | None:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.get(QuizSession, session_id)
@@ -419,10 +411,6 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as s:
             rows = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id))
             return {r.concept_id: r for r in rows}
-
-    def answer_days(self, learner_id: int) -> list[datetime]:
-        with Session(self.engine) as s:
-            return list(s.exec(select(Attempt.answered_at).where(Attempt.learner_id == learner_id)))
 
     def totals(
         self, class_id: int | None = None, since: datetime | None = None
@@ -869,16 +857,6 @@ class Store:
             s.commit()
             return n
 
-    def class_attempts(self, class_id: int | None) -> list[tuple[Attempt, Learner]]:
-        """Every attempt made in a class (or everywhere), with its learner: the class report's raw material."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            stmt = select(Attempt, Learner).join(Learner, col(Learner.id) == col(Attempt.learner_id))
-            if class_id is not None:
-                stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
-                    QuizSession.class_id == class_id
-                )
-            return list(s.exec(stmt.order_by(col(Attempt.id))))
-
     def _class_attempts_stmt(self, class_id: int | None, *columns):  # type: ignore[no-untyped-def]
         """The attempts of a class (their class is copied onto them: the (class_id, answered_at) index finds
         them), or every attempt."""
@@ -955,19 +933,6 @@ class Store:
     def learner_by_id(self, learner_id: int) -> Learner | None:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.get(Learner, learner_id)
-
-    def privacy_of(self, learner_ids: list[int]) -> dict[int, tuple[str, str]]:
-        if not learner_ids:
-            return {}
-        with Session(self.engine) as s:
-            rows = s.exec(
-                select(Learner.id, Learner.privacy, Learner.pseudonym).where(col(Learner.id).in_(learner_ids))
-            )
-            privacy: dict[int, tuple[str, str]] = {}
-            for i, p, n in rows:
-                assert i is not None  # a primary key
-                privacy[int(i)] = (p or "visible", n or "")
-            return privacy
 
     def learner_name(self, learner_id: int) -> str:
         with Session(self.engine) as s:
