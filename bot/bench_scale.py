@@ -15,6 +15,7 @@ import numpy as np
 
 from bot import events as E
 from bot import loadgen
+from bot.storage import Workspace
 
 PG_URL = os.environ.get("TUTOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -217,7 +218,10 @@ def bench_leaderboard(
                 "all-time leaderboard, busiest class",
                 lambda t=tutor, b=busiest: t.leaderboard(b, "all", top=10, me=1),
             ),
-            ("all-time leaderboard, everyone", lambda t=tutor: t.leaderboard(None, "all", top=10, me=1)),
+            (
+                "all-time leaderboard, workspace",
+                lambda t=tutor: t.leaderboard(Workspace("bench", "w"), "all", top=10, me=1),
+            ),
             ("class report, busiest class", lambda t=tutor: t.handle(REPORT)),
         ):
             runs = []

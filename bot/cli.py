@@ -301,14 +301,16 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from bot.storage import Scope, Workspace
+
     tutor = _tutor()
-    class_id = None
+    scope: Scope = Workspace(args.platform, args.workspace)  # never everyone: one workspace at most
     if args.class_name:
         room = tutor.store.find_class(args.platform, args.workspace, args.class_name)
         if room is None:
             raise CliError(f"no class '{args.class_name}' on {args.platform}/{args.workspace} yet")
-        class_id = room.id
-    standings, _ = tutor.leaderboard(class_id)
+        scope = room.id or 0
+    standings, _ = tutor.leaderboard(scope)
     if args.json:
         print(
             json.dumps(
@@ -636,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_progress)
 
-    p = sub.add_parser("leaderboard", help="the ranking, of one class or of everyone")
+    p = sub.add_parser("leaderboard", help="the ranking, of one class or of one workspace")
     p.add_argument("--class", dest="class_name", default="", help="class name (console) or channel id")
     _who(p)
     p.add_argument("--json", action="store_true")

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from bot import commands
 from bot.safety import clean_text
 
-# The chat commands every platform offers (without the slash), learners' first, then instructors'.
-LEARNER_COMMANDS = (
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-)
-INSTRUCTOR_COMMANDS = ("class-report", "inbox", "class-timezone")
+# The chat commands every platform offers (without the slash), learners' first: from the command table
+LEARNER_COMMANDS, INSTRUCTOR_COMMANDS = commands.LEARNER_COMMANDS, commands.INSTRUCTOR_COMMANDS
 
 
 @dataclass(frozen=True)
@@ -33,6 +20,9 @@ class LearnerRef:
     user: str
     display_name: str = ""
     is_instructor: bool = False
+    # True where one identity spans workspaces (a Discord user is the same in every server): outside a class
+    # such a learner has no workspace of their own to be ranked in
+    spans_workspaces: bool = False
 
     def __post_init__(self) -> None:
         _clean_fields(self, single_line=True)
@@ -194,3 +184,16 @@ class Unknown(Event):
     """A command the tutor does not know; `command` is what the learner typed."""
 
     command: str = ""
+
+
+# The commands that take no argument, and the event each one is: every parser reads this one table.
+NO_ARGUMENT: dict[str, type[Event]] = {
+    "hint": Hint,
+    "skip": Skip,
+    "review": Review,
+    "progress": ShowProgress,
+    "next": Next,
+    "help": Help,
+    "my-data": MyData,
+    "class-report": ClassReport,
+}

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Who sees a reply: only the learner (an ephemeral message, a DM's reply), the class's channel, or a direct
+# message. Adapters map it to their platform; the core decides it, never the adapter.
+PRIVATE, CLASS, DIRECT = "private", "class", "direct"
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -19,6 +23,21 @@ class Text(Reply):
 
     def plain(self) -> str:
         return self.text
+
+
+@dataclass(frozen=True)
+class Confirm(Reply):
+    """A question to say yes to before the tutor acts (/forget-me). Platforms with buttons show `yes` and `no`;
+    text says which command confirms. Adapters act on the type, never on the words."""
+
+    text: str  # what a yes does
+    action: str  # which confirmation: "forget-me"
+    command: str  # the confirming command in text: "/forget-me confirm"
+    yes: str = "Delete everything"
+    no: str = "Keep my data"
+
+    def plain(self) -> str:
+        return f"{self.text} To go ahead, send {self.command}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +108,7 @@ class Feedback(Reply):
     missed: tuple[str, ...] = ()
     points: int = 0
     concept_id: str = ""
+    skipped: bool = False  # the learner skipped: the answer is shown, nothing was graded
 
     def plain(self) -> str:
         lines = [self.summary]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import fields, is_dataclass, replace
+from typing import TypeVar
+
+R = TypeVar("R")
 
 ZWSP = "\u200b"
 _SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone)(\|[^>]*)?>", re.I)
@@ -38,3 +42,21 @@ def clean_text(text: str, *, single_line: bool = False) -> str:
         text = _LINE_BREAKS.sub(" ", text)
     text = _CONTROL.sub("", text.replace("\r", "\n"))
     return text.strip() if single_line else text
+
+
+def defuse_reply(reply: R) -> R:
+    """A reply with every text in it defused: its strings, tuples of strings and rows of tables."""
+    if not is_dataclass(reply) or isinstance(reply, type):
+        return reply
+    changes: dict[str, object] = {}
+    for f in fields(reply):
+        value = getattr(reply, f.name)
+        if isinstance(value, str):
+            changes[f.name] = defuse_mentions(value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
+            changes[f.name] = tuple(defuse_mentions(v) for v in value)
+        elif isinstance(value, tuple) and value and all(isinstance(v, tuple) for v in value):
+            changes[f.name] = tuple(
+                tuple(defuse_mentions(x) if isinstance(x, str) else x for x in v) for v in value
+            )
+    return replace(reply, **changes) if changes else reply  # type: ignore[type-var]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 from typing import TextIO
@@ -10,6 +9,7 @@ from typing import TextIO
 from adapters.console.parse import parse_line
 from adapters.console.render import render
 from bot import events as E
+from bot import worker
 from bot.tutor import Tutor
 
 PLATFORM = "console"
@@ -49,7 +49,7 @@ class ConsoleApp:
         interactive = stream.isatty()
         if interactive:
             # Load the model while the learner types: the first answer then comes quickly.
-            threading.Thread(target=self._warm_up, daemon=True).start()
+            threading.Thread(target=worker.warm_up, args=(self.tutor,), daemon=True).start()
             print(
                 f'Tutor for "{self.tutor.course.title}". Ask a question, or /help. Ctrl-D to leave.',
                 file=self.out,
@@ -62,8 +62,3 @@ class ConsoleApp:
                 break
             self.print_replies(self.say(line))
         return 0
-
-    def _warm_up(self) -> None:
-        # A failure here is reported by the first real question, with a clear message.
-        with contextlib.suppress(Exception):
-            self.tutor.warm_up()

@@ -43,16 +43,7 @@ def parse_line(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.
         number, _, text = more.strip().partition(" ")
         item = int(number) if number.isdigit() else 0
         return E.Inbox(learner, action=action.lower(), item_id=item, text=text.strip(), where=where)
-    simple = {
-        "/hint": E.Hint,
-        "/skip": E.Skip,
-        "/progress": E.ShowProgress,
-        "/next": E.Next,
-        "/help": E.Help,
-        "/review": E.Review,
-        "/my-data": E.MyData,
-        "/class-report": E.ClassReport,
-    }
-    if command in simple:
-        return simple[command](learner, where=where)
+    simple = E.NO_ARGUMENT.get(command.removeprefix("/"))
+    if simple is not None:
+        return simple(learner, where=where)
     return E.Unknown(learner, command=command, where=where)

@@ -20,6 +20,8 @@ def render(reply: R.Reply, width: int = 100) -> str:
     if isinstance(reply, R.Text):
         prefix = {"error": "! ", "notice": ""}.get(reply.kind, "")
         return _wrap(prefix + reply.text.replace("*", ""), width)
+    if isinstance(reply, R.Confirm):
+        return _wrap(reply.plain(), width)
     if isinstance(reply, R.Passage):
         return _wrap(reply.excerpt, width, "  > ") + f"\n  (course: {reply.title})"
     if isinstance(reply, R.Question):

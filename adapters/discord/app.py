@@ -29,8 +29,8 @@ from discord import app_commands
 
 from adapters.discord import parse, render
 from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
+from bot import commands, health, worker
 from bot import events as E
-from bot import health
 from bot import replies as R
 from bot.quiz.machine import show_question
 from bot.settings import Settings
@@ -46,21 +46,12 @@ SORRY = (
     "please try again in a moment."
 )
 COULD_NOT_READ = "I couldn't read that request."
+UNKNOWN_COMMAND = (
+    "I don't know that command, or it has changed since Discord listed it. Type /help for the commands I know "
+    "(Discord may take a minute to show the new list)."
+)
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
-PRIVATE_COMMANDS = {
-    "progress",
-    "next",
-    "help",
-    "review",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "class-report",
-    "inbox",
-    "class-timezone",
-}
+PRIVATE_COMMANDS = commands.PRIVATE_COMMANDS
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
 
 
@@ -106,11 +97,37 @@ class _TutorClientMixin:
         await self.adapter.on_interaction(interaction)
 
 
+def guard_parsers(client: discord.Client) -> None:
+    """discord.py raises inside its gateway parser on a payload it cannot read (an interaction without
+    `version`, `attachment_size_limit` or `member.flags`); uncaught, that ends the client and the worker.
+    Each event the library cannot read is logged in one line and dropped; the worker carries on."""
+    parsers = client._connection.parsers
+    for event, parser in list(parsers.items()):
+        if event not in ("READY", "RESUMED"):  # the session itself: a failure there is not one event's
+            parsers[event] = _guarded(event, parser)
+
+
+def _guarded(event: str, parse: Any) -> Any:
+    def guarded(data: Any) -> None:
+        try:
+            parse(data)
+        except Exception as exc:  # the library's own parsing: any error is about this one payload
+            log.warning(
+                "discord: dropped a %s event the library could not read (%s: %s)",
+                event,
+                type(exc).__name__,
+                exc,
+            )
+
+    return guarded
+
+
 class TutorClient(_TutorClientMixin, discord.Client):
     def __init__(self, adapter: "DiscordAdapter", **options: Any):
         super().__init__(**options)
         self.adapter = adapter
         self.tree = build_tree(self, adapter)
+        guard_parsers(self)
 
 
 class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
@@ -120,6 +137,7 @@ class ShardedTutorClient(_TutorClientMixin, discord.AutoShardedClient):
         super().__init__(**options)
         self.adapter = adapter
         self.tree = build_tree(self, adapter)
+        guard_parsers(self)
 
 
 def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_commands.CommandTree:
@@ -136,14 +154,12 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     )
     longest = max(1, min(6000, adapter.tutor.max_text))  # Discord's own ceiling for a text option is 6,000
 
-    @tree.command(name="ask", description="Ask a question about the course")
+    @tree.command(name="ask", description=commands.command("ask").summary)
     @app_commands.describe(question="Your question, in your own words")
     async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, longest]) -> None:
         await adapter.on_command(interaction, "ask", {"question": question})
 
-    @tree.command(
-        name="quiz", description="A question: for the whole class in a channel, just for you in a DM"
-    )
+    @tree.command(name="quiz", description=commands.command("quiz").summary)
     @app_commands.describe(
         topic="A concept of the course (or a few words); empty: what to learn next",
         seconds="How long a class round stays open, in seconds",
@@ -162,22 +178,22 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
             for name, value in render.topic_choices(adapter.tutor.course, current)
         ]
 
-    @tree.command(name="review", description="A question on the concept most due for spaced review")
+    @tree.command(name="review", description=commands.command("review").summary)
     async def review(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "review", {})
 
-    @tree.command(name="progress", description="Your mastery per concept (with a chart), points and streak")
+    @tree.command(name="progress", description=commands.command("progress").summary)
     async def progress(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "progress", {})
 
-    @tree.command(name="leaderboard", description="The class ranking in this channel")
+    @tree.command(name="leaderboard", description=commands.command("leaderboard").summary)
     @app_commands.describe(period="All time (default) or this week")
     async def leaderboard(
         interaction: discord.Interaction, period: Literal["all", "week"] | None = None
     ) -> None:
         await adapter.on_command(interaction, "leaderboard", {"period": period or "all"})
 
-    @tree.command(name="privacy", description="How you appear on leaderboards; empty: show it")
+    @tree.command(name="privacy", description=commands.command("privacy").summary)
     @app_commands.describe(
         mode="visible (your name), hidden (not at all) or pseudonym (a name of your choice)",
         name="The name to show, with mode pseudonym",
@@ -189,7 +205,7 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     ) -> None:
         await adapter.on_command(interaction, "privacy", {"mode": mode or "", "name": name or ""})
 
-    @tree.command(name="digest", description="A daily direct message of your due reviews; empty: show it")
+    @tree.command(name="digest", description=commands.command("digest").summary)
     @app_commands.describe(
         setting="on or off", quiet="Quiet hours in your time, no message then, e.g. 22-8 (the default)"
     )
@@ -200,37 +216,34 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     ) -> None:
         await adapter.on_command(interaction, "digest", {"setting": setting or "", "quiet": quiet or ""})
 
-    @tree.command(name="timezone", description="Your time zone (for streaks, the digest and quiet hours)")
+    @tree.command(name="timezone", description=commands.command("timezone").summary)
     @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
     async def timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
         await adapter.on_command(interaction, "timezone", {"zone": zone})
 
-    @tree.command(name="my-data", description="Everything the tutor keeps about you, as a JSON file")
+    @tree.command(name="my-data", description=commands.command("my-data").summary)
     async def my_data(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "my-data", {})
 
-    @tree.command(name="forget-me", description="Delete everything the tutor keeps about you (asks first)")
+    @tree.command(name="forget-me", description=commands.command("forget-me").summary)
     async def forget_me(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "forget-me", {})
 
-    @tree.command(name="next", description="What to learn next")
+    @tree.command(name="next", description=commands.command("next").summary)
     async def next_(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "next", {})
 
-    @tree.command(name="help", description="What the tutor can do")
+    @tree.command(name="help", description=commands.command("help").summary)
     async def help_(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "help", {})
 
     # -- instructors ------------------------------------------------------------------------------
-    @tree.command(
-        name="class-report",
-        description="Instructors: this class's mastery heatmap, hardest questions and participation",
-    )
+    @tree.command(name="class-report", description=commands.command("class-report").summary)
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
     async def class_report(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "class-report", {})
 
-    @tree.command(name="class-timezone", description="Instructors: this class's time zone (its week start)")
+    @tree.command(name="class-timezone", description=commands.command("class-timezone").summary)
     @app_commands.describe(zone="A time zone name, e.g. Europe/Berlin or America/New_York")
     @app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)  # about a class
     async def class_timezone(interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
@@ -242,9 +255,7 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     timezone.autocomplete("zone")(zones)
     class_timezone.autocomplete("zone")(zones)
 
-    inbox = app_commands.Group(
-        name="inbox", description="Instructors: the questions the tutor could not answer"
-    )
+    inbox = app_commands.Group(name="inbox", description=commands.command("inbox").summary)
 
     @inbox.command(name="list", description="The open questions, with who asked and the closest concepts")
     async def inbox_list(interaction: discord.Interaction) -> None:
@@ -287,6 +298,11 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
             name = interaction.command.qualified_name if interaction.command else "a command"
             log.warning("/%s: could not read the request: an option of the wrong type", name)
             await adapter.tell_unreadable(interaction)
+            return
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            # a command this version does not have, or had differently (Discord's list is not synced yet)
+            log.warning("a stale or unknown slash command: %s", type(error).__name__)
+            await adapter.tell_failure(interaction, UNKNOWN_COMMAND)
             return
         log.error("slash command failed", exc_info=error)
         await adapter.tell_failure(interaction)
@@ -401,7 +417,7 @@ class DiscordAdapter:
         await self.sync_commands(client)
         self._spawn(self._close_rounds_forever(client))
         self._spawn(self._send_digests_forever(client))
-        self._spawn(asyncio.to_thread(self._warm_up))
+        self._spawn(asyncio.to_thread(worker.warm_up, self.tutor))
 
     async def sync_commands(self, client: discord.Client) -> None:
         """Register the commands: in the servers of DISCORD_GUILD_IDS (instantly, for setting up), else
@@ -426,13 +442,6 @@ class DiscordAdapter:
     def on_ready(self, client: discord.Client) -> None:
         log.info("connected to Discord as %s, in %d servers", client.user, len(client.guilds))
         self.ready.set()
-
-    def _warm_up(self) -> None:
-        # Load the embedding model now, so the first question does not wait for it.
-        try:
-            self.tutor.warm_up()
-        except Exception:
-            log.exception("loading the embedding model failed; questions will retry it")
 
     # -- who and where ------------------------------------------------------------------------------
     def who(self, interaction: discord.Interaction) -> E.LearnerRef:
@@ -462,14 +471,6 @@ class DiscordAdapter:
     ) -> None:
         private = command in PRIVATE_COMMANDS and interaction.guild_id is not None
         try:
-            if command == "leaderboard" and interaction.guild_id is None:
-                # A DM has no class; the ranking of everyone would show other servers' learners.
-                await interaction.response.send_message(
-                    "The leaderboard belongs to a class: use /leaderboard in your class's channel. "
-                    "/progress shows your own standing.",
-                    allowed_mentions=NO_PINGS,
-                )
-                return
             if command == "help":
                 # Discord's commands are not the console's: the help is this adapter's (and it is instant)
                 await interaction.response.send_message(
@@ -480,14 +481,10 @@ class DiscordAdapter:
             # read first: an unreadable request is refused as the interaction's own (private) response
             event = parse.command_event(command, options, self.who(interaction), where)
             await interaction.response.defer(ephemeral=private, thinking=True)
-            if isinstance(event, E.ClassReport) and where is not None:
-                # The core reports on every class when the channel has no class row yet (nobody answered
-                # here): make the row, so a new channel's report is empty rather than other servers'.
-                await asyncio.to_thread(self.tutor.store.class_room, where)
             replies = await self.handle(event)
-            if isinstance(event, E.ForgetMe):
+            if any(isinstance(r, R.Confirm) for r in replies):
                 # the console's "/forget-me confirm" is a button here
-                outs = render.forget_prompt(
+                outs = render.confirm_prompt(
                     replies, interaction.user.id, attachment_limit=self.attachment_limit(interaction)
                 )
                 await self.send_outs(interaction, outs, ephemeral=private)
@@ -721,9 +718,19 @@ class DiscordAdapter:
         me = self.client.user if self.client else None
         if me is None or message.author.bot or message.author.id == me.id:
             return
-        is_dm = message.guild is None
+        # a server the bot has no cache of (message.guild None) is still a server: its id is on the channel
+        guild_id = message.guild.id if message.guild else getattr(message.channel, "guild_id", None)
+        is_dm = guild_id is None
+        own_role = message.guild.self_role if message.guild else None
+        replied = message.reference.resolved if message.reference else None
         try:
-            text = parse.question_in_message(message.content, me.id, is_dm=is_dm)
+            text = parse.question_in_message(
+                message.content,
+                me.id,
+                is_dm=is_dm,
+                bot_role_id=own_role.id if own_role else None,
+                replies_to_bot=isinstance(replied, discord.Message) and replied.author.id == me.id,
+            )
         except parse.BadPayload as exc:  # not known to be for the tutor: nobody to answer
             log.warning("message %s could not be read: %s", message.id, exc)
             return
@@ -739,7 +746,7 @@ class DiscordAdapter:
             instructors=frozenset(self.tutor.instructors),
         )
         where = parse.class_ref(
-            message.guild.id if message.guild else None,
+            guild_id,
             message.channel.id,
             getattr(message.channel, "name", "") or "",
         )
@@ -778,20 +785,10 @@ class DiscordAdapter:
                 log.exception("closing the rounds past their deadline failed")
             await asyncio.sleep(self.close_every)
 
-    def _close_due(self) -> list[tuple[int, str, R.RoundResult]]:
-        """Close this platform's rounds past their deadline (once, whichever worker gets there first).
-        Other platforms' rounds in a shared database are left to their own adapters."""
-        closed = []
-        for row, result in self.tutor.close_due_rounds(platform=parse.PLATFORM):
-            room = self.tutor.store.class_by_id(row.class_id) if row.class_id else None
-            if room is not None:
-                closed.append((row.id or 0, room.channel, result))
-        return closed
-
     async def close_due_rounds(self, client: discord.Client) -> int:
         """Post the results of the rounds that are due in their channels; returns how many."""
-        closed = await asyncio.to_thread(self._close_due)
-        for session_id, channel_id, result in closed:
+        closed = await asyncio.to_thread(worker.due_round_posts, self.tutor, parse.PLATFORM)
+        for session_id, channel_id, result in ((p.session_id, p.channel, p.result) for p in closed):
             channel = client.get_partial_messageable(int(channel_id))
             try:
                 for out in render.render([result]):
@@ -823,21 +820,12 @@ class DiscordAdapter:
             await asyncio.sleep(self.digest_every)
 
     def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
-        """This platform's digests. The core returns every platform's learners (and has marked them all
-        sent for today), so another platform's learners in a shared database are skipped here, loudly."""
-        mine: list[tuple[E.LearnerRef, list[R.Reply]]] = []
-        others: list[tuple[E.LearnerRef, list[R.Reply]]] = []
-        for ref, replies in self.tutor.digests(platform=parse.PLATFORM):
-            is_mine = ref.platform == parse.PLATFORM and ref.workspace == parse.LEARNER_WORKSPACE
-            (mine if is_mine and ref.user.isdigit() else others).append((ref, replies))
-        if others:
-            log.warning(
-                "the tutor handed this Discord bot the review digests of %d learner(s) of other platforms "
-                "(%s); they are not sent from here",
-                len(others),
-                ", ".join(sorted({r.platform for r, _ in others})),
-            )
-        return mine
+        """This platform's digests: its learners are one identity across servers, addressed by a numeric id."""
+        return worker.due_digests(
+            self.tutor,
+            parse.PLATFORM,
+            lambda ref: ref.workspace == parse.LEARNER_WORKSPACE and ref.user.isdigit(),
+        )
 
     async def send_digests(self, client: discord.Client) -> int:
         """Send each due digest as a direct message (the DM channel is opened first); returns how many were

@@ -104,7 +104,9 @@ def learner(
     """A learner; an instructor if they may manage the server, or have a role listed in TUTOR_INSTRUCTORS
     (the core also treats user ids listed there as instructors)."""
     is_instructor = manage_guild or any(str(r) in instructors for r in role_ids)
-    return E.LearnerRef(PLATFORM, LEARNER_WORKSPACE, str(user_id), name[:200], is_instructor)
+    return E.LearnerRef(
+        PLATFORM, LEARNER_WORKSPACE, str(user_id), name[:200], is_instructor, spans_workspaces=True
+    )
 
 
 def class_ref(guild_id: int | None, channel_id: int | None, channel_name: str = "") -> E.ClassRef | None:
@@ -170,26 +172,28 @@ def command_event(
             text=text("text"),
             where=where,
         )
-    simple: dict[str, type[E.Event]] = {
-        "progress": E.ShowProgress,
-        "next": E.Next,
-        "help": E.Help,
-        "review": E.Review,
-        "my-data": E.MyData,
-        "class-report": E.ClassReport,
-    }
-    if command in simple:
-        return simple[command](who, where=where)
+    simple = E.NO_ARGUMENT.get(command)
+    if simple is not None:
+        return simple(who, where=where)
     return E.Unknown(who, command=f"/{command}", where=where)
 
 
-def question_in_message(content: str, bot_id: int, *, is_dm: bool) -> str | None:
-    """The question in a message: a DM, or a channel message that mentions the bot; None otherwise."""
+def question_in_message(
+    content: str,
+    bot_id: int,
+    *,
+    is_dm: bool,
+    bot_role_id: int | None = None,
+    replies_to_bot: bool = False,
+) -> str | None:
+    """The question in a message: a DM, or a channel message for the bot (a mention of the bot or of its
+    managed role, or a reply to one of its messages); None otherwise."""
     content = _text(content, "the message content")
     if isinstance(bot_id, bool) or not isinstance(bot_id, int):
         raise BadPayload("the bot's id is not a number")
-    mention = re.compile(rf"<@!?{bot_id}>")
-    if not is_dm and not mention.search(content):
+    role = rf"|<@&{bot_role_id}>" if bot_role_id else ""
+    mention = re.compile(rf"<@!?{bot_id}>{role}")
+    if not is_dm and not replies_to_bot and not mention.search(content):
         return None
     return mention.sub(" ", content).strip()
 

@@ -16,13 +16,14 @@ import gzip
 import io
 import re
 import zoneinfo
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import discord
 
 from adapters.discord import parse
 from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
+from bot import commands
 from bot import replies as R
 from bot.course import Course
 from bot.safety import defuse_mentions
@@ -222,20 +223,15 @@ def _parts(reply: R.Reply, attachment_limit: int = ATTACHMENT_LIMIT) -> list[str
     return list(split_text(reply.plain() or str(reply)))
 
 
-FORGET_COMMAND = re.compile(r"send\s+/forget-me\s+confirm", re.IGNORECASE)
-
-
-def forget_prompt(replies: list[R.Reply], user_id: int | str, **kw: int) -> list[Out]:
-    """/forget-me: the tutor's question, with a Delete everything button (and a Keep my data one) in place
-    of the console's "/forget-me confirm". Nothing to ask (the tutor keeps nothing): no buttons."""
-    asks = [isinstance(r, R.Text) and r.kind == "notice" for r in replies]
-    if not any(asks):
+def confirm_prompt(replies: list[R.Reply], user_id: int | str, **kw: int) -> list[Out]:
+    """A typed confirmation (/forget-me) as a Delete everything and a Keep my data button, in place of the
+    console's "/forget-me confirm". Replies without one are rendered as they are."""
+    confirm = next((r for r in replies if isinstance(r, R.Confirm)), None)
+    if confirm is None:
         return render(replies, **kw)
     shown = [
-        replace(r, text=FORGET_COMMAND.sub("click **Delete everything** below", r.text))
-        if ask and isinstance(r, R.Text)
-        else r
-        for r, ask in zip(replies, asks, strict=True)
+        R.Text(f"{confirm.text} To go ahead, click **{confirm.yes}** below.") if r is confirm else r
+        for r in replies
     ]
     outs = render(shown, **kw) or [Out(content="Delete everything the tutor keeps about you?")]
     view = discord.ui.View(timeout=None)
@@ -340,7 +336,7 @@ def question_view(q: R.Question) -> discord.ui.View:
 
 
 def feedback_embed(f: R.Feedback) -> discord.Embed:
-    skipped = f.summary.startswith("Skipped")
+    skipped = f.skipped
     mark = "⏭️" if skipped else ("✅" if f.correct else "❌")
     colour = GREY if skipped else (GREEN if f.correct else RED)
     embed = discord.Embed(
@@ -468,23 +464,14 @@ def answer_modal(session_id: int, max_length: int) -> discord.ui.Modal:
 
 
 def help_text(course_title: str) -> str:
+    """Discord's /help: its slash commands, from the command table."""
+    learners = [f"`{c.line}` {c.summary}" for c in commands.CHAT if c.who == commands.LEARNER]
+    teachers = ", ".join(f"`{c.line}`" for c in commands.CHAT if c.who == commands.INSTRUCTOR)
     return "\n".join(
         [
             f'I am your tutor for the course "{clip(course_title, 200)}". Ask me anything about it:',
-            "`/ask question` a question about the course, answered from the course's own text",
-            "`/quiz [topic]` in a channel: a question for the whole class (everyone answers privately; "
-            "the answer, the explanation and the scores come when the round closes). "
-            "In a DM with me: a question just for you",
-            "`/review` a question on the concept most due for review",
-            "`/progress` your mastery per concept (with a chart), points and streak",
-            "`/leaderboard [all|week]` the class ranking in this channel",
-            "`/next` what to learn next",
-            "`/privacy [visible|hidden|pseudonym] [name]` how you appear on leaderboards",
-            "`/digest [on|off] [quiet]` a daily DM of your due reviews, quiet hours like 22-8",
-            "`/timezone zone` your time zone, e.g. Europe/Berlin",
-            "`/my-data` everything I keep about you, as a JSON file; `/forget-me` delete it all",
-            "`/help` this message",
-            "Instructors: `/class-report`, `/inbox`, `/class-timezone zone`.",
+            *learners,
+            f"Instructors: {teachers}.",
             "You can also mention me with a question in a channel, or write to me in a DM.",
         ]
     )

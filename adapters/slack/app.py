@@ -23,11 +23,13 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond as BoltRespond
 from slack_bolt.middleware import Middleware
+from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
@@ -37,7 +39,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from adapters.slack import parse as P
 from adapters.slack import render as V
 from bot import events as E
-from bot import health
+from bot import health, worker
 from bot import replies as R
 from bot.settings import Settings
 from bot.tutor import Tutor
@@ -218,6 +220,8 @@ class SlackTutor:
             ack=self._ack, lazy=[self._on_click]
         )
         app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+        # a modal the tutor did not open (another app's, an old version's): refused politely, not a 404
+        app.view(re.compile(".*"))(ack=self._ack, lazy=[self._on_unknown_view])
         app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
             ack=self._ack, lazy=[self._on_forget_click]
         )
@@ -254,18 +258,14 @@ class SlackTutor:
         # Only instructor commands ask Slack who is an instructor; the core refuses everyone else politely.
         if name in P.INSTRUCTOR_COMMANDS and self.is_instructor(event.learner.workspace, user):
             event = replace(event, learner=replace(event.learner, is_instructor=True))
-        if isinstance(event, E.ClassReport) and event.learner.is_instructor and event.where is not None:
-            # The core reports on every class when this channel has no class row yet (nobody answered a
-            # round here): make the row, so a new channel's report is empty rather than everyone's.
-            self.tutor.store.class_room(event.where)
         replies = self.tutor.handle(event)
         if isinstance(event, E.StartRound):
             self._start_round(event, replies, channel, respond)
         elif isinstance(event, (E.StartQuiz, E.Review)):
             # A personal question: in a DM it stays in the conversation; in a channel only the learner sees it.
             self._send_private(Private(channel, user, respond, direct=event.where is None), replies)
-        elif isinstance(event, E.ForgetMe):
-            for message in V.forget_prompt(replies, user):
+        elif any(isinstance(r, R.Confirm) for r in replies):
+            for message in V.confirm_prompt(replies, user):
                 self._respond_message(respond, message)
         else:
             if isinstance(event, E.Help):
@@ -425,6 +425,9 @@ class SlackTutor:
     def _on_unknown_action(self, body: dict[str, Any]) -> None:
         self.refuse(body, "the action is not one the tutor posted")
 
+    def _on_unknown_view(self, body: dict[str, Any]) -> None:
+        self.refuse(body, "the form is not one the tutor opened")
+
     def refuse(self, body: Any, reason: str) -> None:
         """A request the adapter cannot read (already acknowledged): one warning line with the reason (never
         the payload, which carries tokens and response URLs), and a short word to whoever sent it, if the
@@ -456,15 +459,10 @@ class SlackTutor:
     # -- rounds ---------------------------------------------------------------------------------
     def close_due_rounds(self) -> int:
         """One tick of the round closer: close every round past its deadline and post its results."""
-        closed = 0
-        for row, result in self.tutor.close_due_rounds(platform=P.PLATFORM):
-            room = self.tutor.store.class_by_id(row.class_id or 0)
-            if room is None:
-                log.error("slack: round %s has no class; its results are kept but not posted", row.id)
-                continue
-            self._publish_result(room.channel, result)
-            closed += 1
-        return closed
+        posts = worker.due_round_posts(self.tutor, P.PLATFORM)
+        for post in posts:
+            self._publish_result(post.channel, post.result)
+        return len(posts)
 
     def _publish_result(
         self, channel: str, result: R.RoundResult, question_message: tuple[str, list[Any]] | None = None
@@ -689,11 +687,7 @@ class SlackTutor:
         """One tick of the digest sender: the core's due digests of Slack learners, each as a DM. Returns how
         many arrived. A learner who cannot be messaged is logged and skipped; the others still get theirs."""
         delivered = 0
-        others: set[str] = set()
-        for ref, replies in self.tutor.digests(platform=P.PLATFORM):
-            if ref.platform != P.PLATFORM:
-                others.add(ref.platform)
-                continue
+        for ref, replies in worker.due_digests(self.tutor, P.PLATFORM):
             try:
                 if self.send_direct(ref.user, replies):
                     delivered += 1
@@ -701,12 +695,6 @@ class SlackTutor:
                     log.warning("slack: the review digest for %s could not be delivered", ref.user)
             except Exception:  # one learner's failure must not cost the others their digest
                 log.exception("slack: sending the review digest to %s failed", ref.user)
-        if others:
-            log.warning(
-                "slack: the tutor handed this Slack app review digests of other platforms' learners (%s); "
-                "they are not sent from here",
-                ", ".join(sorted(others)),
-            )
         return delivered
 
     def _digest_loop(self) -> None:
@@ -721,11 +709,39 @@ class SlackTutor:
 
 
 # -- HTTP -------------------------------------------------------------------------------------------
+class FormRequest(BoltRequest):
+    """A request as Bolt reads it, except that a form body that merely contains the word "payload" (a slash
+    command `/ask what is a payload in RLHF?`) is read as the form it is. slack-bolt 1.30's `parse_body`
+    tests `"payload" in body` rather than for a `payload` parameter, finds none and reads {}: no command,
+    HTTP 404, no answer. (To report upstream: slack_bolt/request/internals.py, parse_body.) The copy a lazy
+    listener gets is read the same way."""
+
+    def __init__(self, *, body: str, **kwargs: Any):
+        super().__init__(body=body, **kwargs)
+        if not self.body and body and not body.lstrip().startswith("{") and "payload" in body:
+            form = dict(parse_qsl(body, keep_blank_values=True))
+            if "payload" not in form:
+                self.body = form
+                self.context = build_context(self.context, form)
+
+    def to_copyable(self) -> BoltRequest:
+        return FormRequest(
+            body=self.raw_body, query=self.query, headers=self.headers, context=self.context.to_copyable()
+        )
+
+
+class _BoltHandler(SlackRequestHandler):
+    def dispatch(self, request: Any) -> BoltResponse:
+        return self.app.dispatch(
+            FormRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        )
+
+
 def wsgi_app(slack: SlackTutor) -> Callable[..., Any]:
     """POST /slack/events to Bolt (signature checked there); GET /healthz and GET /metrics as every worker
     answers them (bot/health.py). A body Bolt cannot even read (it reads ids out of it before the
     signature check) is answered 400, with one log line."""
-    bolt = SlackRequestHandler(slack.app, path=EVENTS_PATH)
+    bolt = _BoltHandler(slack.app, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         answer = health.respond(environ, start_response, slack.tutor)
@@ -793,7 +809,7 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         digest_interval=float(settings.digest_interval),
     )
     # The embedding model loads while the first requests are acknowledged, not on the first question.
-    threading.Thread(target=_warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
+    threading.Thread(target=worker.warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
     stop: threading.Event = getattr(args, "stop", None) or threading.Event()
     _on_signals(stop.set)
     slack.start()
@@ -852,10 +868,3 @@ def _on_signals(callback: Callable[[], None]) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(ValueError):  # not the main thread
             signal.signal(sig, lambda *_: callback())
-
-
-def _warm_up(tutor: Tutor) -> None:
-    try:
-        tutor.warm_up()
-    except Exception as exc:  # the first question reports it clearly
-        log.warning("tutor: warming up the embedding model failed: %s", exc)

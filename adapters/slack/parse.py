@@ -235,16 +235,9 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
         return E.ForgetMe(learner, where=where)
     if name == "inbox":
         return inbox_event(text, learner, where)
-    simple = {
-        "review": E.Review,
-        "progress": E.ShowProgress,
-        "next": E.Next,
-        "help": E.Help,
-        "my-data": E.MyData,
-        "class-report": E.ClassReport,
-    }
-    if name in simple:
-        return simple[name](learner, where=where)
+    simple = E.NO_ARGUMENT.get(name)
+    if simple is not None:
+        return simple(learner, where=where)
     return E.Unknown(learner, command=command, where=where)
 
 
@@ -261,11 +254,14 @@ def inbox_event(text: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:
-    """The question in '<@UBOT> what is RLHF?': the tutor's own mention removed, other people's left as @id."""
+    """The question in '<@UBOT> what is RLHF?': the tutor's own mention removed, other people's left as @id
+    inside a sentence. A message of mentions alone ('<@UBOT> <@U111>') asks nothing: ""."""
 
     def swap(m: re.Match[str]) -> str:
         return "" if bot_user_id and m.group(1) == bot_user_id else f"@{m.group(1)}"
 
+    if not _USER_MENTION.sub("", text).strip():
+        return ""
     return " ".join(_USER_MENTION.sub(swap, text).split())
 
 
@@ -275,8 +271,8 @@ def parse_message(
     """An app_mention (in_channel) or a direct message -> Ask; None for what is not a learner's message."""
     if not isinstance(event, dict):
         raise BadPayload("the event is not an object")
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
-        return None  # bots (ourselves included), edits, deletions, joins
+    if event.get("bot_id") or event.get("subtype") not in (None, "file_share") or not event.get("user"):
+        return None  # bots (ourselves included), edits, deletions, joins; a question with a file is read
     learner = E.LearnerRef(PLATFORM, _text(team_id, "team_id"), _text(event["user"], "event.user"))
     channel = _text(event.get("channel"), "event.channel")
     where = E.ClassRef(PLATFORM, learner.workspace, channel) if in_channel else None

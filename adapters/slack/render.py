@@ -9,11 +9,11 @@ nothing rendered can ping a channel: no <!channel>, <!here>, <!everyone> ever le
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot import commands
 from bot import replies as R
 from bot.safety import defuse_mentions
 
@@ -279,6 +279,8 @@ def blocks_for(reply: R.Reply, started_by: str = "") -> list[Block]:
     if isinstance(reply, R.Text):
         prefix = ":warning: " if reply.kind == "error" else ""
         return sections(prefix + esc(reply.text))
+    if isinstance(reply, R.Confirm):
+        return sections(esc(reply.plain()))
     if isinstance(reply, R.Passage):
         quoted = "\n".join(f">{line}" for line in esc(reply.excerpt).splitlines())
         return [*sections(quoted), context(f"from the course: *{esc(reply.title)}*")]
@@ -332,34 +334,29 @@ def upload_note(filenames: list[str]) -> R.Text:
     return R.Text(f":paperclip: {listed} {verb} in your direct messages with the tutor.", kind="notice")
 
 
-_FORGET_COMMAND = re.compile(r"send\s+/forget-me\s+confirm", re.IGNORECASE)
-
-
-def forget_prompt(replies: list[R.Reply], user: str) -> list[Message]:
-    """/forget-me: the tutor's question with a *Delete everything* and a *Keep my data* button, in place of
-    the console's "/forget-me confirm". Nothing to ask (the tutor keeps nothing about the learner): no buttons."""
-    asks = [isinstance(r, R.Text) and r.kind == "notice" for r in replies]
-    if not any(asks):
+def confirm_prompt(replies: list[R.Reply], user: str) -> list[Message]:
+    """A typed confirmation (/forget-me) as a *Delete everything* and a *Keep my data* button, in place of the
+    console's "/forget-me confirm". Replies without one are plain messages."""
+    confirm = next((r for r in replies if isinstance(r, R.Confirm)), None)
+    if confirm is None:
         return messages(replies)
     shown = [
-        replace(r, text=_FORGET_COMMAND.sub("press *Delete everything* below", r.text))
-        if ask and isinstance(r, R.Text)
-        else r
-        for r, ask in zip(replies, asks, strict=True)
+        R.Text(f"{confirm.text} To go ahead, press *{confirm.yes}* below.") if r is confirm else r
+        for r in replies
     ]
     out = messages(shown)
-    confirm = {
+    ask = {
         "title": plain_text("Delete everything?", 100),
         "text": plain_text("Your answers, progress, points and forwarded questions go for good.", 300),
         "confirm": plain_text("Delete", 30),
         "deny": plain_text("Cancel", 30),
         "style": "danger",
     }
-    delete = {**button("Delete everything", FORGET_YES, user, "danger"), "confirm": confirm}
+    delete = {**button(confirm.yes, FORGET_YES, user, "danger"), "confirm": ask}
     tools = {
         "type": "actions",
         "block_id": "forget_me",
-        "elements": [delete, button("Keep my data", FORGET_NO, user)],
+        "elements": [delete, button(confirm.no, FORGET_NO, user)],
     }
     last = out[-1]
     if len(last.blocks) < MESSAGE_BLOCKS:
@@ -454,7 +451,8 @@ def home_view(course_title: str, progress: list[R.Reply], next_steps: list[R.Rep
     blocks.append(
         context(
             "Ask me anything in a direct message, mention me in a channel, or use "
-            "/ask, /quiz [topic], /review, /progress, /leaderboard [week], /next, /help."
+            + ", ".join(f"/{c.name}" for c in commands.CHAT if c.who == commands.LEARNER)
+            + "."
         )
     )
     if len(blocks) > HOME_BLOCKS:

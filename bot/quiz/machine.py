@@ -203,7 +203,11 @@ def step(
         summary, lines = explain(question, state.presentation, None)
         return Step(
             replace(state, status="skipped"),
-            (R.Feedback(False, 0.0, f"Skipped. {summary}", lines, concept_id=question.concept_id),),
+            (
+                R.Feedback(
+                    False, 0.0, f"Skipped. {summary}", lines, concept_id=question.concept_id, skipped=True
+                ),
+            ),
         )
     try:
         g = grade(question, state.presentation, event.response, encode)

@@ -2,6 +2,15 @@
 
 from bot.storage import migrate
 from bot.storage.engine import StorageUnavailable, make_engine, redact
-from bot.storage.repo import AttemptRow, Store
+from bot.storage.repo import AttemptRow, Scope, Store, Workspace
 
-__all__ = ["AttemptRow", "Store", "StorageUnavailable", "make_engine", "migrate", "redact"]
+__all__ = [
+    "AttemptRow",
+    "Scope",
+    "Store",
+    "Workspace",
+    "StorageUnavailable",
+    "make_engine",
+    "migrate",
+    "redact",
+]

@@ -31,6 +31,19 @@ from bot.storage.models import (
 
 
 @dataclass(frozen=True)
+class Workspace:
+    """A leaderboard's scope when it has no class: the learners of one workspace of one platform (a Slack
+    team, the console's "local"). A leaderboard is always scoped to a class or to a workspace, so nothing
+    ranks learners of another workspace or platform."""
+
+    platform: str
+    workspace: str
+
+
+Scope = int | Workspace  # a class id, or a workspace
+
+
+@dataclass(frozen=True)
 class AttemptRow:
     """An attempt joined with who made it, as exported."""
 
@@ -235,14 +248,6 @@ class Store:
                 .order_by(col(QuizSession.id).desc())
             ).first()
 
-    def latest_session_of(self, learner_id: int) -> QuizSession | None:
-        with Session(self.engine, expire_on_commit=False) as s:
-            return s.exec(
-                select(QuizSession)
-                .where(QuizSession.learner_id == learner_id, QuizSession.kind == "solo")
-                .order_by(col(QuizSession.id).desc())
-            ).first()
-
     def session(self, session_id: int) -> QuizSession | None:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.get(QuizSession, session_id)
@@ -407,10 +412,6 @@ class Store:
             rows = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id))
             return {r.concept_id: r for r in rows}
 
-    def answer_days(self, learner_id: int) -> list[datetime]:
-        with Session(self.engine) as s:
-            return list(s.exec(select(Attempt.answered_at).where(Attempt.learner_id == learner_id)))
-
     def totals(
         self, class_id: int | None = None, since: datetime | None = None
     ) -> list[tuple[int, str, int, int]]:
@@ -449,7 +450,7 @@ class Store:
 
     def leaderboard_rows(
         self,
-        class_id: int | None,
+        scope: Scope,
         since: datetime | None = None,
         top: int | None = None,
         me: int | None = None,
@@ -459,9 +460,15 @@ class Store:
         the class's weekly standings (`week`: the Monday of a class's week, see `monday_of`), from the standings
         (all time), or from the attempts through the (class_id, answered_at) index (since a time). The database
         leaves hidden learners out, applies pseudonyms and ranks (ties share a rank); with `top`, only the first
-        `top` ranks and learner `me` come back."""
+        `top` ranks and learner `me` come back. `scope` is a class id or a `Workspace`, never everyone."""
         from sqlalchemy import case
 
+        if isinstance(scope, Workspace):
+            class_id, members = None, scope
+        elif isinstance(scope, int) and not isinstance(scope, bool):
+            class_id, members = scope, None
+        else:
+            raise ValueError("a leaderboard is scoped to a class (its id) or a Workspace, never everyone")
         learners = _table(Learner)
         shown = case(
             ((learners.c.privacy == "pseudonym") & (learners.c.pseudonym != ""), learners.c.pseudonym),
@@ -509,7 +516,7 @@ class Store:
                 func.count().over().label("total"),
             )
             .join(learners, learners.c.id == cols[0])
-            .where(learners.c.privacy != "hidden")
+            .where(learners.c.privacy != "hidden", *_members_of(learners, members))
             .subquery()
         )
         query = select(ranked)
@@ -850,16 +857,6 @@ class Store:
             s.commit()
             return n
 
-    def class_attempts(self, class_id: int | None) -> list[tuple[Attempt, Learner]]:
-        """Every attempt made in a class (or everywhere), with its learner: the class report's raw material."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            stmt = select(Attempt, Learner).join(Learner, col(Learner.id) == col(Attempt.learner_id))
-            if class_id is not None:
-                stmt = stmt.join(QuizSession, col(QuizSession.id) == col(Attempt.session_id)).where(
-                    QuizSession.class_id == class_id
-                )
-            return list(s.exec(stmt.order_by(col(Attempt.id))))
-
     def _class_attempts_stmt(self, class_id: int | None, *columns):  # type: ignore[no-untyped-def]
         """The attempts of a class (their class is copied onto them: the (class_id, answered_at) index finds
         them), or every attempt."""
@@ -937,19 +934,6 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.get(Learner, learner_id)
 
-    def privacy_of(self, learner_ids: list[int]) -> dict[int, tuple[str, str]]:
-        if not learner_ids:
-            return {}
-        with Session(self.engine) as s:
-            rows = s.exec(
-                select(Learner.id, Learner.privacy, Learner.pseudonym).where(col(Learner.id).in_(learner_ids))
-            )
-            privacy: dict[int, tuple[str, str]] = {}
-            for i, p, n in rows:
-                assert i is not None  # a primary key
-                privacy[int(i)] = (p or "visible", n or "")
-            return privacy
-
     def learner_name(self, learner_id: int) -> str:
         with Session(self.engine) as s:
             row = s.get(Learner, learner_id)
@@ -1024,6 +1008,13 @@ def _count(conn, table, key: dict[str, object], tally: dict[str, int]) -> None: 
     )
     if not moved.rowcount:
         conn.execute(insert(table).values(**key, answers=1, **tally))
+
+
+def _members_of(learners: Table, members: Workspace | None) -> list[Any]:
+    """The condition that keeps a workspace's learners only (none for a class: its rows are its own)."""
+    if members is None:
+        return []
+    return [learners.c.platform == members.platform, learners.c.workspace == members.workspace]
 
 
 def _table(model: type[SQLModel]) -> Table:

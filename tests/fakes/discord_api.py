@@ -127,6 +127,7 @@ class FakeDiscord:
         self.channel_id = snowflake()
         self.channel_name = "cs-101"
         self.instructor_role = snowflake()
+        self.bot_role = snowflake()  # the role Discord makes for the bot when it joins (managed, tags.bot_id)
         self.requests: list[Request] = []
         self.messages: dict[str, dict] = {}
         self.users: dict[str, User] = {}
@@ -290,6 +291,11 @@ class FakeDiscord:
             "roles": [
                 self._role(self.guild_id, "@everyone", (1 << 10) | (1 << 11), 0),
                 self._role(self.instructor_role, "Instructor", 0, 1),
+                {
+                    **self._role(self.bot_role, "Tutor", 0, 2),
+                    "managed": True,
+                    "tags": {"bot_id": self.app_id},
+                },
             ],
             "emojis": [],
             "stickers": [],
@@ -499,8 +505,18 @@ class FakeDiscord:
     def _is_dm(self, message: dict) -> bool:
         return message.get("channel_id") != self.channel_id
 
-    async def say(self, content: str, user: User, *, dm: bool = False, mention: bool = False) -> dict:
-        """A user posts a message in the class channel (mentioning the bot or not), or in a DM."""
+    async def say(
+        self,
+        content: str,
+        user: User,
+        *,
+        dm: bool = False,
+        mention: bool = False,
+        guild_id: str = "",
+        **extra: Any,
+    ) -> dict:
+        """A user posts a message in the class channel (mentioning the bot or not), or in a DM; `guild_id`
+        names another server (one the bot has no cache of), `extra` adds or replaces message fields."""
         message = {
             "id": snowflake(),
             "channel_id": self.dm_channel_id(user) if dm else self.channel_id,
@@ -520,8 +536,9 @@ class FakeDiscord:
             "components": [],
         }
         if not dm:
-            message["guild_id"] = self.guild_id
+            message["guild_id"] = guild_id or self.guild_id
             message["member"] = {k: v for k, v in self._member_payload({}, user.roles).items() if k != "user"}
+        message.update(extra)
         await self.dispatch("MESSAGE_CREATE", message)
         return message
 

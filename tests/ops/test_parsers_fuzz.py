@@ -11,6 +11,7 @@ from adapters.console.parse import parse_line
 from adapters.console.render import render as console_render
 from bot import events as E
 from bot import replies as R
+from bot.commands import COMMANDS
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
 
@@ -22,32 +23,7 @@ chat_text = st.one_of(
     st.text(max_size=300),
     st.builds(
         lambda c, t: f"/{c} {t}",
-        st.sampled_from(
-            [
-                "ask",
-                "quiz",
-                "answer",
-                "hint",
-                "skip",
-                "progress",
-                "leaderboard",
-                "next",
-                "help",
-                "review",
-                "privacy",
-                "digest",
-                "timezone",
-                "class-timezone",
-                "forget-me",
-                "my-data",
-                "class-report",
-                "inbox",
-                "round",
-                "close",
-                "nonsense",
-                "",
-            ]
-        ),
+        st.sampled_from([*(c.name for c in COMMANDS), "nonsense", ""]),
         st.text(max_size=120),
     ),
     st.sampled_from(

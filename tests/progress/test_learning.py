@@ -155,7 +155,9 @@ def test_my_data_and_forget_me(tutorbot):
     assert isinstance(file, R.File)
     data = json.loads(file.data)
     assert len(data["attempts"]) == 1 and data["questions_forwarded"][0]["text"] == "banana bread recipe"
-    assert "/forget-me confirm" in tutorbot.say("/forget-me")[0].plain()
+    [ask] = tutorbot.say("/forget-me")
+    assert isinstance(ask, R.Confirm) and ask.action == "forget-me"  # typed: adapters never parse the words
+    assert "/forget-me confirm" in tutorbot.text([ask])  # the console's way to say yes
     assert tutorbot.store.attempt_count() == 2  # nothing deleted without confirmation
     assert "deleted (1 answer)" in tutorbot.say("/forget-me confirm")[0].plain()
     assert tutorbot.store.attempt_count() == 1 and tutorbot.store.inbox() == []  # bob's answer stays

@@ -79,3 +79,4 @@ def test_hint_and_skip():
     skipped = M.step(hinted.state, M.SkipQuestion(), q, NOW)
     assert skipped.state.status == "skipped" and skipped.grade is None
     assert "The answer is B" in skipped.replies[0].plain()
+    assert skipped.replies[0].skipped  # typed: renderers need not read the words

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import logging
 
+import pytest
+
 from adapters.discord.app import COULD_NOT_READ
 from tests.adapters.discord.conftest import question_of_type
 from tests.adapters.discord.test_rounds import start_round
@@ -51,3 +53,40 @@ async def test_an_option_of_the_wrong_type_is_refused_politely(bot, fake, caplog
     assert "Traceback" not in caplog.text and "ninety" not in caplog.text
     assert bot.store.open_rounds() == [] and bot.store.attempt_count() == 0
     assert bot.store.find_learner("discord", "discord", ada.id) is None
+
+
+@pytest.mark.parametrize(
+    "broken",
+    ["no version", "no attachment_size_limit", "no member.flags"],
+)
+async def test_an_interaction_the_library_cannot_read_does_not_end_the_worker(bot, fake, caplog, broken):
+    """Discord's own documented example interaction has no `version`: discord.py raises KeyError inside its
+    gateway parser. The worker logs one line, drops that event, and answers the next request."""
+    ada = fake.user("ada")
+    payload = fake._base(2, ada, dm=False, data={"id": fake._command_id("help"), "name": "help", "type": 1})
+    if broken == "no version":
+        del payload["version"]
+    elif broken == "no attachment_size_limit":
+        del payload["attachment_size_limit"]
+    else:
+        del payload["member"]["flags"]
+    with caplog.at_level(logging.WARNING, logger="adapters.discord.app"):
+        await fake.dispatch("INTERACTION_CREATE", payload)
+        it = await fake.slash("help", ada)  # the next one is answered: the client is still connected
+        response = await fake.response(it)
+    assert response.body["type"] == 4 and "/quiz" in text_of(response)
+    assert "dropped a INTERACTION_CREATE event the library could not read (KeyError" in caplog.text
+    assert fake.connected
+
+
+async def test_an_unknown_or_stale_command_says_so(bot, fake, caplog):
+    """A command Discord still lists but this version does not have: no ERROR, no "went wrong"."""
+    from adapters.discord.app import UNKNOWN_COMMAND
+
+    with caplog.at_level(logging.WARNING):
+        it = await fake.slash("frobnicate", fake.user("ada"))
+        response = await fake.response(it)
+    assert response.body["type"] == 4 and flags(response) & EPHEMERAL
+    assert text_of(response) == UNKNOWN_COMMAND
+    assert "a stale or unknown slash command: CommandNotFound" in caplog.text
+    assert "ERROR" not in [r.levelname for r in caplog.records] and "Traceback" not in caplog.text

@@ -8,25 +8,13 @@ import threading
 import pytest
 
 from adapters.discord.app import configure_endpoints
+from bot import commands
 from bot import replies as R
 from tests.adapters.discord.conftest import Bot
 from tests.fakes.discord_api import EPHEMERAL, FakeDiscord, text_of
 
-COMMANDS = {
-    "ask",
-    "quiz",
-    "review",
-    "progress",
-    "leaderboard",
-    "next",
-    "privacy",
-    "digest",
-    "timezone",
-    "my-data",
-    "forget-me",
-    "help",
-}
-INSTRUCTOR_COMMANDS = {"class-report", "inbox", "class-timezone"}
+COMMANDS = set(commands.LEARNER_COMMANDS)  # from the one command table
+INSTRUCTOR_COMMANDS = set(commands.INSTRUCTOR_COMMANDS)
 
 
 def flags(request) -> int:
@@ -153,9 +141,12 @@ async def test_progress_next_and_help_are_private_in_a_channel(bot, fake):
 
 
 async def test_leaderboard_in_a_dm_points_to_the_class(bot, fake):
+    """The core refuses it (a Discord user spans servers: a DM ranking would show other servers' learners)."""
     it = await fake.slash("leaderboard", fake.user("ada"), dm=True)
     response = await fake.response(it)
-    assert response.body["type"] == 4 and "class's channel" in text_of(response)
+    assert response.body["type"] == 5  # deferred, then the core's answer
+    [said] = await fake.followups(it)
+    assert "class's channel" in text_of(said)
 
 
 async def test_errors_are_logged_never_shown(bot, fake, caplog):
@@ -243,3 +234,47 @@ async def test_without_the_message_content_intent_commands_and_dms_still_work(
     finally:
         await bot.stop()
         bot.close()
+
+
+async def test_a_reply_to_the_bot_or_a_mention_of_its_role_is_a_question(bot, fake):
+    """Message type 19 (a reply to the tutor's message) and a mention of the bot's managed role ask the tutor;
+    a message in a server the bot has no cache of is not a DM: without a mention it is not for the tutor."""
+    from tests.fakes.discord_api import snowflake
+
+    ada = fake.user("ada")
+    await fake.say("what is RLHF?", ada, guild_id=snowflake())  # an uncached server, no mention
+    await fake.say(f"<@&{fake.bot_role}> what is direct preference optimization?", ada)
+    [first] = await fake.wait_for(lambda: fake.kinds("channel_message"))
+    assert "Direct Preference Optimization" in text_of(first.body)  # the uncached server's message: ignored
+    earlier = {
+        "id": snowflake(),
+        "channel_id": fake.channel_id,
+        "author": fake.bot,
+        "content": "Direct Preference Optimization ...",
+        "timestamp": "2026-11-02T09:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "components": [],
+    }
+    await fake.say(
+        "and what is RLHF?",
+        ada,
+        type=19,
+        referenced_message=earlier,
+        message_reference={
+            "message_id": earlier["id"],
+            "channel_id": fake.channel_id,
+            "guild_id": fake.guild_id,
+        },
+    )
+    replies = await fake.wait_for(lambda: r if len(r := fake.kinds("channel_message")) >= 2 else None)
+    assert "Reinforcement Learning from Human Feedback" in text_of(replies[1].body)
+    assert len(fake.kinds("channel_message")) == 2

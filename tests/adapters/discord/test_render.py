@@ -207,10 +207,8 @@ def test_the_progress_table_and_its_chart_share_a_message(course):
 
 
 def test_forget_me_asks_with_buttons_instead_of_a_command():
-    ask = R.Text(
-        "This deletes everything. It cannot be undone. To go ahead, send /forget-me confirm", kind="notice"
-    )
-    [out] = render.forget_prompt([ask], 1234)
+    ask = R.Confirm("This deletes everything. It cannot be undone.", "forget-me", "/forget-me confirm")
+    [out] = render.confirm_prompt([ask], 1234)
     assert "click **Delete everything** below" in out.content and "/forget-me confirm" not in out.content
     ids = [i["custom_id"] for i in components(out.view)]
     assert ids == ["tutor:forget:1234:yes", "tutor:forget:1234:no"]
@@ -220,8 +218,11 @@ def test_forget_me_asks_with_buttons_instead_of_a_command():
         False,
     )
     assert parse.parse_forget_id("tutor:forget:x:yes") is None
-    [out] = render.forget_prompt([R.Text("The tutor keeps nothing about you.")], 1234)
+    [out] = render.confirm_prompt([R.Text("The tutor keeps nothing about you.")], 1234)
     assert out.view is None
+    # the type asks, not the words: a text that reads like the question gets no buttons
+    [out] = render.confirm_prompt([R.Text(ask.plain(), kind="notice")], 1234)
+    assert out.view is None and "/forget-me confirm" in out.content
 
 
 def test_learning_commands_become_events():

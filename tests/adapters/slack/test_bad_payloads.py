@@ -73,3 +73,51 @@ def test_a_written_answer_with_unreadable_metadata_is_refused_by_direct_message(
     assert "slack: could not read a view_submission: view.private_metadata is not JSON" in caplog.text
     assert "the one from before" not in caplog.text and "Traceback" not in caplog.text
     assert slack.tutor.store.attempt_count() == 0
+
+
+def test_a_form_the_tutor_did_not_open_is_refused_politely(slack, caplog):
+    """A view_submission for another app's modal (or an old version's): a refusal, not an HTTP 404."""
+    view = {
+        "type": "modal",
+        "callback_id": "someone_elses_form",
+        "private_metadata": "",
+        "blocks": [
+            {"type": "input", "block_id": "b", "element": {"type": "plain_text_input", "action_id": "a"}}
+        ],
+    }
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        response = slack.submit_view(view, "hello", user="U0ADA")
+    assert response.status == 200
+    [refusal] = slack.api.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ADA")
+    assert refusal.args["text"] == COULD_NOT_READ
+    assert "slack: could not read a view_submission: the form is not one the tutor opened" in caplog.text
+    assert slack.tutor.store.attempt_count() == 0
+
+
+def test_a_direct_message_with_a_file_is_answered(slack):
+    """Slack sends a DM with an attachment as subtype file_share: its text is still the question."""
+    slack.event(
+        {
+            "type": "message",
+            "subtype": "file_share",
+            "channel_type": "im",
+            "user": "U0ADA",
+            "text": "what is a reward model?",
+            "files": [{"id": "F0NOTES", "name": "notes.pdf", "mimetype": "application/pdf"}],
+            "ts": "1762075900.000200",
+            "channel": "D0ADA",
+            "team": slack.api.team_id,
+        }
+    )
+    [post] = slack.api.wait_for("chat.postMessage")
+    assert post.args["channel"] == "D0ADA" and "reward model" in post.texts().lower()
+
+
+def test_a_mention_of_someone_else_alone_is_not_a_question(slack):
+    """'@tutor @bob' asks nothing: the tutor answers with its help, and nothing reaches the instructors."""
+    slack.mention("<@U111>")
+    [post] = slack.api.wait_for("chat.postMessage")
+    assert "/quiz" in post.texts() and "U111" not in post.texts()
+    assert slack.tutor.store.inbox() == []
+    slack.mention("is <@U111|bob> right that PPO needs a reward model?")  # in a sentence, kept as @U111
+    assert len(slack.api.wait_for("chat.postMessage", count=2)) == 2

@@ -27,6 +27,14 @@ def test_ask_answers_from_the_course_privately(slack):
     assert slack.api.of("chat.postMessage") == []  # nothing in the channel
 
 
+def test_a_command_whose_text_says_payload_is_answered(slack):
+    """slack-bolt 1.30 reads any form body containing "payload" as an interaction and answers 404."""
+    r, key = slack.command("/ask", "what is a payload in RLHF? payload=1 &payload")
+    assert r.status == 200
+    [reply] = slack.responses(key)
+    assert reply.texts().strip() and reply.args["response_type"] == "ephemeral"
+
+
 def test_ask_that_the_course_does_not_cover_is_passed_to_the_instructors(slack):
     _, key = slack.command("/ask", "what is the best recipe for banana bread?")
     assert "not sure" in slack.responses(key)[0].texts()

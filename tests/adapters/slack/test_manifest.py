@@ -28,6 +28,17 @@ def test_the_manifest_installs_every_command_on_the_events_url():
         assert c["should_escape"] is False  # the tutor strips mentions itself and never echoes them
 
 
+def test_the_manifest_is_the_command_table():
+    """Every chat command of bot/commands.py, with its summary and grammar, and nothing else."""
+    from bot.commands import CHAT
+
+    listed = [
+        (c["command"], c["description"], c.get("usage_hint", ""))
+        for c in _manifest()["features"]["slash_commands"]
+    ]
+    assert listed == [(f"/{c.name}", c.summary, c.usage) for c in CHAT]
+
+
 def test_the_manifest_subscribes_to_what_the_adapter_handles_with_the_scopes_it_needs():
     m = _manifest()
     settings = m["settings"]

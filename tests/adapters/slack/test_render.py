@@ -227,8 +227,8 @@ def test_upload_comment_and_note():
 
 
 def test_forget_prompt_has_the_buttons_in_place_of_the_typed_confirmation():
-    ask = R.Text("It cannot be undone. To go ahead, send /forget-me confirm", kind="notice")
-    [message] = V.forget_prompt([ask], "U1")
+    ask = R.Confirm("It cannot be undone.", "forget-me", "/forget-me confirm")
+    [message] = V.confirm_prompt([ask], "U1")
     text = _texts(message.blocks)
     assert "press *Delete everything* below" in text and "/forget-me confirm" not in text
     [tools] = [b for b in message.blocks if b["type"] == "actions"]
@@ -237,7 +237,10 @@ def test_forget_prompt_has_the_buttons_in_place_of_the_typed_confirmation():
     assert delete["confirm"]["style"] == "danger" and keep["action_id"] == V.FORGET_NO
     _limits_hold(message.blocks)
     # nothing to ask: no buttons
-    [message] = V.forget_prompt([R.Text("The tutor keeps nothing about you.")], "U1")
+    [message] = V.confirm_prompt([R.Text("The tutor keeps nothing about you.")], "U1")
+    assert not [b for b in message.blocks if b["type"] == "actions"]
+    # the type asks, not the words: a text that reads like the question gets no buttons
+    [message] = V.confirm_prompt([R.Text(ask.plain(), kind="notice")], "U1")
     assert not [b for b in message.blocks if b["type"] == "actions"]
 
 

@@ -1,0 +1,135 @@
+"""A learner's own questions: /quiz, /answer, /hint, /skip and /review."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot import events as E
+from bot import replies as R
+from bot.course.model import Question
+from bot.features import picking, rounds
+from bot.features.kit import Handler, Kit, aware, plural
+from bot.features.sessions import grade_and_record, session_for, state_of
+from bot.progress.report import zone
+from bot.quiz import machine
+from bot.quiz.grading import presentation_for
+
+ALREADY = "You have already answered that question; your first answer counts."
+CLOSED = "That question is closed. Start a new one with /quiz."
+
+
+def on_start_quiz(ev: E.StartQuiz, ctx: Kit) -> list[R.Reply]:
+    too_long = ctx.too_long(ev.topic, "topic")
+    if too_long:
+        return too_long
+    lid = ctx.store.learner(ev.learner).id or 0
+    question, problem = picking.question_for(ctx, lid, ev.topic)
+    if problem:
+        return [R.Text(problem, kind="error")]
+    if question is None:
+        return [R.Text("You have answered every question on that topic correctly. Try /next for a new one.")]
+    return put_question(ctx, lid, question, ev.where)
+
+
+def put_question(ctx: Kit, learner_id: int, question: Question, where: E.ClassRef | None) -> list[R.Reply]:
+    """Open a personal quiz session for `question` and show it."""
+    class_id = ctx.store.class_room(where).id if where else None
+    presentation = presentation_for(question, ctx.seed())
+    row = ctx.store.open_solo_session(
+        learner_id, question.id, question.concept_id, presentation, ctx.clock(), class_id
+    )
+    begin = machine.Begin(
+        row.id or 0, question, tuple(presentation), ctx.course.concepts[question.concept_id].title
+    )
+    return list(machine.step(machine.QuizState(), begin, None, ctx.clock()).replies)
+
+
+def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
+    too_long = ctx.too_long(ev.response, "answer")
+    if too_long:
+        return too_long
+    lid = ctx.store.learner(ev.learner).id or 0
+    row, problem = session_for(ctx, lid, ev.session_id, ev.where)
+    if row is None:
+        return [R.Text(problem or "", kind="error")]
+    question = ctx.course.questions.get(row.question_id)
+    if question is None:
+        return [
+            R.Text(
+                "That question has been removed from the course. Start a new one with /quiz.", kind="error"
+            )
+        ]
+    if row.kind == "round":
+        return rounds.answer_round(ctx, row, question, lid, ev.response)
+    if row.status != "open":
+        if row.status == "answered":
+            return [R.Text(ALREADY, kind="notice")]
+        return [R.Text(CLOSED, kind="error")]
+    done = grade_and_record(ctx, row, question, lid, ev.response, ctx.clock(), row.hints_used)
+    if done.step.grade is None:
+        return list(done.step.replies)
+    if done.attempt is None:
+        return [R.Text(ALREADY, kind="notice")]
+    feedback = done.step.replies[0]
+    assert isinstance(feedback, R.Feedback)
+    progress = ctx.store.progress_of(lid).get(question.concept_id)
+    mastery = progress.mastery if progress else 0.0
+    note = f"+{done.points} points. " if done.points else ""
+    note += (
+        f"Mastery of *{ctx.course.concepts[question.concept_id].title}*: {mastery:.0%}. "
+        "/quiz for another, /next for what to learn next."
+    )
+    return [replace(feedback, points=done.points), R.Text(note)]
+
+
+def on_hint(ev: E.Hint, ctx: Kit) -> list[R.Reply]:
+    learner = ctx.store.learner(ev.learner)
+    row, problem = session_for(ctx, learner.id or 0, ev.session_id)
+    if row is None or row.status != "open":
+        return [R.Text(problem or CLOSED, kind="error")]
+    question = ctx.course.questions.get(row.question_id)
+    result = machine.step(state_of(row), machine.AskHint(), question, ctx.clock())
+    if result.state.hints_used > row.hints_used:
+        ctx.store.use_hint(row.id or 0)
+    return list(result.replies)
+
+
+def on_skip(ev: E.Skip, ctx: Kit) -> list[R.Reply]:
+    learner = ctx.store.learner(ev.learner)
+    row, problem = session_for(ctx, learner.id or 0, ev.session_id)
+    if row is None or row.status != "open" or row.kind != "solo":
+        return [R.Text(problem or CLOSED, kind="error")]
+    question = ctx.course.questions.get(row.question_id)
+    result = machine.step(state_of(row), machine.SkipQuestion(), question, ctx.clock())
+    if not ctx.store.set_session_status(row.id or 0, "open", "skipped", ctx.clock()):
+        return [R.Text("That question is already closed.", kind="notice")]
+    return [*result.replies, R.Text("Nothing was recorded for it. /quiz for another question.")]
+
+
+def on_review(ev: E.Review, ctx: Kit) -> list[R.Reply]:
+    learner = ctx.store.learner(ev.learner)
+    lid = learner.id or 0
+    due = [
+        p.concept_id for p in ctx.store.due_concepts(lid, ctx.clock()) if p.concept_id in ctx.course.concepts
+    ]
+    if not due:
+        upcoming = ctx.store.next_due(lid)
+        if upcoming is None:
+            return [R.Text("Nothing to review yet: reviews come from concepts you have answered. Try /quiz.")]
+        when = aware(upcoming).astimezone(zone(ctx.learner_zone(learner))).strftime("%a %d %b, %H:%M")
+        return [R.Text(f"Nothing is due for review. The next review is due {when}.")]
+    question = picking.pick_question(ctx, lid, due, review=True)
+    if question is None:
+        return [R.Text("Nothing is due for review right now.")]
+    replies = put_question(ctx, lid, question, ev.where)
+    title = ctx.course.concepts[question.concept_id].title
+    return [R.Text(f"Review: *{title}* is due ({plural(len(due), 'concept')} due in all)."), *replies]
+
+
+HANDLERS: dict[type[E.Event], Handler] = {
+    E.StartQuiz: on_start_quiz,
+    E.Answer: on_answer,
+    E.Hint: on_hint,
+    E.Skip: on_skip,
+    E.Review: on_review,
+}

@@ -1,0 +1,145 @@
+"""Class rounds: one question put to a whole channel, answers recorded quietly, results posted when it closes."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot import events as E
+from bot import replies as R
+from bot.course.model import Question
+from bot.features import picking
+from bot.features.kit import Handler, Kit, aware
+from bot.features.sessions import grade_and_record, latest_open_round
+from bot.quiz import machine
+from bot.quiz.grading import letters, presentation_for
+from bot.safety import defuse_reply
+from bot.storage.models import QuizSession
+
+
+def on_start_round(ev: E.StartRound, ctx: Kit) -> list[R.Reply]:
+    if ev.where is None:
+        return [R.Text("A class round runs in a channel: use /quiz there.", kind="error")]
+    too_long = ctx.too_long(ev.topic, "topic")
+    if too_long:
+        return too_long
+    poster = ctx.store.learner(ev.learner)
+    room = ctx.store.class_room(ev.where)
+    question, problem = picking.question_for(ctx, poster.id or 0, ev.topic)
+    if problem:
+        return [R.Text(problem, kind="error")]
+    if question is None:
+        return [R.Text("No question left on that topic. Try another topic.")]
+    now = ctx.clock()
+    deadline = now + timedelta(seconds=ev.seconds or ctx.round_seconds)
+    presentation = presentation_for(question, ctx.seed())
+    row = ctx.store.open_round(
+        room.id or 0, question.id, question.concept_id, presentation, now, deadline, poster.id or 0
+    )
+    title = ctx.course.concepts[question.concept_id].title
+    begin = machine.Begin(
+        row.id or 0, question, tuple(presentation), title, is_round=True, deadline=deadline.isoformat()
+    )
+    return list(machine.step(machine.QuizState(), begin, None, now).replies)
+
+
+def answer_round(
+    ctx: Kit, row: QuizSession, question: Question, learner_id: int, response: str
+) -> list[R.Reply]:
+    now = ctx.clock()
+    if row.status != "open" or (row.deadline is not None and now > aware(row.deadline)):
+        return [R.Text("This round is closed; its results are posted in the channel.", kind="notice")]
+    done = grade_and_record(ctx, row, question, learner_id, response, now)
+    if done.step.grade is None:
+        return list(done.step.replies)
+    if done.attempt is None:
+        return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
+    shown = done.step.grade.chosen if question.type != "open_ended" else "your answer"
+    return [
+        R.Text(
+            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.",
+            kind="notice",
+        )
+    ]
+
+
+def on_close_round(ev: E.CloseRound, ctx: Kit) -> list[R.Reply]:
+    row = ctx.store.session(ev.session_id) if ev.session_id else None
+    if row is None and not ev.session_id and ev.where is not None:  # the latest open round of this class
+        row = latest_open_round(ctx, ev.where)
+    if row is None or row.kind != "round":
+        return [R.Text("There is no open round to close.", kind="error")]
+    learner = ctx.store.learner(ev.learner)
+    if row.created_by != learner.id and not ctx.is_instructor(ev.learner):
+        return [
+            R.Text("Only the person who started this round, or an instructor, can close it.", kind="error")
+        ]
+    result = close_round(ctx, row.id or 0)
+    if result is None:
+        return [R.Text("This round is already closed.", kind="notice")]
+    return [result]
+
+
+def close_round(ctx: Kit, session_id: int) -> R.RoundResult | None:
+    """Close an open round once (the first worker to close it wins) and build its results."""
+    if not ctx.store.set_session_status(session_id, "open", "closed", ctx.clock()):
+        return None
+    row = ctx.store.session(session_id)
+    assert row is not None
+    return defuse_reply(round_result(ctx, row))  # learners' names are in it
+
+
+def close_due_rounds(ctx: Kit, platform: str | None = None) -> list[tuple[QuizSession, R.RoundResult]]:
+    """Close the rounds past their deadline (restarts included: deadlines are stored), of one platform if
+    given, so that workers of another platform sharing the database post their own; adapters post these."""
+    out = []
+    for row in ctx.store.due_rounds(ctx.clock(), platform):
+        result = close_round(ctx, row.id or 0)
+        if result is not None:
+            out.append((row, result))
+    return out
+
+
+def round_result(ctx: Kit, row: QuizSession) -> R.RoundResult:
+    question = ctx.course.questions.get(row.question_id)
+    concept = ctx.course.concepts.get(row.concept_id)
+    title = concept.title if concept else row.concept_id
+    if question is None:
+        return R.RoundResult(row.id or 0, title, "", "The question was removed from the course.")
+    answers = ctx.store.round_answers(row.id or 0)
+    presentation = json.loads(row.presentation)
+    summary, lines = machine.explain(question, presentation, None)
+    counts: dict[str, int] = {}
+    for attempt, _ in answers:
+        counts[attempt.response] = counts.get(attempt.response, 0) + 1
+    tally: list[R.Tally] = []
+    if question.type == "single_choice":
+        for i, p in enumerate(presentation):
+            key = letters(len(presentation))[i]
+            option = question.options[p]
+            tally.append(R.Tally(key, option.text, counts.get(key, 0), option.correct))
+    elif question.type == "open_ended":
+        passed = sum(1 for a, _ in answers if a.correct)
+        tally = [
+            R.Tally("passed", "covered most rubric points", passed, True),
+            R.Tally("not yet", "missed key points", len(answers) - passed, False),
+        ]
+    else:
+        right_attempts = {a.response for a, _ in answers if a.correct}
+        for key, count in sorted(counts.items(), key=lambda kv: -kv[1]):
+            tally.append(R.Tally(key, key, count, key in right_attempts))
+    ranked = sorted(answers, key=lambda al: (-al[0].points, -al[0].score, al[0].id or 0))
+    scores = tuple(
+        (
+            learner.display_name or learner.user_id,
+            "right" if a.correct else ("partly right" if a.score > 0 else "wrong"),
+            a.points,
+        )
+        for a, learner in ranked
+    )
+    return R.RoundResult(
+        row.id or 0, title, question.prompt, summary, lines, tuple(tally), scores, len(answers)
+    )
+
+
+HANDLERS: dict[type[E.Event], Handler] = {E.StartRound: on_start_round, E.CloseRound: on_close_round}

@@ -1,0 +1,69 @@
+"""What every platform's worker does on a timer, written once: close the rounds past their deadline and say
+where their results go, pick the review digests a platform sends, and warm the model up. The adapters only
+deliver (a post to a channel, a direct message), each in its own way (threads on Slack, tasks on Discord)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import events as E
+from bot import replies as R
+from bot.tutor import Tutor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoundPost:
+    """A closed round's results and the channel of its class, where they are to be posted."""
+
+    session_id: int
+    channel: str
+    result: R.RoundResult
+
+
+def due_round_posts(tutor: Tutor, platform: str) -> list[RoundPost]:
+    """Close this platform's rounds past their deadline (once, whichever worker gets there first: restarts
+    included, deadlines are stored) and say where each result goes. Other platforms' rounds in a shared
+    database are left to their own workers; a round without a class is logged, its answers kept."""
+    posts = []
+    for row, result in tutor.close_due_rounds(platform=platform):
+        room = tutor.store.class_by_id(row.class_id) if row.class_id else None
+        if room is None:
+            log.error("%s: round %s has no class; its results are kept but not posted", platform, row.id)
+            continue
+        posts.append(RoundPost(row.id or 0, room.channel, result))
+    return posts
+
+
+def due_digests(
+    tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
+) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
+    """The review digests this platform's worker sends now. Learners of another platform, or whom this
+    platform cannot address (`deliverable` says no), are skipped loudly."""
+    mine: list[tuple[E.LearnerRef, list[R.Reply]]] = []
+    others: set[str] = set()
+    for ref, replies in tutor.digests(platform=platform):
+        if ref.platform == platform and deliverable(ref):
+            mine.append((ref, replies))
+        else:
+            others.add(ref.platform)
+    if others:
+        log.warning(
+            "%s: the tutor handed this worker review digests of learners it cannot message (%s); "
+            "they are not sent from here",
+            platform,
+            ", ".join(sorted(others)),
+        )
+    return mine
+
+
+def warm_up(tutor: Tutor) -> None:
+    """Load the embedding model now, so the first question does not wait for it; a failure is logged and
+    the first question tries again."""
+    try:
+        tutor.warm_up()
+    except Exception as exc:
+        log.warning("tutor: warming up the embedding model failed: %s", exc)

@@ -1,0 +1,32 @@
+"""The one command table (bot/commands.py): what every parser, /help and the chat platforms read."""
+
+from __future__ import annotations
+
+from adapters.console.parse import parse_line
+from bot import commands
+from bot import events as E
+from bot.features.help import HELP
+
+WHO = E.LearnerRef("console", "local", "ada")
+
+
+def test_every_command_is_parsed_by_the_console_and_listed_in_help():
+    for c in commands.COMMANDS:
+        event = parse_line(f"/{c.name}", WHO, None)
+        assert not isinstance(event, E.Unknown), c.name
+        assert f"/{c.name}" in HELP, c.name
+        assert len(c.summary) <= 100, c.name  # Slack's and Discord's limit for a description
+    assert isinstance(parse_line("/frobnicate", WHO, None), E.Unknown)
+
+
+def test_the_argument_free_events_are_commands_of_the_table():
+    for name, event in E.NO_ARGUMENT.items():
+        assert commands.command(name).usage == "", name
+        assert isinstance(parse_line(f"/{name}", WHO, None), event)
+
+
+def test_chat_commands_and_who_may_use_them():
+    assert commands.INSTRUCTOR_COMMANDS == ("class-report", "inbox", "class-timezone")
+    assert {"answer", "hint", "skip", "round", "close"}.isdisjoint(commands.LEARNER_COMMANDS)
+    assert {"progress", "my-data", "forget-me", "class-report", "inbox"} <= commands.PRIVATE_COMMANDS
+    assert "ask" not in commands.PRIVATE_COMMANDS and "quiz" not in commands.PRIVATE_COMMANDS
