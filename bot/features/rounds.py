@@ -14,7 +14,7 @@ from bot.features.sessions import grade_and_record, latest_open_round
 from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.safety import defuse_reply
-from bot.storage.models import QuizSession
+from bot.storage.models import Learner, QuizSession
 
 
 def on_start_round(ev: E.StartRound, ctx: Kit) -> list[R.Reply]:
@@ -100,6 +100,13 @@ def close_due_rounds(ctx: Kit, platform: str | None = None) -> list[tuple[QuizSe
     return out
 
 
+def public_name(learner: Learner) -> str:
+    """How a learner appears in anything posted to a channel."""
+    if learner.privacy == "pseudonym" and learner.pseudonym:
+        return learner.pseudonym
+    return learner.display_name or learner.user_id
+
+
 def round_result(ctx: Kit, row: QuizSession) -> R.RoundResult:
     question = ctx.course.questions.get(row.question_id)
     concept = ctx.course.concepts.get(row.concept_id)
@@ -129,13 +136,16 @@ def round_result(ctx: Kit, row: QuizSession) -> R.RoundResult:
         for key, count in sorted(counts.items(), key=lambda kv: -kv[1]):
             tally.append(R.Tally(key, key, count, key in right_attempts))
     ranked = sorted(answers, key=lambda al: (-al[0].points, -al[0].score, al[0].id or 0))
+    # Posted in the channel: the same privacy as the leaderboards. Hidden learners are counted in the
+    # number who answered but never named; a pseudonym stands in for the name.
     scores = tuple(
         (
-            learner.display_name or learner.user_id,
+            public_name(learner),
             "right" if a.correct else ("partly right" if a.score > 0 else "wrong"),
             a.points,
         )
         for a, learner in ranked
+        if learner.privacy != "hidden"
     )
     return R.RoundResult(
         row.id or 0, title, question.prompt, summary, lines, tuple(tally), scores, len(answers)

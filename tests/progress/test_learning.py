@@ -248,3 +248,23 @@ def test_digest_once_a_day_outside_quiet_hours(tutorbot, clock):
     tutorbot.say("/digest off")
     clock.advance(days=1)
     assert tutorbot.tutor.digests() == []
+
+
+def test_round_results_respect_privacy(tutorbot):
+    """The scores posted when a round closes name nobody who chose /privacy hidden, and show pseudonyms."""
+    tutorbot.say("/privacy hidden", user="bob")
+    tutorbot.say("/privacy pseudonym Night\x00 Owl\u202e", user="cy")
+    [question] = [
+        r
+        for r in tutorbot.say("/round reinforcement-learning-from-human-feedback-q2", user="prof")
+        if isinstance(r, R.Question)
+    ]
+    right = tutorbot.right_answer_for_session(question.session_id)
+    for user in ("ada", "bob", "cy"):
+        tutorbot.say(f"/answer {right}", user=user)
+    [result] = [r for r in tutorbot.say("/close", user="prof") if isinstance(r, R.RoundResult)]
+    names = [row[0] for row in result.scores]
+    assert sorted(names) == ["Night Owl", "ada"]  # bob answered, and is counted, but not named
+    assert result.answered == 3
+    shown = tutorbot.text([result])
+    assert "Night Owl" in shown and "bob:" not in shown and "cy:" not in shown
