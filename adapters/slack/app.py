@@ -216,7 +216,9 @@ class SlackTutor:
         app.event("app_home_opened")(ack=self._ack, lazy=[self._on_home])
         app.action(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._open_answer_form])
         app.action(re.compile(rf"^{V.PICK}_"))(self._ack)  # a select's change: the submit button reads it
-        app.action(re.compile(rf"^({V.ANSWER}_.+|{V.SUBMIT}|{V.HINT}|{V.SKIP}|{V.CLOSE}|{V.HOME_QUIZ})$"))(
+        # Answers are recorded before the ack leaves (durable before acknowledged); other clicks ack first.
+        app.action(re.compile(rf"^({V.ANSWER}_.+|{V.SUBMIT})$"))(self._on_answer_click)
+        app.action(re.compile(rf"^({V.HINT}|{V.SKIP}|{V.CLOSE}|{V.HOME_QUIZ})$"))(
             ack=self._ack, lazy=[self._on_click]
         )
         app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
@@ -343,7 +345,26 @@ class SlackTutor:
         self._call("views.publish", self.client.views_publish, "", user_id=learner.user, view=view)
 
     # -- clicks and the answer form -------------------------------------------------------------
-    def _on_click(self, body: dict[str, Any], respond: Respond) -> None:
+    def _on_answer_click(self, ack: Callable[..., None], body: dict[str, Any], respond: Respond) -> None:
+        """An answer button or Submit: the answer is recorded, then Slack gets its ack, then the feedback is
+        sent. Slack never retries an acknowledged click, so acknowledging first and recording after (a lazy
+        listener) could lose an answer the student saw accepted if the worker died in between. Recording
+        one answer takes milliseconds, well inside Slack's three seconds; a database that does not answer
+        is bounded at five (the student then sees Slack's own error and can click again)."""
+        recorded: list[R.Reply] | None = None
+        try:
+            event = P.parse_action(body)
+            if isinstance(event, E.Answer):
+                recorded = self.tutor.handle(event)
+        except P.BadPayload:
+            pass  # _on_click refuses it, after the ack
+        finally:
+            ack()
+        self._on_click(body, respond, recorded)
+
+    def _on_click(
+        self, body: dict[str, Any], respond: Respond, recorded: list[R.Reply] | None = None
+    ) -> None:
         try:
             event = P.parse_action(body)
             channel = P.channel_of(body)
@@ -356,7 +377,7 @@ class SlackTutor:
         user = event.learner
         if isinstance(event, E.CloseRound) and self.is_instructor(user.workspace, user.user):
             event = replace(event, learner=replace(user, is_instructor=True))
-        replies = self.tutor.handle(event)
+        replies = recorded if recorded is not None else self.tutor.handle(event)
         direct = event.where is None
         if isinstance(event, E.StartQuiz):  # "Quiz me" on the Home tab: the question goes to the app's DM
             self._send_private(Private(user.user, user.user, None, direct=True), replies)

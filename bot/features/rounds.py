@@ -14,7 +14,7 @@ from bot.features.sessions import grade_and_record, latest_open_round
 from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.safety import defuse_reply
-from bot.storage.models import QuizSession
+from bot.storage.models import Learner, QuizSession
 
 
 def on_start_round(ev: E.StartRound, ctx: Kit) -> list[R.Reply]:
@@ -25,6 +25,16 @@ def on_start_round(ev: E.StartRound, ctx: Kit) -> list[R.Reply]:
         return too_long
     poster = ctx.store.learner(ev.learner)
     room = ctx.store.class_room(ev.where)
+    if ctx.store.open_rounds(room.id) and not ctx.is_instructor(ev.learner):
+        # one open round a channel (an instructor may open more): a replayed or repeated /quiz must not
+        # fill the channel with rounds
+        return [
+            R.Text(
+                "A round is already open in this channel: answer it, or wait until it closes "
+                "(its poster or an instructor can /close it).",
+                kind="notice",
+            )
+        ]
     question, problem = picking.question_for(ctx, poster.id or 0, ev.topic)
     if problem:
         return [R.Text(problem, kind="error")]
@@ -67,7 +77,7 @@ def on_close_round(ev: E.CloseRound, ctx: Kit) -> list[R.Reply]:
     row = ctx.store.session(ev.session_id) if ev.session_id else None
     if row is None and not ev.session_id and ev.where is not None:  # the latest open round of this class
         row = latest_open_round(ctx, ev.where)
-    if row is None or row.kind != "round":
+    if row is None or row.kind != "round" or not _held_in(ctx, row, ev.where):
         return [R.Text("There is no open round to close.", kind="error")]
     learner = ctx.store.learner(ev.learner)
     if row.created_by != learner.id and not ctx.is_instructor(ev.learner):
@@ -78,6 +88,15 @@ def on_close_round(ev: E.CloseRound, ctx: Kit) -> list[R.Reply]:
     if result is None:
         return [R.Text("This round is already closed.", kind="notice")]
     return [result]
+
+
+def _held_in(ctx: Kit, row: QuizSession, where: E.ClassRef | None) -> bool:
+    """A click names a round by id; the channel it came from must be the round's own, so a forged click
+    cannot close (and post the results of) another channel's round."""
+    if where is None:
+        return True  # the console and direct commands carry no channel to check
+    room = ctx.store.find_class(where.platform, where.workspace, where.channel)
+    return room is not None and room.id == row.class_id
 
 
 def close_round(ctx: Kit, session_id: int) -> R.RoundResult | None:
@@ -98,6 +117,13 @@ def close_due_rounds(ctx: Kit, platform: str | None = None) -> list[tuple[QuizSe
         if result is not None:
             out.append((row, result))
     return out
+
+
+def public_name(learner: Learner) -> str:
+    """How a learner appears in anything posted to a channel."""
+    if learner.privacy == "pseudonym" and learner.pseudonym:
+        return learner.pseudonym
+    return learner.display_name or learner.user_id
 
 
 def round_result(ctx: Kit, row: QuizSession) -> R.RoundResult:
@@ -129,13 +155,16 @@ def round_result(ctx: Kit, row: QuizSession) -> R.RoundResult:
         for key, count in sorted(counts.items(), key=lambda kv: -kv[1]):
             tally.append(R.Tally(key, key, count, key in right_attempts))
     ranked = sorted(answers, key=lambda al: (-al[0].points, -al[0].score, al[0].id or 0))
+    # Posted in the channel: the same privacy as the leaderboards. Hidden learners are counted in the
+    # number who answered but never named; a pseudonym stands in for the name.
     scores = tuple(
         (
-            learner.display_name or learner.user_id,
+            public_name(learner),
             "right" if a.correct else ("partly right" if a.score > 0 else "wrong"),
             a.points,
         )
         for a, learner in ranked
+        if learner.privacy != "hidden"
     )
     return R.RoundResult(
         row.id or 0, title, question.prompt, summary, lines, tuple(tally), scores, len(answers)

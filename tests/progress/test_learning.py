@@ -248,3 +248,43 @@ def test_digest_once_a_day_outside_quiet_hours(tutorbot, clock):
     tutorbot.say("/digest off")
     clock.advance(days=1)
     assert tutorbot.tutor.digests() == []
+
+
+def test_round_results_respect_privacy(tutorbot):
+    """The scores posted when a round closes name nobody who chose /privacy hidden, and show pseudonyms."""
+    tutorbot.say("/privacy hidden", user="bob")
+    tutorbot.say("/privacy pseudonym Night\x00 Owl\u202e", user="cy")
+    [question] = [
+        r
+        for r in tutorbot.say("/round reinforcement-learning-from-human-feedback-q2", user="prof")
+        if isinstance(r, R.Question)
+    ]
+    right = tutorbot.right_answer_for_session(question.session_id)
+    for user in ("ada", "bob", "cy"):
+        tutorbot.say(f"/answer {right}", user=user)
+    [result] = [r for r in tutorbot.say("/close", user="prof") if isinstance(r, R.RoundResult)]
+    names = [row[0] for row in result.scores]
+    assert sorted(names) == ["Night Owl", "ada"]  # bob answered, and is counted, but not named
+    assert result.answered == 3
+    shown = tutorbot.text([result])
+    assert "Night Owl" in shown and "bob:" not in shown and "cy:" not in shown
+
+
+def test_one_open_round_a_channel_and_clicks_checked_against_the_round(tutorbot):
+    """A replayed or repeated /quiz opens no second round for a student (an instructor may open more),
+    and a (forged) close naming another channel's round closes nothing and reveals nothing."""
+    from bot import events as E
+
+    tutor = tutorbot.tutor
+    eve = E.LearnerRef("slack", "T1", "U0EVE", display_name="eve")
+    prof = E.LearnerRef("slack", "T1", "U0PROF", display_name="prof", is_instructor=True)
+    a = E.ClassRef("slack", "T1", "C0A", "class-a")
+    b = E.ClassRef("slack", "T1", "C0B", "class-b")
+    [first] = [r for r in tutor.handle(E.StartRound(eve, topic="dpo", where=a)) if isinstance(r, R.Question)]
+    again = tutor.handle(E.StartRound(eve, topic="dpo", where=a))
+    assert not any(isinstance(r, R.Question) for r in again) and "already open" in again[0].plain()
+    assert any(isinstance(r, R.Question) for r in tutor.handle(E.StartRound(prof, topic="rlhf", where=a)))
+    forged = tutor.handle(E.CloseRound(eve, session_id=first.session_id, where=b))
+    assert not any(isinstance(r, R.RoundResult) for r in forged) and "no open round" in forged[0].plain()
+    closed = tutor.handle(E.CloseRound(eve, session_id=first.session_id, where=a))  # its own channel: closes
+    assert any(isinstance(r, R.RoundResult) for r in closed)

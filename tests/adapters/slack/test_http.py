@@ -130,3 +130,34 @@ def test_metrics_count_the_commands_in_prometheus_text(slack):
     assert 'tutor_requests_total{command="showprogress"} 1' in text
     assert 'tutor_request_seconds_count{command="help"} 1' in text
     assert "# TYPE tutor_request_seconds histogram" in text
+
+
+def test_an_answer_click_is_recorded_before_it_is_acknowledged(tutor, slack_api):
+    """Slack never retries an acknowledged click: the answer must be in the database before the ack leaves,
+    so a worker killed right after acknowledging loses nothing the student saw accepted."""
+    from tests.adapters.slack.harness import INSTRUCTOR, question_of_type
+
+    gated = GatedTutor(tutor.course, tutor.store, tutor.retriever, clock=tutor.clock)
+    gated.gate.set()
+    workspace = Workspace(gated, slack_api)
+    try:
+        workspace.command("/quiz", question_of_type(gated, "single_choice"), user=INSTRUCTOR[0])
+        message = workspace.round_question()
+        gated.gate.clear()
+        gated.entered.clear()
+        answered: list = []
+        clicker = threading.Thread(
+            target=lambda: answered.append(workspace.click(message, text="A", user="U0ADA", wait=False)[0])
+        )
+        clicker.start()
+        assert gated.entered.wait(10)  # the tutor is recording the answer ...
+        time.sleep(0.5)
+        assert answered == []  # ... and Slack has heard nothing yet
+        assert tutor.store.attempt_count() == 0
+        gated.gate.set()
+        clicker.join(10)
+        assert answered and answered[0].status == 200
+        assert tutor.store.attempt_count() == 1  # recorded by the time the ack arrived, not after
+    finally:
+        gated.gate.set()
+        workspace.close()
