@@ -395,6 +395,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluate import load_eval, report
 
+    if args.dialogues:
+        return _eval_dialogues(args)
+    if not args.file:
+        raise CliError("give a question set FILE, or --dialogues FILE", EXIT_USAGE)
     tutor = _tutor()
     try:
         items = load_eval(args.file, set(tutor.course.concepts))
@@ -405,6 +409,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not items:
         raise CliError(f"{args.file} has no questions")
     print(report(tutor.retriever, items, show_misses=args.misses))
+    return 0
+
+
+def _eval_dialogues(args: argparse.Namespace) -> int:
+    from bot import dialogues
+
+    tutor = _tutor()
+    try:
+        items = dialogues.load_dialogues(args.dialogues)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.dialogues}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise CliError(f"the dialogue set has problems:\n{exc}") from None
+    if not items:
+        raise CliError(f"{args.dialogues} has no dialogues")
+    outcomes = dialogues.run(tutor.course, tutor.retriever, items)
+    print(dialogues.report(outcomes, show_misses=args.misses))
     return 0
 
 
@@ -539,8 +560,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval", help="retrieval quality on a question set: recall@1, recall@3, MRR vs BM25 and dense"
     )
-    p.add_argument("file", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
+    p.add_argument("file", nargs="?", help='JSON lines: {"question": "...", "concepts": ["concept-id", ...]}')
     p.add_argument("--misses", action="store_true", help="list the questions the tutor ranks wrong")
+    p.add_argument(
+        "--dialogues",
+        metavar="FILE",
+        help='instead: answer quality on dialogues, JSON lines {"id", "kind", "turns", "must", ...}',
+    )
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure /ask latency, start-up and memory")
