@@ -18,6 +18,9 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot import events as E
 from bot import replies as R
+from bot.compose import intent as intents
+from bot.compose.composer import Composed, ExtractiveComposer, small_talk_reply
+from bot.compose.scope import Verdict
 from bot.course.model import Course, Question
 from bot.metrics import Metrics
 from bot.progress import MASTERED, Standing, points_for, spaced, streak
@@ -82,6 +85,7 @@ class AnswerResult:
     sources: tuple[Source, ...]
     concept_id: str = ""
     next_concepts: tuple[str, ...] = ()
+    composed: Composed | None = None  # the answer's parts, for platforms that render them (not in the JSON)
 
     def to_json(self) -> dict:
         return {
@@ -132,6 +136,13 @@ class Tutor:
         self._passages_seen = 0
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.metrics = Metrics()
+        self._composer: ExtractiveComposer | None = None
+
+    @property
+    def composer(self) -> ExtractiveComposer:
+        if self._composer is None:
+            self._composer = ExtractiveComposer(self.course, self.retriever)
+        return self._composer
 
     # -- plumbing ------------------------------------------------------------------------------
     @property
@@ -221,31 +232,31 @@ class Tutor:
         return None
 
     # -- asking --------------------------------------------------------------------------------
-    def answer(self, question: str, k: int = 3) -> AnswerResult:
+    def answer(self, question: str, k: int = 3, intent: intents.Intent | None = None) -> AnswerResult:
         """Answer a question from the course, or say plainly that the course does not seem to cover it."""
         self._sync_instructor_passages()
         hits = self.retriever.search(question, k=max(k, 1))
-        sources = tuple(
-            Source(h.concept_id, h.title, h.score, h.excerpt or self._excerpt(h, question)) for h in hits
-        )
         if not hits:
             return AnswerResult(question, "The course has no material yet.", False, ())
-        top = hits[0]
-        confident = top.dense >= self.confidence
-        concept = self.course.concepts[top.concept_id]
-        nexts = tuple(self.course.next_after(concept.id)[:2])
-        if confident:
-            text = f"{concept.title}: {sources[0].excerpt}"
-            if nexts:
-                names = " and ".join(f'"{self.course.concepts[n].title}"' for n in nexts)
-                text += f"\nLearn next: {names}."
-        else:
-            names = ", ".join(f'"{h.title}"' for h in hits[:3])
-            text = (
-                f"I'm not sure the course covers that, so I won't guess. The closest concepts are {names}. "
-                "I've passed your question on to the instructors."
+        composed = self.composer.compose(question, intent or intents.classify(question), hits)
+        # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE)
+        confident = composed.confident and max(h.dense for h in hits) >= self.confidence
+        if composed.confident and not confident:
+            floor = Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE")
+            composed = self.composer.not_covered(hits, floor)
+        sources = tuple(
+            Source(
+                h.concept_id,
+                h.title,
+                h.score,
+                composed.quote_of(h.concept_id) or h.excerpt or self._excerpt(h, question),
             )
-        return AnswerResult(question, text, confident, sources, concept.id, nexts)
+            for h in hits
+        )
+        main = composed.concepts[0] if confident and composed.concepts else hits[0].concept_id
+        return AnswerResult(
+            question, composed.text(), confident, sources, main, composed.next_concepts, composed
+        )
 
     def _round_guard(self, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | None:
         """While a class round is open, a question on its concept gets a hint, not the answer."""
@@ -273,30 +284,35 @@ class Tutor:
         problem = self._check_text(ev.text, "question")
         if problem:
             return [R.Text(problem, kind="error")]
-        result = self.answer(ev.text)
+        intent = intents.classify(ev.text)
+        if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
+            return [R.Text(small_talk_reply(intent.social))]
+        if intent.kind == intents.QUIZ_ANSWER:  # "B" or "4 6 5 1 2 3" while a question is open: the answer
+            learner = self.store.learner(ev.learner)
+            if self._session_for(learner.id or 0, None, ev.where)[0] is not None:
+                return self._on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text))
+        result = self.answer(ev.text, intent=intent)
         if not result.sources:
             return [R.Text(result.answer, kind="error")]
         guarded = self._round_guard(ev, result)
         if guarded:
             return guarded
         if not result.confident:
-            learner = self.store.learner(ev.learner)
-            class_id = self.store.class_room(ev.where).id if ev.where else None
-            self.store.add_inbox(
-                learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], self.clock()
-            )
+            if result.composed is not None and result.composed.related:
+                learner = self.store.learner(ev.learner)
+                class_id = self.store.class_room(ev.where).id if ev.where else None
+                self.store.add_inbox(
+                    learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], self.clock()
+                )
             return [R.Text(result.answer, kind="notice")]
-        top = result.sources[0]
-        concept = self.course.concepts[top.concept_id]
-        out: list[R.Reply] = [
-            R.Text(f"This is about *{concept.title}*."),
-            R.Passage(concept.title, top.excerpt, concept.id, top.score),
-        ]
-        if result.next_concepts:
-            names = ", ".join(f"*{self.course.concepts[n].title}*" for n in result.next_concepts)
-            out.append(R.Text(f"Learn next: {names}. Test yourself with /quiz {concept.id}"))
-        else:
-            out.append(R.Text(f"Test yourself with /quiz {concept.id}"))
+        assert result.composed is not None
+        out: list[R.Reply] = []
+        for part in result.composed.parts:
+            if part.role in ("quote", "contrast"):
+                score = next((s.score for s in result.sources if s.concept_id == part.concept_id), 0.0)
+                out.append(R.Passage(part.title, part.text, part.concept_id, score))
+            else:
+                out.append(R.Text(part.text))
         return out
 
     # -- quizzes -------------------------------------------------------------------------------
