@@ -191,8 +191,12 @@ class ExtractiveComposer:
             concepts = list(previous[:2])
             qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
         else:
+            self.sentences(
+                hits[0].concept_id
+            )  # takes in instructors' new passages (their words are course words)
             verdict = self.judge.judge(
-                self.judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id, intent)
+                self.judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id, intent),
+                question,
             )
             concepts = [h.concept_id for h in hits]
         if not verdict.in_scope:
