@@ -200,6 +200,10 @@ class ExtractiveComposer:
             )
             concepts = [h.concept_id for h in hits]
         if not verdict.in_scope:
+            if intent.follow_up and not previous:  # "why?" with nothing before it: ask, don't forward
+                return self.not_covered(
+                    hits, Verdict(False, False, verdict.score, "a follow-up without context")
+                )
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec)
@@ -287,6 +291,8 @@ class ExtractiveComposer:
         )
         if verdict.related:
             text += " I've passed your question on to the instructors."
+        elif verdict.reason == "a follow-up without context":
+            text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
         closest = tuple(h.concept_id for h in hits[:3])
         return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
 

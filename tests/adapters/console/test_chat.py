@@ -226,3 +226,8 @@ def test_a_round_closed_early_by_its_poster(tutorbot):
     assert "Round closed" in tutorbot.text() and "Nobody answered" in tutorbot.text()
     tutorbot.say("/close", user="prof")
     assert "no open round" in tutorbot.text()
+
+
+def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwarded(tutorbot):
+    tutorbot.say("give me an example", user="newcomer")
+    assert "ask again with its name" in tutorbot.text() and tutorbot.store.inbox() == []
