@@ -488,9 +488,12 @@ def cmd_eval_grading(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     if args.grading:
         return cmd_eval_grading(args)
+    if args.dialogues:
+        return _eval_dialogues(args)
     if not args.file:
         raise CliError(
-            "tutor eval FILE (retrieval), or tutor eval --grading FILE (open-ended grading)", EXIT_USAGE
+            "tutor eval FILE (retrieval), --grading FILE (open-ended grading) or --dialogues FILE (answers)",
+            EXIT_USAGE,
         )
     from bot.evaluate import load_eval, report
 
@@ -538,6 +541,23 @@ def _eval_encoders(tutor, sets, encoders: str) -> int:  # type: ignore[no-untype
     verdict = "within" if worst <= 0.01 else "MORE than"
     print(f"\nlargest difference from {names[0]}: {worst:.3f} ({verdict} 0.01)")
     return 0 if worst <= 0.01 else 1
+
+
+def _eval_dialogues(args: argparse.Namespace) -> int:
+    from bot import dialogues
+
+    tutor = _tutor()
+    try:
+        items = dialogues.load_dialogues(args.dialogues)
+    except OSError as exc:
+        raise CliError(f"cannot read {args.dialogues}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise CliError(f"the dialogue set has problems:\n{exc}") from None
+    if not items:
+        raise CliError(f"{args.dialogues} has no dialogues")
+    outcomes = dialogues.run(tutor.course, tutor.retriever, items)
+    print(dialogues.report(outcomes, show_misses=args.misses))
+    return 0
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -700,6 +720,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="LIST",
         help="compare encoders (e.g. torch,onnx,onnx-int8) on every FILE in one table; "
         "exit 1 when one moves a score by more than 0.01 from the first",
+    )
+    p.add_argument(
+        "--dialogues",
+        metavar="FILE",
+        help='instead: answer quality on dialogues, JSON lines {"id", "kind", "turns", "must", ...}',
     )
     p.set_defaults(func=cmd_eval)
 

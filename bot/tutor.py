@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot import events as E
 from bot import replies as R
+from bot.compose.intent import Intent
 from bot.features import FILTERS, HANDLERS, Filter, Handler, ask, learner, picking, rounds, standing
 from bot.features.ask import AnswerResult, Source
 from bot.features.help import HELP
@@ -89,9 +90,9 @@ class Tutor(Kit):
             return [f"database unreachable: {reason[0] if reason else type(exc).__name__}"]
         return []
 
-    def answer(self, question: str, k: int = 3) -> AnswerResult:
+    def answer(self, question: str, k: int = 3, intent: Intent | None = None) -> AnswerResult:
         """Answer a question from the course (`tutor ask`), or say plainly that the course does not cover it."""
-        return ask.answer(self, question, k)
+        return ask.answer(self, question, k, intent)
 
     def next_concepts(self, learner_id: int, limit: int = 3) -> list[str]:
         return picking.next_concepts(self, learner_id, limit)

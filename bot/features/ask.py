@@ -6,7 +6,12 @@ from dataclasses import dataclass
 
 from bot import events as E
 from bot import replies as R
+from bot.compose import intent as intents
+from bot.compose.composer import Composed, small_talk_reply
+from bot.compose.scope import Verdict
 from bot.features.kit import Handler, Kit
+from bot.features.quiz import on_answer
+from bot.features.sessions import session_for
 from bot.retrieval import Hit
 
 
@@ -28,6 +33,7 @@ class AnswerResult:
     sources: tuple[Source, ...]
     concept_id: str = ""
     next_concepts: tuple[str, ...] = ()
+    composed: Composed | None = None  # the answer's parts, for platforms that render them (not in the JSON)
 
     def to_json(self) -> dict:
         return {
@@ -46,31 +52,29 @@ class AnswerResult:
         }
 
 
-def answer(ctx: Kit, question: str, k: int = 3) -> AnswerResult:
-    """Answer a question from the course, or say plainly that the course does not seem to cover it."""
+def answer(ctx: Kit, question: str, k: int = 3, intent: intents.Intent | None = None) -> AnswerResult:
+    """Answer a question from the course, composed by what was asked, or say plainly that the course does
+    not seem to cover it."""
     ctx.sync_instructor_passages()
     hits = ctx.retriever.search(question, k=max(k, 1))
-    sources = tuple(
-        Source(h.concept_id, h.title, h.score, h.excerpt or _excerpt(ctx, h, question)) for h in hits
-    )
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
-    top = hits[0]
-    confident = top.dense >= ctx.confidence
-    concept = ctx.course.concepts[top.concept_id]
-    nexts = tuple(ctx.course.next_after(concept.id)[:2])
-    if confident:
-        text = f"{concept.title}: {sources[0].excerpt}"
-        if nexts:
-            names = " and ".join(f'"{ctx.course.concepts[n].title}"' for n in nexts)
-            text += f"\nLearn next: {names}."
-    else:
-        names = ", ".join(f'"{h.title}"' for h in hits[:3])
-        text = (
-            f"I'm not sure the course covers that, so I won't guess. The closest concepts are {names}. "
-            "I've passed your question on to the instructors."
+    composed = ctx.composer.compose(question, intent or intents.classify(question), hits)
+    # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE)
+    confident = composed.confident and max(h.dense for h in hits) >= ctx.confidence
+    if composed.confident and not confident:
+        composed = ctx.composer.not_covered(hits, Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE"))
+    sources = tuple(
+        Source(
+            h.concept_id,
+            h.title,
+            h.score,
+            composed.quote_of(h.concept_id) or h.excerpt or _excerpt(ctx, h, question),
         )
-    return AnswerResult(question, text, confident, sources, concept.id, nexts)
+        for h in hits
+    )
+    main = composed.concepts[0] if confident and composed.concepts else hits[0].concept_id
+    return AnswerResult(question, composed.text(), confident, sources, main, composed.next_concepts, composed)
 
 
 def _excerpt(ctx: Kit, hit: Hit, question: str) -> str:
@@ -101,30 +105,35 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
         return [R.Text(problem, kind="error")]
-    result = answer(ctx, ev.text)
+    intent = intents.classify(ev.text)
+    if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
+        return [R.Text(small_talk_reply(intent.social))]
+    if intent.kind == intents.QUIZ_ANSWER:  # "B" or "4 6 5 1 2 3" while a question is open: the answer
+        learner = ctx.store.learner(ev.learner)
+        if session_for(ctx, learner.id or 0, None, ev.where)[0] is not None:
+            return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
+    result = answer(ctx, ev.text, intent=intent)
     if not result.sources:
         return [R.Text(result.answer, kind="error")]
     guarded = round_guard(ctx, ev, result)
     if guarded:
         return guarded
     if not result.confident:
-        learner = ctx.store.learner(ev.learner)
-        class_id = ctx.store.class_room(ev.where).id if ev.where else None
-        ctx.store.add_inbox(
-            learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], ctx.clock()
-        )
+        if result.composed is not None and result.composed.related:  # only course questions reach the inbox
+            learner = ctx.store.learner(ev.learner)
+            class_id = ctx.store.class_room(ev.where).id if ev.where else None
+            ctx.store.add_inbox(
+                learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], ctx.clock()
+            )
         return [R.Text(result.answer, kind="notice")]
-    top = result.sources[0]
-    concept = ctx.course.concepts[top.concept_id]
-    out: list[R.Reply] = [
-        R.Text(f"This is about *{concept.title}*."),
-        R.Passage(concept.title, top.excerpt, concept.id, top.score),
-    ]
-    if result.next_concepts:
-        names = ", ".join(f"*{ctx.course.concepts[n].title}*" for n in result.next_concepts)
-        out.append(R.Text(f"Learn next: {names}. Test yourself with /quiz {concept.id}"))
-    else:
-        out.append(R.Text(f"Test yourself with /quiz {concept.id}"))
+    assert result.composed is not None
+    out: list[R.Reply] = []
+    for part in result.composed.parts:
+        if part.role in ("quote", "contrast"):
+            score = next((s.score for s in result.sources if s.concept_id == part.concept_id), 0.0)
+            out.append(R.Passage(part.title, part.text, part.concept_id, score))
+        else:
+            out.append(R.Text(part.text))
     return out
 
 

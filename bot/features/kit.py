@@ -14,6 +14,7 @@ from typing import Any
 
 from bot import events as E
 from bot import replies as R
+from bot.compose.composer import ExtractiveComposer
 from bot.course.model import Course
 from bot.metrics import Metrics
 from bot.retrieval import Retriever
@@ -69,6 +70,7 @@ class Kit:
         self._passages_seen = 0
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.metrics = Metrics()
+        self._composer: ExtractiveComposer | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -80,6 +82,13 @@ class Kit:
                     self._retriever = self._make_retriever()
                     self.sync_instructor_passages()
         return self._retriever
+
+    @property
+    def composer(self) -> ExtractiveComposer:
+        """The offline composer, built on first use over this kit's retriever."""
+        if self._composer is None:
+            self._composer = ExtractiveComposer(self.course, self.retriever)
+        return self._composer
 
     def sync_instructor_passages(self) -> None:
         """Bring instructors' passages added by any worker into this worker's index."""

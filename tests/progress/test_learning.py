@@ -150,11 +150,11 @@ def test_no_answer_leaks_while_a_round_is_open(tutorbot):
 def test_my_data_and_forget_me(tutorbot):
     answer_right(tutorbot, "dpo", user="bob")
     answer_right(tutorbot, "dpo")
-    tutorbot.say("/ask banana bread recipe")
+    tutorbot.say("/ask when is the final exam?")
     file = tutorbot.say("/my-data")[0]
     assert isinstance(file, R.File)
     data = json.loads(file.data)
-    assert len(data["attempts"]) == 1 and data["questions_forwarded"][0]["text"] == "banana bread recipe"
+    assert len(data["attempts"]) == 1 and data["questions_forwarded"][0]["text"] == "when is the final exam?"
     [ask] = tutorbot.say("/forget-me")
     assert isinstance(ask, R.Confirm) and ask.action == "forget-me"  # typed: adapters never parse the words
     assert "/forget-me confirm" in tutorbot.text([ask])  # the console's way to say yes
@@ -172,10 +172,10 @@ def test_my_data_and_forget_me(tutorbot):
 )
 def test_instructor_commands_refuse_students(tutorbot, command):
     answer_right(tutorbot, "dpo", user="bob")
-    tutorbot.say("/ask banana bread recipe", user="bob")
+    tutorbot.say("/ask when is the final exam?", user="bob")
     replies = tutorbot.say(command, user="ada")
     assert len(replies) == 1 and "for instructors" in replies[0].plain()
-    assert "bob" not in tutorbot.text() and "banana" not in tutorbot.text()
+    assert "bob" not in tutorbot.text() and "final exam" not in tutorbot.text()
 
 
 def test_class_report(tutorbot):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import replies as R
 
 
@@ -14,9 +16,49 @@ def test_question_is_answered_from_the_course(tutorbot):
 
 
 def test_unsure_answer_is_forwarded_to_instructors(tutorbot):
+    tutorbot.say("/ask what is lora?")  # the course names LoRA but never teaches it
+    assert "not sure" in tutorbot.text() and "doesn't cover" in tutorbot.text()
+    assert "instructors" in tutorbot.text() and not any(isinstance(r, R.Passage) for r in tutorbot.last)
+    assert [q.text for q in tutorbot.store.inbox()] == ["what is lora?"]
+
+
+def test_a_question_far_outside_the_course_is_not_covered_and_not_forwarded(tutorbot):
     tutorbot.say("/ask what is the best recipe for banana bread?")
-    assert "not sure" in tutorbot.text() and "instructors" in tutorbot.text()
-    assert [q.text for q in tutorbot.store.inbox()] == ["what is the best recipe for banana bread?"]
+    assert "doesn't cover" in tutorbot.text() and "closest concepts" in tutorbot.text()
+    assert "instructors" not in tutorbot.text() and tutorbot.store.inbox() == []
+
+
+def test_small_talk_gets_a_short_reply_and_never_reaches_the_inbox(tutorbot):
+    for line in ("hello", "what is RLHF?", "thanks, that helps", "ok"):
+        tutorbot.say(line)
+    assert len(tutorbot.text()) < 200 and "/quiz" in tutorbot.text()
+    tutorbot.say("thanks, that helps")
+    assert "welcome" in tutorbot.text().lower()
+    assert tutorbot.store.inbox() == []
+
+
+@pytest.mark.parametrize(
+    "question_id",
+    [
+        "reinforcement-learning-from-human-feedback-q2",  # a letter
+        "best-of-n-sampling-q4",  # an order: "4 6 5 1 2 3"
+        "ai-alignment-in-autonomous-driving-q4",  # matches: "1b 2a 3c"
+    ],
+)
+def test_a_bare_answer_while_a_question_is_open_is_the_answer(tutorbot, question_id):
+    tutorbot.say(f"/quiz {question_id}")
+    assert tutorbot.question().question_id == question_id
+    tutorbot.say(tutorbot.right_answer())  # typed without /answer
+    assert tutorbot.feedback().correct
+    assert tutorbot.store.inbox() == []
+    tutorbot.say("B")  # no question open any more: a one-letter message is not forwarded either
+    assert tutorbot.store.inbox() == []
+
+
+def test_a_list_question_gets_the_whole_list(tutorbot):
+    tutorbot.say("what are the attributes of an aligned LLM?")
+    text = tutorbot.text().lower()
+    assert "helpful" in text and "honest" in text and "harmless" in text
 
 
 def test_quiz_answer_feedback_progress(tutorbot):
@@ -220,3 +262,8 @@ def test_multiple_response_in_the_console(tmp_path, sqlite_url, clock):
     bot.say(f"/answer {answer}")
     assert bot.feedback().correct
     assert "Correct! The right options are A and B." in bot.text()
+
+
+def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwarded(tutorbot):
+    tutorbot.say("give me an example", user="newcomer")
+    assert "ask again with its name" in tutorbot.text() and tutorbot.store.inbox() == []

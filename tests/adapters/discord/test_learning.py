@@ -166,7 +166,7 @@ async def test_digest_and_time_zone_settings(bot, fake):
 async def test_my_data_is_a_private_json_attachment(bot, fake, course):
     ada = fake.user("ada")
     await answer_right_in_a_dm(fake, bot, course, ada)
-    [unsure] = await command(fake, "ask", ada, question="what is the best recipe for banana bread?")
+    [unsure] = await command(fake, "ask", ada, question="what is lora?")
     assert "not sure" in text_of(unsure)
 
     it = await fake.slash("my-data", ada)
@@ -177,7 +177,7 @@ async def test_my_data_is_a_private_json_attachment(bot, fake, course):
     data = json.loads(upload.data)
     assert data["learner"]["user_id"] == ada.id and data["learner"]["platform"] == "discord"
     assert len(data["attempts"]) == 1 and data["attempts"][0]["correct"] is True
-    assert [q["text"] for q in data["questions_forwarded"]] == ["what is the best recipe for banana bread?"]
+    assert [q["text"] for q in data["questions_forwarded"]] == ["what is lora?"]
     [attachment] = reply.message["attachments"]
     assert attachment["filename"] == f"tutor-data-{ada.id}.json"
     assert attachment["content_type"].startswith("application/json") and attachment["ephemeral"] is True
@@ -265,7 +265,7 @@ async def test_class_report_attaches_png_charts_with_the_table(bot, fake, course
 async def test_students_are_refused_the_instructor_commands_and_see_no_data(bot, fake, course):
     teacher, ada, bob = fake.user("teacher"), fake.user("ada"), fake.user("bob")
     await class_round(fake, bot, course, teacher, [(bob, False)])
-    await command(fake, "ask", bob, question="what is the best recipe for banana bread?")
+    await command(fake, "ask", bob, question="when is the final exam, and is lora on it?")
 
     for name, sub, options in (
         ("class-report", "", {}),
@@ -279,7 +279,7 @@ async def test_students_are_refused_the_instructor_commands_and_see_no_data(bot,
         [refusal] = await fake.followups(it)
         text = text_of(refusal)
         assert "Sorry, that command is for instructors." in text, (name, text)
-        assert "Bob" not in text and "banana" not in text and not refusal.uploads
+        assert "Bob" not in text and "final exam" not in text and not refusal.uploads
         assert not refusal.message["attachments"] and not refusal.body["embeds"]
     assert bot.store.inbox()[0].answer in ("", None)  # nothing was answered
     room = bot.store.find_class("discord", fake.guild_id, fake.channel_id)

@@ -36,9 +36,9 @@ def test_a_command_whose_text_says_payload_is_answered(slack):
 
 
 def test_ask_that_the_course_does_not_cover_is_passed_to_the_instructors(slack):
-    _, key = slack.command("/ask", "what is the best recipe for banana bread?")
+    _, key = slack.command("/ask", "what is lora?")  # named by the course, never taught
     assert "not sure" in slack.responses(key)[0].texts()
-    assert [q.text for q in slack.tutor.store.inbox()] == ["what is the best recipe for banana bread?"]
+    assert [q.text for q in slack.tutor.store.inbox()] == ["what is lora?"]
 
 
 def test_help_lists_the_commands(slack):

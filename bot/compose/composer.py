@@ -1,0 +1,327 @@
+"""The Composer port and its offline floor: an extractive composer that answers by question type.
+
+It opens with what was asked (a definition with the concept's one-line summary, "why" and "how" with the
+causal or procedural sentences, a list question with the whole list, a comparison with both sides and the
+contrast), then quotes the supporting sentences with their concept, then says what to learn next. A question
+outside the course gets "not covered" with the closest concepts, never a confident quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from bot.compose import intent as I
+from bot.compose.scope import ScopeJudge, Verdict, _terms
+from bot.compose.sentences import split_sentences
+from bot.course.model import Course
+from bot.retrieval import Hit, Retriever
+
+MAX_CHARS = 1500  # well under Slack's and Discord's 2,000-character message limits
+CAUSAL = re.compile(
+    r"\b(because|so that|since|therefore|thus|hence|reasons?|in order to|to avoid|to prevent|prevents?|"
+    r"otherwise|without|helps?|lets|allows?|costs?|expensive|cheap\w*|risk\w*|so the|which means|keeps?)\b",
+    re.IGNORECASE,
+)
+PROCEDURE = re.compile(
+    r"\b(first|then|next|finally|steps?|stage|trains?|trained|uses?|samples?|scores?|selects?|computes?|"
+    r"updates?|optimi[sz]es?|fits?|collects?|compares?|ranks?|picks?|generates?|adds?|replaces?|keeps?)\b",
+    re.IGNORECASE,
+)
+EXAMPLE = re.compile(
+    r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
+)
+ENUMERATION = re.compile(
+    r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+", re.IGNORECASE
+)
+CONTRAST = re.compile(
+    r"\b(unlike|whereas|instead|while|rather than|without|compared|than|differs?|difference|but)\b",
+    re.IGNORECASE,
+)
+LEANS_BACK = re.compile(r"(it|its|this|these|that|those|they|their|them|such|here)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of an answer. `role`: lead, quote, contrast, scope or next."""
+
+    role: str
+    text: str
+    concept_id: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Composed:
+    parts: tuple[Part, ...]
+    sources: tuple[str, ...]  # concept ids quoted, in order
+    concepts: tuple[str, ...]  # what the answer is about, first the main one
+    confident: bool
+    related: bool = False  # not confident, yet close to the course: worth an instructor's look
+    next_concepts: tuple[str, ...] = ()
+    verdict: Verdict | None = field(default=None, compare=False)
+
+    def quote_of(self, concept_id: str) -> str:
+        return " ".join(
+            p.text for p in self.parts if p.role in ("quote", "contrast") and p.concept_id == concept_id
+        )
+
+    def text(self) -> str:
+        """The whole answer as one chat message (Markdown-ish: *bold*, > quotes)."""
+        lines = []
+        for p in self.parts:
+            if p.role in ("quote", "contrast"):
+                lines.append(f"> {p.text}\n  (from: {p.title})")
+            else:
+                lines.append(p.text)
+        return "\n".join(lines)
+
+
+class Composer(Protocol):
+    def compose(
+        self, question: str, intent: I.Intent, hits: Sequence[Hit], previous: Sequence[str] = ()
+    ) -> Composed: ...
+
+
+class ExtractiveComposer:
+    """Offline: every word of an answer is the course's own (or a fixed connective of ours)."""
+
+    def __init__(self, course: Course, retriever: Retriever, judge: ScopeJudge | None = None):
+        self.course = course
+        self.retriever = retriever
+        self.judge = judge or ScopeJudge(course)
+        self._bank: dict[str, tuple[int, list[str], np.ndarray]] = {}
+
+    # -- evidence ------------------------------------------------------------------------------
+    def _extra_passages(self, concept_id: str) -> list[str]:
+        """Instructors' passages the retriever holds for this concept (beyond the course file's text)."""
+        own = " ".join(self.course.concepts[concept_id].text.split())
+        return [
+            t
+            for t, o in zip(self.retriever.passages.texts, self.retriever.passages.owner, strict=True)
+            if o == concept_id and " ".join(t.split()) not in own
+        ]
+
+    def sentences(self, concept_id: str) -> tuple[list[str], np.ndarray]:
+        """The concept's sentences (our splitter) and their vectors (the embedder's cache makes this cheap)."""
+        count = sum(o == concept_id for o in self.retriever.passages.owner)
+        cached = self._bank.get(concept_id)
+        if cached is None or cached[0] != count:
+            concept = self.course.concepts[concept_id]
+            texts = split_sentences(concept.text)
+            for extra in self._extra_passages(concept_id):
+                texts += split_sentences(extra)
+                self.judge.vocabulary.add(concept_id, extra)
+            vecs = self.retriever.embedder.encode(texts) if texts else np.zeros((0, 1), dtype="float32")
+            self._bank[concept_id] = (count, texts, vecs)
+            cached = self._bank[concept_id]
+        return cached[1], cached[2]
+
+    def _ranked(
+        self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None
+    ) -> list[tuple[float, int]]:
+        texts, vecs = self.sentences(concept_id)
+        if not texts:
+            return []
+        sims = vecs @ qvec
+        scored = [
+            (float(s) + (0.08 if bonus is not None and bonus.search(t) else 0.0), j)
+            for j, (s, t) in enumerate(zip(sims, texts, strict=True))
+        ]
+        return sorted(scored, reverse=True)
+
+    def _pick(
+        self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None, most: int, skip: str = ""
+    ) -> str:
+        """The best `most` sentences, in the course's order; a sentence leaning on the one before brings it."""
+        texts, _ = self.sentences(concept_id)
+        chosen: list[int] = []
+        for _, j in self._ranked(concept_id, qvec, bonus):
+            if len(chosen) >= most:
+                break
+            if texts[j] in skip or texts[j] in (texts[c] for c in chosen):
+                continue
+            group = [j - 1, j] if j > 0 and LEANS_BACK.match(texts[j]) and j - 1 not in chosen else [j]
+            if len(chosen) + len(group) > most + 1:
+                continue
+            chosen += group
+        return " ".join(texts[j] for j in sorted(set(chosen)))
+
+    def _defining_sentence(self, subject: str, concept_ids: Sequence[str]) -> tuple[str, str]:
+        """(concept id, sentence) that defines `subject` ("PPO (Schulman et al., 2017) updates ..."), or ("", "")."""
+        word = re.escape(subject.strip().lower())
+        if not word:
+            return "", ""
+        pattern = re.compile(
+            rf"\b{word}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|means|refers|stands|[a-z]{{3,}}s)\b|\(\s*{word}\s*[),]"
+        )
+        for cid in concept_ids:
+            for sentence in self.sentences(cid)[0]:
+                if pattern.search(sentence.lower()):
+                    return cid, sentence
+        return "", ""
+
+    def _names(self, concept_id: str) -> set[str]:
+        c = self.course.concepts[concept_id]
+        return set(_terms(" ".join([c.title, *c.aliases])))
+
+    def _quote(self, concept_id: str, text: str, role: str = "quote") -> Part:
+        return Part(role, text, concept_id, self.course.concepts[concept_id].title)
+
+    def _summary(self, concept_id: str) -> Part:
+        c = self.course.concepts[concept_id]
+        return Part("lead", f"*{c.title}*: {c.summary}", concept_id, c.title)
+
+    # -- composing -----------------------------------------------------------------------------
+    def compose(
+        self, question: str, intent: I.Intent, hits: Sequence[Hit], previous: Sequence[str] = ()
+    ) -> Composed:
+        if not hits:
+            return Composed((Part("scope", "The course has no material yet."),), (), (), False)
+        normalized = self.retriever.normalize(question)
+        qvec = self.retriever.encode_query(normalized)
+        previous = [p for p in previous if p in self.course.concepts]
+        if intent.follow_up and previous:
+            # "why?", "give me an example": about what was just answered
+            verdict = Verdict(True, False, 0.0, "a follow-up")
+            concepts = list(previous[:2])
+            qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
+        else:
+            self.sentences(
+                hits[0].concept_id
+            )  # takes in instructors' new passages (their words are course words)
+            verdict = self.judge.judge(
+                self.judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id, intent),
+                question,
+            )
+            concepts = [h.concept_id for h in hits]
+        if not verdict.in_scope:
+            if intent.follow_up and not previous:  # "why?" with nothing before it: ask, don't forward
+                return self.not_covered(
+                    hits, Verdict(False, False, verdict.score, "a follow-up without context")
+                )
+            return self.not_covered(hits, verdict)
+        if intent.kind == I.COMPARISON:
+            parts = self._comparison(intent, concepts, qvec)
+        else:
+            parts = self._single(intent, concepts, qvec)
+        main = next(p.concept_id for p in parts if p.concept_id)
+        nexts = tuple(self.course.next_after(main)[:2])
+        if nexts:
+            names = " and ".join(f"*{self.course.concepts[n].title}*" for n in nexts)
+            parts.append(Part("next", f"Learn next: {names}. Test yourself with /quiz {main}"))
+        else:
+            parts.append(Part("next", f"Test yourself with /quiz {main}"))
+        parts = self._trim(parts)
+        sources = tuple(dict.fromkeys(p.concept_id for p in parts if p.role in ("quote", "contrast")))
+        about = tuple(dict.fromkeys(p.concept_id for p in parts if p.concept_id))
+        return Composed(tuple(parts), sources, about, True, False, nexts, verdict)
+
+    def _single(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> list[Part]:
+        top = concepts[0]
+        parts: list[Part] = []
+        if intent.kind == I.LIST:
+            texts, _ = self.sentences(top)
+            summary = self.course.concepts[top].summary
+            enumerations = [
+                (s, j) for s, j in self._ranked(top, qvec, ENUMERATION) if ENUMERATION.search(texts[j])
+            ]
+            if ENUMERATION.search(summary):
+                parts.append(self._summary(top))
+            elif enumerations:
+                parts.append(self._quote(top, texts[enumerations[0][1]]))
+            else:
+                parts.append(self._summary(top))
+            parts.append(self._quote(top, self._pick(top, qvec, ENUMERATION, 2, skip=parts[0].text)))
+            return parts
+        if intent.kind == I.DEFINITION or intent.kind == I.QUESTION and not intent.follow_up:
+            subject_terms = set(_terms(intent.subject))
+            if intent.kind == I.DEFINITION and subject_terms and not subject_terms <= self._names(top):
+                cid, sentence = self._defining_sentence(intent.subject, concepts[:3])
+                if sentence:  # "what is PPO?": the sentence that says what PPO is, wherever it is
+                    parts.append(self._quote(cid, sentence))
+                    parts.append(self._summary(cid))
+                    return parts
+            parts.append(self._summary(top))
+            parts.append(
+                self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
+            )
+            return parts
+        bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE}.get(intent.kind)
+        if intent.kind == I.QUESTION and intent.ordinal is not None:
+            bonus = ENUMERATION
+        parts.append(self._quote(top, self._pick(top, qvec, bonus, 2)))
+        parts.append(self._summary(top))
+        return parts
+
+    def _comparison(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> list[Part]:
+        sides: list[str] = []
+        for side in intent.sides:
+            found = self.retriever.search(side, k=1)
+            if found and found[0].concept_id not in sides:
+                sides.append(found[0].concept_id)
+        for cid in concepts:
+            if len(sides) >= 2:
+                break
+            if cid not in sides:
+                sides.append(cid)
+        parts = [self._summary(cid) for cid in sides[:2]]
+        # the contrast: a sentence of either side that sets one against the other
+        best: tuple[float, str, str] = (-1.0, "", "")
+        for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0])):
+            other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
+            texts, vecs = self.sentences(cid)
+            for t, s in zip(texts, vecs @ qvec if len(texts) else [], strict=True):
+                bonus = 0.1 * bool(CONTRAST.search(t)) + 0.1 * bool(other_names & set(_terms(t)))
+                if float(s) + bonus > best[0]:
+                    best = (float(s) + bonus, cid, t)
+        if best[1]:
+            parts.append(self._quote(best[1], best[2], "contrast"))
+        return parts
+
+    def not_covered(self, hits: Sequence[Hit], verdict: Verdict) -> Composed:
+        names = ", ".join(f'"{h.title}"' for h in hits[:3])
+        text = (
+            "I'm not sure about that: as far as I can tell the course doesn't cover it, "
+            f"so I won't guess. The closest concepts are {names}."
+        )
+        if verdict.related:
+            text += " I've passed your question on to the instructors."
+        elif verdict.reason == "a follow-up without context":
+            text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
+        closest = tuple(h.concept_id for h in hits[:3])
+        return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
+
+    @staticmethod
+    def _trim(parts: list[Part]) -> list[Part]:
+        """Keep the answer one chat message: drop supporting quotes from the end, then cut the longest."""
+        parts = [p for p in parts if p.text]
+        while sum(len(p.text) + 12 for p in parts) > MAX_CHARS and len(parts) > 2:
+            drop = next((i for i in range(len(parts) - 2, 0, -1) if parts[i].role == "quote"), None)
+            if drop is None:
+                break
+            parts.pop(drop)
+        if sum(len(p.text) + 12 for p in parts) > MAX_CHARS:
+            parts = [
+                Part(p.role, p.text[:500].rsplit(" ", 1)[0] + " …", p.concept_id, p.title)
+                if len(p.text) > 500
+                else p
+                for p in parts
+            ]
+        return parts
+
+
+SMALL_TALK_REPLIES = {
+    "greeting": "Hello! Ask me anything about the course in plain words, or try /quiz to test yourself.",
+    "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
+    "bye": "Bye, and good luck with the course!",
+    "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
+}
+
+
+def small_talk_reply(social: str) -> str:
+    return SMALL_TALK_REPLIES.get(social, SMALL_TALK_REPLIES["ack"])

@@ -1,0 +1,274 @@
+"""What a learner's message asks for, by rules: fast, pure, and the same on every platform.
+
+`classify("DPO vs RLHF?")` is a comparison with sides ("DPO", "RLHF"); `classify("why?")` is a follow-up
+that asks why; `classify("thanks, that helps")` is small talk; `classify("4 6 5 1 2 3")` is a bare quiz
+answer. The composer decides what to say from the kind; the ask feature decides where the message goes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# What is asked for. A follow-up asks for one of these too ("why?" is a follow-up asking why).
+DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION = (
+    "definition",
+    "why",
+    "how",
+    "list",
+    "comparison",
+    "example",
+    "question",
+)
+SMALL_TALK, QUIZ_ANSWER = "small-talk", "quiz-answer"
+
+LIST_NOUNS = (
+    r"attributes|steps|stages|phases|types|kinds|sorts|forms|categories|components|parts|pieces|properties|"
+    r"qualities|criteria|principles|methods|approaches|techniques|ways|elements|ingredients|challenges|"
+    r"problems|issues|benefits|advantages|disadvantages|drawbacks|limitations|risks|goals|examples|families|"
+    r"strategies|characteristics|features|requirements|dimensions|levels|options|variants|three h|3 h"
+)
+_LIST = re.compile(
+    rf"\b(what|which)\s+(are|were)\s+(the\s+)?(main\s+|key\s+|different\s+|\w+\s+)?({LIST_NOUNS})\b"
+    rf"|\b(list|name|enumerate)\s+(the\s+|all\s+)?(\w+\s+)?({LIST_NOUNS}|\w+s)\b"
+    rf"|\bhow many\s+({LIST_NOUNS})\b"
+    rf"|^(the\s+)?({LIST_NOUNS})\s+of\b"
+)
+_WHY = re.compile(
+    r"^(and\s+|but\s+|so\s+)?why\b|\bwhy\s+(do|does|did|is|are|was|were|would|should|can|could|not|use|have|has)\b"
+    r"|\b(what is|what's|whats)\s+the\s+(reason|point|purpose|motivation|rationale)\b|\bwhat for\b"
+    r"|\bhow come\b|\bpurpose of\b|\breason for\b|\bwhy\s*\?*$"
+)
+_HOW = re.compile(
+    r"^(and\s+|so\s+|but\s+)?how\s+(does|do|is|are|can|could|should|would|to|did|was|were|exactly)\b"
+    r"|\bhow\s+(does|do|is|are|can|should|would)\b|\bin what way\b|\bwalk me through\b"
+    r"|\bexplain how\b|\bwhat are the steps\b|\bprocedure\b|^how\s*\?*$"
+)
+_DEFINITION = re.compile(
+    r"^(so\s+|and\s+|ok\s+|okay\s+)?(what|whats|what's)\s+(is|are|was|were|'s|s)?\s*(a|an|the)?\b"
+    r"|^(what|whats|what's)\b"
+    r"|\b(define|definition of|meaning of|what does .{1,60} (mean|stand for|do)|who (is|was|were|are)"
+    r"|what do you mean by|tell me about|explain|describe|what is meant by)\b"
+)
+_EXAMPLE = re.compile(
+    r"\b(example|examples|e\.g\.?|instance|illustrat|show me|concrete|case)\b", re.IGNORECASE
+)
+_COMPARE_MARK = re.compile(
+    r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
+    r"better than|worse than|same as|instead of|rather than|which one|which is|which of)\b"
+)
+# A short message that leans on what was said before: "why?", "what about the second one?", "can they
+# conflict?", "and if beta is too large?", "give me an example".
+_ANAPHOR = re.compile(
+    r"\b(it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|one|ones|former|latter|"
+    r"same|there)\b"
+)
+_ELLIPSIS = re.compile(
+    r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
+    r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
+    r"give me an example|an example|for example|in what way|meaning|huh)\b"
+    r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
+)
+_ORDINAL = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "last": -1,
+}
+_ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
+
+# Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.
+_SOCIAL = {
+    "greeting": r"hello|hi|hiya|hey|heya|hey there|hi there|hello there|yo|sup|howdy|greetings|good morning|"
+    r"good afternoon|good evening|morning|evening|what's up|whats up",
+    "thanks": r"thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
+    r"i appreciate it|thank you so much|thanks so much|many thanks",
+    "bye": r"bye|goodbye|good bye|see you|see ya|cya|later|good night|gn|ttyl|bye bye",
+    "ack": r"ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
+    r"makes sense|that makes sense|understood|lol|haha|hah|ha|lmao|wow|neat|sweet|fine|good|ok cool|"
+    r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
+    r"that was helpful|very helpful|helpful|that's helpful|thats helpful|clear|that's clear|good to know|"
+    r"will do|np|no problem|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent",
+}
+_SOCIAL_RE = {kind: re.compile(rf"\b({words})\b") for kind, words in _SOCIAL.items()}
+_FILLER = re.compile(
+    r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
+    r"there|for that|for this|for the help|for your help|for helping|for explaining|the explanation|"
+    r"this|that|it|you|u|now|then|well|too|just|indeed|btw|and|oh|ah|:\)|:d|:-\))\b"
+)
+
+# Bare answers to an open quiz question: "B", "b)", "4 6 5 1 2 3", "3,1,2,4", "1b 2a 3c", "1-b, 2-a".
+_BARE_CHOICE = re.compile(r"^\(?([a-h])[.)]?$", re.IGNORECASE)
+_BARE_ORDER = re.compile(r"^\d{1,2}(\s*[\s,;>-]\s*\d{1,2})+$")
+_BARE_MATCH = re.compile(
+    r"^\d{1,2}\s*[-:=>)]*\s*[a-h](\s*[\s,;]\s*\d{1,2}\s*[-:=>)]*\s*[a-h])*$", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a message asks: `kind` (definition, why, how, list, comparison, example, question, small-talk,
+    quiz-answer); whether it is a `follow_up` leaning on the previous answer; the comparison's `sides`;
+    the `subject` asked about (the words left when the question words are gone); an `ordinal` ("the second
+    one" is 2, "the last" is -1); and for small talk, `social` (greeting, thanks, bye, ack)."""
+
+    kind: str
+    follow_up: bool = False
+    sides: tuple[str, ...] = ()
+    subject: str = ""
+    ordinal: int | None = None
+    social: str = ""
+
+    @property
+    def category(self) -> str:
+        """One label for tables: a follow-up is "follow-up" whatever it asks."""
+        return "follow-up" if self.follow_up else self.kind
+
+
+def _clean(text: str) -> str:
+    text = text.strip().lower()
+    text = re.sub(r"[’‘`]", "'", text)
+    text = re.sub(r"\s+", " ", text)
+    return text
+
+
+def _strip_punct(text: str, keep: str = "") -> str:
+    return re.sub(rf"[^\w\s'&+{re.escape(keep)}-]", " ", text).strip()
+
+
+def bare_answer(text: str) -> bool:
+    """Does the message look like an answer to a quiz question (a letter, an order, matches) and nothing else?"""
+    t = text.strip().rstrip(".!")
+    return bool(_BARE_CHOICE.match(t) or _BARE_ORDER.match(t) or _BARE_MATCH.match(t))
+
+
+def small_talk(text: str) -> str:
+    """The kind of small talk (greeting, thanks, bye, ack), or "" when the message asks something."""
+    t = _clean(text)
+    if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
+        return ""
+    words = _strip_punct(t)
+    if re.fullmatch(r"(how are you|how r u|how's it going|hows it going|how are you doing)( today)?", words):
+        return "greeting"
+    if not words:
+        return "ack" if t else ""  # "👍", "!!", ":)"
+    found = ""
+    rest = words
+    for kind in ("thanks", "greeting", "bye", "ack"):
+        if _SOCIAL_RE[kind].search(rest):
+            found = found or kind
+            rest = _SOCIAL_RE[kind].sub(" ", rest)
+    if not found:
+        return ""
+    rest = _FILLER.sub(" ", rest)
+    return found if not rest.strip(" '&+-") else ""
+
+
+def _sides(t: str) -> tuple[str, ...]:
+    """The two things compared, as the learner wrote them (best effort)."""
+    t = _strip_punct(t.replace("?", " ? ").replace(",", " , "), keep=",?").replace(" ,", ",")
+    t = re.sub(r"\s+", " ", t).strip()
+    patterns = [
+        r"between (?:the )?(?P<a>.+?) (?:and|&|vs|versus) (?:the )?(?P<b>.+?)(?:[,?]|$)",
+        r"(?:,|\?) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
+        r"(?:^|,) ?(?:the )?(?P<a>[^,?]+?) (?:vs|versus|v s|compared to|compared with) (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
+        r"(?:^|,) ?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:differ|different) from (?:the )?(?P<b>[^,?]+)",
+        r"compare (?:the )?(?P<a>.+?) (?:and|with|to) (?:the )?(?P<b>[^,?]+)",
+        r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
+        r"(?:the )?(?P<a>[^,?]+?) (?:instead of|rather than) (?:the )?(?P<b>[^,?]+)",
+        r"which (?:one|is|of)? ?.*?(?:,|:) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+)",
+    ]
+    lead = re.compile(
+        r"^(what is|what's|whats|what are|in \w+|so|and|ok|okay|explain|tell me|the difference|"
+        r"difference|how|the|a|an)\b ?"
+    )
+    for pattern in patterns:
+        m = re.search(pattern, t)
+        if not m:
+            continue
+        a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
+        for _ in range(3):
+            a = lead.sub("", a).strip()
+        b = re.sub(
+            r"\b(what's|whats|what is) the difference$|\bdifference$|\bwhich is better$", "", b
+        ).strip()
+        b = re.sub(r"\s+(model|models)?\s*(work|do|differ)$", "", b).strip()
+        if a and b and a != b:
+            return (a, b)
+    return ()
+
+
+def _subject(t: str) -> str:
+    words = _strip_punct(t)
+    words = re.sub(
+        r"^((and|so|ok|okay|but|hey|please|pls|can you|could you|can u)\s+)*"
+        r"((what|whats|what's|who|why|how|when|where|which)( (is|are|was|were|does|do|did|s|'s|can|should|would))?"
+        r"|define|explain|describe|tell me about|what do you mean by|the definition of|definition of|"
+        r"meaning of)\s+",
+        "",
+        words,
+    )
+    words = re.sub(r"^(a|an|the)\s+", "", words)
+    words = re.sub(r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again)$", "", words)
+    return words.strip()
+
+
+_LEAD = re.compile(
+    r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um|uh|well|alright|cool|great|nice|right|hmm)\W*\s+)+"
+)
+
+
+def classify(text: str) -> Intent:
+    """The intent of one message. Never raises; unknown shapes are a plain question."""
+    t = _clean(text)
+    if not bare_answer(t) and not small_talk(t):
+        t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
+    if not t:
+        return Intent(QUESTION)
+    if bare_answer(t):
+        return Intent(QUIZ_ANSWER)
+    social = small_talk(t)
+    if social:
+        return Intent(SMALL_TALK, social=social)
+    words = _strip_punct(t).split()
+    short = len(words) <= 7
+    ordinal_match = _ORDINAL_RE.search(t)
+    ordinal = _ORDINAL[ordinal_match.group(1)] if ordinal_match else None
+    follow_up = short and bool(
+        _ELLIPSIS.match(t)
+        or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
+        and _ANAPHOR.search(t)
+        or (ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
+    )
+    subject = _subject(t)
+    if re.match(r"^(and )?(what about|how about)\b", t):
+        return Intent(QUESTION, True, (), subject, ordinal)
+
+    if _COMPARE_MARK.search(t):
+        sides = _sides(t)
+        if sides or re.search(r"\bwhich one\b|\bdifference\b|\bdiffer\b", t):
+            return Intent(COMPARISON, follow_up and not sides, sides, subject, ordinal)
+    if re.search(
+        r"\bgive me an? example\b|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$", t
+    ):
+        return Intent(EXAMPLE, follow_up or short, (), subject, ordinal)
+    if _LIST.search(t):
+        return Intent(LIST, follow_up, (), subject, ordinal)
+    if _WHY.search(t):
+        return Intent(WHY, follow_up, (), subject, ordinal)
+    if _HOW.search(t):
+        return Intent(HOW, follow_up, (), subject, ordinal)
+    if re.search(r"\b(example|examples|instance)\b", t) and short and _ANAPHOR.search(t):
+        return Intent(EXAMPLE, True, (), subject, ordinal)
+    if _DEFINITION.search(t):
+        return Intent(DEFINITION, follow_up, (), subject, ordinal)
+    if len(words) <= 4 and "?" not in t.rstrip("?") and not follow_up:
+        # a bare topic ("fine tuning??", "the reward thing"): say what it is
+        return Intent(DEFINITION, False, (), subject, ordinal)
+    return Intent(QUESTION, follow_up, (), subject, ordinal)

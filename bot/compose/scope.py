@@ -1,0 +1,226 @@
+"""Honest scope: is a question one the course teaches, from the retrieval evidence alone?
+
+Three signals, combined by a logistic model calibrated on `eval/scope-in.jsonl` and `eval/scope-out.jsonl`
+(never on the blind set): the best dense similarity between the question and the course's units; how much of
+the question's distinctive vocabulary the best concept uses (IDF-weighted); and how much of the question's
+vocabulary the course never uses at all. A definition question about a term the course only mentions in
+passing ("what is LoRA?") is not covered either, whatever the similarity: the course names it but does not
+teach it. `python -m bot.compose.scope FILE...` prints the refusal rates per set.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.compose.intent import DEFINITION, Intent
+from bot.compose.sentences import split_sentences
+from bot.course.model import Course
+from bot.retrieval.index import stem, tokenize
+
+# Calibrated on eval/scope-in.jsonl + eval/scope-out.jsonl (logistic regression, see `calibrate` below).
+WEIGHTS = (10.3, 1.83, -3.43)  # dense, coverage, unknown
+BIAS = -6.21
+IN_SCOPE = 0.4  # logit: at or above, the tutor answers from the course
+RELATED = -1.5  # logit: at or above (and below IN_SCOPE), "not covered" but worth an instructor's look
+
+
+GREEK = {
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "lambda": "λ",
+    "theta": "θ",
+    "pi": "π",
+    "sigma": "σ",
+    "tau": "τ",
+    "mu": "μ",
+}
+
+
+def _terms(text: str) -> list[str]:
+    return [stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalpha()]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    dense: float  # the best cosine similarity between the question and a unit of the course
+    coverage: float  # IDF-weighted share of the question's terms that the best concept uses
+    unknown: float  # share of the question's terms the course never uses
+    mentioned_only: bool = False  # a definition asked of a term the course mentions but never defines
+
+    def logit(self) -> float:
+        w_dense, w_cover, w_unknown = WEIGHTS
+        return BIAS + w_dense * self.dense + w_cover * self.coverage + w_unknown * self.unknown
+
+
+@dataclass(frozen=True)
+class Verdict:
+    in_scope: bool
+    related: bool  # not covered, yet close enough to the course that instructors may want to see it
+    score: float  # the logit
+    reason: str
+
+
+class CourseVocabulary:
+    """The course's terms per concept (title, aliases, summary, text, asks, instructors' passages)."""
+
+    def __init__(self, course: Course):
+        self.course = course
+        self._terms: dict[str, set[str]] = {}
+        self._names: dict[str, set[str]] = {}  # title and alias terms: what a concept is called
+        self._sentences: list[str] = []
+        for cid, c in course.concepts.items():
+            text = " ".join([c.title, " ".join(c.aliases), c.summary, c.text, " ".join(c.asks)])
+            self._terms[cid] = set(_terms(text))
+            self._names[cid] = set(_terms(" ".join([c.title, *c.aliases, cid.replace("-", " ")])))
+            self._sentences += split_sentences(c.summary) + split_sentences(c.text)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.df: dict[str, int] = {}
+        for terms in self._terms.values():
+            for t in terms:
+                self.df[t] = self.df.get(t, 0) + 1
+        self.vocabulary = set(self.df)
+
+    def add(self, concept_id: str, text: str) -> None:
+        """An instructor's passage: its words become course words."""
+        if concept_id in self._terms:
+            self._terms[concept_id] |= set(_terms(text))
+            self._sentences += split_sentences(text)
+            self._refresh()
+
+    def idf(self, term: str) -> float:
+        n = len(self._terms)
+        return math.log((n + 1) / (self.df.get(term, 0) + 0.5))
+
+    def coverage(self, question: str, concept_id: str) -> float:
+        terms = _terms(question)
+        if not terms or concept_id not in self._terms:
+            return 0.0
+        used = self._terms[concept_id]
+        weights = [self.idf(t) for t in terms]
+        return sum(w for t, w in zip(terms, weights, strict=True) if t in used) / (sum(weights) or 1.0)
+
+    def unknown(self, question: str) -> float:
+        terms = _terms(question)
+        return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 0.0
+
+    def mentioned_only(self, subject: str) -> bool:
+        """Is `subject` a specific term (one or two words, used by few concepts) that the course uses but never
+        names as a concept nor defines in a sentence ("X is ...", "... (X)", "X (Author, 2017) does ...")?"""
+        terms = _terms(subject)
+        if len(terms) != 1 or len(subject.split()) > 2 or terms[0] not in self.vocabulary:
+            return False
+        if min(self.df.get(t, 0) for t in terms) > 5:
+            return False  # a word many concepts use is the course's own
+        if any(set(terms) <= names for names in self._names.values()):
+            return False
+        word = subject.strip().lower()
+        term = "(?:" + "|".join(re.escape(w) for w in (word, GREEK.get(word, word))) + ")"
+        defining = re.compile(
+            rf"\b{term}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|was|were|means|refers|stands|denotes|describes)\b"
+            rf"|\(\s*{term}\s*[),]|\b(known as|called|termed|named)\s+(the\s+)?{term}\b"
+            rf"|\b{term}\b(\s*\([^)]*\))?(,[^,]{{0,20}},)?\s+(?!is\b|was\b|has\b)[a-z]{{3,}}s\b"
+        )
+        return not any(defining.search(s.lower()) for s in self._sentences)
+
+
+# A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
+LOGISTICS = re.compile(
+    r"\b(exams?|midterms?|finals?|deadlines?|due|homework|assignments?|grades?|grading|lectures?|syllabus|"
+    r"office hours|instructors?|professor|prof|ta|teaching assistant|course|class|semester|credits?|"
+    r"submit|submission|extension|attendance)\b",
+    re.IGNORECASE,
+)
+
+
+class ScopeJudge:
+    """Decides in or out of scope from the evidence; pure once the vocabulary is built."""
+
+    def __init__(self, course: Course, in_scope: float = IN_SCOPE, related: float = RELATED):
+        self.vocabulary = CourseVocabulary(course)
+        self.in_scope, self.related = in_scope, related
+
+    def evidence(
+        self, question: str, dense: float, top_concept: str, intent: Intent | None = None
+    ) -> Evidence:
+        mentioned = bool(
+            intent
+            and intent.kind == DEFINITION
+            and not intent.follow_up
+            and self.vocabulary.mentioned_only(intent.subject)
+        )
+        return Evidence(
+            dense,
+            self.vocabulary.coverage(question, top_concept),
+            self.vocabulary.unknown(question),
+            mentioned,
+        )
+
+    def judge(self, evidence: Evidence, question: str = "") -> Verdict:
+        score = evidence.logit()
+        if score < self.in_scope and LOGISTICS.search(question):
+            return Verdict(False, True, score, "a question about the course for the instructors")
+        if evidence.mentioned_only:
+            return Verdict(False, True, score, "the course mentions it but does not teach it")
+        if score >= self.in_scope:
+            return Verdict(True, False, score, "in scope")
+        if score >= self.related:
+            return Verdict(False, True, score, "close to the course, not covered")
+        return Verdict(False, False, score, "outside the course")
+
+
+# -- calibration and the report -----------------------------------------------------------------------
+def calibrate(rows: Sequence[tuple[Evidence, bool]], steps: int = 5000) -> tuple[tuple[float, ...], float]:
+    """Fit the logistic weights (raw scale) on (evidence, in scope?) pairs; used to set WEIGHTS and BIAS."""
+    import numpy as np
+
+    x = np.array([[e.dense, e.coverage, e.unknown] for e, _ in rows], dtype=float)
+    y = np.array([inside for _, inside in rows], dtype=float)
+    mu, sd = x.mean(0), x.std(0) + 1e-9
+    z = np.c_[(x - mu) / sd, np.ones(len(x))]
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        w -= 0.5 * (z.T @ (p - y) / len(y) + 0.01 * np.r_[w[:-1], 0])
+    raw = w[:-1] / sd
+    return tuple(float(v) for v in raw), float(w[-1] - (raw * mu).sum())
+
+
+def report(files: Iterable[str]) -> str:
+    """Per file: how many questions the tutor would refuse ("in" files) or answer confidently ("out" files)."""
+    import json
+    from pathlib import Path
+
+    from bot.runtime import build_tutor
+
+    tutor = build_tutor()
+    lines = [
+        "| set | questions | answered confidently | refused | refused, forwarded |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name in files:
+        rows = [json.loads(x) for x in Path(name).read_text(encoding="utf-8").splitlines() if x.strip()]
+        confident = related = 0
+        for row in rows:  # exactly what `tutor ask` does, TUTOR_CONFIDENCE floor included
+            result = tutor.answer(row["question"])
+            confident += result.confident
+            related += bool(not result.confident and result.composed and result.composed.related)
+        n = len(rows) or 1
+        lines.append(
+            f"| {Path(name).name} | {len(rows)} | {confident} ({confident / n:.0%}) | "
+            f"{len(rows) - confident} ({(len(rows) - confident) / n:.0%}) | {related} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - a measuring tool
+    import sys
+
+    print(report(sys.argv[1:]))

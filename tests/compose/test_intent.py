@@ -1,0 +1,165 @@
+"""The intent of a learner's message (pure, rule-based, table-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compose.intent import bare_answer, classify, small_talk
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "follow_up"),
+    [
+        # definitions
+        ("what is RLHF?", "definition", False),
+        ("what's a reward model", "definition", False),
+        ("whats DPO", "definition", False),
+        ("define reward hacking", "definition", False),
+        ("who was Norbert Wiener?", "definition", False),
+        ("what does SFT stand for?", "definition", False),
+        ("the reward thing??", "definition", False),
+        ("fine tuning??", "definition", False),
+        # why
+        ("why do we need a KL penalty?", "why", False),
+        ("Why is DPO cheaper than RLHF", "why", False),
+        ("what's the point of a reference model?", "why", False),
+        ("why?", "why", True),
+        ("and why does it matter?", "why", True),
+        # how
+        ("how does RLHF work?", "how", False),
+        ("hw does direct prefernce optimzation work", "question", False),  # typo'd: a plain question
+        ("how is a reward model trained", "how", False),
+        ("how is it trained?", "how", True),
+        ("walk me through best-of-n sampling", "how", False),
+        # lists
+        ("what are the attributes of an aligned LLM?", "list", False),
+        ("What are the steps of RLHF", "list", False),
+        ("what are the main types of fine-tuning?", "list", False),
+        ("list the challenges of alignment", "list", False),
+        # comparisons
+        ("DPO vs RLHF?", "comparison", False),
+        ("SFT versus RLHF", "comparison", False),
+        ("what's the difference between fine-tuning and prompting?", "comparison", False),
+        ("which one changes the weights, fine-tuning or prompting?", "comparison", False),
+        ("how does DPO differ from PPO?", "comparison", False),
+        # follow-ups
+        ("give me an example", "example", True),
+        ("example pls", "example", True),
+        ("what about the second one?", "question", True),
+        ("can they conflict?", "question", True),
+        ("and if beta is too large?", "question", True),
+        ("does it change the weights?", "question", True),
+        ("tell me more", "question", True),
+        # small talk
+        ("thanks, that helps", "small-talk", False),
+        ("ok", "small-talk", False),
+        ("hello", "small-talk", False),
+        ("hey there!", "small-talk", False),
+        ("Thank you so much!!", "small-talk", False),
+        ("good morning", "small-talk", False),
+        ("bye", "small-talk", False),
+        ("ok cool", "small-talk", False),
+        ("👍", "small-talk", False),
+        # bare quiz answers
+        ("B", "quiz-answer", False),
+        ("b)", "quiz-answer", False),
+        ("4 6 5 1 2 3", "quiz-answer", False),
+        ("3,1,2,4", "quiz-answer", False),
+        ("1b 2a 3c", "quiz-answer", False),
+        ("1-b, 2-a, 3-c", "quiz-answer", False),
+        # questions that only look like small talk or answers
+        ("ok so what is a reward model?", "definition", False),
+        ("thanks! and why is the KL term there?", "why", True),
+        ("thanks! why does RLHF need a KL penalty at all?", "why", False),
+        ("hello, how does PPO work?", "how", False),
+        ("in RLHF, how much data does the reward model need for a good fit?", "question", False),
+    ],
+)
+def test_classify(text, kind, follow_up):
+    intent = classify(text)
+    assert (intent.kind, intent.follow_up) == (kind, follow_up), intent
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        ("DPO vs RLHF?", ("dpo", "rlhf")),
+        ("SFT vs. RLHF", ("sft", "rlhf")),
+        ("best-of-N vs RLHF, what's the difference?", ("best-of-n", "rlhf")),
+        ("what's the difference between fine-tuning and prompting?", ("fine-tuning", "prompting")),
+        ("which one changes the weights, fine-tuning or prompting?", ("fine-tuning", "prompting")),
+        (
+            "in RLHF what is the difference between the reward model and the policy model?",
+            ("reward model", "policy model"),
+        ),
+        ("how does DPO differ from PPO?", ("dpo", "ppo")),
+        ("compare supervised fine-tuning with RLHF", ("supervised fine-tuning", "rlhf")),
+        ("frozen encoder vs full fine-tuning", ("frozen encoder", "full fine-tuning")),
+    ],
+)
+def test_comparison_sides(text, sides):
+    assert classify(text).sides == sides
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinal"),
+    [
+        ("what about the second one?", 2),
+        ("and the last one?", -1),
+        ("explain the 3rd step", 3),
+        ("why?", None),
+    ],
+)
+def test_ordinals(text, ordinal):
+    assert classify(text).ordinal == ordinal
+
+
+@pytest.mark.parametrize(
+    ("text", "social"),
+    [
+        ("thanks, that helps", "thanks"),
+        ("nice, thank you so much", "thanks"),
+        ("hi!", "greeting"),
+        ("how are you?", "greeting"),
+        ("see you", "bye"),
+        ("got it", "ack"),
+        ("lol", "ack"),
+        ("thanks, but why?", ""),
+        ("ok what is RLHF", ""),
+        ("hello world program in python", ""),
+        ("nice results in the paper, what did they measure?", ""),
+    ],
+)
+def test_small_talk(text, social):
+    assert small_talk(text) == social
+
+
+@pytest.mark.parametrize(
+    ("text", "bare"),
+    [
+        ("A", True),
+        ("(c)", True),
+        ("2 1 3", True),
+        ("2>1>3", True),
+        ("1a 2c 3b", True),
+        ("a reward model", False),
+        ("I", False),
+        ("3 steps", False),
+        ("1b what?", False),
+    ],
+)
+def test_bare_answer(text, bare):
+    assert bare_answer(text) is bare
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("what is PPO?", "ppo"),
+        ("what's a reward model", "reward model"),
+        ("who was Norbert Wiener?", "norbert wiener"),
+        ("define inference-time alignment", "inference-time alignment"),
+    ],
+)
+def test_subject(text, subject):
+    assert classify(text).subject == subject

@@ -1,0 +1,51 @@
+"""Honest scope: the judgement from evidence (pure) and the course's vocabulary (the bundled course)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compose.scope import Evidence, ScopeJudge
+
+
+@pytest.fixture(scope="module")
+def judge(course):
+    return ScopeJudge(course)
+
+
+@pytest.mark.parametrize(
+    ("evidence", "question", "in_scope", "related"),
+    [
+        (Evidence(0.85, 0.9, 0.0), "what is RLHF?", True, False),
+        (Evidence(0.62, 0.7, 0.0), "why compare two answers?", True, False),
+        (Evidence(0.48, 0.2, 0.5), "how do I center a div", False, False),
+        (Evidence(0.25, 0.0, 1.0), "recipe for pancakes", False, False),
+        (Evidence(0.55, 0.3, 0.25), "what is knowledge distillation", False, True),
+        (Evidence(0.9, 1.0, 0.0, mentioned_only=True), "what is lora?", False, True),
+        (Evidence(0.3, 0.1, 0.5), "when is the midterm exam?", False, True),  # for the instructors
+    ],
+)
+def test_judge(judge, evidence, question, in_scope, related):
+    verdict = judge.judge(evidence, question)
+    assert (verdict.in_scope, verdict.related) == (in_scope, related), verdict
+
+
+@pytest.mark.parametrize(
+    ("subject", "mentioned_only"),
+    [
+        ("lora", True),  # named beside adapters, never explained
+        ("ppo", False),  # "PPO (Schulman et al., 2017) updates the policy ..."
+        ("glue", False),  # "GLUE bundles nine ... tasks"
+        ("dpo", False),  # a concept of its own
+        ("beta", False),  # written β in the course
+        ("reward model", False),  # two words: the rule is for single terms
+        ("pancakes", False),  # not in the course at all: for the other signals to judge
+    ],
+)
+def test_terms_the_course_only_mentions(judge, subject, mentioned_only):
+    assert judge.vocabulary.mentioned_only(subject) is mentioned_only
+
+
+def test_instructors_passages_become_course_words(judge, course):
+    before = judge.vocabulary.unknown("when is the midterm exam")
+    judge.vocabulary.add("llm-alignment", "The midterm exam is in week 7.")
+    assert judge.vocabulary.unknown("when is the midterm exam") < before
