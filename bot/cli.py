@@ -67,7 +67,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
     tutor = _tutor()
     app = ConsoleApp(tutor, user=args.user, class_name=args.class_name, instructor=args.instructor)
-    return app.run()
+    return app.run(json_lines=args.json)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -613,6 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--class", dest="class_name", default="console", help="the class you are in (default console)"
     )
     p.add_argument("--instructor", action="store_true", help="act as an instructor")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='a transcript for scripts: one JSON object per input line, {"input", "replies", "concepts", '
+        '"confident", "forwarded"}',
+    )
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser(

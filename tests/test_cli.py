@@ -193,3 +193,19 @@ def test_eval_reports_the_three_methods(env, tmp_path):
         and "set.jsonl:1: unknown concept nope" in bad.stderr
         and "set.jsonl:2:" in bad.stderr
     )
+
+
+def test_chat_json_transcript(env):
+    script = "what is RLHF?\nthanks!\nwhat is lora?\n/quiz reinforcement-learning-from-human-feedback-q2\nB\n"
+    out = tutor("chat", "--json", "--user", "jo", env=env, stdin=script)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [x["input"] for x in lines] == script.splitlines()
+    assert all(set(x) == {"input", "replies", "concepts", "confident", "forwarded"} for x in lines)
+    assert all({"type", "text"} <= set(r) for x in lines for r in x["replies"])
+    rlhf, thanks, lora, quiz, answer = lines
+    assert rlhf["confident"] is True and rlhf["concepts"][0] == "reinforcement-learning-from-human-feedback"
+    assert thanks["confident"] is None and not thanks["forwarded"]  # small talk never reaches the inbox
+    assert lora["confident"] is False and lora["concepts"] == []
+    assert quiz["replies"][0]["type"] == "question" and quiz["confident"] is None
+    assert answer["replies"][0]["type"] == "feedback"  # a bare letter answers the open question

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
-from typing import TextIO
+from dataclasses import fields, is_dataclass
+from typing import Any, TextIO
 
 from adapters.console.parse import parse_line
 from adapters.console.render import render
 from bot import events as E
+from bot import replies as R
 from bot import worker
+from bot.compose import intent
 from bot.tutor import Tutor
 
 PLATFORM = "console"
@@ -44,8 +48,34 @@ class ConsoleApp:
             print(file=self.out)
         self.out.flush()
 
-    def run(self, stream: TextIO | None = None) -> int:
+    def transcript(self, line: str) -> dict[str, Any] | None:
+        """`tutor chat --json`: one object a line, {"input", "replies": [{"type", "text", ...}], "concepts",
+        "confident" (true/false for a question, null for anything else), "forwarded"}."""
+        event = parse_line(line, self.learner, self.where)
+        if event is None:
+            return None
+        inbox_before = len(self.tutor.store.inbox())
+        replies = self.tutor.handle(event)
+        concepts = list(dict.fromkeys(r.concept_id for r in replies if isinstance(r, R.Passage)))
+        confident: bool | None = None
+        if isinstance(event, E.Ask) and intent.classify(event.text).kind != intent.SMALL_TALK:
+            confident = bool(concepts)
+        return {
+            "input": line.rstrip("\n"),
+            "replies": [_reply_json(r) for r in replies],
+            "concepts": concepts,
+            "confident": confident,
+            "forwarded": len(self.tutor.store.inbox()) > inbox_before,
+        }
+
+    def run(self, stream: TextIO | None = None, json_lines: bool = False) -> int:
         stream = stream or sys.stdin
+        if json_lines:
+            for line in stream:
+                entry = self.transcript(line)
+                if entry is not None:
+                    print(json.dumps(entry, ensure_ascii=False), file=self.out, flush=True)
+            return 0
         interactive = stream.isatty()
         if interactive:
             # Load the model while the learner types: the first answer then comes quickly.
@@ -62,3 +92,14 @@ class ConsoleApp:
                 break
             self.print_replies(self.say(line))
         return 0
+
+
+def _reply_json(reply: R.Reply) -> dict[str, Any]:
+    """A reply as JSON: its type, its plain text, and its scalar fields (concept_id, session_id, kind, ...)."""
+    out: dict[str, Any] = {"type": type(reply).__name__.lower(), "text": reply.plain()}
+    if is_dataclass(reply):
+        for f in fields(reply):
+            value = getattr(reply, f.name)
+            if isinstance(value, str | int | float | bool) and f.name not in out:
+                out[f.name] = value
+    return out

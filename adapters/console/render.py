@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
 
 from bot import replies as R
 
+# a command and its first argument ("/quiz some-topic", "/answer B") stay on one line, so they can be copied
+_COMMAND_ARG = re.compile(r"(?<!\S)(/[a-z][a-z-]*) (?=\S)")
+
+
+def terminal_width() -> int:
+    """The terminal's width (COLUMNS, else the tty's), 100 when there is none (piped output)."""
+    return max(30, shutil.get_terminal_size((100, 24)).columns)
+
 
 def _wrap(text: str, width: int, indent: str = "") -> str:
+    """Lines filled to `width`, never broken inside a word, a hyphenated name or a command (a word longer
+    than the line stands alone on its line, whole, so it can still be copied)."""
     out = []
     for line in text.splitlines() or [""]:
+        if not line.strip():
+            out.append("")
+            continue
+        own = indent + line[: len(line) - len(line.lstrip())]  # a line's own indentation is kept,
+        hang = "  " if line[:1].isspace() else ""  # and an indented item's continuation hangs under it
         out.append(
-            textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent) if line else ""
+            textwrap.fill(
+                _COMMAND_ARG.sub("\\1\x00", line.strip()),
+                width,
+                initial_indent=own,
+                subsequent_indent=own + hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            ).replace("\x00", " ")
         )
     return "\n".join(out)
 
 
-def render(reply: R.Reply, width: int = 100) -> str:
+def render(reply: R.Reply, width: int | None = None) -> str:
+    width = width or terminal_width()
     if isinstance(reply, R.Text):
         prefix = {"error": "! ", "notice": ""}.get(reply.kind, "")
         return _wrap(prefix + reply.text.replace("*", ""), width)
@@ -49,12 +74,10 @@ def render(reply: R.Reply, width: int = 100) -> str:
             lines += [_wrap(f"- {p}", width, "    ") for p in reply.missed]
         lines += [_wrap(e, width, "  ") for e in reply.explanations]
         return "\n".join(lines)
-    if isinstance(reply, R.RoundResult):
-        return reply.plain()
-    if isinstance(reply, R.Table):
-        return reply.plain()
+    if isinstance(reply, R.RoundResult | R.Table):
+        return _wrap(reply.plain(), width)
     if isinstance(reply, R.Image):
         return f"(chart {reply.filename}, shown as a picture on Slack and Discord: {reply.alt})"
     if isinstance(reply, R.File):
         return f"{reply.alt}\n--- {reply.filename} ---\n{reply.data.decode('utf-8', 'replace')}\n--- end ---"
-    return reply.plain() or str(reply)
+    return _wrap(reply.plain() or str(reply), width)

@@ -1,0 +1,43 @@
+"""Console text fits the terminal: wrapped to its width, never inside a word, a hyphenated name or a command."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.console.render import render, terminal_width
+from bot import replies as R
+
+COMMAND = "/quiz post-pre-training-alignment-steps"
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_no_word_or_command_is_broken(width):
+    text = (
+        "Learn next: *Post-Pre-Training Alignment Steps* and spaced reviews of everything else. "
+        f"Test yourself with {COMMAND} or ask about reinforcement-learning-from-human-feedback."
+    )
+    out = render(R.Text(text), width)
+    assert COMMAND in out  # on one line, whole: it can be copied
+    words = text.replace("*", "").split()
+    assert out.split() == words  # nothing split, nothing lost
+    assert all(len(line) <= width or " " not in line.strip() for line in out.splitlines())
+
+
+def test_help_and_tables_fit_an_80_column_terminal():
+    help_text = "\n".join(
+        f"  /{name:<20} {'a long description of what the command does, for learners and instructors ' * 2}"
+        for name in ("review", "leaderboard [week]", "privacy [visible|hidden|pseudonym NAME]")
+    )
+    out = render(R.Text(help_text), 80)
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "reviews" not in out or "revi ews" not in out
+    assert all(" revi" not in line or "review" in line for line in out.splitlines())
+    table = R.Table("Leaderboard", ("rank", "learner", "points"), (("1", "x" * 30, "10"),), note="n " * 60)
+    assert all(len(line) <= 80 for line in render(table, 80).splitlines())
+
+
+def test_the_width_comes_from_the_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "64")
+    assert terminal_width() == 64
+    out = render(R.Text("word " * 40))
+    assert max(len(line) for line in out.splitlines()) <= 64
