@@ -257,8 +257,10 @@ class SlackTutor:
             return
         user = event.learner.user
         name = P.command_name(str(body.get("command") or ""))
-        # Only instructor commands ask Slack who is an instructor; the core refuses everyone else politely.
-        if name in P.INSTRUCTOR_COMMANDS and self.is_instructor(event.learner.workspace, user):
+        # Only instructor commands and class rounds (an instructor may open several in a channel) ask Slack
+        # who is an instructor; the core refuses everyone else politely.
+        asks_role = name in P.INSTRUCTOR_COMMANDS or isinstance(event, E.StartRound)
+        if asks_role and self.is_instructor(event.learner.workspace, user):
             event = replace(event, learner=replace(event.learner, is_instructor=True))
         replies = self.tutor.handle(event)
         if isinstance(event, E.StartRound):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot import events as E
 from bot import replies as R
@@ -52,16 +54,20 @@ class AnswerResult:
         }
 
 
-def answer(ctx: Kit, question: str, k: int = 3, intent: intents.Intent | None = None) -> AnswerResult:
+def answer(
+    ctx: Kit, question: str, k: int = 3, intent: intents.Intent | None = None, previous: Sequence[str] = ()
+) -> AnswerResult:
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it."""
     ctx.sync_instructor_passages()
     hits = ctx.retriever.search(question, k=max(k, 1))
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
-    composed = ctx.composer.compose(question, intent or intents.classify(question), hits)
-    # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE)
-    confident = composed.confident and max(h.dense for h in hits) >= ctx.confidence
+    composed = ctx.composer.compose(question, intent or intents.classify(question), hits, previous)
+    # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
+    # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
+    follows = bool(intent and intent.follow_up and previous)
+    confident = composed.confident and (follows or max(h.dense for h in hits) >= ctx.confidence)
     if composed.confident and not confident:
         composed = ctx.composer.not_covered(hits, Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE"))
     sources = tuple(
@@ -101,6 +107,17 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
+# A follow-up continues the learner's conversation in the same place if its last answer is this recent.
+CONVERSATION_GAP = timedelta(minutes=30)
+
+
+def place_of(ev: E.Event) -> str:
+    """Where a conversation happens: a channel (or thread) of a workspace, or the learner's direct messages."""
+    if ev.where is None:
+        return f"{ev.learner.platform}:{ev.learner.workspace}:direct"
+    return f"{ev.where.platform}:{ev.where.workspace}:{ev.where.channel}"
+
+
 def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
@@ -108,11 +125,21 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     intent = intents.classify(ev.text)
     if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
         return [R.Text(small_talk_reply(intent.social))]
-    if intent.kind == intents.QUIZ_ANSWER:  # "B" or "4 6 5 1 2 3" while a question is open: the answer
-        learner = ctx.store.learner(ev.learner)
-        if session_for(ctx, learner.id or 0, None, ev.where)[0] is not None:
-            return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
-    result = answer(ctx, ev.text, intent=intent)
+    learner = ctx.store.learner(ev.learner)
+    # "B" or "4 6 5 1 2 3" while a question is open: the answer
+    if (
+        intent.kind == intents.QUIZ_ANSWER
+        and session_for(ctx, learner.id or 0, None, ev.where)[0] is not None
+    ):
+        return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
+    place = place_of(ev)
+    now = ctx.clock()
+    previous = (
+        ctx.store.recent_concepts(learner.id or 0, place, now - CONVERSATION_GAP) if intent.follow_up else []
+    )
+    result = answer(ctx, ev.text, intent=intent, previous=previous)
+    if result.confident and result.composed is not None:  # what the next "why?" or "an example?" leans on
+        ctx.store.add_turn(learner.id or 0, place, ev.text, list(result.composed.concepts), now)
     if not result.sources:
         return [R.Text(result.answer, kind="error")]
     guarded = round_guard(ctx, ev, result)
@@ -120,7 +147,6 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return guarded
     if not result.confident:
         if result.composed is not None and result.composed.related:  # only course questions reach the inbox
-            learner = ctx.store.learner(ev.learner)
             class_id = ctx.store.class_room(ev.where).id if ev.where else None
             ctx.store.add_inbox(
                 learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], ctx.clock()

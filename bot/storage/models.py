@@ -155,6 +155,22 @@ class InboxQuestion(SQLModel, table=True):
     added_to_course: bool = False
 
 
+class ConversationTurn(SQLModel, table=True):
+    """One question a learner asked in one place (a console session, a channel or thread, a DM) and the
+    concepts its answer was about: what a follow-up ("why?", "give me an example") leans on. Rows, so a
+    restart or another worker continues the conversation."""
+
+    __tablename__ = "conversation_turn"
+    __table_args__ = (Index("ix_conversation_turn_place", "learner_id", "place", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id")
+    place: str = Field(max_length=300)
+    text: str = Field(max_length=4000)
+    concepts: str = Field(default="[]")  # JSON list of concept ids, best first
+    at: datetime = Field(default_factory=utcnow)
+
+
 class InstructorPassage(SQLModel, table=True):
     """An instructor's answer added to the course: searched and quoted like the course's own passages."""
 

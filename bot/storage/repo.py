@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, update
+from sqlalchemy import Table, delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -20,6 +20,7 @@ from bot.storage.models import (
     ClassRoom,
     ClassStanding,
     ConceptProgress,
+    ConversationTurn,
     DeliveredEvent,
     InboxQuestion,
     InstructorPassage,
@@ -656,6 +657,45 @@ class Store:
                 return False
 
     # -- the instructors' inbox ----------------------------------------------------------------
+    # -- conversations ----------------------------------------------------------------------------
+    def add_turn(self, learner_id: int, place: str, text: str, concepts: list[str], now: datetime) -> None:
+        """Remember a question and the concepts its answer was about; a place keeps its last 20 turns."""
+        with Session(self.engine) as s:
+            s.add(
+                ConversationTurn(
+                    learner_id=learner_id, place=place, text=text, concepts=json.dumps(concepts), at=now
+                )
+            )
+            old = s.exec(
+                select(ConversationTurn.id)
+                .where(ConversationTurn.learner_id == learner_id, ConversationTurn.place == place)
+                .order_by(col(ConversationTurn.at).desc(), col(ConversationTurn.id).desc())
+                .offset(20)
+            ).all()
+            if old:
+                s.exec(delete(ConversationTurn).where(col(ConversationTurn.id).in_(old)))  # type: ignore[call-overload]
+            s.commit()
+
+    def recent_concepts(self, learner_id: int, place: str, since: datetime) -> list[str]:
+        """The concepts of the learner's latest answered question in this place since `since` (the
+        conversation a follow-up continues), best first; empty when there is none."""
+        with Session(self.engine) as s:
+            rows = s.exec(
+                select(ConversationTurn.concepts)
+                .where(
+                    ConversationTurn.learner_id == learner_id,
+                    ConversationTurn.place == place,
+                    ConversationTurn.at >= since,
+                )
+                .order_by(col(ConversationTurn.at).desc(), col(ConversationTurn.id).desc())
+                .limit(5)
+            ).all()
+        for concepts in rows:
+            found = json.loads(concepts)
+            if found:
+                return list(found)
+        return []
+
     def add_inbox(
         self, learner_id: int, class_id: int | None, text: str, closest: list[str], now: datetime
     ) -> int:
@@ -819,11 +859,13 @@ class Store:
             ).all()
             progress = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id)).all()
             inbox = s.exec(select(InboxQuestion).where(InboxQuestion.learner_id == learner_id)).all()
+            turns = s.exec(select(ConversationTurn).where(ConversationTurn.learner_id == learner_id)).all()
             return {
                 "learner": learner.model_dump(mode="json"),
                 "attempts": [a.model_dump(mode="json") for a in attempts],
                 "progress": [p.model_dump(mode="json", exclude={"card"}) for p in progress],
                 "questions_forwarded": [i.model_dump(mode="json") for i in inbox],
+                "conversation": [t.model_dump(mode="json") for t in turns],
             }
 
     def forget_learner(self, learner_id: int) -> int:
@@ -837,6 +879,7 @@ class Store:
             s.exec(delete(ClassStanding).where(col(ClassStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(WeeklyStanding).where(col(WeeklyStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(InboxQuestion).where(col(InboxQuestion.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(ConversationTurn).where(col(ConversationTurn.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(
                 update(InboxQuestion)
                 .where(col(InboxQuestion.answered_by) == learner_id)  # type: ignore[call-overload]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
 
 from bot import replies as R
@@ -267,3 +270,25 @@ def test_multiple_response_in_the_console(tmp_path, sqlite_url, clock):
 def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwarded(tutorbot):
     tutorbot.say("give me an example", user="newcomer")
     assert "ask again with its name" in tutorbot.text() and tutorbot.store.inbox() == []
+
+
+def test_a_follow_up_continues_the_conversation_after_a_restart(course, retriever, sqlite_url, clock):
+    """The conversation is rows: a new worker (or a restart) resolves "why?" against the last answer."""
+    from tests.tutorbot import TutorBot
+
+    first = TutorBot(course, retriever, sqlite_url, clock)
+    first.say("what is direct preference optimization?")
+    assert "Direct Preference Optimization" in first.text()
+    first.engine.dispose()
+    clock.advance(minutes=5)
+    second = TutorBot(course, retriever, sqlite_url, clock)  # another process, the same database
+    second.say("why?")
+    assert "Direct Preference Optimization" in second.text() and second.store.inbox() == []
+    data = json.loads(second.say("/my-data")[0].data)
+    assert [t["text"] for t in data["conversation"]] == ["what is direct preference optimization?", "why?"]
+    clock.advance(hours=2)  # a follow-up long after the conversation ended asks for the topic instead
+    second.say("give me an example")
+    assert "Direct Preference Optimization" not in second.text()
+    second.say("/forget-me confirm")
+    assert second.store.recent_concepts(1, "console:local:cs-101", clock() - timedelta(days=1)) == []
+    second.engine.dispose()

@@ -130,8 +130,9 @@ def test_a_round_closes_at_its_deadline(slack):
 
 def test_rounds_outlive_a_restart(tutor, slack_api, sqlite_url, clock):
     first = Workspace(tutor, slack_api)
-    first.command("/quiz", question_of_type(tutor, "single_choice", skip=5), user="U0ADA")
-    first.command("/quiz", f"{question_of_type(tutor, 'single_choice', skip=6)} 600s", user="U0ADA")
+    first.command("/quiz", question_of_type(tutor, "single_choice", skip=5), user=INSTRUCTOR[0])
+    # a second open round in the channel: an instructor's (a student may open only one at a time)
+    first.command("/quiz", f"{question_of_type(tutor, 'single_choice', skip=6)} 600s", user=INSTRUCTOR[0])
     early = first.round_question(0)
     late = first.round_question(1)
     first.click(early, text="A", user="U0BOB")
