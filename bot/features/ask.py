@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -54,6 +55,12 @@ class AnswerResult:
         }
 
 
+# A follow-up without a pronoun pointing back, whose own words are this close to a concept (cosine), names
+# its own topic; "is it better than PPO?" still leans on the previous answer.
+OWN_TOPIC = 0.5
+_LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
+
+
 def answer(
     ctx: Kit, question: str, k: int = 3, intent: intents.Intent | None = None, previous: Sequence[str] = ()
 ) -> AnswerResult:
@@ -63,6 +70,8 @@ def answer(
     hits = ctx.retriever.search(question, k=max(k, 1))
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
+    if previous and max(h.dense for h in hits) >= OWN_TOPIC and not _LEANS.search(question):
+        previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
     composed = ctx.composer.compose(question, intent or intents.classify(question), hits, previous)
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
