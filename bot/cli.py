@@ -117,18 +117,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_knowledge_check(args: argparse.Namespace) -> int:
+def _course_or_problems(path: str) -> Any:
+    """The course at `path`, or None after printing its problems (`file:line: message`) and their count."""
     from bot.course import CourseError, load_course
 
-    path = args.path or str(_settings().course_path)
     try:
-        course = load_course(path)
+        return load_course(path)
     except CourseError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
         print(
             f"{len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''} in {path}", file=sys.stderr
         )
+        return None
+
+
+def cmd_knowledge_check(args: argparse.Namespace) -> int:
+    path = args.path or str(_settings().course_path)
+    course = _course_or_problems(path)
+    if course is None:
         return EXIT_INVALID
     types: dict[str, int] = {}
     for q in course.questions.values():
@@ -142,15 +149,11 @@ def cmd_knowledge_check(args: argparse.Namespace) -> int:
 
 def cmd_knowledge_cues(args: argparse.Namespace) -> int:
     """Print how far each test-taking strategy gets on the course's items, beside chance."""
-    from bot.course import CourseError, load_course
     from bot.course.cues import measure, measure_course
 
     path = args.path or str(_settings().course_path)
-    try:
-        course = load_course(path)
-    except CourseError as exc:
-        for p in exc.problems:
-            print(p, file=sys.stderr)
+    course = _course_or_problems(path)
+    if course is None:
         return EXIT_INVALID
     if args.files:
         from fnmatch import fnmatch
