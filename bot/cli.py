@@ -41,14 +41,16 @@ def _settings():  # type: ignore[no-untyped-def]
     return settings
 
 
-def _tutor(settings=None, course=None):  # type: ignore[no-untyped-def]
+def _tutor(settings=None, course=None, serving=False):  # type: ignore[no-untyped-def]
+    """The tutor for a command. `serving` (chat, serve) bounds every database wait; exports, reports and
+    evaluations may run long statements on a large database."""
     from bot.course import CourseError
     from bot.runtime import build_tutor
     from bot.storage import StorageUnavailable
 
     settings = settings or _settings()
     try:
-        return build_tutor(settings, course=course)
+        return build_tutor(settings, course=course, serving=serving)
     except CourseError as exc:
         raise CliError("the course cannot be loaded:\n" + "\n".join(f"  {p}" for p in exc.problems)) from None
     except StorageUnavailable as exc:
@@ -65,7 +67,7 @@ def _learner(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_chat(args: argparse.Namespace) -> int:
     from adapters.console.app import ConsoleApp
 
-    tutor = _tutor()
+    tutor = _tutor(serving=True)
     app = ConsoleApp(tutor, user=args.user, class_name=args.class_name, instructor=args.instructor)
     return app.run(json_lines=args.json)
 
@@ -446,7 +448,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise CliError(
                 f"the Discord adapter needs discord.py: pip install 'tutor[discord]' ({exc})", EXIT_USAGE
             ) from None
-    tutor = _tutor(settings)
+    tutor = _tutor(settings, serving=True)
     return serve(tutor, settings, args)
 
 

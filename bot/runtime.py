@@ -40,11 +40,14 @@ def build_tutor(
     embedder: Embedder | None = None,
     clock: Callable[[], datetime] = utcnow,
     course: Course | None = None,
+    serving: bool = True,
 ) -> Tutor:
-    """Load the course (CourseError), open the database (StorageUnavailable), and set up lazy retrieval."""
+    """Load the course (CourseError), open the database (StorageUnavailable), and set up lazy retrieval.
+    `serving` bounds every database wait (a learner waits seconds, not minutes); an export or a report run
+    by an operator is not bounded."""
     settings = settings or Settings()
     course = course or load_course(settings.course_path)
-    store = Store(make_engine(settings.database))
+    store = Store(make_engine(settings.database, serving=serving))
     emb = embedder or make_embedder(settings)
     return Tutor(
         course,
