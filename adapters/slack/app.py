@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,6 +62,10 @@ COULD_NOT_READ = "I couldn't read that request."
 
 Respond = Callable[..., Any]
 Upload = R.Image | R.File
+
+
+# How long a click's ack may wait for its answer to be recorded (Slack allows 3 s for the whole request).
+ACK_BUDGET = 2.0
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -190,12 +194,21 @@ class SlackTutor:
             retry_handlers=[ConnectionErrorRetryHandler(), RateLimitRetry()],
         )
         self.pool = WorkPool(workers)
+        # feedback for answers recorded before their ack: sent here, so a listener thread is free for the
+        # next click at once (in a burst, acks queued behind posts of feedback)
+        self.deliveries = WorkPool(workers)
+        self.recorder = WorkPool(workers)  # answers recorded before their ack, within ACK_BUDGET
         self.app = App(
             signing_secret=signing_secret or None,
             client=self.client,
             token_verification_enabled=False,  # no network call at start-up; auth.test comes with the first request
             request_verification_enabled=verify_requests,
             listener_executor=self.pool,
+            # Each request's ack listener runs on the request's own thread: otherwise Bolt parks the request
+            # thread in a 10 ms polling loop until a pool thread acks, and a class's burst of clicks burns
+            # the cores polling (acks then came late, and Bolt handed un-acked clicks to the next listener).
+            # The slow work still runs after the ack, in lazy listeners and the delivery pool.
+            process_before_response=True,
             logger=logging.getLogger("adapters.slack.bolt"),
         )
         self._round_messages: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
@@ -351,18 +364,24 @@ class SlackTutor:
         """An answer button or Submit: the answer is recorded, then Slack gets its ack, then the feedback is
         sent. Slack never retries an acknowledged click, so acknowledging first and recording after (a lazy
         listener) could lose an answer the student saw accepted if the worker died in between. Recording
-        one answer takes milliseconds, well inside Slack's three seconds; a database that does not answer
-        is bounded at five (the student then sees Slack's own error and can click again)."""
-        recorded: list[R.Reply] | None = None
+        takes milliseconds; if it has not finished within ACK_BUDGET (an overloaded worker, a slow
+        database) the click is acknowledged anyway and recorded when it can: Bolt hands a click that is not
+        acknowledged in time to the next listener, which would refuse it."""
+        recording: Future[list[R.Reply]] | None = None
         try:
             event = P.parse_action(body)
             if isinstance(event, E.Answer):
-                recorded = self.tutor.handle(event)
+                recording = self.recorder.submit(self.tutor.handle, event)
+                wait([recording], timeout=ACK_BUDGET)
         except P.BadPayload:
             pass  # _on_click refuses it, after the ack
         finally:
             ack()
-        self._on_click(body, respond, recorded)
+
+        def deliver() -> None:
+            self._on_click(body, respond, recording.result() if recording is not None else None)
+
+        self.deliveries.submit(deliver)
 
     def _on_click(
         self, body: dict[str, Any], respond: Respond, recorded: list[R.Reply] | None = None
@@ -531,8 +550,20 @@ class SlackTutor:
         for thread in (self._closer, self._digester):
             if thread:
                 thread.join(timeout)
-        self.pool.wait_idle(timeout)
-        self.pool.shutdown(wait=False)
+        self.wait_idle(timeout)
+        for pool in (self.pool, self.recorder, self.deliveries):
+            pool.shutdown(wait=False)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once every acknowledged request's work is done: listeners, lazy work and deliveries."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            pools = (self.pool, self.recorder, self.deliveries)
+            if not all(p.wait_idle(left) for p in pools):
+                return False
+            if all(p.wait_idle(0) for p in pools):  # nothing new arrived meanwhile
+                return True
 
     def _close_loop(self) -> None:
         while True:

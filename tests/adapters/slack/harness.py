@@ -125,7 +125,7 @@ class Workspace:
 
     def settle(self, timeout: float = 30.0) -> None:
         """Wait until every acknowledged request's work is done."""
-        assert self.bot.pool.wait_idle(timeout), "the tutor's work did not finish"
+        assert self.bot.wait_idle(timeout), "the tutor's work did not finish"
 
     def next_id(self) -> int:
         return next(self._ids)
