@@ -157,7 +157,7 @@ def on_inbox(ev: E.Inbox, ctx: Kit) -> list[R.Reply]:
             ctx.clock(),
             inbox_id=item.id,
         )
-        ctx.sync_instructor_passages()
+        ctx.sync_instructor_passages(force=True)
         return [
             R.Text(
                 f"Added to the course under *{concept.title}*: the tutor now quotes it for questions like "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -68,6 +69,7 @@ class Kit:
         self.instructors = instructors or set()
         self.timezone = timezone
         self._passages_seen = 0
+        self._synced_at = -1e9
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.metrics = Metrics()
         self._composer: ExtractiveComposer | None = None
@@ -80,7 +82,7 @@ class Kit:
                 if self._retriever is None:
                     assert self._make_retriever is not None
                     self._retriever = self._make_retriever()
-                    self.sync_instructor_passages()
+                    self.sync_instructor_passages(force=True)
         return self._retriever
 
     @property
@@ -90,10 +92,17 @@ class Kit:
             self._composer = ExtractiveComposer(self.course, self.retriever)
         return self._composer
 
-    def sync_instructor_passages(self) -> None:
-        """Bring instructors' passages added by any worker into this worker's index."""
+    SYNC_EVERY = 1.0  # seconds: how stale another worker's instructor passages may be in this one's index
+
+    def sync_instructor_passages(self, force: bool = False) -> None:
+        """Bring instructors' passages added by any worker into this worker's index: looked up at most once a
+        second (a count query cost 1.8 ms of every answer), at once when `force` (this worker just added one)."""
         if self._retriever is None:
             return
+        now = time.monotonic()
+        if not force and now - self._synced_at < self.SYNC_EVERY:
+            return
+        self._synced_at = now
         if self.store.instructor_passage_count(self.course.id) == self._passages_seen:
             return
         rows = self.store.instructor_passages(self.course.id)

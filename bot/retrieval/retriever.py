@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,6 +141,8 @@ class Retriever:
         self._index_sentences()
         # Questions are encoded by the bare model: they are not worth caching on disk (nor keeping).
         self._query_encoder = getattr(embedder, "inner", embedder)
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._query_lock = threading.Lock()
 
     def _index_sentences(self) -> None:
         """Sentences are scored exactly (one matrix product) while that is cheap; from make_index's threshold on,
@@ -228,8 +232,26 @@ class Retriever:
             fixed.append(word)
         return " ".join(fixed)
 
+    QUERY_CACHE = (
+        256  # recent questions' vectors: one answer asks for its question's vector two or three times
+    )
+
     def encode_query(self, query: str) -> np.ndarray:
-        return self._query_encoder.encode([query])[0]
+        """The question's vector (read-only). An answer needs it for the search, the composition and the excerpts:
+        the recent ones are kept, so a question is encoded once per answer, not once per use (measured: /ask
+        encoded every question twice, 12.3 ms p50 against 5.0 ms for one encode)."""
+        with self._query_lock:
+            vec = self._query_vectors.get(query)
+            if vec is not None:
+                self._query_vectors.move_to_end(query)
+                return vec
+        vec = np.asarray(self._query_encoder.encode([query])[0], dtype="float32")
+        vec.flags.writeable = False
+        with self._query_lock:
+            self._query_vectors[query] = vec
+            while len(self._query_vectors) > self.QUERY_CACHE:
+                self._query_vectors.popitem(last=False)
+        return vec
 
     def _dense(
         self, index: VectorIndex, owner: np.ndarray, qvec: np.ndarray, k: int = 256, runner_up: float = 0.0

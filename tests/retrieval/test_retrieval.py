@@ -131,3 +131,38 @@ def test_a_course_that_outgrows_exact_search_moves_to_hnsw_and_still_finds_its_p
     for cid, text in added[::7]:
         hit = retriever.search(text, k=1)[0]
         assert hit.concept_id == cid and text in hit.excerpt
+
+
+class _Counting:
+    """An embedder that counts how often each text is encoded."""
+
+    def __init__(self, inner):
+        self.wrapped, self.name, self.seen = inner, inner.name, {}
+
+    def encode(self, texts):
+        for t in texts:
+            self.seen[t] = self.seen.get(t, 0) + 1
+        return self.wrapped.encode(texts)
+
+
+def test_an_answer_encodes_its_question_once(mini_course, tmp_path, clock):
+    """The search, the composition and the excerpts all need the question's vector: one encode serves them
+    (it was encoded twice per answer, doubling /ask's time)."""
+    from bot.storage import Store, make_engine
+    from bot.tutor import Tutor
+
+    counting = _Counting(HashingEmbedder())
+    tutor = Tutor(
+        mini_course,
+        Store(make_engine(f"sqlite:///{tmp_path}/t.db")),
+        Retriever(mini_course, counting),
+        clock=clock,
+    )
+    question = "how does a reward model learn from comparisons"
+    before = dict(counting.seen)
+    tutor.answer(question)
+    asked = {t: n - before.get(t, 0) for t, n in counting.seen.items() if n - before.get(t, 0)}
+    assert asked, "the question was never encoded"
+    assert all(n == 1 for n in asked.values()), asked
+    tutor.answer(question)  # asked again at once: the recent vector serves
+    assert counting.seen == {t: before.get(t, 0) + asked.get(t, 0) for t in set(before) | set(asked)}
