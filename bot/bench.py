@@ -270,15 +270,6 @@ def run_bench(settings: Settings, queries: int = 200, encoders: tuple[str, ...] 
     print("  (goal: the default's /ask p50 at most 0.33x the PyTorch floor)")
 
     print(
-        "\nbatch throughput, 32 questions a batch (median of 10 batches; batches use TUTOR_ENCODER_THREADS):"
-    )
-    qps: dict[str, list[float]] = {e: [] for e in encoders}
-    for _ in range(2):  # interleaved twice; the better of the two is the machine's, not the noise's
-        for enc in encoders:
-            qps[enc].append(workers[enc].ask(op="batch", size=32, rounds=10)["qps"])
-    print("  " + "   ".join(f"{enc} {max(v):.0f} questions/s" for enc, v in qps.items()))
-
-    print(
         f"\na burst of {BURST} questions in one second (tutor.answer, a thread each; latency from arrival):"
     )
     print(f"  {'encoder':<22} {'p50':>9} {'p99':>9} {'batches':>8} {'done in':>8}")
@@ -290,15 +281,28 @@ def run_bench(settings: Settings, queries: int = 200, encoders: tuple[str, ...] 
         b = workers[enc].ask(op="burst", n=BURST, seconds=1.0, max_batch=max_batch)
         print(f"  {label:<22} {_ms(b['p50'])} {_ms(b['p99'])} {b['batches']:>8} {b['wall']:7.2f}s")
 
+    serving = {enc: workers[enc].ask(op="mem") for enc in encoders}
+    print(f"\npeak memory of each serving worker: {queries} questions, then the bursts (MiB):")
+    print(
+        "  "
+        + "   ".join(f"{enc} {p['peak']:.0f}" for enc, p in serving.items())
+        + "   (goal: at most 250 with onnx)"
+    )
+
+    print(
+        "\nbatch throughput, 32 questions a batch (median of 10 batches; batches use TUTOR_ENCODER_THREADS):"
+    )
+    qps: dict[str, list[float]] = {e: [] for e in encoders}
+    for _ in range(2):  # interleaved twice; the better of the two is the machine's, not the noise's
+        for enc in encoders:
+            qps[enc].append(workers[enc].ask(op="batch", size=32, rounds=10)["qps"])
+    print("  " + "   ".join(f"{enc} {max(v):.0f} questions/s" for enc, v in qps.items()))
+
     peaks = {enc: workers[enc].ask(op="mem") for enc in encoders}
     for w in workers.values():
         w.close()
-    print("\npeak memory of each worker after all of the above (MiB):")
-    print(
-        "  "
-        + "   ".join(f"{enc} {p['peak']:.0f}" for enc, p in peaks.items())
-        + "   (goal: at most 250 with onnx)"
-    )
+    print("peak memory after batches of 32 on the batch threads too (a course's first embedding) (MiB):")
+    print("  " + "   ".join(f"{enc} {p['peak']:.0f}" for enc, p in peaks.items()))
 
     exe = [sys.executable, "-m", "bot.cli"]
     helps = _timed_subprocess([*exe, "--help"], env, 5)

@@ -3,8 +3,9 @@ mean pooling and normalisation in numpy. Imports neither torch nor sentence-tran
 
 Threads: questions run on one intra-op thread, alone or micro-batched (on a shared or busy host, more threads
 for short questions cost more in waiting than they gain, and the other cores belong to the other workers);
-lists of texts (the course's passages at a first start, passages added at run time) run on `batch_threads`,
-a second session made the first time such a list comes (about 50 MiB more).
+long lists of texts (the course's passages at a first start) run on `batch_threads`, a second session made
+the first time such a list comes (about 50 MiB more); short lists (an instructor's passage and its sentences,
+added at run time) stay on the one thread, so a serving worker never pays for the second session.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 BATCH_ROWS = 32  # as sentence-transformers' encode
 BATCH_TOKENS = 4096  # rows x longest row per batch: caps the attention's memory for long passages
+BATCH_SESSION_MIN = 16  # shorter lists (an instructor's passage and its sentences) stay on the one thread
 
 
 def default_batch_threads() -> int:
@@ -140,11 +142,13 @@ class OnnxEmbedder:
     def encode(self, texts: list[str], threads: int | None = None) -> np.ndarray:
         """One unit-length row per text, in order. Texts are batched longest first (less padding), as
         sentence-transformers does, within BATCH_ROWS rows and BATCH_TOKENS tokens. One text runs on one
-        thread; a list on `batch_threads` unless `threads` is 1."""
+        thread, and so does a list shorter than BATCH_SESSION_MIN; a longer one runs on `batch_threads` unless
+        `threads` is 1."""
         self._load()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        session = self._single if len(texts) == 1 or threads == 1 else self._batch_session()
+        small = len(texts) < BATCH_SESSION_MIN or threads == 1
+        session = self._single if small else self._batch_session()
         feed = self._tokenize([t.strip() for t in texts])  # stripped, as sentence-transformers' tokenize
         lengths = feed["attention_mask"].sum(axis=1)
         if len(texts) <= BATCH_ROWS and len(texts) * int(lengths.max()) <= BATCH_TOKENS:

@@ -103,12 +103,21 @@ def test_serving_from_an_export_imports_neither_torch_nor_sentence_transformers(
 
 @pytest.mark.model
 def test_a_question_runs_on_one_thread_and_batches_on_more(embedder):
-    onnx = embedder.inner.inner
+    """Questions and short lists (an instructor's passage and its sentences) run on the one-thread session; only
+    a long list (a course's passages) makes the second, multi-threaded session (about 50 MiB)."""
+    from bot.retrieval.onnx_encoder import BATCH_SESSION_MIN, OnnxEmbedder
+
+    onnx = OnnxEmbedder(embedder.inner.inner.folder, batch_threads=2)
     onnx.encode(["a question"])
     assert onnx._single.get_session_options().intra_op_num_threads == 1
-    onnx.batch_threads = 2
-    onnx.encode(["one text", "and another"])
+    onnx.encode(["a passage an instructor added", "and its sentence"])
+    assert onnx._batch is None, "a short list made the second session"
+    texts = [f"passage number {i}" for i in range(BATCH_SESSION_MIN)]
+    onnx.encode(texts)
     assert onnx._batch.get_session_options().intra_op_num_threads == 2
+    assert np.allclose(
+        onnx.encode(texts[:2]), onnx.encode(texts)[:2], atol=1e-5
+    )  # the same vectors either way
 
 
 def test_the_encoder_is_part_of_the_embedding_cache_key(tmp_path):
