@@ -64,6 +64,8 @@ class Event:
 @dataclass(frozen=True)
 class Ask(Event):
     text: str = ""
+    # a conversation within `where` that the platform keeps apart (a Slack thread's ts); "" for the whole place
+    thread: str = ""
 
 
 @dataclass(frozen=True)

@@ -279,7 +279,10 @@ def parse_message(
     text = strip_mentions(_text(event.get("text"), "event.text"), bot_user_id)
     if not text:
         return E.Help(learner, where=where)
-    return E.Ask(learner, text=text, where=where)
+    # a mention in a channel is answered in a thread (rooted at the mention, or the thread it was made in):
+    # that thread is the conversation a follow-up continues
+    thread = str(event.get("thread_ts") or event.get("ts") or "") if in_channel else ""
+    return E.Ask(learner, text=text, where=where, thread=thread[:40])
 
 
 def _session(value: str) -> int:

@@ -121,10 +121,13 @@ CONVERSATION_GAP = timedelta(minutes=30)
 
 
 def place_of(ev: E.Event) -> str:
-    """Where a conversation happens: a channel (or thread) of a workspace, or the learner's direct messages."""
+    """Where a conversation happens: a channel of a workspace, a thread within it (Slack's answers to mentions
+    are threads: each is a conversation of its own), or the learner's direct messages."""
     if ev.where is None:
         return f"{ev.learner.platform}:{ev.learner.workspace}:direct"
-    return f"{ev.where.platform}:{ev.where.workspace}:{ev.where.channel}"
+    place = f"{ev.where.platform}:{ev.where.workspace}:{ev.where.channel}"
+    thread = getattr(ev, "thread", "")
+    return f"{place}:{thread}" if thread else place
 
 
 def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
