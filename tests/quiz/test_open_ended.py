@@ -176,7 +176,7 @@ def test_failed_feedback_quotes_the_contradiction_but_keeps_the_rubric_back():
     mine = "The chatbot learns from every prompt and keeps it for later chats."
     g = Grade(False, 0.0, covered=(), missed=RUBRIC, contradicted=(RUBRIC[0],), contradicting=(mine,))
     summary, lines = explain(q, [], g)
-    assert "covered 0 of 3" in summary and f'opposite of a key point: "{mine}"' in summary
+    assert "covered 0 of 3" in summary and f'opposite of a key point: "{mine.rstrip(".")}"' in summary
     assert not any(p in summary for p in RUBRIC) and lines == ()
     summary, lines = explain(q, [], Grade(True, 1.0, covered=RUBRIC))
     assert "opposite" not in summary and "Prompts do not train the model." in lines[-1]
