@@ -97,6 +97,19 @@ class Question(Reply):
 
 
 @dataclass(frozen=True)
+class Mark:
+    """One part of an answer marked on its own: a matching pair ("2a", wrong: "2 goes with c") or an
+    ordering step ("2nd: step 3", wrong: "out of place: it comes 1st")."""
+
+    text: str
+    ok: bool
+    note: str = ""  # what is wrong with it (empty when ok)
+
+    def plain(self) -> str:
+        return f"{self.text} {'✓' if self.ok else '✗'}" + (f" ({self.note})" if self.note else "")
+
+
+@dataclass(frozen=True)
 class Feedback(Reply):
     """The verdict on an answer, with the explanation of every option."""
 
@@ -109,9 +122,13 @@ class Feedback(Reply):
     points: int = 0
     concept_id: str = ""
     skipped: bool = False  # the learner skipped: the answer is shown, nothing was graded
+    marks: tuple[Mark, ...] = ()  # matching and ordering: each pair or step of the answer, right or wrong
 
     def plain(self) -> str:
         lines = [self.summary]
+        if self.marks:
+            lines.append("Your answer:")
+            lines += [f"  {m.plain()}" for m in self.marks]
         if self.covered:
             lines.append("Covered:")
             lines += [f"  + {p}" for p in self.covered]

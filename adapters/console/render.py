@@ -66,6 +66,9 @@ def render(reply: R.Reply, width: int | None = None) -> str:
     if isinstance(reply, R.Feedback):
         mark = "✓" if reply.correct else "✗"
         lines = [f"{mark} {reply.summary}" + (f" (+{reply.points} points)" if reply.points else "")]
+        if reply.marks:
+            lines.append("  Your answer:")
+            lines += [_wrap(m.plain(), width, "    ") for m in reply.marks]
         if reply.covered:
             lines.append("  Covered:")
             lines += [_wrap(f"+ {p}", width, "    ") for p in reply.covered]

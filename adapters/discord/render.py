@@ -344,6 +344,9 @@ def feedback_embed(f: R.Feedback) -> discord.Embed:
         description=clip("\n".join(f.explanations), 3000),
         colour=colour,
     )
+    if f.marks:
+        marked = [f"{'✅' if m.ok else '❌'} {m.text}" + (f": {m.note}" if m.note else "") for m in f.marks]
+        embed.add_field(name="Your answer", value=_lines_within(marked), inline=False)
     if f.covered:
         embed.add_field(name="Covered", value=_lines_within([f"+ {p}" for p in f.covered]), inline=False)
     if f.missed:

@@ -234,6 +234,13 @@ def _feedback(f: R.Feedback) -> list[Block]:
     mark = ":white_check_mark:" if f.correct else ":x:"
     head = f"{mark} *{esc(f.summary)}*" + (f"  +{f.points} points" if f.points else "")
     blocks = sections(head)
+    if f.marks:
+        marked = (
+            f"{':white_check_mark:' if m.ok else ':x:'} {esc(m.text)}"
+            + (f": {esc(m.note)}" if m.note else "")
+            for m in f.marks
+        )
+        blocks += sections("*Your answer:*\n" + "\n".join(marked))
     if f.covered:
         blocks += sections("*Covered:*\n" + "\n".join(f"• {esc(p)}" for p in f.covered))
     if f.missed:

@@ -6,7 +6,9 @@ import random
 
 from bot.course.model import Question
 from bot.features.kit import Kit
-from bot.progress import MASTERED, spaced
+from bot.features.sessions import seen_as
+from bot.progress import MASTERED, practice, spaced
+from bot.storage.repo import Encounter
 
 
 def resolve_topic(ctx: Kit, topic: str) -> tuple[list[str], str | None]:
@@ -22,22 +24,43 @@ def resolve_topic(ctx: Kit, topic: str) -> tuple[list[str], str | None]:
 
 
 def pick_question(ctx: Kit, learner_id: int, concept_ids: list[str], review: bool = False) -> Question | None:
-    """A question the learner has not tried, else one not yet answered right; for a review, else the
-    question answered longest ago."""
-    attempts = ctx.store.attempts_of(learner_id)
-    right = {a.question_id for a in attempts if a.correct}
-    tried = {a.question_id for a in attempts}
-    last_seen = {a.question_id: i for i, a in enumerate(attempts)}
-    rng = ctx.rng or random.Random(f"{learner_id}:{len(attempts)}:{ctx.clock().date()}")
+    """A question the learner has not tried, else one not yet answered right, leaving aside those they met
+    within their review interval (an answer to them is practice); for a review, else the question seen
+    longest ago. Only when nothing else is left, a question met within its interval."""
+    history = ctx.store.question_history(learner_id)
+    answers = [e for e in history if e.how == "answer"]
+    right = {e.question_id for e in answers if e.correct}
+    tried = {e.question_id for e in answers}
+    last_seen = {e.question_id: i for i, e in enumerate(history)}
+    met: dict[str, list[Encounter]] = {}
+    for e in history:
+        met.setdefault(e.question_id, []).append(e)
+    progress = ctx.store.progress_of(learner_id)
+    now = ctx.clock()
+
+    def fresh(q: Question) -> bool:
+        p = progress.get(q.concept_id)
+        seen = [seen_as(e, q.type) for e in met.get(q.id, [])]
+        return practice.verdict(seen, spaced.scheduled_due(p.card) if p else None, now).practice
+
+    rng = ctx.rng or random.Random(f"{learner_id}:{len(answers)}:{now.date()}")
     for cid in concept_ids:
         pool = ctx.course.questions_of(cid)
+        if not pool:
+            continue
+        stale = [q for q in pool if not fresh(q)]
         for candidates in (
-            [q for q in pool if q.id not in tried],
-            [q for q in pool if q.id not in right],
+            [q for q in stale if q.id not in tried],
+            [q for q in stale if q.id not in right],
         ):
             if candidates:
                 return rng.choice(candidates)
-        if review and pool:
+        if review and stale:
+            return min(stale, key=lambda q: last_seen.get(q.id, -1))
+        left = [q for q in pool if q.id not in right]
+        if left:
+            return rng.choice(left)
+        if review:
             return min(pool, key=lambda q: last_seen.get(q.id, -1))
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from bot import events as E
@@ -9,7 +10,7 @@ from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking, rounds
 from bot.features.kit import Handler, Kit, aware, plural
-from bot.features.sessions import grade_and_record, session_for, state_of
+from bot.features.sessions import grade_and_record, practice_note, session_for, state_of, verdict_for
 from bot.progress.report import zone
 from bot.quiz import machine
 from bot.quiz.grading import presentation_for
@@ -32,9 +33,18 @@ def on_start_quiz(ev: E.StartQuiz, ctx: Kit) -> list[R.Reply]:
 
 
 def put_question(ctx: Kit, learner_id: int, question: Question, where: E.ClassRef | None) -> list[R.Reply]:
-    """Open a personal quiz session for `question` and show it."""
+    """Open a personal quiz session for `question` and show it, saying first if it can only be practice."""
     class_id = ctx.store.class_room(where).id if where else None
-    presentation = presentation_for(question, ctx.seed())
+    now = ctx.clock()
+    verdict = verdict_for(ctx, learner_id, question, now, class_id)
+    note = practice_note(ctx, learner_id, verdict, now) if verdict.why == "revealed" else ""
+    shown = open_question(ctx, learner_id, question, class_id, presentation_for(question, ctx.seed()))
+    return [R.Text(note, kind="notice"), *shown] if note else shown
+
+
+def open_question(
+    ctx: Kit, learner_id: int, question: Question, class_id: int | None, presentation: list[int]
+) -> list[R.Reply]:
     row = ctx.store.open_solo_session(
         learner_id, question.id, question.concept_id, presentation, ctx.clock(), class_id
     )
@@ -74,12 +84,24 @@ def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
     assert isinstance(feedback, R.Feedback)
     progress = ctx.store.progress_of(lid).get(question.concept_id)
     mastery = progress.mastery if progress else 0.0
+    why = practice_note(ctx, lid, done.verdict, ctx.clock())
     note = f"+{done.points} points. " if done.points else ""
-    note += (
-        f"Mastery of *{ctx.course.concepts[question.concept_id].title}*: {mastery:.0%}. "
-        "/quiz for another, /next for what to learn next."
+    note += f"{why} " if why else ""
+    title = ctx.course.concepts[question.concept_id].title
+    out: list[R.Reply] = [replace(feedback, points=done.points)]
+    if machine.keeps_answer_back(question, done.step.grade):
+        # a failed open-ended answer: the rubric stays hidden, and the same question is put again at once
+        out.append(
+            R.Text(
+                f"{note}Mastery of *{title}*: {mastery:.0%}. Try again: send a better answer with /answer, "
+                "ask for a /hint, or /skip to give up and see the key points and a strong answer."
+            )
+        )
+        return out + open_question(ctx, lid, question, row.class_id, json.loads(row.presentation))
+    out.append(
+        R.Text(f"{note}Mastery of *{title}*: {mastery:.0%}. /quiz for another, /next for what to learn next.")
     )
-    return [replace(feedback, points=done.points), R.Text(note)]
+    return out
 
 
 def on_hint(ev: E.Hint, ctx: Kit) -> list[R.Reply]:
@@ -103,7 +125,13 @@ def on_skip(ev: E.Skip, ctx: Kit) -> list[R.Reply]:
     result = machine.step(state_of(row), machine.SkipQuestion(), question, ctx.clock())
     if not ctx.store.set_session_status(row.id or 0, "open", "skipped", ctx.clock()):
         return [R.Text("That question is already closed.", kind="notice")]
-    return [*result.replies, R.Text("Nothing was recorded for it. /quiz for another question.")]
+    return [
+        *result.replies,
+        R.Text(
+            "Nothing was recorded for it. Now that you have seen the answer, this question is practice, with "
+            "no points, until it is due for review. /quiz for another question."
+        ),
+    ]
 
 
 def on_review(ev: E.Review, ctx: Kit) -> list[R.Reply]:

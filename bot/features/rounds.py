@@ -10,7 +10,7 @@ from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking
 from bot.features.kit import Handler, Kit, aware
-from bot.features.sessions import grade_and_record, latest_open_round
+from bot.features.sessions import grade_and_record, latest_open_round, practice_note
 from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.safety import defuse_reply
@@ -65,9 +65,11 @@ def answer_round(
     if done.attempt is None:
         return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
     shown = done.step.grade.chosen if question.type != "open_ended" else "your answer"
+    why = practice_note(ctx, learner_id, done.verdict, now)
     return [
         R.Text(
-            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.",
+            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes."
+            + (f" {why}" if why else ""),
             kind="notice",
         )
     ]

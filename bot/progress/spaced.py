@@ -1,12 +1,14 @@
 """Spaced repetition per learner and concept with FSRS: pure functions over a card's JSON and a clock.
 
 A right answer rates Good, a wrong one Again; an open-ended answer is rated by rubric coverage.
-Cards go straight to day-long intervals (no minute-long learning steps: a chat quiz is not a flashcard deck).
+Cards go straight to day-long intervals (no minute-long learning steps: a chat quiz is not a flashcard deck),
+but a wrong answer makes its concept due for review at once (`due_after`): /review serves it while the
+mistake is fresh, and the card keeps the interval FSRS scheduled (`scheduled_due`) for the review after.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 DESIRED_RETENTION = 0.9
@@ -41,6 +43,21 @@ def review(card_json: str, rating: int, now: datetime) -> tuple[str, datetime]:
     card = Card.from_json(card_json) if card_json else Card()
     card, _ = _scheduler().review_card(card, Rating(rating), now)
     return card.to_json(), card.due
+
+
+def due_after(correct: bool, scheduled: datetime, now: datetime) -> datetime:
+    """When the concept is due after an answer: at once after a wrong one, else when FSRS scheduled it."""
+    return scheduled if correct else now
+
+
+def scheduled_due(card_json: str) -> datetime | None:
+    """The review FSRS scheduled for a card (None for a concept never reviewed)."""
+    if not card_json:
+        return None
+    from fsrs import Card
+
+    due = Card.from_json(card_json).due
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
 
 
 def retrievability(card_json: str, now: datetime) -> float:

@@ -28,6 +28,7 @@ class Grade:
     missed: tuple[str, ...] = ()
     chosen: str = ""  # the learner's answer, normalised (e.g. "B", "3 1 2", "1b 2a")
     contradicted: tuple[str, ...] = ()  # open-ended: rubric points the answer asserts the opposite of
+    contradicting: tuple[str, ...] = ()  # open-ended: the answer's own statements that do (no rubric text)
 
 
 def letters(n: int) -> str:
@@ -189,6 +190,9 @@ def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) ->
         tuple(p for i, p in enumerate(texts) if i not in covered),
         chosen=answer[:200],
         contradicted=tuple(p for i, p in enumerate(texts) if i in contradicted),
+        contradicting=tuple(
+            dict.fromkeys(v.evidence for v in result.verdicts if v.status == "contradicted" and v.evidence)
+        ),
     )
 
 

@@ -98,11 +98,50 @@ def show_question(
 
 
 def explain(question: Question, presentation: Sequence[int], g: Grade | None) -> tuple[str, tuple[str, ...]]:
-    """A one-line verdict and the explanation of every option, step or pair (then the general feedback)."""
+    """A one-line verdict and the explanation of every option, step or pair (then the general feedback).
+
+    A failed open-ended answer gets its verdict only: the rubric and the model answer would be an answer to
+    paste back, so they wait until the learner gives up (/skip) or passes."""
     summary, lines = _explain(question, presentation, g)
+    if keeps_answer_back(question, g):
+        return summary, ()
     if question.explanation:
         lines += (question.explanation,)
     return summary, lines
+
+
+def keeps_answer_back(question: Question, g: Grade | None) -> bool:
+    """Whether the feedback on this grade keeps the answer back (a failed open-ended answer: try again)."""
+    return question.type == "open_ended" and g is not None and not g.correct
+
+
+def ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def marks(question: Question, presentation: Sequence[int], g: Grade | None) -> tuple[R.Mark, ...]:
+    """Each pair (matching) or step (ordering) of a graded answer, marked right or wrong, and what is wrong."""
+    if g is None or not g.chosen or not presentation:
+        return ()
+    n = len(question.options)
+    if question.type == "ordering":
+        out = []
+        for pos, shown in enumerate(int(x) for x in g.chosen.split()):
+            belongs = presentation[shown - 1]  # the step's place in the right order (0-based)
+            ok = belongs == pos
+            note = "" if ok else f"out of place: it comes {ordinal(belongs + 1)}"
+            out.append(R.Mark(f"{ordinal(pos + 1)}: step {shown}", ok, note))
+        return tuple(out)
+    if question.type == "matching":
+        letter_of = {p: letters(n)[i].lower() for i, p in enumerate(presentation)}
+        out = []
+        for pair in g.chosen.split():
+            item, letter = int(pair[:-1]), pair[-1]
+            right = letter_of[item - 1]
+            ok = letter == right
+            out.append(R.Mark(pair, ok, "" if ok else f"{item} goes with {right}"))
+        return tuple(out)
+    return ()
 
 
 def _explain(question: Question, presentation: Sequence[int], g: Grade | None) -> tuple[str, tuple[str, ...]]:
@@ -156,11 +195,19 @@ def _explain(question: Question, presentation: Sequence[int], g: Grade | None) -
         return f"Not quite: the answer is {accepted}.", lines
     lines = (f"A strong answer: {question.model_answer}",) if question.model_answer else ()
     if g is None:
-        return "Here is what a strong answer covers.", lines
+        points = tuple(f"- {p}" for p in question.rubric)
+        return "Here is what a strong answer covers.", (
+            ("The key points:", *points) if points else ()
+        ) + lines
     covered = len(g.covered)
-    verdict = "Well argued!" if g.correct else "A start, but it misses key points."
-    against = "".join(f" Your answer asserts the opposite of: {p}" for p in g.contradicted)
-    return f"{verdict} You covered {covered} of {len(question.rubric)} rubric points.{against}", lines
+    verdict = f"You covered {covered} of {len(question.rubric)} rubric points."
+    if g.correct:
+        against = "".join(f" Your answer asserts the opposite of: {p}" for p in g.contradicted)
+        return f"Well argued! {verdict}{against}", lines
+    # failed: name none of the rubric's points (they would be pasted back); quote the learner's own words
+    quoted = "; ".join(f'"{p.rstrip(".;: ")}"' for p in g.contradicting)
+    against = f" This asserts the opposite of a key point: {quoted}." if quoted else ""
+    return f"A start, but it misses key points. {verdict}{against}", ()
 
 
 def step(
@@ -214,7 +261,15 @@ def step(
     except InvalidAnswer as exc:
         return Step(state, (R.Text(str(exc), kind="error"),))
     summary, lines = explain(question, state.presentation, g)
+    open_book = not keeps_answer_back(question, g)
     feedback = R.Feedback(
-        g.correct, g.score, summary, lines, g.covered, g.missed, concept_id=question.concept_id
+        g.correct,
+        g.score,
+        summary,
+        lines,
+        g.covered if open_book else (),
+        g.missed if open_book else (),
+        concept_id=question.concept_id,
+        marks=marks(question, state.presentation, g),
     )
     return Step(replace(state, status="answered"), (feedback,), g)

@@ -300,6 +300,26 @@ def grade_assertions(
     return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE)
 
 
+# An answer whose word trigrams are this much found in the rubric and model answer the learner was shown copies
+# them. Measured by eval/copy_share.py on eval/grading*.jsonl: honest answers share at most 0.41 (a close
+# paraphrase of the model answer), a pasted rubric or model answer, reordered or not, 0.87 or more.
+COPY_SHARE = 0.5
+
+
+def copied_share(answer: str, sources: Sequence[str], n: int = 3) -> float:
+    """The share of the answer's distinct word n-grams that occur in `sources` (n-gram containment): near 1
+    for a pasted rubric or model answer, lightly edited or reordered, near 0 for an answer in one's own words."""
+    words = _words(answer.replace("\u2019", "'"))
+    grams = {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    if not grams:
+        return 0.0
+    known: set[tuple[str, ...]] = set()
+    for text in sources:
+        w = _words(text.replace("\u2019", "'"))
+        known.update(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
+    return len(grams & known) / len(grams)
+
+
 def similarity_grade(rubric: Sequence[str], answer: str, encode: Encode, threshold: float = 0.5) -> list[int]:
     """The grader before this module (kept to measure against): a point is covered when some sentence,
     clause or pair of adjacent sentences of the answer is within `threshold` cosine of it."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, update
+from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -42,6 +42,16 @@ class Workspace:
 
 
 Scope = int | Workspace  # a class id, or a workspace
+
+
+@dataclass(frozen=True)
+class Encounter:
+    """A time a learner met a question: an answer (`correct` says how it went), a skip, a closed round."""
+
+    question_id: str
+    at: datetime  # aware, UTC
+    how: str  # answer | skipped | round
+    correct: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,8 @@ class Store:
         now: datetime,
         class_id: int | None = None,
     ) -> QuizSession:
-        """Put a question to one learner; an earlier unanswered question of theirs is skipped."""
+        """Put a question to one learner; an earlier unanswered question of theirs is replaced (status
+        'replaced': its answer was never shown, unlike one the learner skipped)."""
         with Session(self.engine, expire_on_commit=False) as s:
             s.exec(  # type: ignore[call-overload]
                 update(QuizSession)
@@ -161,7 +172,7 @@ class Store:
                     col(QuizSession.kind) == "solo",
                     col(QuizSession.status) == "open",
                 )
-                .values(status="skipped", closed_at=now, version=QuizSession.version + 1)
+                .values(status="replaced", closed_at=now, version=QuizSession.version + 1)
             )
             row = QuizSession(
                 kind="solo",
@@ -300,10 +311,15 @@ class Store:
         now: datetime,
         rating: int | None = None,
         zone: str = "UTC",
+        counts: bool = True,
     ) -> Attempt | None:
         """Append the attempt and update progress and standings in one transaction; None if this learner
         already answered it. An attempt in a class also counts towards the class's week, which starts Monday in
         the class's time zone (`zone` when the class has none).
+
+        A practice attempt (`counts` False: the learner met the question within its review interval, see
+        bot.progress.practice) is counted but leaves mastery and the FSRS card alone; a wrong one still makes
+        the concept due for review at once, a right one puts it back on the card's schedule.
 
         Written with SQLAlchemy Core (a handful of statements, no unit of work): this is the hot path of a
         class round, where a whole class answers within seconds.
@@ -350,11 +366,18 @@ class Store:
                         )
                         .with_for_update()
                     ).first()
-                    card, due = spaced.review(row.card if row else "", rating or (3 if correct else 1), now)
+                    card = row.card if row else ""
+                    mastery = row.mastery if row else 0.0
+                    if counts:
+                        card, scheduled = spaced.review(card, rating or (3 if correct else 1), now)
+                        due: datetime | None = spaced.due_after(correct, scheduled, now)
+                        mastery = update_mastery(mastery, score)
+                    else:
+                        due = spaced.scheduled_due(card) if correct else now
                     fields = {
                         "attempts": (row.attempts if row else 0) + 1,
                         "correct": (row.correct if row else 0) + int(correct),
-                        "mastery": update_mastery(row.mastery if row else 0.0, score),
+                        "mastery": mastery,
                         "last_answered_at": now,
                         "card": card,
                         "due": due,
@@ -397,6 +420,44 @@ class Store:
                     return None  # this learner already answered this question instance (all rolled back)
                 # a concurrent first answer created the progress or a standing row: do it all again
         raise RuntimeError("could not record the attempt after three tries")
+
+    def question_history(
+        self, learner_id: int, question_id: str | None = None, class_id: int | None = None
+    ) -> list[Encounter]:
+        """Each time the learner met a question (one, or all): their answers, the questions they skipped, and
+        the rounds closed in their classes (the classes they answered in, and `class_id`), oldest first."""
+        attempts, sessions = _table(Attempt), _table(QuizSession)
+        answers = select(attempts.c.question_id, attempts.c.answered_at, attempts.c.correct).where(
+            attempts.c.learner_id == learner_id
+        )
+        skipped = select(sessions.c.question_id, sessions.c.closed_at).where(
+            sessions.c.learner_id == learner_id,
+            sessions.c.kind == "solo",
+            sessions.c.status == "skipped",
+            sessions.c.closed_at.is_not(None),
+        )
+        classes = select(attempts.c.class_id).where(
+            attempts.c.learner_id == learner_id, attempts.c.class_id.is_not(None)
+        )
+        in_class: ColumnElement[bool] = sessions.c.class_id.in_(classes)
+        if class_id is not None:
+            in_class = or_(in_class, sessions.c.class_id == class_id)
+        rounds = select(sessions.c.question_id, sessions.c.closed_at).where(
+            sessions.c.kind == "round",
+            sessions.c.status == "closed",
+            sessions.c.closed_at.is_not(None),
+            in_class,
+        )
+        if question_id is not None:
+            answers = answers.where(attempts.c.question_id == question_id)
+            skipped = skipped.where(sessions.c.question_id == question_id)
+            rounds = rounds.where(sessions.c.question_id == question_id)
+        out: list[Encounter] = []
+        with self.engine.connect() as conn:
+            out += [Encounter(q, _utc(at), "answer", bool(ok)) for q, at, ok in conn.execute(answers)]
+            out += [Encounter(q, _utc(at), "skipped") for q, at in conn.execute(skipped)]
+            out += [Encounter(q, _utc(at), "round") for q, at in conn.execute(rounds)]
+        return sorted(out, key=lambda s: s.at)
 
     def attempts_of(self, learner_id: int) -> list[Attempt]:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -1058,6 +1119,11 @@ def _members_of(learners: Table, members: Workspace | None) -> list[Any]:
     if members is None:
         return []
     return [learners.c.platform == members.platform, learners.c.workspace == members.workspace]
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _table(model: type[SQLModel]) -> Table:

@@ -80,3 +80,26 @@ def test_hint_and_skip():
     assert skipped.state.status == "skipped" and skipped.grade is None
     assert "The answer is B" in skipped.replies[0].plain()
     assert skipped.replies[0].skipped  # typed: renderers need not read the words
+
+
+def wrong_pairs_and_steps():
+    """A matching answer with two pairs swapped, an ordering answer with two steps swapped, as graded."""
+    match = M.step(begin(MATCH, [2, 0, 1]).state, M.Respond("1c 2b 3a"), MATCH, NOW).replies[0]
+    order = M.step(begin(ORDER, [3, 2, 1, 0]).state, M.Respond("4 2 3 1"), ORDER, NOW).replies[0]
+    assert isinstance(match, R.Feedback) and isinstance(order, R.Feedback)
+    return match, order
+
+
+def test_feedback_marks_each_pair_and_step():
+    match, order = wrong_pairs_and_steps()
+    assert [m.plain() for m in match.marks] == ["1c ✗ (1 goes with b)", "2b ✗ (2 goes with c)", "3a ✓"]
+    assert [m.plain() for m in order.marks] == [
+        "1st: step 4 ✓",
+        "2nd: step 2 ✗ (out of place: it comes 3rd)",
+        "3rd: step 3 ✗ (out of place: it comes 2nd)",
+        "4th: step 1 ✓",
+    ]
+    right = M.step(begin(MATCH, [2, 0, 1]).state, M.Respond("1b 2c 3a"), MATCH, NOW).replies[0]
+    assert all(m.ok for m in right.marks) and len(right.marks) == 3
+    skipped = M.step(begin(MATCH, [2, 0, 1]).state, M.SkipQuestion(), MATCH, NOW).replies[0]
+    assert skipped.marks == ()  # nothing was answered

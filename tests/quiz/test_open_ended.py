@@ -164,15 +164,22 @@ def test_an_oppose_anchor_catches_an_affirmative_opposite(embedder):
     assert grade_assertions(anchored, answer, embedder.encode).verdicts[1].status == "contradicted"
 
 
-def test_feedback_names_the_contradicted_point():
+def test_failed_feedback_quotes_the_contradiction_but_keeps_the_rubric_back():
+    """A failed answer is told which of its own statements contradicts a key point, never the point's text
+    (nor the missed points, nor the model answer): those would be pasted back into a retry."""
     from bot.course.model import Question
     from bot.quiz.machine import explain
 
     q = Question(
         "p", "c", "open_ended", "Why?", rubric=RUBRIC, model_answer="Prompts do not train the model."
     )
-    g = Grade(False, 0.0, covered=(), missed=RUBRIC, contradicted=(RUBRIC[0],))
-    summary, _ = explain(q, [], g)
-    assert "covered 0 of 3" in summary and f"asserts the opposite of: {RUBRIC[0]}" in summary
-    summary, _ = explain(q, [], Grade(True, 1.0, covered=RUBRIC))
-    assert "opposite" not in summary
+    mine = "The chatbot learns from every prompt and keeps it for later chats."
+    g = Grade(False, 0.0, covered=(), missed=RUBRIC, contradicted=(RUBRIC[0],), contradicting=(mine,))
+    summary, lines = explain(q, [], g)
+    assert "covered 0 of 3" in summary and f'opposite of a key point: "{mine.rstrip(".")}"' in summary
+    assert not any(p in summary for p in RUBRIC) and lines == ()
+    summary, lines = explain(q, [], Grade(True, 1.0, covered=RUBRIC))
+    assert "opposite" not in summary and "Prompts do not train the model." in lines[-1]
+    # giving up (no grade) shows every key point and the model answer
+    summary, lines = explain(q, [], None)
+    assert all(any(p in line for line in lines) for p in RUBRIC) and "Prompts do not train" in lines[-1]

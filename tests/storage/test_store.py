@@ -67,7 +67,7 @@ def test_new_question_skips_the_open_one(store):
     lid = store.learner(LearnerRef("console", "local", "ada")).id
     first = store.open_solo_session(lid, "q1", "c1", [], T0)
     second = store.open_solo_session(lid, "q2", "c1", [], T0 + timedelta(minutes=1))
-    assert store.session(first.id).status == "skipped"
+    assert store.session(first.id).status == "replaced"  # not "skipped": its answer was never shown
     assert store.open_session_of(lid).id == second.id
 
 
@@ -182,3 +182,41 @@ def test_answer_times_are_counted_per_quarter_hour(store):
         (T0 + 96 * q, 1),
     ]
     assert sum(n for _, n in store.answer_times(None, T0)) == 7
+
+
+def test_question_history_and_practice_attempts(store):
+    """What makes an answer practice, read back on both databases: answers, skips (not questions replaced
+    unanswered), rounds closed in the learner's classes (not elsewhere); a practice attempt leaves mastery
+    and the card alone, and a wrong answer makes the concept due at once."""
+    ada = store.learner(LearnerRef("console", "local", "ada")).id
+    mine = store.class_room(ClassRef("console", "local", "cs-101")).id
+    other = store.class_room(ClassRef("console", "local", "cs-202")).id
+    s = store.open_solo_session(ada, "q1", "c1", [], T0, mine)
+    store.record_attempt(s, ada, correct=False, score=0.0, response="A", points=0, first_try=True, now=T0)
+    assert store.progress_of(ada)["c1"].due.replace(tzinfo=UTC) == T0  # due for /review at once
+    store.open_solo_session(ada, "q2", "c1", [], T0 + timedelta(minutes=1))
+    store.open_solo_session(ada, "q3", "c1", [], T0 + timedelta(minutes=2))  # q2 replaced, never shown
+    store.set_session_status(store.open_session_of(ada).id, "open", "skipped", T0 + timedelta(minutes=3))
+    for room, minute in ((mine, 4), (other, 5)):
+        r = store.open_round(room, "q4", "c1", [], T0, T0 + timedelta(minutes=minute), ada)
+        store.set_session_status(r.id, "open", "closed", T0 + timedelta(minutes=minute))
+    seen = [(e.question_id, e.how, e.correct) for e in store.question_history(ada)]
+    assert seen == [("q1", "answer", False), ("q3", "skipped", False), ("q4", "round", False)]
+    assert [e.at for e in store.question_history(ada, "q4")] == [T0 + timedelta(minutes=4)]
+    assert len(store.question_history(ada, "q4", class_id=other)) == 2  # asked from the other class too
+    before = store.progress_of(ada)["c1"]
+    s = store.open_solo_session(ada, "q1", "c1", [], T0 + timedelta(minutes=6))
+    store.record_attempt(
+        s,
+        ada,
+        correct=True,
+        score=1.0,
+        response="B",
+        points=0,
+        first_try=False,
+        now=T0 + timedelta(minutes=6),
+        counts=False,
+    )
+    after = store.progress_of(ada)["c1"]
+    assert (after.mastery, after.card, after.attempts) == (before.mastery, before.card, 2)
+    assert after.due.replace(tzinfo=UTC) == T0 + timedelta(days=1)  # back on the card's schedule

@@ -156,9 +156,16 @@ def test_wrong_answers_of_every_type_get_the_explanations(tutorbot, course):
         fb = tutorbot.feedback()
         assert not fb.correct, tutorbot.text()
         if qtype == "open_ended":
-            assert fb.missed and "A strong answer" in fb.explanations[0]
+            # the rubric and the model answer wait until the learner gives up: a retry is put at once
+            assert not fb.missed and not fb.explanations and tutorbot.question().question_id == q.id
+            assert "/skip to give up" in tutorbot.text()
+            tutorbot.say("/skip")
+            shown = tutorbot.feedback()
+            assert shown.skipped and all(any(p in e for e in shown.explanations) for p in q.rubric)
+            assert any("A strong answer" in e for e in shown.explanations)
         else:
             assert len(fb.explanations) == len(q.options)
+            assert len(fb.marks) == len(q.options) and not all(m.ok for m in fb.marks)
 
 
 def test_bad_input(tutorbot):

@@ -41,3 +41,13 @@ def test_the_width_comes_from_the_terminal(monkeypatch):
     assert terminal_width() == 64
     out = render(R.Text("word " * 40))
     assert max(len(line) for line in out.splitlines()) <= 64
+
+
+def test_feedback_marks_each_wrong_pair_and_step():
+    from tests.quiz.test_machine import wrong_pairs_and_steps
+
+    match, order = wrong_pairs_and_steps()
+    text = render(match, 100)
+    assert "Your answer:" in text and "2b ✗ (2 goes with c)" in text and "3a ✓" in text
+    text = render(order, 100)
+    assert "2nd: step 2 ✗ (out of place: it comes 3rd)" in text and "1st: step 4 ✓" in text

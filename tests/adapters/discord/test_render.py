@@ -258,3 +258,16 @@ def test_time_zones_autocomplete():
     assert render.zone_choices("new york")[0] == "America/New_York"
     assert len(render.zone_choices("")) == 25 and render.zone_choices("zzzz") == []
     assert len(render.help_text("A course " * 20)) <= 2000
+
+
+def test_feedback_marks_each_wrong_pair_and_step():
+    from tests.quiz.test_machine import wrong_pairs_and_steps
+
+    match, order = wrong_pairs_and_steps()
+    for feedback, wrong, right in (
+        (match, "❌ 2b: 2 goes with c", "✅ 3a"),
+        (order, "❌ 2nd: step 2: out of place: it comes 3rd", "✅ 1st: step 4"),
+    ):
+        [out] = render.render([feedback])
+        [field] = [f for f in out.embeds[0].fields if f.name == "Your answer"]
+        assert wrong in field.value and right in field.value

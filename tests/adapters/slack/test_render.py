@@ -283,3 +283,14 @@ def test_multiple_response_renders_checkboxes_and_submits_the_ticked_letters():
     }
     event = P.parse_action(body)
     assert isinstance(event, E.Answer) and (event.response, event.session_id) == ("A C", 7)
+
+
+def test_feedback_marks_each_wrong_pair_and_step():
+    from tests.quiz.test_machine import wrong_pairs_and_steps
+
+    match, order = wrong_pairs_and_steps()
+    text = _texts(V.blocks_for(match))
+    assert "*Your answer:*" in text and ":x: 2b: 2 goes with c" in text and ":white_check_mark: 3a" in text
+    text = _texts(V.blocks_for(order))
+    assert ":x: 2nd: step 2: out of place: it comes 3rd" in text and ":white_check_mark: 1st: step 4" in text
+    assert "2b ✗ (2 goes with c)" in V.fallback_text([match])  # the notification text says it too
