@@ -284,12 +284,18 @@ class Retriever:
         fused = self.W_DENSE * blended + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
         return fused, dense
 
-    def search(self, query: str, k: int = 3, method: str = "hybrid") -> list[Hit]:
-        """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text."""
+    def search(
+        self, query: str, k: int = 3, method: str = "hybrid", qvec: np.ndarray | None = None
+    ) -> list[Hit]:
+        """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text.
+        `qvec`: the query's vector (of `normalize(query)`), when the caller has encoded it already."""
         if not self.concept_ids:
             return []
         normalized = self.normalize(query)
-        qvec = None if method == "bm25" else self.encode_query(normalized)
+        if method == "bm25":
+            qvec = None
+        elif qvec is None:
+            qvec = self.encode_query(normalized)
         fused, dense = self.scores(normalized, method, qvec)
         hits = []
         for i in np.argsort(-fused)[:k]:
