@@ -168,7 +168,14 @@ def test_my_data_and_forget_me(tutorbot):
 
 @pytest.mark.parametrize(
     "command",
-    ["/class-report", "/inbox", "/inbox answer 1 hi", "/inbox add 1", "/class-timezone Europe/Paris"],
+    [
+        "/class-report",
+        "/inbox",
+        "/inbox answer 1 hi",
+        "/inbox add 1",
+        "/inbox dismiss 1",
+        "/class-timezone Europe/Paris",
+    ],
 )
 def test_instructor_commands_refuse_students(tutorbot, command):
     answer_right(tutorbot, "dpo", user="bob")

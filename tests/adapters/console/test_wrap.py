@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.render import render, terminal_width
+from bot import events as E
 from bot import replies as R
 
 COMMAND = "/quiz post-pre-training-alignment-steps"
@@ -41,3 +42,8 @@ def test_the_width_comes_from_the_terminal(monkeypatch):
     assert terminal_width() == 64
     out = render(R.Text("word " * 40))
     assert max(len(line) for line in out.splitlines()) <= 64
+
+
+def test_a_message_for_another_learner_is_never_printed_for_the_sender():
+    other = R.DirectMessage(E.LearnerRef("console", "local", "ada"), "a secret for ada", 3)
+    assert render(other) == ""

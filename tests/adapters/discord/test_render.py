@@ -248,6 +248,9 @@ def test_learning_commands_become_events():
         who, action="answer", item_id=3, text="Yes.", where=where
     )
     assert event("inbox", {}, who, where) == E.Inbox(who, action="list", where=where)
+    assert event("inbox", {"action": "dismiss", "item": 5}, who, where) == E.Inbox(
+        who, action="dismiss", item_id=5, where=where
+    )
     simple = {"review": E.Review, "my-data": E.MyData, "class-report": E.ClassReport}
     assert all(isinstance(event(name, {}, who, where), kind) for name, kind in simple.items())
 
@@ -258,3 +261,12 @@ def test_time_zones_autocomplete():
     assert render.zone_choices("new york")[0] == "America/New_York"
     assert len(render.zone_choices("")) == 25 and render.zone_choices("zzzz") == []
     assert len(render.help_text("A course " * 20)) <= 2000
+
+
+def test_a_message_for_another_learner_is_never_rendered_for_the_sender():
+    other = R.DirectMessage(
+        E.LearnerRef("discord", "discord", "42"), "An instructor answered: a secret for 42", 3
+    )
+    [out] = render.render([R.Text("Inbox #3 is answered."), other])
+    assert out.content == "Inbox #3 is answered." and not out.embeds
+    assert render.render([other]) == []

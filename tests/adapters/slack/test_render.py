@@ -196,6 +196,8 @@ def test_parse_the_learning_and_instructor_commands():
     add = parse("/inbox", "ADD 4 dpo")
     assert (add.action, add.item_id, add.text) == ("add", 4, "dpo")
     assert parse("/inbox", "answer x").item_id == 0
+    dismiss = parse("/inbox", "dismiss #5")
+    assert (dismiss.action, dismiss.item_id, dismiss.text) == ("dismiss", 5, "")
     assert parse("/class-report", is_instructor=True).learner.is_instructor is True
     assert parse("/class-report").learner.is_instructor is False
     assert {"class-report", "inbox", "class-timezone"} == P.INSTRUCTOR_COMMANDS
@@ -283,3 +285,12 @@ def test_multiple_response_renders_checkboxes_and_submits_the_ticked_letters():
     }
     event = P.parse_action(body)
     assert isinstance(event, E.Answer) and (event.response, event.session_id) == ("A C", 7)
+
+
+def test_a_message_for_another_learner_is_never_rendered_for_the_sender():
+    other = R.DirectMessage(
+        E.LearnerRef("slack", "T1", "U0ADA"), "An instructor answered: a secret for ada", 3
+    )
+    [message] = V.messages([R.Text("Inbox #3 is answered."), other])
+    assert "secret" not in json.dumps(message.blocks) and "secret" not in message.text
+    assert V.messages([other]) == []
