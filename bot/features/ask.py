@@ -74,9 +74,9 @@ def answer(
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it."""
     ctx.sync_instructor_passages()
-    retriever = ctx.retriever
-    vector = retriever.encode_query(retriever.normalize(question)) if retriever.concept_ids else None
-    hits = retriever.search(question, k=max(k, 1), qvec=vector)
+    prepared = ctx.retriever.prepare(question) if ctx.retriever.concept_ids else None
+    hits = ctx.retriever.search(question, k=max(k, 1), prepared=prepared)
+    vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
     if previous and max(h.dense for h in hits) >= OWN_TOPIC and not _LEANS.search(question):

@@ -80,7 +80,7 @@ def measure(files: Iterable[str]) -> str:
     ]
 
     def vector(text: str) -> np.ndarray:
-        return retriever.encode_query(retriever.normalize(text))
+        return retriever.prepare(text)[1]
 
     scored = [(float(vector(p["a"]) @ vector(p["b"])), bool(p["same"]), p) for p in pairs]
     same = sorted(s for s, ok, _ in scored if ok)
