@@ -25,6 +25,19 @@ class Command:
         """The command as typed: "/quiz [TOPIC]"."""
         return f"/{self.name} {self.usage}".rstrip()
 
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The alternatives of a grammar of subcommands ("[answer ID TEXT | add ID [CONCEPT]]": "answer ID
+        TEXT", "add ID [CONCEPT]"); empty for any other grammar."""
+        if " | " not in self.usage:
+            return ()
+        return tuple(alt.strip() for alt in self.usage.removeprefix("[").removesuffix("]").split(" | "))
+
+    @property
+    def subcommands(self) -> tuple[str, ...]:
+        """The first word of each form: /inbox's answer, add, dismiss (Discord's subcommands of /inbox)."""
+        return tuple(form.split()[0] for form in self.forms)
+
 
 COMMANDS: tuple[Command, ...] = (
     Command("ask", "QUESTION", "Ask a question about the course (plain text works too)"),
@@ -65,7 +78,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "inbox",
-        "[answer ID TEXT | add ID [CONCEPT]]",
+        "[answer ID TEXT | add ID [CONCEPT] | dismiss ID]",
         "Instructors: questions the tutor could not answer",
         INSTRUCTOR,
         private=True,

@@ -97,11 +97,11 @@ def run(course: Course, retriever: Retriever, dialogues: list[Dialogue]) -> list
             tutor = Tutor(course, Store(engine), retriever, clock=lambda: moment)
             for d in dialogues:
                 app = ConsoleApp(tutor, user=f"eval-{d.line}", class_name="eval")
-                before = len(tutor.store.inbox())
+                before = tutor.store.forwarded_count()
                 replies: list = []
                 for turn in d.turns:
                     replies = app.say(turn)
-                forwarded = len(tutor.store.inbox()) > before
+                forwarded = tutor.store.forwarded_count() > before
                 outcomes.append(grade(d, "\n".join(r.plain() for r in replies), forwarded))
         finally:
             engine.dispose()

@@ -164,11 +164,17 @@ class ClassReport(Event):
 
 @dataclass(frozen=True)
 class Inbox(Event):
-    """Instructors: list the forwarded questions, answer one, or add an answer to the course as a passage."""
+    """Instructors: list the forwarded questions, answer one, add an answer to the course as a passage, or
+    dismiss one."""
 
-    action: str = "list"  # list | answer | add
+    action: str = "list"  # list | answer | add | dismiss
     item_id: int = 0
     text: str = ""
+
+
+@dataclass(frozen=True)
+class SessionStart(Event):
+    """A learner opens a session (the console, at start): what they are to be told since their last one."""
 
 
 @dataclass(frozen=True)

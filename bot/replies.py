@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.events import LearnerRef
 
 # Who sees a reply: only the learner (an ephemeral message, a DM's reply), the class's channel, or a direct
 # message. Adapters map it to their platform; the core decides it, never the adapter.
@@ -217,3 +221,18 @@ class Image(Reply):
 
     def plain(self) -> str:
         return self.alt
+
+
+@dataclass(frozen=True)
+class DirectMessage(Reply):
+    """A message for another learner than the one who acted (an instructor's answer, for each learner who
+    asked): sent to them directly, the way the review digest is, and never shown to whoever acted. It is a
+    stored notification: the adapter reports whether it arrived (`Tutor.notice_sent`), and one that did not
+    stays pending for the next look (the console shows it at the learner's next session)."""
+
+    to: LearnerRef
+    text: str
+    notice_id: int = 0
+
+    def plain(self) -> str:
+        return ""  # nothing for the one who acted: it is someone else's message

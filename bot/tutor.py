@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from bot import events as E
 from bot import replies as R
 from bot.compose.intent import Intent
-from bot.features import FILTERS, HANDLERS, Filter, Handler, ask, learner, picking, rounds, standing
+from bot.features import FILTERS, HANDLERS, Filter, Handler, ask, inbox, learner, picking, rounds, standing
 from bot.features.ask import AnswerResult, Source
 from bot.features.help import HELP
 from bot.features.kit import Kit, utcnow
@@ -108,6 +108,14 @@ class Tutor(Kit):
 
     def digests(self, platform: str | None = None) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
         return learner.digests(self, platform)
+
+    def due_notices(self, platform: str) -> list[R.DirectMessage]:
+        """Answers to learners' questions not yet delivered on this platform, claimed for the caller to send."""
+        return inbox.due_notices(self, platform)
+
+    def notice_sent(self, notice_id: int, delivered: bool) -> None:
+        """A notification arrived (never sent again) or did not (the next look tries again)."""
+        inbox.notice_sent(self, notice_id, delivered)
 
     def progress_report(self, learner_id: int) -> dict:
         return standing.progress_report(self, learner_id)

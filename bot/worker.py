@@ -60,6 +60,29 @@ def due_digests(
     return mine
 
 
+def split_direct(replies: list[R.Reply]) -> tuple[list[R.Reply], list[R.DirectMessage]]:
+    """A command's replies for whoever sent it, and the messages it leaves for other learners (an
+    instructor's answer, for each learner who asked): those go out as direct messages, as the digest does."""
+    mine = [r for r in replies if not isinstance(r, R.DirectMessage)]
+    return mine, [r for r in replies if isinstance(r, R.DirectMessage)]
+
+
+def due_notices(
+    tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
+) -> list[R.DirectMessage]:
+    """The notifications this platform's worker sends now: answers whose direct message failed or was never
+    reported, claimed for this worker. One this platform cannot address is logged and left to lapse."""
+    mine = []
+    for notice in tutor.due_notices(platform):
+        if deliverable(notice.to):
+            mine.append(notice)
+        else:
+            log.warning(
+                "%s: notification %s is for a learner this worker cannot message", platform, notice.notice_id
+            )
+    return mine
+
+
 def warm_up(tutor: Tutor) -> None:
     """Load the embedding model now, so the first question does not wait for it; a failure is logged and
     the first question tries again."""

@@ -30,3 +30,14 @@ def test_chat_commands_and_who_may_use_them():
     assert {"answer", "hint", "skip", "round", "close"}.isdisjoint(commands.LEARNER_COMMANDS)
     assert {"progress", "my-data", "forget-me", "class-report", "inbox"} <= commands.PRIVATE_COMMANDS
     assert "ask" not in commands.PRIVATE_COMMANDS and "quiz" not in commands.PRIVATE_COMMANDS
+
+
+def test_inbox_forms_are_its_grammar_and_every_parser_reads_them():
+    inbox = commands.command("inbox")
+    assert inbox.forms == ("answer ID TEXT", "add ID [CONCEPT]", "dismiss ID")
+    assert inbox.subcommands == ("answer", "add", "dismiss")
+    assert commands.command("privacy").forms == ()  # "[visible|hidden|pseudonym NAME]" is a choice, not forms
+    assert "/inbox [answer ID TEXT | add ID [CONCEPT] | dismiss ID]" in HELP
+    for action in inbox.subcommands:
+        event = parse_line(f"/inbox {action} 7 words", WHO, None)
+        assert event == E.Inbox(WHO, action=action, item_id=7, text="words"), action

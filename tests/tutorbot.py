@@ -43,6 +43,12 @@ class TutorBot:
         self.last = self.app(user).say(line)
         return self.last
 
+    def new_session(self, user: str | None = None) -> list[R.Reply]:
+        """The learner leaves and starts `tutor chat` again: what the new session opens with."""
+        self.apps.pop(user or self.user, None)
+        self.last = self.app(user).start()
+        return self.last
+
     def text(self, replies: list[R.Reply] | None = None) -> str:
         return "\n".join(render(r) for r in (self.last if replies is None else replies))
 

@@ -34,12 +34,33 @@ class ConsoleApp:
         self.where = E.ClassRef(PLATFORM, WORKSPACE, class_name, name=class_name)
         self.out = out or sys.stdout
 
+    def start(self) -> list[R.Reply]:
+        """The start of a session: what the learner is to be told since their last one (an instructor's answer
+        to their question), shown now and so delivered."""
+        return self.tutor.handle(E.SessionStart(self.learner, where=self.where))
+
     def say(self, line: str) -> list:
         """Handle one line; returns the replies (the tutorbot fixture asserts on them)."""
         event = parse_line(line, self.learner, self.where)
         if event is None:
             return []
-        return self.tutor.handle(event)
+        return self._deliver(self.tutor.handle(event))
+
+    def _deliver(self, replies: list[R.Reply]) -> list[R.Reply]:
+        """Messages for other learners (an instructor's answer) cannot reach them from this terminal: they stay
+        pending, and each learner sees theirs at the start of their next session. One for this learner is
+        shown here."""
+        mine, direct = worker.split_direct(replies)
+        for message in direct:
+            here = (message.to.platform, message.to.workspace, message.to.user) == (
+                self.learner.platform,
+                self.learner.workspace,
+                self.learner.user,
+            )
+            self.tutor.notice_sent(message.notice_id, delivered=here)
+            if here:
+                mine.append(R.Text(message.text, kind="notice"))
+        return mine
 
     def print_replies(self, replies: list) -> None:
         for r in replies:
@@ -54,8 +75,8 @@ class ConsoleApp:
         event = parse_line(line, self.learner, self.where)
         if event is None:
             return None
-        inbox_before = len(self.tutor.store.inbox())
-        replies = self.tutor.handle(event)
+        inbox_before = self.tutor.store.forwarded_count()
+        replies = self._deliver(self.tutor.handle(event))
         concepts = list(dict.fromkeys(r.concept_id for r in replies if isinstance(r, R.Passage)))
         confident: bool | None = None
         if isinstance(event, E.Ask) and intent.classify(event.text).kind != intent.SMALL_TALK:
@@ -65,10 +86,12 @@ class ConsoleApp:
             "replies": [_reply_json(r) for r in replies],
             "concepts": concepts,
             "confident": confident,
-            "forwarded": len(self.tutor.store.inbox()) > inbox_before,
+            "forwarded": self.tutor.store.forwarded_count() > inbox_before,
         }
 
     def run(self, stream: TextIO | None = None, json_lines: bool = False) -> int:
+        """Answer each line of `stream`. A session starts with what the learner is to be told since the last
+        one (not in `json_lines` mode: its output is one object per input line; those wait for a session)."""
         stream = stream or sys.stdin
         if json_lines:
             for line in stream:
@@ -84,6 +107,7 @@ class ConsoleApp:
                 f'Tutor for "{self.tutor.course.title}". Ask a question, or /help. Ctrl-D to leave.',
                 file=self.out,
             )
+        self.print_replies(self.start())
         while True:
             if interactive:
                 print("you> ", end="", file=self.out, flush=True)

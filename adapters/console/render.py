@@ -42,6 +42,8 @@ def _wrap(text: str, width: int, indent: str = "") -> str:
 
 def render(reply: R.Reply, width: int | None = None) -> str:
     width = width or terminal_width()
+    if isinstance(reply, R.DirectMessage):
+        return ""  # another learner's message (ConsoleApp keeps it for their next session)
     if isinstance(reply, R.Text):
         prefix = {"error": "! ", "notice": ""}.get(reply.kind, "")
         return _wrap(prefix + reply.text.replace("*", ""), width)

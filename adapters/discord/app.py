@@ -6,7 +6,8 @@ and mentions; class rounds with buttons, select menus and a modal. Every interac
 first (defer) and the tutor's work runs in a thread after it. Buttons and menus are DynamicItems whose
 custom_id carries the quiz session (or the learner), so they keep working after a restart; round
 deadlines are stored, and a periodic task posts the results of the rounds that are due (rounds left open
-by a restart too). Another sends the daily digest of due reviews as direct messages. Pictures (charts)
+by a restart too). Another sends the daily digest of due reviews as direct messages, and retries the
+instructors' answers whose direct message to an asker failed. Pictures (charts)
 and files (/my-data) are uploaded as attachments.
 
 No `from __future__ import annotations` here: discord.py reads the commands' annotations at definition
@@ -261,7 +262,7 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     async def inbox_list(interaction: discord.Interaction) -> None:
         await adapter.on_command(interaction, "inbox", {"action": "list"})
 
-    @inbox.command(name="answer", description="Answer a question (the asker can read it in /my-data)")
+    @inbox.command(name="answer", description="Answer a question (everyone who asked it gets a DM)")
     @app_commands.describe(item="The question's id, from /inbox list", text="Your answer")
     async def inbox_answer(
         interaction: discord.Interaction,
@@ -280,6 +281,13 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
         concept: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         await adapter.on_command(interaction, "inbox", {"action": "add", "item": item, "text": concept or ""})
+
+    @inbox.command(name="dismiss", description="Take a question off the list (its askers are not told)")
+    @app_commands.describe(item="The question's id, from /inbox list")
+    async def inbox_dismiss(
+        interaction: discord.Interaction, item: app_commands.Range[int, 1, 2**53]
+    ) -> None:
+        await adapter.on_command(interaction, "inbox", {"action": "dismiss", "item": item})
 
     @inbox_add.autocomplete("concept")
     async def inbox_concepts(
@@ -481,7 +489,7 @@ class DiscordAdapter:
             # read first: an unreadable request is refused as the interaction's own (private) response
             event = parse.command_event(command, options, self.who(interaction), where)
             await interaction.response.defer(ephemeral=private, thinking=True)
-            replies = await self.handle(event)
+            replies, notices = worker.split_direct(await self.handle(event))
             if any(isinstance(r, R.Confirm) for r in replies):
                 # the console's "/forget-me confirm" is a button here
                 outs = render.confirm_prompt(
@@ -490,6 +498,9 @@ class DiscordAdapter:
                 await self.send_outs(interaction, outs, ephemeral=private)
                 return
             sent = await self.send(interaction, replies, ephemeral=private)
+            if notices and self.client is not None:
+                # an instructor's answer: each learner who asked gets it as a DM
+                self._spawn(self.send_notices(self.client, notices))
             for out, message in sent:
                 if isinstance(out.view, discord.ui.View) and isinstance(event, E.StartRound):
                     round_q = next((r for r in replies if isinstance(r, R.Question) and r.is_round), None)
@@ -817,15 +828,57 @@ class DiscordAdapter:
                 await self.send_digests(client)
             except Exception:
                 log.exception("sending the review digests failed")
+            try:
+                await self.send_notices(client)
+            except Exception:
+                log.exception("sending pending notifications failed")
             await asyncio.sleep(self.digest_every)
+
+    @staticmethod
+    def _addressable(ref: E.LearnerRef) -> bool:
+        """A learner this bot can message: its learners are one identity across servers, a numeric id."""
+        return ref.workspace == parse.LEARNER_WORKSPACE and ref.user.isdigit()
+
+    @staticmethod
+    async def send_direct(client: discord.Client, ref: E.LearnerRef, replies: list[R.Reply]) -> None:
+        """Replies as a direct message (the DM channel is opened first); raises when Discord refuses."""
+        channel = await client.create_dm(discord.Object(id=int(ref.user)))
+        for out in render.render(replies):
+            await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+
+    async def send_notices(self, client: discord.Client, notices: list[R.DirectMessage] | None = None) -> int:
+        """Each notification as a DM, the digest's way: those a command just made, or (None) the ones still
+        undelivered that this tick claims. Each is reported delivered, or released for the next tick."""
+        if notices is None:
+            notices = await asyncio.to_thread(
+                worker.due_notices, self.tutor, parse.PLATFORM, self._addressable
+            )
+        delivered = 0
+        for notice in notices:
+            arrived = False
+            try:
+                if self._addressable(notice.to):
+                    await self.send_direct(client, notice.to, [R.Text(notice.text)])
+                    arrived = True
+            except discord.Forbidden as exc:
+                log.warning(
+                    "could not send notification %s to Discord user %s (code %s: DMs closed, or no server "
+                    "shared with the bot); it is tried again later",
+                    notice.notice_id,
+                    notice.to.user,
+                    exc.code,
+                )
+            except Exception:  # one learner's failure must not cost the others theirs
+                log.exception(
+                    "could not send notification %s to Discord user %s", notice.notice_id, notice.to.user
+                )
+            await asyncio.to_thread(self.tutor.notice_sent, notice.notice_id, arrived)
+            delivered += arrived
+        return delivered
 
     def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
         """This platform's digests: its learners are one identity across servers, addressed by a numeric id."""
-        return worker.due_digests(
-            self.tutor,
-            parse.PLATFORM,
-            lambda ref: ref.workspace == parse.LEARNER_WORKSPACE and ref.user.isdigit(),
-        )
+        return worker.due_digests(self.tutor, parse.PLATFORM, self._addressable)
 
     async def send_digests(self, client: discord.Client) -> int:
         """Send each due digest as a direct message (the DM channel is opened first); returns how many were
@@ -834,9 +887,7 @@ class DiscordAdapter:
         delivered = 0
         for ref, replies in digests:
             try:
-                channel = await client.create_dm(discord.Object(id=int(ref.user)))
-                for out in render.render(replies):
-                    await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+                await self.send_direct(client, ref, replies)
             except discord.Forbidden as exc:
                 log.warning(
                     "could not send the review digest to Discord user %s (code %s: DMs closed, or no "

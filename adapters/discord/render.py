@@ -177,6 +177,8 @@ def attachable(filename: str, data: bytes, limit: int) -> tuple[str, bytes] | No
 
 
 def _parts(reply: R.Reply, attachment_limit: int = ATTACHMENT_LIMIT) -> list[str | _EmbedPart | _FilePart]:
+    if isinstance(reply, R.DirectMessage):
+        return []  # another learner's message: the adapter sends it to them directly
     if isinstance(reply, R.Text):
         prefix = "⚠️ " if reply.kind == "error" else ""
         return list(split_text(prefix + reply.text))

@@ -4,7 +4,8 @@
 API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
 by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
 database; a background loop closes those past their deadline (a restart included) and posts the results.
-Another loop sends the daily digest of due reviews as direct messages. Pictures (the /progress chart, the
+Another loop sends the daily digest of due reviews as direct messages, and retries the instructors' answers
+whose direct message to an asker failed (an answer is sent to every learner who asked at once, as a DM). Pictures (the /progress chart, the
 /class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
 upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
@@ -169,9 +170,10 @@ class Private:
 
 class SlackTutor:
     """The tutor behind a Bolt App. `app` is the Bolt app; `pool` runs its listeners; `close_due_rounds()`
-    is one tick of the round closer and `send_digests()` one of the digest sender (the background loops
-    started by `start()` call them every `round_interval` and `digest_interval` seconds; a digest_interval
-    of None sends no digests from this process)."""
+    is one tick of the round closer and `send_digests()` one of the digest sender, `send_notices()` one of
+    the sender of pending notifications (the background loops started by `start()` call them every
+    `round_interval` and `digest_interval` seconds; a digest_interval of None sends no digests, and retries
+    no notifications, from this process)."""
 
     def __init__(
         self,
@@ -275,7 +277,7 @@ class SlackTutor:
         asks_role = name in P.INSTRUCTOR_COMMANDS or isinstance(event, E.StartRound)
         if asks_role and self.is_instructor(event.learner.workspace, user):
             event = replace(event, learner=replace(event.learner, is_instructor=True))
-        replies = self.tutor.handle(event)
+        replies, notices = worker.split_direct(self.tutor.handle(event))
         if isinstance(event, E.StartRound):
             self._start_round(event, replies, channel, respond)
         elif isinstance(event, (E.StartQuiz, E.Review)):
@@ -288,6 +290,8 @@ class SlackTutor:
             if isinstance(event, E.Help):
                 replies = [*replies, R.Text(SLACK_NOTE)]
             self._respond_with_uploads(respond, replies, user, channel)
+        if notices:  # an instructor's answer: each learner who asked gets it as a DM
+            self.send_notices(notices)
 
     def _start_round(
         self, event: E.StartRound, replies: list[R.Reply], channel: str, respond: Respond
@@ -751,6 +755,30 @@ class SlackTutor:
                 log.exception("slack: sending the review digest to %s failed", ref.user)
         return delivered
 
+    # -- notifications (an instructor answered a learner's question) ----------------------------------
+    def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
+        """Each notification as a DM, the digest's way (`send_direct`): those a command just made, or (None)
+        the ones still undelivered that this tick claims. Each is reported delivered, or released for the
+        next tick. Returns how many arrived."""
+        if notices is None:
+            notices = worker.due_notices(self.tutor, P.PLATFORM)
+        delivered = 0
+        for notice in notices:
+            arrived = False
+            try:
+                arrived = self.send_direct(notice.to.user, [R.Text(notice.text)])
+            except Exception:  # one learner's failure must not cost the others theirs
+                log.exception("slack: sending notification %s to %s failed", notice.notice_id, notice.to.user)
+            if not arrived:
+                log.warning(
+                    "slack: notification %s for %s was not delivered; it is tried again later",
+                    notice.notice_id,
+                    notice.to.user,
+                )
+            self.tutor.notice_sent(notice.notice_id, arrived)
+            delivered += arrived
+        return delivered
+
     def _digest_loop(self) -> None:
         interval = self.digest_interval or DIGEST_INTERVAL
         while True:
@@ -758,6 +786,10 @@ class SlackTutor:
                 self.send_digests()
             except Exception:  # a bad tick (database down, ...) must not end the loop
                 log.exception("slack: sending the review digests failed; trying again")
+            try:
+                self.send_notices()
+            except Exception:
+                log.exception("slack: sending pending notifications failed; trying again")
             if self._stop.wait(interval):
                 return
 

@@ -283,6 +283,8 @@ def _round_result(r: R.RoundResult) -> list[Block]:
 
 def blocks_for(reply: R.Reply, started_by: str = "") -> list[Block]:
     """The blocks of one reply."""
+    if isinstance(reply, R.DirectMessage):
+        return []  # another learner's message: the app sends it to them directly
     if isinstance(reply, R.Text):
         prefix = ":warning: " if reply.kind == "error" else ""
         return sections(prefix + esc(reply.text))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot import events as E
 from bot import replies as R
-from bot.features import ask, help, instructors, learner, quiz, rounds, standing
+from bot.features import ask, help, inbox, instructors, learner, quiz, rounds, standing
 from bot.features.kit import Handler, Kit
 
 Filter = Callable[[E.Event, Kit], list[R.Reply] | None]
@@ -22,6 +22,7 @@ HANDLERS: dict[type[E.Event], Handler] = {
     **standing.HANDLERS,
     **learner.HANDLERS,
     **instructors.HANDLERS,
+    **inbox.HANDLERS,
     **help.HANDLERS,
 }
 

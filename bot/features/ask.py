@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose.composer import Composed, small_talk_reply
 from bot.compose.scope import Verdict
+from bot.features import inbox
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import on_answer
 from bot.features.sessions import session_for
 from bot.retrieval import Hit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,8 @@ class AnswerResult:
     concept_id: str = ""
     next_concepts: tuple[str, ...] = ()
     composed: Composed | None = None  # the answer's parts, for platforms that render them (not in the JSON)
+    # the question's embedding, as retrieval computed it: what finds the same question in the inbox
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {
@@ -67,7 +74,9 @@ def answer(
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it."""
     ctx.sync_instructor_passages()
-    hits = ctx.retriever.search(question, k=max(k, 1))
+    prepared = ctx.retriever.prepare(question) if ctx.retriever.concept_ids else None
+    hits = ctx.retriever.search(question, k=max(k, 1), prepared=prepared)
+    vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
     if previous and max(h.dense for h in hits) >= OWN_TOPIC and not _LEANS.search(question):
@@ -89,7 +98,9 @@ def answer(
         for h in hits
     )
     main = composed.concepts[0] if confident and composed.concepts else hits[0].concept_id
-    return AnswerResult(question, composed.text(), confident, sources, main, composed.next_concepts, composed)
+    return AnswerResult(
+        question, composed.text(), confident, sources, main, composed.next_concepts, composed, vector
+    )
 
 
 def _excerpt(ctx: Kit, hit: Hit, question: str) -> str:
@@ -159,10 +170,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return guarded
     if not result.confident:
         if result.composed is not None and result.composed.related:  # only course questions reach the inbox
-            class_id = ctx.store.class_room(ev.where).id if ev.where else None
-            ctx.store.add_inbox(
-                learner.id or 0, class_id, ev.text, [s.concept_id for s in result.sources], ctx.clock()
-            )
+            inbox.forward(ctx, ev, learner.id or 0, [s.concept_id for s in result.sources], result.vector)
         return [R.Text(result.answer, kind="notice")]
     assert result.composed is not None
     out: list[R.Reply] = []

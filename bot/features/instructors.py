@@ -1,15 +1,14 @@
-"""Instructors: /class-report (mastery heatmap, hardest questions, participation) and /inbox (questions the
-tutor could not answer: answer them, add an answer to the course). The tutor's gate lets instructors only in."""
+"""Instructors: /class-report (mastery heatmap, hardest questions, participation); /inbox is `inbox.py`. The
+tutor's gate lets instructors only in."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from datetime import date, timedelta
 
 from bot import events as E
 from bot import replies as R
-from bot.features.kit import Handler, Kit, aware
+from bot.features.kit import Handler, Kit
 from bot.progress import spaced
 from bot.progress.report import heatmap, local_date, participation, participation_chart, question_stats
 
@@ -97,74 +96,4 @@ def on_class_report(ev: E.ClassReport, ctx: Kit) -> list[R.Reply]:
     return out
 
 
-def on_inbox(ev: E.Inbox, ctx: Kit) -> list[R.Reply]:
-    if ev.action == "list":
-        items = ctx.store.inbox(platform=ev.learner.platform, workspace=ev.learner.workspace)
-        if not items:
-            return [R.Text("The inbox is empty: every question was answered.")]
-        rows = []
-        for entry in items[:20]:
-            who = ctx.store.learner_name(entry.learner_id)
-            closest = ", ".join(json.loads(entry.closest)[:2])
-            rows.append(
-                (
-                    str(entry.id),
-                    who,
-                    aware(entry.asked_at).strftime("%Y-%m-%d %H:%M"),
-                    entry.text[:80],
-                    closest,
-                )
-            )
-        return [
-            R.Table(
-                f"Questions the tutor could not answer ({len(items)} open)",
-                ("id", "asked by", "when (UTC)", "question", "closest concepts"),
-                tuple(rows),
-                "Answer: /inbox answer ID TEXT · add that answer to the course: /inbox add ID [CONCEPT]",
-            )
-        ]
-    item = ctx.store.inbox_item(ev.item_id)
-    asker = ctx.store.learner_by_id(item.learner_id) if item else None
-    if (
-        item is None
-        or asker is None
-        or (asker.platform, asker.workspace) != (ev.learner.platform, ev.learner.workspace)
-    ):
-        return [R.Text(f"No inbox question #{ev.item_id}. /inbox lists them.", kind="error")]
-    instructor = ctx.store.learner(ev.learner)
-    if ev.action == "answer":
-        text = ev.text.strip()
-        problem = ctx.check_text(text, "answer")
-        if problem:
-            return [R.Text(problem, kind="error")]
-        ctx.store.answer_inbox(item.id or 0, text, instructor.id or 0, ctx.clock())
-        return [R.Text(f"Inbox #{item.id} is answered. /inbox add {item.id} adds the answer to the course.")]
-    if ev.action == "add":
-        if not item.answer:
-            return [R.Text(f"Answer #{item.id} first: /inbox answer {item.id} TEXT", kind="error")]
-        concept_id = ev.text.strip() or (json.loads(item.closest) or [""])[0]
-        concept = ctx.course.find_concept(concept_id) if concept_id else None
-        if concept is None:
-            return [
-                R.Text(f"No concept '{concept_id}'. Name one: /inbox add {item.id} CONCEPT_ID", kind="error")
-            ]
-        ctx.store.add_instructor_passage(
-            ctx.course.id,
-            concept.id,
-            item.text,
-            item.answer,
-            instructor.id or 0,
-            ctx.clock(),
-            inbox_id=item.id,
-        )
-        ctx.sync_instructor_passages(force=True)
-        return [
-            R.Text(
-                f"Added to the course under *{concept.title}*: the tutor now quotes it for questions like "
-                f'"{item.text[:80]}".'
-            )
-        ]
-    return [R.Text("Use /inbox, /inbox answer ID TEXT, or /inbox add ID [CONCEPT].", kind="error")]
-
-
-HANDLERS: dict[type[E.Event], Handler] = {E.ClassReport: on_class_report, E.Inbox: on_inbox}
+HANDLERS: dict[type[E.Event], Handler] = {E.ClassReport: on_class_report}

@@ -306,12 +306,28 @@ class Retriever:
         fused = self.W_DENSE * blended + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
         return fused, dense
 
-    def search(self, query: str, k: int = 3, method: str = "hybrid") -> list[Hit]:
-        """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text."""
+    def prepare(self, query: str) -> tuple[str, np.ndarray]:
+        """A question as search reads it: its normalised text and that text's vector (for a caller that keeps
+        the vector, e.g. to find the same question asked again)."""
+        normalized = self.normalize(query)
+        return normalized, self.encode_query(normalized)
+
+    def search(
+        self,
+        query: str,
+        k: int = 3,
+        method: str = "hybrid",
+        prepared: tuple[str, np.ndarray] | None = None,
+    ) -> list[Hit]:
+        """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text.
+        `prepared`: `prepare(query)`, when the caller has it already."""
         if not self.concept_ids:
             return []
-        normalized = self.normalize(query)
-        qvec = None if method == "bm25" else self.encode_query(normalized)
+        normalized, qvec = prepared if prepared is not None else (self.normalize(query), None)
+        if method == "bm25":
+            qvec = None
+        elif qvec is None:
+            qvec = self.encode_query(normalized)
         fused, dense = self.scores(normalized, method, qvec)
         hits = []
         for i in np.argsort(-fused)[:k]:

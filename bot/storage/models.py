@@ -138,7 +138,9 @@ class ConceptProgress(SQLModel, table=True):
 
 
 class InboxQuestion(SQLModel, table=True):
-    """A question the tutor could not answer confidently, passed on to the instructors."""
+    """A question the tutor could not answer confidently, passed on to the instructors. The same question
+    asked again (by anyone in the workspace, while it is open) adds to `asked` and an `InboxAsk` instead of
+    a row; `learner_id`, `text` and `asked_at` are its first asker's (schema 0006)."""
 
     __tablename__ = "inbox_question"
 
@@ -148,11 +150,48 @@ class InboxQuestion(SQLModel, table=True):
     text: str = Field(max_length=4000)
     closest: str = Field(default="[]")  # JSON list of concept ids
     asked_at: datetime = Field(default_factory=utcnow)
-    status: str = Field(default="open", max_length=16, index=True)  # open | answered
+    status: str = Field(default="open", max_length=16, index=True)  # open | answered | dismissed
     answer: str = Field(default="", max_length=4000)
     answered_by: int | None = Field(default=None, foreign_key="learner.id")
     answered_at: datetime | None = None
     added_to_course: bool = False
+    asked: int = 1  # how many times it was asked, merged duplicates included
+    dismissed_by: int | None = Field(default=None, foreign_key="learner.id")
+    dismissed_at: datetime | None = None
+
+
+class InboxAsk(SQLModel, table=True):
+    """One learner's asking of an inbox question, in their own words: who is told when it is answered. The
+    embedding of their words (as the ask path computed it) finds the same question reworded (schema 0006)."""
+
+    __tablename__ = "inbox_ask"
+    __table_args__ = (UniqueConstraint("inbox_id", "learner_id", name="uq_inbox_ask_once"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbox_id: int = Field(foreign_key="inbox_question.id")
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    text: str = Field(max_length=4000)
+    asked_at: datetime = Field(default_factory=utcnow)
+    times: int = 1
+    embedding: bytes | None = None  # float32, unit length; None when none was computed
+    model: str = Field(default="", max_length=200)  # the embedding model, so vectors of two models never meet
+
+
+class Notification(SQLModel, table=True):
+    """Something a learner is to be told (an instructor answered their question): a direct message on Slack
+    and Discord, the start of their next session in the console. Kept until delivered; `claimed_at` keeps
+    two workers from sending it twice, and lapses so that a failed send is tried again (schema 0006)."""
+
+    __table_args__ = (Index("ix_notification_pending", "delivered_at", "claimed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    inbox_id: int | None = Field(default=None, foreign_key="inbox_question.id")
+    question: str = Field(max_length=4000)
+    answer: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
+    delivered_at: datetime | None = None
 
 
 class ConversationTurn(SQLModel, table=True):

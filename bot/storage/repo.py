@@ -22,9 +22,11 @@ from bot.storage.models import (
     ConceptProgress,
     ConversationTurn,
     DeliveredEvent,
+    InboxAsk,
     InboxQuestion,
     InstructorPassage,
     Learner,
+    Notification,
     QuizSession,
     RequestLog,
     WeeklyStanding,
@@ -758,8 +760,16 @@ class Store:
         return []
 
     def add_inbox(
-        self, learner_id: int, class_id: int | None, text: str, closest: list[str], now: datetime
+        self,
+        learner_id: int,
+        class_id: int | None,
+        text: str,
+        closest: list[str],
+        now: datetime,
+        embedding: bytes | None = None,
+        model: str = "",
     ) -> int:
+        """A new inbox item, asked once by this learner (in these words, with their embedding if any)."""
         with Session(self.engine) as s:
             row = InboxQuestion(
                 learner_id=learner_id,
@@ -769,22 +779,216 @@ class Store:
                 asked_at=now,
             )
             s.add(row)
+            s.flush()
+            s.add(
+                InboxAsk(
+                    inbox_id=row.id or 0,
+                    learner_id=learner_id,
+                    text=text[:4000],
+                    asked_at=now,
+                    embedding=embedding,
+                    model=model[:200],
+                )
+            )
             s.commit()
             return row.id or 0
+
+    def inbox_asks(self, platform: str, workspace: str) -> list[InboxAsk]:
+        """Every asking of the workspace's open inbox items: what a new question is compared with."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(InboxAsk)
+                    .join(InboxQuestion, col(InboxQuestion.id) == col(InboxAsk.inbox_id))
+                    .join(Learner, col(Learner.id) == col(InboxQuestion.learner_id))
+                    .where(
+                        InboxQuestion.status == "open",
+                        Learner.platform == platform,
+                        Learner.workspace == workspace,
+                    )
+                    .order_by(col(InboxAsk.inbox_id), col(InboxAsk.id))
+                )
+            )
+
+    def merge_inbox(
+        self,
+        item_id: int,
+        learner_id: int,
+        text: str,
+        now: datetime,
+        embedding: bytes | None = None,
+        model: str = "",
+    ) -> bool:
+        """Count one more asking of an open item, and remember the learner as one of its askers (a learner
+        asking again counts again, and is told once). False, and nothing written, if the item is no longer
+        open (answered or dismissed meanwhile)."""
+        with Session(self.engine) as s:
+            counted = s.exec(  # type: ignore[call-overload]
+                update(InboxQuestion)
+                .where(col(InboxQuestion.id) == item_id, col(InboxQuestion.status) == "open")
+                .values(asked=InboxQuestion.asked + 1)
+            )
+            if not counted.rowcount:
+                s.rollback()
+                return False
+            again = s.exec(  # type: ignore[call-overload]
+                update(InboxAsk)
+                .where(col(InboxAsk.inbox_id) == item_id, col(InboxAsk.learner_id) == learner_id)
+                .values(times=InboxAsk.times + 1)
+            )
+            if not again.rowcount:
+                s.add(
+                    InboxAsk(
+                        inbox_id=item_id,
+                        learner_id=learner_id,
+                        text=text[:4000],
+                        asked_at=now,
+                        embedding=embedding,
+                        model=model[:200],
+                    )
+                )
+            s.commit()
+            return True
 
     def inbox_item(self, item_id: int) -> InboxQuestion | None:
         with Session(self.engine, expire_on_commit=False) as s:
             return s.get(InboxQuestion, item_id)
 
-    def answer_inbox(self, item_id: int, answer: str, by: int, now: datetime) -> InboxQuestion | None:
+    def inbox_askers(self, item_id: int) -> list[tuple[InboxAsk, str]]:
+        """An item's askings, first first, with each asker's name."""
         with Session(self.engine, expire_on_commit=False) as s:
-            row = s.get(InboxQuestion, item_id)
-            if row is None:
+            rows = s.exec(
+                select(InboxAsk, Learner)
+                .join(Learner, col(Learner.id) == col(InboxAsk.learner_id))
+                .where(InboxAsk.inbox_id == item_id)
+                .order_by(col(InboxAsk.asked_at), col(InboxAsk.id))
+            )
+            return [(ask, learner.display_name or learner.user_id) for ask, learner in rows]
+
+    def answer_inbox(
+        self, item_id: int, answer: str, by: int, now: datetime
+    ) -> tuple[InboxQuestion, list[Notification]] | None:
+        """Answer an open (or dismissed) item, and in the same transaction leave a notification for each of
+        its askers, in their own words, claimed at `now` by the caller, who is to deliver them. None, and
+        nothing written, if there is no such item or it was answered already (a second instructor, a retry)."""
+        with Session(self.engine, expire_on_commit=False) as s:
+            done = s.exec(  # type: ignore[call-overload]
+                update(InboxQuestion)
+                .where(
+                    col(InboxQuestion.id) == item_id,
+                    col(InboxQuestion.status).in_(("open", "dismissed")),
+                )
+                .values(status="answered", answer=answer[:4000], answered_by=by, answered_at=now)
+            )
+            if not done.rowcount:
+                s.rollback()
                 return None
-            row.status, row.answer, row.answered_by, row.answered_at = "answered", answer[:4000], by, now
-            s.add(row)
+            notices = [
+                Notification(
+                    learner_id=ask.learner_id,
+                    inbox_id=item_id,
+                    question=ask.text,
+                    answer=answer[:4000],
+                    created_at=now,
+                    claimed_at=now,
+                )
+                for ask in s.exec(
+                    select(InboxAsk).where(InboxAsk.inbox_id == item_id).order_by(col(InboxAsk.id))
+                )
+            ]
+            s.add_all(notices)
             s.commit()
-            return row
+            row = s.get(InboxQuestion, item_id)
+            assert row is not None
+            return row, notices
+
+    def dismiss_inbox(self, item_id: int, by: int, now: datetime) -> bool:
+        """Take an open item off the list, keeping who and when; False if it is not open."""
+        with Session(self.engine) as s:
+            done = s.exec(  # type: ignore[call-overload]
+                update(InboxQuestion)
+                .where(col(InboxQuestion.id) == item_id, col(InboxQuestion.status) == "open")
+                .values(status="dismissed", dismissed_by=by, dismissed_at=now)
+            )
+            s.commit()
+            return bool(done.rowcount)
+
+    def forwarded_count(self) -> int:
+        """How many times questions were passed on to the instructors, merged duplicates included."""
+        with Session(self.engine) as s:
+            return int(s.exec(select(func.coalesce(func.sum(InboxQuestion.asked), 0))).one())
+
+    # -- notifications ----------------------------------------------------------------------------
+    def claim_notifications(
+        self,
+        now: datetime,
+        lapsed: datetime,
+        *,
+        platform: str | None = None,
+        learner_id: int | None = None,
+        deliver: bool = False,
+        limit: int = 100,
+    ) -> list[tuple[Notification, Learner]]:
+        """Undelivered notifications (of one platform's learners, or of one learner) that nobody holds: never
+        claimed, or claimed before `lapsed` (a send that failed or died). Each is claimed at `now` with a
+        conditional write, so two workers never take the same one; `deliver` marks them delivered at once
+        (they are shown in the reply itself)."""
+        pending = (
+            select(Notification, Learner)
+            .join(Learner, col(Learner.id) == col(Notification.learner_id))
+            .where(
+                col(Notification.delivered_at).is_(None),
+                (col(Notification.claimed_at).is_(None)) | (col(Notification.claimed_at) < lapsed),
+            )
+        )
+        if platform is not None:
+            pending = pending.where(Learner.platform == platform)
+        if learner_id is not None:
+            pending = pending.where(Notification.learner_id == learner_id)
+        out = []
+        with Session(self.engine, expire_on_commit=False) as s:
+            rows = list(s.exec(pending.order_by(col(Notification.id)).limit(limit)))
+            for notice, learner in rows:
+                values: dict[str, Any] = {"claimed_at": now}
+                if deliver:
+                    values["delivered_at"] = now
+                taken = s.exec(  # type: ignore[call-overload]
+                    update(Notification)
+                    .where(
+                        col(Notification.id) == notice.id,
+                        col(Notification.delivered_at).is_(None),
+                        (col(Notification.claimed_at).is_(None)) | (col(Notification.claimed_at) < lapsed),
+                    )
+                    .values(**values)
+                )
+                if taken.rowcount:
+                    notice.claimed_at = now
+                    if deliver:
+                        notice.delivered_at = now
+                    out.append((notice, learner))
+            s.commit()
+        return out
+
+    def notification_sent(self, notice_id: int, delivered: bool, now: datetime) -> None:
+        """After a send: delivered (never sent again), or released so the next look tries again."""
+        with Session(self.engine) as s:
+            values: dict[str, Any] = {"delivered_at": now} if delivered else {"claimed_at": None}
+            s.exec(  # type: ignore[call-overload]
+                update(Notification)
+                .where(col(Notification.id) == notice_id, col(Notification.delivered_at).is_(None))
+                .values(**values)
+            )
+            s.commit()
+
+    def notifications_of(self, learner_id: int) -> list[Notification]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            return list(
+                s.exec(
+                    select(Notification)
+                    .where(Notification.learner_id == learner_id)
+                    .order_by(col(Notification.id))
+                )
+            )
 
     def add_instructor_passage(
         self,
@@ -853,14 +1057,16 @@ class Store:
     def inbox(
         self, status: str = "open", platform: str | None = None, workspace: str | None = None
     ) -> list[InboxQuestion]:
-        """Forwarded questions, of one workspace's learners if given (an instructor sees their own course's only)."""
+        """Forwarded questions, of one workspace's learners if given (an instructor sees their own course's
+        only): the most asked first, then the longest waiting."""
         with Session(self.engine, expire_on_commit=False) as s:
             stmt = select(InboxQuestion).where(InboxQuestion.status == status)
             if platform is not None:
                 stmt = stmt.join(Learner, col(Learner.id) == col(InboxQuestion.learner_id)).where(
                     Learner.platform == platform, Learner.workspace == workspace
                 )
-            return list(s.exec(stmt.order_by(col(InboxQuestion.id))))
+            order = (col(InboxQuestion.asked).desc(), col(InboxQuestion.asked_at), col(InboxQuestion.id))
+            return list(s.exec(stmt.order_by(*order)))
 
     # -- progress, privacy, the learner's own data, class reports ------------------------------------
 
@@ -919,15 +1125,69 @@ class Store:
                 select(Attempt).where(Attempt.learner_id == learner_id).order_by(col(Attempt.id))
             ).all()
             progress = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id)).all()
-            inbox = s.exec(select(InboxQuestion).where(InboxQuestion.learner_id == learner_id)).all()
+            asks = s.exec(
+                select(InboxAsk, InboxQuestion)
+                .join(InboxQuestion, col(InboxQuestion.id) == col(InboxAsk.inbox_id))
+                .where(InboxAsk.learner_id == learner_id)
+                .order_by(col(InboxAsk.id))
+            ).all()
             turns = s.exec(select(ConversationTurn).where(ConversationTurn.learner_id == learner_id)).all()
+            notices = s.exec(
+                select(Notification)
+                .where(Notification.learner_id == learner_id)
+                .order_by(col(Notification.id))
+            ).all()
             return {
                 "learner": learner.model_dump(mode="json"),
                 "attempts": [a.model_dump(mode="json") for a in attempts],
                 "progress": [p.model_dump(mode="json", exclude={"card"}) for p in progress],
-                "questions_forwarded": [i.model_dump(mode="json") for i in inbox],
+                # their own askings, in their words; nothing about other askers of a merged question
+                "questions_forwarded": [
+                    {
+                        "id": item.id,
+                        "text": ask.text,
+                        "asked_at": ask.model_dump(mode="json", include={"asked_at"})["asked_at"],
+                        "times": ask.times,
+                        "closest": json.loads(item.closest),
+                        "status": item.status,
+                        "answer": item.answer,
+                        "answered_at": item.model_dump(mode="json", include={"answered_at"})["answered_at"],
+                    }
+                    for ask, item in asks
+                ],
                 "conversation": [t.model_dump(mode="json") for t in turns],
+                "notifications": [n.model_dump(mode="json") for n in notices],
             }
+
+    @staticmethod
+    def _forget_asker(s: Session, learner_id: int) -> None:
+        """The learner leaves every inbox item they asked. An item others asked too stays, counted down, its
+        first remaining asker (and their words) now its face; an item only they asked goes."""
+        for ask in list(s.exec(select(InboxAsk).where(InboxAsk.learner_id == learner_id))):
+            item = s.get(InboxQuestion, ask.inbox_id)
+            s.delete(ask)
+            s.flush()
+            if item is None:
+                continue
+            rest = s.exec(
+                select(InboxAsk)
+                .where(InboxAsk.inbox_id == item.id)
+                .order_by(col(InboxAsk.asked_at), col(InboxAsk.id))
+            ).all()
+            if not rest:
+                s.exec(delete(Notification).where(col(Notification.inbox_id) == item.id))  # type: ignore[call-overload]
+                s.delete(item)
+                continue
+            item.asked = max(len(rest), item.asked - ask.times)
+            if item.learner_id == learner_id:
+                first = rest[0]
+                item.learner_id, item.text, item.asked_at = first.learner_id, first.text, first.asked_at
+            s.add(item)
+        # an item of theirs without askings (none since schema 0006 gave every item its asker) goes too
+        for item in s.exec(select(InboxQuestion).where(InboxQuestion.learner_id == learner_id)).all():
+            s.exec(delete(Notification).where(col(Notification.inbox_id) == item.id))  # type: ignore[call-overload]
+            s.delete(item)
+        s.flush()
 
     def forget_learner(self, learner_id: int) -> int:
         """Delete everything about a learner; returns how many attempts went. Rounds they started stay, unowned."""
@@ -939,13 +1199,15 @@ class Store:
             s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))
             s.exec(delete(ClassStanding).where(col(ClassStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(WeeklyStanding).where(col(WeeklyStanding.learner_id) == learner_id))  # type: ignore[call-overload]
-            s.exec(delete(InboxQuestion).where(col(InboxQuestion.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(Notification).where(col(Notification.learner_id) == learner_id))  # type: ignore[call-overload]
+            self._forget_asker(s, learner_id)
             s.exec(delete(ConversationTurn).where(col(ConversationTurn.learner_id) == learner_id))  # type: ignore[call-overload]
-            s.exec(
-                update(InboxQuestion)
-                .where(col(InboxQuestion.answered_by) == learner_id)  # type: ignore[call-overload]
-                .values(answered_by=None)
-            )
+            for who in ("answered_by", "dismissed_by"):
+                s.exec(
+                    update(InboxQuestion)
+                    .where(col(getattr(InboxQuestion, who)) == learner_id)  # type: ignore[call-overload]
+                    .values({who: None})
+                )
             s.exec(
                 update(InstructorPassage)
                 .where(col(InstructorPassage.author_id) == learner_id)  # type: ignore[call-overload]

@@ -4,11 +4,13 @@ schema upgrades to the current one with nothing lost."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 from bot.storage import StorageUnavailable, Store, make_engine, migrate
@@ -43,7 +45,12 @@ def test_the_first_released_schema_upgrades_with_nothing_lost(tmp_path):
     assert [(a.question_id, a.correct, a.points) for a in attempts] == [
         ("reinforcement-learning-from-human-feedback-q1", True, 15)
     ]
-    assert [i.text for i in store.inbox()] == ["when is the exam?"]
+    # 0006: the inbox item asked once, by its learner, in its words
+    [item] = store.inbox()
+    assert (item.text, item.asked, item.status) == ("when is the exam?", 1, "open")
+    assert [(ask.learner_id, name, ask.text) for ask, name in store.inbox_askers(item.id)] == [
+        (ada.id, "Ada", "when is the exam?")
+    ]
     assert store.progress_of(ada.id)["reinforcement-learning-from-human-feedback"].attempts == 1
     # 0002 backfilled the class onto the attempt and the standings the leaderboards read
     room = store.find_class("slack", "T1", "C1")
@@ -66,3 +73,42 @@ def test_a_worker_refuses_a_database_behind_its_schema(sqlite_url, monkeypatch):
         StorageUnavailable, match=rf"has schema {current}; this tutor needs 9999\. .*tutor db upgrade"
     ):
         make_engine(sqlite_url)
+
+
+def test_schema_0005_inbox_rows_upgrade_with_their_askers_and_are_answered_to_them(db_url):
+    """Open and answered items of a 0005 database keep their state, count 1 and get their asker, who is told
+    when an open one is answered; the upgrade can be undone."""
+    engine = make_engine(db_url, create=False)
+    migrate.upgrade(engine, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO learner (id, platform, workspace, user_id, display_name, created_at, privacy, "
+                "pseudonym, timezone, digest, quiet_start, quiet_end, digest_sent_on) VALUES "
+                "(1, 'slack', 'T1', 'U1', 'Ada', '2026-11-02 09:00:00', 'visible', '', '', false, 22, 8, ''), "
+                "(2, 'slack', 'T1', 'U2', 'Prof', '2026-11-02 09:00:00', 'visible', '', '', false, 22, 8, '')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO inbox_question (id, learner_id, class_id, text, closest, asked_at, status, answer, "
+                "answered_by, answered_at, added_to_course) VALUES "
+                "(1, 1, NULL, 'when is the exam?', '[]', '2026-11-02 09:00:00', 'open', '', NULL, NULL, false), "
+                "(2, 1, NULL, 'is lora on it?', '[]', '2026-11-02 10:00:00', 'answered', 'No.', 2, "
+                "'2026-11-02 11:00:00', false)"
+            )
+        )
+    migrate.upgrade(engine)
+    store = Store(engine)
+    assert [(i.id, i.asked) for i in store.inbox()] == [(1, 1)]
+    [answered] = store.inbox(status="answered")
+    assert (answered.asked, answered.answer, answered.answered_by) == (1, "No.", 2)
+    assert [ask.learner_id for ask, _ in store.inbox_askers(2)] == [1]
+    _, [notice] = store.answer_inbox(1, "In week 7.", 2, datetime(2026, 11, 3, tzinfo=UTC))
+    assert (notice.learner_id, notice.question) == (1, "when is the exam?")
+    with engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0005")
+    assert migrate.current(engine) == "0005"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM inbox_question")).scalar() == 2
+    engine.dispose()

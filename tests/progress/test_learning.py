@@ -168,7 +168,14 @@ def test_my_data_and_forget_me(tutorbot):
 
 @pytest.mark.parametrize(
     "command",
-    ["/class-report", "/inbox", "/inbox answer 1 hi", "/inbox add 1", "/class-timezone Europe/Paris"],
+    [
+        "/class-report",
+        "/inbox",
+        "/inbox answer 1 hi",
+        "/inbox add 1",
+        "/inbox dismiss 1",
+        "/class-timezone Europe/Paris",
+    ],
 )
 def test_instructor_commands_refuse_students(tutorbot, command):
     answer_right(tutorbot, "dpo", user="bob")
@@ -219,7 +226,7 @@ def test_inbox_answer_becomes_part_of_the_course(tutorbot):
     items = tutorbot.store.inbox()
     assert items and items[0].text == "when is the midterm exam?"
     listed = tutorbot.say("/inbox", user="prof")[0]
-    assert isinstance(listed, R.Table) and listed.rows[0][1] == "ada"
+    assert isinstance(listed, R.Table) and listed.rows[0][1:3] == ("asked once", "ada")
     item = items[0].id
     assert "answer" in tutorbot.say(f"/inbox add {item}", user="prof")[0].plain()  # answer first
     tutorbot.say(

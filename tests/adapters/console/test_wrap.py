@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.console.render import render, terminal_width
+from bot import events as E
 from bot import replies as R
 
 COMMAND = "/quiz post-pre-training-alignment-steps"
@@ -51,3 +52,8 @@ def test_feedback_marks_each_wrong_pair_and_step():
     assert "Your answer:" in text and "2b ✗ (2 goes with c)" in text and "3a ✓" in text
     text = render(order, 100)
     assert "2nd: step 2 ✗ (out of place: it comes 3rd)" in text and "1st: step 4 ✓" in text
+
+
+def test_a_message_for_another_learner_is_never_printed_for_the_sender():
+    other = R.DirectMessage(E.LearnerRef("console", "local", "ada"), "a secret for ada", 3)
+    assert render(other) == ""

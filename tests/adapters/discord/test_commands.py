@@ -53,11 +53,17 @@ async def test_the_learning_and_instructor_commands_declare_their_options(bot, f
     # the class's commands are for server channels; /inbox has its subcommands
     assert by_name["class-report"]["contexts"] == [0] and by_name["class-timezone"]["contexts"] == [0]
     inbox = options("inbox")
-    assert set(inbox) == {"list", "answer", "add"} and all(o["type"] == 1 for o in inbox.values())
+    # the subcommands are the command table's forms ("answer ID TEXT | add ID [CONCEPT] | dismiss ID"), and list
+    assert (
+        set(inbox) == {"list", *commands.command("inbox").subcommands} == {"list", "answer", "add", "dismiss"}
+    )
+    assert all(o["type"] == 1 for o in inbox.values())
     answer = {o["name"]: o for o in inbox["answer"]["options"]}
     assert answer["item"]["type"] == 4 and answer["item"]["required"] and answer["text"]["required"]
     add = {o["name"]: o for o in inbox["add"]["options"]}
     assert add["concept"]["autocomplete"] and not add["concept"].get("required", False)
+    dismiss = {o["name"]: o for o in inbox["dismiss"]["options"]}
+    assert set(dismiss) == {"item"} and dismiss["item"]["type"] == 4 and dismiss["item"]["required"]
     # instructors are recognised by the tutor (roles included), so Discord does not hide the commands
     assert all(by_name[c].get("default_member_permissions") is None for c in INSTRUCTOR_COMMANDS)
 

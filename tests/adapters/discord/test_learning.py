@@ -272,6 +272,7 @@ async def test_students_are_refused_the_instructor_commands_and_see_no_data(bot,
         ("inbox", "list", {}),
         ("inbox", "answer", {"item": 1, "text": "Use ripe bananas."}),
         ("inbox", "add", {"item": 1}),
+        ("inbox", "dismiss", {"item": 1}),
         ("class-timezone", "", {"zone": "Europe/Paris"}),
     ):
         it = await fake.slash(name, ada, subcommand=sub, **options)
@@ -334,6 +335,85 @@ async def test_the_inbox_lists_answers_and_adds_to_the_course(fake, course, embe
     finally:
         await bot.stop()
         bot.close()
+
+
+MIDTERM = "when is the midterm exam?"
+
+
+async def test_an_answer_is_a_dm_to_every_learner_who_asked(bot, fake, caplog):
+    ada, bob, cat = fake.user("ada"), fake.user("bob"), fake.user("cat")
+    dean = fake.user("dean", manage_guild=True)
+    for user, question in (
+        (ada, MIDTERM),
+        (bob, "When is the midterm exam??"),
+        (cat, "what date is the midterm exam"),
+    ):
+        [unsure] = await command(fake, "ask", user, question=question)
+        assert "not sure" in text_of(unsure)
+    [item] = bot.store.inbox()  # one question, asked three times
+    [listed] = await command(fake, "inbox", dean, subcommand="list")
+    assert "asked 3 times" in text_of(listed)
+    fake.closed_dms.add(cat.id)  # cat does not accept DMs from the bot (yet)
+
+    with caplog.at_level(logging.WARNING, logger="adapters.discord.app"):
+        [answered] = await command(
+            fake,
+            "inbox",
+            dean,
+            subcommand="answer",
+            item=item.id,
+            text="Week 7, Monday. @everyone bring a pen.",
+        )
+        assert f"Inbox #{item.id} is answered; Ada, Bob and Cat are told." in text_of(answered)
+        assert flags(answered) & EPHEMERAL
+        await fake.wait_for(lambda: len(fake.kinds("channel_message")) == 2 and fake.kinds("dm_refused"))
+        sent = fake.kinds("channel_message")
+        await fake.poll(lambda: "it is tried again later" in caplog.text)
+    opened = [str(r.body["recipient_id"]) for r in fake.kinds("open_dm")]
+    assert sorted(opened) == sorted([ada.id, bob.id, cat.id])
+    by_path = {r.path: text_of(r.body) for r in sent}
+    ada_dm, bob_dm = (f"/channels/{fake.dm_channel_id(u)}/messages" for u in (ada, bob))
+    assert set(by_path) == {ada_dm, bob_dm}  # DMs only: nothing in the class channel
+    assert f'You asked: "{MIDTERM}"' in by_path[ada_dm] and "Week 7, Monday." in by_path[ada_dm]
+    assert 'You asked: "When is the midterm exam??"' in by_path[bob_dm]
+    assert all("@everyone" not in t and "@\u200beveryone" in t for t in by_path.values())
+    assert all(r.body["allowed_mentions"] == {"parse": []} for r in sent)
+    store = bot.store
+    delivered = {
+        u.name: [
+            n.delivered_at is not None
+            for n in store.notifications_of(store.find_learner("discord", "discord", u.id).id)
+        ]
+        for u in (ada, bob, cat)
+    }
+    assert delivered == {"ada": [True], "bob": [True], "cat": [False]}  # cat's waits for a retry
+
+    fake.closed_dms.discard(cat.id)  # the worker's next tick reaches cat, and nobody else again
+    assert await bot.adapter.send_notices(bot.adapter.client) == 1
+    late = fake.kinds("channel_message")[-1]
+    assert late.path == f"/channels/{fake.dm_channel_id(cat)}/messages"
+    assert 'You asked: "what date is the midterm exam"' in text_of(late.body)
+    assert await bot.adapter.send_notices(bot.adapter.client) == 0
+    assert len(fake.kinds("channel_message")) == 3
+
+
+async def test_dismiss_takes_a_question_off_the_list_without_a_word_to_the_asker(bot, fake):
+    ada, dean = fake.user("ada"), fake.user("dean", manage_guild=True)
+    await command(fake, "ask", ada, question=MIDTERM)
+    [item] = bot.store.inbox()
+    [done] = await command(fake, "inbox", dean, subcommand="dismiss", item=item.id)
+    assert f"Inbox #{item.id} is dismissed: it leaves the list, and nobody is told." in text_of(done)
+    assert flags(done) & EPHEMERAL
+    [again] = await command(fake, "inbox", dean, subcommand="dismiss", item=item.id)
+    assert f"Inbox #{item.id} was dismissed already." in text_of(again)
+    [missing] = await command(fake, "inbox", dean, subcommand="dismiss", item=999)
+    assert "No inbox question #999" in text_of(missing)
+    [refused] = await command(fake, "inbox", ada, subcommand="dismiss", item=item.id)
+    assert "Sorry, that command is for instructors." in text_of(refused)
+    [empty] = await command(fake, "inbox", dean, subcommand="list")
+    assert "The inbox is empty" in text_of(empty)
+    assert bot.store.inbox_item(item.id).status == "dismissed"
+    assert not fake.kinds("open_dm") and not fake.kinds("channel_message")
 
 
 async def test_class_timezone_sets_the_week_of_the_channels_class(bot, fake):

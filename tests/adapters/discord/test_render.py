@@ -248,6 +248,9 @@ def test_learning_commands_become_events():
         who, action="answer", item_id=3, text="Yes.", where=where
     )
     assert event("inbox", {}, who, where) == E.Inbox(who, action="list", where=where)
+    assert event("inbox", {"action": "dismiss", "item": 5}, who, where) == E.Inbox(
+        who, action="dismiss", item_id=5, where=where
+    )
     simple = {"review": E.Review, "my-data": E.MyData, "class-report": E.ClassReport}
     assert all(isinstance(event(name, {}, who, where), kind) for name, kind in simple.items())
 
@@ -271,3 +274,12 @@ def test_feedback_marks_each_wrong_pair_and_step():
         [out] = render.render([feedback])
         [field] = [f for f in out.embeds[0].fields if f.name == "Your answer"]
         assert wrong in field.value and right in field.value
+
+
+def test_a_message_for_another_learner_is_never_rendered_for_the_sender():
+    other = R.DirectMessage(
+        E.LearnerRef("discord", "discord", "42"), "An instructor answered: a secret for 42", 3
+    )
+    [out] = render.render([R.Text("Inbox #3 is answered."), other])
+    assert out.content == "Inbox #3 is answered." and not out.embeds
+    assert render.render([other]) == []

@@ -4,6 +4,7 @@ and sees no one's data."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -137,3 +138,71 @@ def test_inbox_lists_answers_and_adds_to_the_course(own_slack):
     assert "Use /inbox" in slack.responses(key)[0].texts()
     # the instructor was recognised once (users.info), then from the cache
     assert [c.args["user"] for c in slack.api.of("users.info")] == [PROF]
+
+
+# -- the inbox: duplicates, dismissals, and answers sent to every asker as a DM ------------------------------
+MIDTERM = "when is the midterm exam?"
+
+
+def test_an_answer_is_a_dm_to_every_learner_who_asked(slack):
+    slack.command("/ask", MIDTERM, user="U0ADA")
+    slack.command("/ask", "What date is the midterm exam", user="U0BOB", channel=("D0BOB", "directmessage"))
+    [item] = slack.tutor.store.inbox()  # one question, asked twice
+    _, key = slack.command("/inbox", user=PROF, channel=("D0PROF", "directmessage"))
+    assert "asked 2 times" in code_text(slack.responses(key)[0])
+    slack.api.reset()
+
+    answer = "Week 7, the Monday lecture slot. <!channel> bring a pen."
+    _, key = slack.command("/inbox", f"answer {item.id} {answer}", user=PROF)
+    [reply] = slack.responses(key)
+    assert reply.args["response_type"] == "ephemeral"
+    assert f"Inbox #{item.id} is answered; ada and bob are told." in reply.texts()
+    opened = [c.args["users"] for c in slack.api.of("conversations.open")]
+    assert opened == ["U0ADA", "U0BOB"]
+    dms = {c.args["channel"]: c for c in slack.api.of("chat.postMessage")}
+    assert set(dms) == {"D0ADA", "D0BOB"}  # each in their DM with the app; nothing in the class channel
+    assert f'You asked: \\"{MIDTERM}\\"' in dms["D0ADA"].texts()
+    assert 'You asked: \\"What date is the midterm exam\\"' in dms["D0BOB"].texts()
+    for dm in dms.values():
+        assert "Week 7, the Monday lecture slot." in dm.texts()
+        assert "<!channel>" not in dm.texts() and "@\u200bchannel" in dm.texts()
+    ada = slack.tutor.store.find_learner("slack", slack.api.team_id, "U0ADA")
+    assert all(n.delivered_at is not None for n in slack.tutor.store.notifications_of(ada.id))
+    assert slack.bot.send_notices() == 0  # delivered: the worker's tick sends nothing again
+
+
+def test_a_failed_dm_stays_pending_and_the_worker_sends_it_later(slack, caplog):
+    slack.command("/ask", MIDTERM, user="U0ADA")
+    slack.command("/ask", MIDTERM, user="U0NEW")  # not known to Slack's users yet: conversations.open fails
+    [item] = slack.tutor.store.inbox()
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        slack.command("/inbox", f"answer {item.id} Week 7.", user=PROF)
+    assert [c.args["channel"] for c in slack.api.of("chat.postMessage")] == ["D0ADA"]
+    assert "was not delivered; it is tried again later" in caplog.text
+    new = slack.tutor.store.find_learner("slack", slack.api.team_id, "U0NEW")
+    [pending] = slack.tutor.store.notifications_of(new.id)
+    assert pending.delivered_at is None
+
+    slack.api.add_user("U0NEW", "newcomer")  # the next tick of the worker reaches them
+    assert slack.bot.send_notices() == 1
+    [late] = slack.api.wait_for("chat.postMessage", lambda c: c.args["channel"] == "D0NEW")
+    assert "Week 7." in late.texts() and MIDTERM in late.texts()
+    assert slack.bot.send_notices() == 0
+    assert len(slack.api.of("chat.postMessage", lambda c: c.args["channel"] == "D0ADA")) == 1  # ada once
+
+
+def test_dismiss_takes_a_question_off_the_list_without_a_word_to_the_asker(slack):
+    slack.command("/ask", MIDTERM, user="U0ADA")
+    [item] = slack.tutor.store.inbox()
+    slack.api.reset()
+    _, key = slack.command("/inbox", f"dismiss #{item.id}", user=PROF)
+    assert f"Inbox #{item.id} is dismissed" in slack.responses(key)[0].texts()
+    _, key = slack.command("/inbox", f"dismiss {item.id}", user=PROF)
+    assert f"Inbox #{item.id} was dismissed already." in slack.responses(key)[0].texts()
+    _, key = slack.command("/inbox", "dismiss 999", user=PROF)
+    assert "No inbox question #999" in slack.responses(key)[0].texts()
+    _, key = slack.command("/inbox", f"dismiss {item.id}", user="U0ADA")
+    assert REFUSAL in slack.responses(key)[0].texts()
+    _, key = slack.command("/inbox", user=PROF)
+    assert "The inbox is empty" in slack.responses(key)[0].texts()
+    assert not slack.api.of("chat.postMessage") and not slack.api.of("conversations.open")

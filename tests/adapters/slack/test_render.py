@@ -196,6 +196,8 @@ def test_parse_the_learning_and_instructor_commands():
     add = parse("/inbox", "ADD 4 dpo")
     assert (add.action, add.item_id, add.text) == ("add", 4, "dpo")
     assert parse("/inbox", "answer x").item_id == 0
+    dismiss = parse("/inbox", "dismiss #5")
+    assert (dismiss.action, dismiss.item_id, dismiss.text) == ("dismiss", 5, "")
     assert parse("/class-report", is_instructor=True).learner.is_instructor is True
     assert parse("/class-report").learner.is_instructor is False
     assert {"class-report", "inbox", "class-timezone"} == P.INSTRUCTOR_COMMANDS
@@ -294,3 +296,12 @@ def test_feedback_marks_each_wrong_pair_and_step():
     text = _texts(V.blocks_for(order))
     assert ":x: 2nd: step 2: out of place: it comes 3rd" in text and ":white_check_mark: 1st: step 4" in text
     assert "2b ✗ (2 goes with c)" in V.fallback_text([match])  # the notification text says it too
+
+
+def test_a_message_for_another_learner_is_never_rendered_for_the_sender():
+    other = R.DirectMessage(
+        E.LearnerRef("slack", "T1", "U0ADA"), "An instructor answered: a secret for ada", 3
+    )
+    [message] = V.messages([R.Text("Inbox #3 is answered."), other])
+    assert "secret" not in json.dumps(message.blocks) and "secret" not in message.text
+    assert V.messages([other]) == []
