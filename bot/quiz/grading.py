@@ -28,6 +28,10 @@ class Grade:
     missed: tuple[str, ...] = ()
     chosen: str = ""  # the learner's answer, normalised (e.g. "B", "3 1 2", "1b 2a")
     contradicted: tuple[str, ...] = ()  # open-ended: rubric points the answer asserts the opposite of
+    # open-ended: each rubric point's verdict in rubric order (covered | contradicted | absent), and why the
+    # grader is unsure of pass or fail (empty: sure); an unsure answer goes to the instructors' review queue
+    verdicts: tuple[str, ...] = ()
+    doubts: tuple[str, ...] = ()
 
 
 def letters(n: int) -> str:
@@ -173,7 +177,7 @@ def grade(
 def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) -> Grade:
     """Per rubric point: covered, contradicted or absent, by what the answer asserts (bot.quiz.open_ended).
     Pass the question to use its stance anchors and model answer; plain rubric points work too."""
-    from bot.quiz.open_ended import grade_assertions
+    from bot.quiz.open_ended import doubts, grade_assertions
 
     if isinstance(rubric, Question):
         texts, model_answer = rubric.rubric, rubric.model_answer
@@ -189,6 +193,8 @@ def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) ->
         tuple(p for i, p in enumerate(texts) if i not in covered),
         chosen=answer[:200],
         contradicted=tuple(p for i, p in enumerate(texts) if i in contradicted),
+        verdicts=tuple(v.status for v in result.verdicts),
+        doubts=doubts(result),
     )
 
 
