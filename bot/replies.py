@@ -109,6 +109,7 @@ class Feedback(Reply):
     points: int = 0
     concept_id: str = ""
     skipped: bool = False  # the learner skipped: the answer is shown, nothing was graded
+    provisional: bool = False  # graded, and queued for an instructor's review (the grader was unsure)
 
     def plain(self) -> str:
         lines = [self.summary]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from dataclasses import fields, is_dataclass
@@ -15,6 +16,8 @@ from bot import replies as R
 from bot import worker
 from bot.compose import intent
 from bot.tutor import Tutor
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -33,6 +36,15 @@ class ConsoleApp:
         self.learner = E.LearnerRef(PLATFORM, WORKSPACE, user, display_name=user, is_instructor=instructor)
         self.where = E.ClassRef(PLATFORM, WORKSPACE, class_name, name=class_name)
         self.out = out or sys.stdout
+
+    def start(self) -> list[R.Reply]:
+        """What the learner is owed when a session starts: the outcomes of instructors' reviews of their
+        answers since the last one (each told once; the console has no direct messages)."""
+        try:
+            return worker.session_notices(self.tutor, self.learner)
+        except Exception:  # the database is down: the session goes on, the notices wait for the next one
+            log.warning("console: could not read the learner's notices", exc_info=True)
+            return []
 
     def say(self, line: str) -> list:
         """Handle one line; returns the replies (the tutorbot fixture asserts on them)."""
@@ -84,6 +96,7 @@ class ConsoleApp:
                 f'Tutor for "{self.tutor.course.title}". Ask a question, or /help. Ctrl-D to leave.',
                 file=self.out,
             )
+        self.print_replies(self.start())  # not in --json: a transcript has one object per input line
         while True:
             if interactive:
                 print("you> ", end="", file=self.out, flush=True)

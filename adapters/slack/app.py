@@ -4,7 +4,8 @@
 API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
 by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
 database; a background loop closes those past their deadline (a restart included) and posts the results.
-Another loop sends the daily digest of due reviews as direct messages. Pictures (the /progress chart, the
+Another loop sends the daily digest of due reviews, and the outcomes of instructors' reviews of answers,
+as direct messages. Pictures (the /progress chart, the
 /class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
 upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
@@ -751,13 +752,33 @@ class SlackTutor:
                 log.exception("slack: sending the review digest to %s failed", ref.user)
         return delivered
 
+    def send_notices(self) -> int:
+        """With each digest tick: what learners are owed as a DM (an instructor's review of their answer).
+        What cannot be delivered goes back for the next tick. Returns how many learners got theirs."""
+        delivered = 0
+        for notice in worker.due_notices(self.tutor, P.PLATFORM):
+            try:
+                sent = self.send_direct(notice.to.user, notice.replies)
+            except Exception:
+                log.exception("slack: sending a review notice to %s failed", notice.to.user)
+                sent = False
+            if sent:
+                delivered += 1
+            else:
+                log.warning(
+                    "slack: a review notice for %s could not be delivered; trying again", notice.to.user
+                )
+                worker.notice_failed(self.tutor, notice)
+        return delivered
+
     def _digest_loop(self) -> None:
         interval = self.digest_interval or DIGEST_INTERVAL
         while True:
-            try:
-                self.send_digests()
-            except Exception:  # a bad tick (database down, ...) must not end the loop
-                log.exception("slack: sending the review digests failed; trying again")
+            for tick in (self.send_digests, self.send_notices):
+                try:
+                    tick()
+                except Exception:  # a bad tick (database down, ...) must not end the loop
+                    log.exception("slack: sending the review digests or notices failed; trying again")
             if self._stop.wait(interval):
                 return
 

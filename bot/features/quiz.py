@@ -7,7 +7,7 @@ from dataclasses import replace
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Question
-from bot.features import picking, rounds
+from bot.features import picking, review, rounds
 from bot.features.kit import Handler, Kit, aware, plural
 from bot.features.sessions import grade_and_record, session_for, state_of
 from bot.progress.report import zone
@@ -79,6 +79,9 @@ def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
         f"Mastery of *{ctx.course.concepts[question.concept_id].title}*: {mastery:.0%}. "
         "/quiz for another, /next for what to learn next."
     )
+    if done.provisional:
+        marked = replace(feedback, points=done.points, provisional=True)
+        return [marked, R.Text(review.PROVISIONAL, kind="notice"), R.Text(note)]
     return [replace(feedback, points=done.points), R.Text(note)]
 
 

@@ -12,6 +12,7 @@ from bot.features.kit import Kit
 from bot.progress import points_for, spaced
 from bot.quiz import machine
 from bot.storage.models import Attempt, QuizSession
+from bot.storage.repo import Provisional
 
 
 def session_for(
@@ -52,11 +53,13 @@ def state_of(row: QuizSession) -> machine.QuizState:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A graded answer: the machine's step, and the attempt (None: this learner had already answered)."""
+    """A graded answer: the machine's step, and the attempt (None: this learner had already answered);
+    `provisional`: the grader was unsure, and the attempt is queued for an instructor's review."""
 
     step: machine.Step
     points: int = 0
     attempt: Attempt | None = None
+    provisional: bool = False
 
 
 def grade_and_record(
@@ -76,6 +79,14 @@ def grade_and_record(
     g = result.grade
     first_try = not ctx.store.has_answered(learner_id, question.id)
     points = points_for(g.correct, first_try, hints_used)
+    provisional = None
+    if question.type == "open_ended" and g.doubts:
+        provisional = Provisional(
+            len(question.rubric),
+            g.verdicts,
+            g.doubts,
+            tuple(i for i, v in enumerate(g.verdicts) if v == "covered"),
+        )
     attempt = ctx.store.record_attempt(
         row,
         learner_id,
@@ -87,5 +98,6 @@ def grade_and_record(
         now=now,
         rating=spaced.rating_for(g.correct, g.score, question.type),
         zone=ctx.timezone,
+        provisional=provisional,
     )
-    return Recorded(result, points, attempt)
+    return Recorded(result, points, attempt, provisional is not None and attempt is not None)

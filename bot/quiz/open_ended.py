@@ -334,15 +334,18 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
         out.append("a contradicted point decides pass or fail")
     for v in grade.verdicts:
         if v.status == "covered" and v.support - COVER_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
-            flipped, similarity = net - 1, v.support
+            flipped, similarity, threshold = net - 1, v.support, COVER_THRESHOLD
         elif v.status == "absent" and 0 < COVER_THRESHOLD - v.support <= REVIEW_SIMILARITY_MARGIN:
-            flipped, similarity = net + 1, v.support
+            flipped, similarity, threshold = net + 1, v.support, COVER_THRESHOLD
         elif v.status == "contradicted" and v.against - OPPOSE_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
-            flipped, similarity = net + 1, v.against
+            flipped, similarity, threshold = net + 1, v.against, OPPOSE_THRESHOLD
         else:
             continue
         if _passes(flipped, n) != grade.passed:
-            out.append(f"point {v.index + 1} is borderline ({v.status} at similarity {similarity:.2f})")
+            out.append(
+                f"point {v.index + 1} is borderline ({v.status}: similarity {similarity:.3f}, "
+                f"threshold {threshold:.2f})"
+            )
     return tuple(out)
 
 
