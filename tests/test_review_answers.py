@@ -70,8 +70,9 @@ def queued(
         ),
     )
     assert attempt is not None
-    [item], _ = store.review_queue(who.platform, who.workspace)
-    return item.review.id
+    items, _ = store.review_queue(who.platform, who.workspace)
+    [mine] = [i.review.id for i in items if i.attempt.id == attempt.id]
+    return mine
 
 
 def review(tutor: Tutor, line: str, who: E.LearnerRef = PROF) -> list[R.Reply]:
