@@ -1192,31 +1192,7 @@ class Store:
                     .where(attempts.c.id == attempt.id)
                     .values(score=score, correct=correct, points=points)
                 )
-            if d_points or d_correct:
-                tally = {"points": d_points, "correct": d_correct}
-                standing_t = _table(ClassStanding)
-                conn.execute(
-                    update(standing_t)
-                    .where(
-                        standing_t.c.learner_id == attempt.learner_id,
-                        standing_t.c.class_id == (attempt.class_id or 0),
-                    )
-                    .values(**{k: standing_t.c[k] + v for k, v in tally.items()})
-                )
-                if attempt.class_id is not None:
-                    weekly_t, rooms = _table(WeeklyStanding), _table(ClassRoom)
-                    tz = conn.execute(select(rooms.c.timezone).where(rooms.c.id == attempt.class_id)).scalar()
-                    # the week the answer counted in (a class's zone changed since: the row of the new zone's
-                    # week, if the learner has one; `tutor db` rebuilds agree)
-                    conn.execute(
-                        update(weekly_t)
-                        .where(
-                            weekly_t.c.class_id == attempt.class_id,
-                            weekly_t.c.week == monday_of(attempt.answered_at, tz or zone),
-                            weekly_t.c.learner_id == attempt.learner_id,
-                        )
-                        .values(**{k: weekly_t.c[k] + v for k, v in tally.items()})
-                    )
+            # progress before standings, as record_attempt locks them: two transactions never wait on each other
             if score != attempt.score or correct != attempt.correct:
                 key = (
                     progress_t.c.learner_id == attempt.learner_id,
@@ -1247,6 +1223,31 @@ class Store:
                         update(progress_t)
                         .where(*key)
                         .values(mastery=mastery, card=card, due=due, correct=right)
+                    )
+            if d_points or d_correct:
+                tally = {"points": d_points, "correct": d_correct}
+                standing_t = _table(ClassStanding)
+                conn.execute(
+                    update(standing_t)
+                    .where(
+                        standing_t.c.learner_id == attempt.learner_id,
+                        standing_t.c.class_id == (attempt.class_id or 0),
+                    )
+                    .values(**{k: standing_t.c[k] + v for k, v in tally.items()})
+                )
+                if attempt.class_id is not None:
+                    weekly_t, rooms = _table(WeeklyStanding), _table(ClassRoom)
+                    tz = conn.execute(select(rooms.c.timezone).where(rooms.c.id == attempt.class_id)).scalar()
+                    # the week the answer counted in, in the class's zone now (as rebuild_weekly_standings counts
+                    # it); were the zone changed since and that week's row missing, there is nothing to move
+                    conn.execute(
+                        update(weekly_t)
+                        .where(
+                            weekly_t.c.class_id == attempt.class_id,
+                            weekly_t.c.week == monday_of(attempt.answered_at, tz or zone),
+                            weekly_t.c.learner_id == attempt.learner_id,
+                        )
+                        .values(**{k: weekly_t.c[k] + v for k, v in tally.items()})
                     )
             decision_t = _table(ReviewDecision)
             values: dict[str, Any] = {
