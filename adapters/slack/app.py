@@ -774,11 +774,11 @@ class SlackTutor:
     def _digest_loop(self) -> None:
         interval = self.digest_interval or DIGEST_INTERVAL
         while True:
-            for tick in (self.send_digests, self.send_notices):
+            for tick, what in ((self.send_digests, "digests"), (self.send_notices, "notices")):
                 try:
                     tick()
                 except Exception:  # a bad tick (database down, ...) must not end the loop
-                    log.exception("slack: sending the review digests or notices failed; trying again")
+                    log.exception("slack: sending the review %s failed; trying again", what)
             if self._stop.wait(interval):
                 return
 
