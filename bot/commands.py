@@ -72,7 +72,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "review-answers",
-        "[accept ID [COMMENT] | score ID COVERED [COMMENT]]",
+        "[accept ID | score ID COVERED] [COMMENT]",
         "Instructors: open-ended answers the grader was unsure of: keep or re-score them",
         INSTRUCTOR,
         private=True,
