@@ -356,6 +356,33 @@ def _export_rows(tutor, what: str) -> tuple[list[str], list[dict]]:  # type: ign
             values["answered_at"] = row.answered_at.isoformat()
             rows.append(values)
         return fields, rows
+    if what == "reviews":
+        fields = [
+            "decision_id",
+            "review_id",
+            "platform",
+            "workspace",
+            "user_id",
+            "question_id",
+            "action",
+            "old_score",
+            "new_score",
+            "old_points",
+            "new_points",
+            "covered",
+            "comment",
+            "reviewer",
+            "at",
+        ]
+        rows = []
+        for decision in tutor.store.export_review_decisions():
+            values = {f: getattr(decision, f) for f in fields}
+            values["covered"] = [
+                i + 1 for i in json.loads(decision.covered)
+            ]  # as numbered in /review-answers
+            values["at"] = decision.at.isoformat()
+            rows.append(values)
+        return fields, rows
     if what == "learners":
         fields = [
             "platform",
@@ -415,6 +442,25 @@ def _export_rows(tutor, what: str) -> tuple[list[str], list[dict]]:  # type: ign
             }
         )
     return fields, rows
+
+
+def cmd_export_calibration(args: argparse.Namespace) -> int:
+    """`tutor export calibration`: the answers instructors re-scored, as a `tutor eval --grading` set."""
+    tutor = _tutor()
+    skipped = 0
+    for review, answer, covered in tutor.store.instructor_labels():
+        question = tutor.course.questions.get(review.question_id)
+        if question is None or question.type != "open_ended" or len(question.rubric) != review.rubric_size:
+            skipped += 1  # the rubric the instructor scored against is not the course's any more
+            continue
+        row = {"question_id": review.question_id, "kind": "instructor", "answer": answer, "covered": covered}
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if skipped:
+        print(
+            f"tutor: {skipped} re-scored answers left out: their question's rubric changed or is gone",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -675,16 +721,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_leaderboard)
 
-    p = sub.add_parser("export", help="export data for the gradebook: attempts, learners, mastery")
+    p = sub.add_parser(
+        "export", help="export data for the gradebook: attempts, learners, mastery; reviews of answers"
+    )
     esub = p.add_subparsers(dest="export_what", metavar="WHAT")
     for what, text in (
         ("attempts", "one row per attempt"),
         ("learners", "one row per learner: points, answers, mastered concepts, streak"),
         ("mastery", "one row per learner and concept: mastery, due date"),
+        ("reviews", "one row per /review-answers decision: who, when, old and new score and points, comment"),
     ):
         e = esub.add_parser(what, help=text)
         e.add_argument("--format", choices=["csv", "jsonl"], default="csv")
         e.set_defaults(func=cmd_export)
+    e = esub.add_parser(
+        "calibration",
+        help="the answers instructors re-scored, as JSON lines for tutor eval --grading: "
+        '{"question_id", "kind": "instructor", "answer", "covered"}',
+    )
+    e.set_defaults(func=cmd_export_calibration)
 
     p = sub.add_parser("serve", help="run the tutor on a chat platform: slack or discord")
     p.add_argument("platform_name", choices=["slack", "discord"], metavar="PLATFORM", help="slack or discord")

@@ -84,6 +84,13 @@ COMMANDS: tuple[Command, ...] = (
         private=True,
     ),
     Command(
+        "review-answers",
+        "[accept ID | score ID COVERED] [COMMENT]",
+        "Instructors: open-ended answers the grader was unsure of: keep or re-score them",
+        INSTRUCTOR,
+        private=True,
+    ),
+    Command(
         "class-timezone",
         "Area/City",
         "Instructors: the class's time zone (when its week starts)",

@@ -1,8 +1,11 @@
 """`tutor eval --grading FILE`: how well the open-ended grader agrees with hand-judged answers.
 
 FILE holds JSON lines `{"question_id", "kind", "answer", "covered": [0-based rubric point indices]}`, kinds
-strong, partial, weak, off-topic, contradicting and salad. Every answer is graded by the current grader
+strong, partial, weak, off-topic, contradicting and salad, and instructor (students' answers an instructor
+re-scored in /review-answers, from `tutor export calibration`). Every answer is graded by the current grader
 (reads assertions) and by the previous one (similarity to the rubric), so one run gives before and after.
+The current grader's doubts say which answers would go to the instructors' review queue: the summary counts
+them, and how many of the grader's wrong pass/fail decisions they hold.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ import numpy as np
 
 from bot.course.model import Course, Question
 from bot.progress import PASS_SCORE
-from bot.quiz.open_ended import grade_assertions, similarity_grade
+from bot.quiz.open_ended import doubts, grade_assertions, similarity_grade
 
-KINDS = ("strong", "partial", "weak", "off-topic", "contradicting", "salad")
+KINDS = ("strong", "partial", "weak", "off-topic", "contradicting", "salad", "instructor")
 HONEST = ("strong", "partial", "weak", "off-topic")
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -40,6 +43,7 @@ class Result:
     passed: bool
     covered: tuple[int, ...]
     contradicted: tuple[int, ...]
+    doubts: tuple[str, ...] | None = None  # None: a grader without doubts (the previous one)
 
 
 def load_grading_set(path: str | Path, course: Course) -> list[GradedItem]:
@@ -94,7 +98,7 @@ def grade_items(
             out.append(Result(item, round(score, 3), score >= PASS_SCORE, covered, ()))
         else:
             g = grade_assertions(q.rubric_points or q.rubric, item.answer, encode, q.model_answer)
-            out.append(Result(item, g.score, g.passed, g.covered, g.contradicted))
+            out.append(Result(item, g.score, g.passed, g.covered, g.contradicted, doubts(g)))
     return out
 
 
@@ -163,6 +167,26 @@ def summarise(results: Sequence[Result], course: Course) -> dict[str, Any]:
         "salad": len(by_kind.get("salad", [])),
         "strong_partial_weak_ordered": len(ordered),
         "strong_partial_weak_questions": len(ranked),
+        **review_queue(results, course),
+    }
+
+
+def human_passes(r: Result, course: Course) -> bool:
+    """The pass/fail decision the hand judgement implies: the share of points judged covered, at PASS_SCORE."""
+    n = len(course.questions[r.item.question_id].rubric)
+    return len(r.item.covered) / n >= PASS_SCORE - 1e-9
+
+
+def review_queue(results: Sequence[Result], course: Course) -> dict[str, Any]:
+    """How many answers the grader's doubts would queue for an instructor, and how many of its wrong pass/fail
+    decisions (against the hand judgement) are among them. Empty for a grader without doubts."""
+    if any(r.doubts is None for r in results):
+        return {}
+    wrong = [r for r in results if r.passed != human_passes(r, course)]
+    return {
+        "queued": sum(bool(r.doubts) for r in results),
+        "wrong_decisions": len(wrong),
+        "wrong_queued": sum(bool(r.doubts) for r in wrong),
     }
 
 
@@ -174,6 +198,7 @@ def answer_line(r: Result) -> dict[str, Any]:
         "passed": r.passed,
         "covered": list(r.covered),
         "contradicted": list(r.contradicted),
+        "doubts": list(r.doubts or ()),
     }
 
 
@@ -201,6 +226,19 @@ def table(rows: Sequence[tuple[str, str, dict[str, Any]]]) -> str:
         "hand judgement over all answers (k(hon): strong, partial, weak, off-topic only); contra, salad: "
         "answers that pass; s>p>w: questions where strong > partial > weak"
     )
+    queues = [(name, grader, s) for name, grader, s in rows if "queued" in s]
+    if queues:
+        lines += ["", f"{'set':<24} {'grader':<22} {'queued for review':>18} {'wrong pass/fail queued':>23}"]
+        for name, grader, s in queues:
+            n, wrong = s["answers"], s["wrong_decisions"]
+            queued = f"{s['queued']}/{n} ({s['queued'] / n:.0%})"
+            caught = f"{s['wrong_queued']}/{wrong}" + (f" ({s['wrong_queued'] / wrong:.0%})" if wrong else "")
+            lines.append(f"{name[:24]:<24} {grader:<22} {queued:>18} {caught:>23}")
+        lines.append(
+            "queued for review: answers the grader is unsure of (an instructor reviews them in /review-answers); "
+            "wrong pass/fail queued: of the grader's pass/fail decisions that differ from the hand judgement's "
+            "(points judged covered / points >= 60%), those in the queue"
+        )
     return "\n".join(lines)
 
 

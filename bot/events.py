@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 
 from bot import commands
@@ -175,6 +176,37 @@ class Inbox(Event):
 @dataclass(frozen=True)
 class SessionStart(Event):
     """A learner opens a session (the console, at start): what they are to be told since their last one."""
+
+
+@dataclass(frozen=True)
+class ReviewAnswers(Event):
+    """Instructors: list the open-ended answers the grader was unsure of, keep one's grade (accept), or
+    re-score it (score) by the rubric points it covers; `text` is the comment the learner is sent."""
+
+    action: str = "list"  # list | accept | score
+    item_id: int = 0
+    covered: str = ""  # score: the rubric points covered, as numbered in the list: "1,3,4" or "none"
+    text: str = ""
+
+    @classmethod
+    def from_text(cls, learner: LearnerRef, text: str, where: ClassRef | None = None) -> ReviewAnswers:
+        """The typed form (console, Slack): "", "accept ID [COMMENT]" or "score ID COVERED [COMMENT]". COVERED
+        is one word ("1,3,4") or a list spread by spaces after commas ("1, 3, 4"). A missing or bad ID is 0,
+        which the core says it cannot find."""
+        words = text.split()
+        if not words:
+            return cls(learner, where=where)
+        action = words[0].lower()
+        number = words[1].lstrip("#") if len(words) > 1 else ""
+        item = int(number) if number.isdigit() and len(number) <= 18 else 0
+        used, covered = 2, ""
+        if action == "score" and len(words) > used:
+            covered, used = words[used], used + 1
+            while covered.endswith(",") and len(words) > used:
+                covered, used = covered + words[used], used + 1
+        parts = re.split(r"\s+", text.strip(), maxsplit=used)
+        comment = parts[used] if len(parts) > used else ""  # as typed, line breaks and all
+        return cls(learner, action=action, item_id=item, covered=covered, text=comment, where=where)
 
 
 @dataclass(frozen=True)

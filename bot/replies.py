@@ -127,6 +127,7 @@ class Feedback(Reply):
     concept_id: str = ""
     skipped: bool = False  # the learner skipped: the answer is shown, nothing was graded
     marks: tuple[Mark, ...] = ()  # matching and ordering: each pair or step of the answer, right or wrong
+    provisional: bool = False  # graded, and queued for an instructor's review (the grader was unsure)
 
     def plain(self) -> str:
         lines = [self.summary]

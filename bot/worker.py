@@ -1,6 +1,7 @@
 """What every platform's worker does on a timer, written once: close the rounds past their deadline and say
-where their results go, pick the review digests a platform sends, and warm the model up. The adapters only
-deliver (a post to a channel, a direct message), each in its own way (threads on Slack, tasks on Discord)."""
+where their results go, pick the review digests and the notices a platform sends, and warm the model up. The
+adapters only deliver (a post to a channel, a direct message), each in its own way (threads on Slack, tasks on
+Discord)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from bot import events as E
 from bot import replies as R
+from bot.features import review
 from bot.tutor import Tutor
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,16 @@ def split_direct(replies: list[R.Reply]) -> tuple[list[R.Reply], list[R.DirectMe
     return mine, [r for r in replies if isinstance(r, R.DirectMessage)]
 
 
+@dataclass(frozen=True)
+class Notice:
+    """Messages a learner is owed, taken for this worker to send as a direct message: the outcome of an
+    instructor's review of their answer. `ids` give them back if sending fails (`notice_failed`)."""
+
+    to: E.LearnerRef
+    replies: list[R.Reply]
+    ids: tuple[int, ...]
+
+
 def due_notices(
     tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
 ) -> list[R.DirectMessage]:
@@ -81,6 +93,44 @@ def due_notices(
                 "%s: notification %s is for a learner this worker cannot message", platform, notice.notice_id
             )
     return mine
+
+
+def due_review_notices(
+    tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
+) -> list[Notice]:
+    """The notices this platform's worker sends now (sent along with the review digests), each taken so that no
+    other worker sends it too. Learners this platform cannot address are left, and said so."""
+    skipped: list[str] = []
+
+    def mine(ref: E.LearnerRef) -> bool:
+        if deliverable(ref):
+            return True
+        skipped.append(ref.user)
+        return False
+
+    out = [
+        Notice(ref, replies, tuple(ids))
+        for ref, replies, ids in review.take_notices(tutor, platform, None, mine)
+    ]
+    if skipped:
+        log.warning(
+            "%s: %d review notices are for learners this worker cannot message", platform, len(skipped)
+        )
+    return out
+
+
+def notice_failed(tutor: Tutor, notice: Notice) -> None:
+    """Sending failed: the notices go back, to be sent on the next tick."""
+    tutor.store.release_review_notices(list(notice.ids))
+
+
+def session_notices(tutor: Tutor, who: E.LearnerRef) -> list[R.Reply]:
+    """What a learner is told when a session starts (the console has no direct messages): their notices,
+    marked delivered."""
+    learner = tutor.store.find_learner(who.platform, who.workspace, who.user)
+    if learner is None:
+        return []
+    return [r for _, replies, _ in review.take_notices(tutor, learner_id=learner.id) for r in replies]
 
 
 def warm_up(tutor: Tutor) -> None:

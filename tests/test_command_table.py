@@ -26,9 +26,16 @@ def test_the_argument_free_events_are_commands_of_the_table():
 
 
 def test_chat_commands_and_who_may_use_them():
-    assert commands.INSTRUCTOR_COMMANDS == ("class-report", "inbox", "class-timezone")
+    assert commands.INSTRUCTOR_COMMANDS == ("class-report", "inbox", "review-answers", "class-timezone")
     assert {"answer", "hint", "skip", "round", "close"}.isdisjoint(commands.LEARNER_COMMANDS)
-    assert {"progress", "my-data", "forget-me", "class-report", "inbox"} <= commands.PRIVATE_COMMANDS
+    assert {
+        "progress",
+        "my-data",
+        "forget-me",
+        "class-report",
+        "inbox",
+        "review-answers",
+    } <= commands.PRIVATE_COMMANDS
     assert "ask" not in commands.PRIVATE_COMMANDS and "quiz" not in commands.PRIVATE_COMMANDS
 
 

@@ -37,19 +37,22 @@ def test_grading_eval_prints_one_line_per_answer_then_the_summary(env, tmp_path)
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows) == 3
     for row, line in zip(rows, LINES, strict=False):
-        assert set(row) == {"question_id", "kind", "score", "passed", "covered", "contradicted"}
+        assert set(row) == {"question_id", "kind", "score", "passed", "covered", "contradicted", "doubts"}
         assert (row["question_id"], row["kind"]) == (line["question_id"], line["kind"])
         assert row["passed"] is False and row["score"] == 0.0
+        assert row["doubts"] == []  # a sure fail: nothing for an instructor to review
     assert rows[0]["contradicted"]  # the memo denies the salary-leak point
     summary = rows[2]
     assert summary["contradicting_passed"] == 0 and summary["salad_passed"] == 0
     assert {"mean_score", "precision", "recall", "kappa", "honest", "before"} <= set(summary)
+    assert (summary["queued"], summary["wrong_decisions"], summary["wrong_queued"]) == (0, 0, 0)
     table = tutor("eval", "--grading", str(f), env=env)
     assert (
         table.returncode == 0
         and "similarity (before)" in table.stdout
         and "assertions (after)" in table.stdout
     )
+    assert "queued for review" in table.stdout and "0/2 (0%)" in table.stdout
 
 
 def test_grading_eval_names_the_line_of_a_bad_answer(env, tmp_path):  # noqa: F811
@@ -92,3 +95,40 @@ def test_summary_counts_agreement_per_point():
     assert s["kappa"] == round((po - pe) / (1 - pe), 3)
     assert s["mean_score"]["strong"] == 0.75 and s["contradicting_passed"] == 0
     assert s["strong_partial_weak_ordered"] == 1 and s["strong_partial_weak_questions"] == 1
+
+
+def test_the_summary_counts_the_review_queue_and_the_wrong_decisions_it_holds():
+    from bot.course.model import Question
+
+    q = Question("q", "c", "open_ended", "Why?", rubric=("a", "b", "c", "d", "e"))
+    course = Course("x", "x", "", "", {}, {"q": q})
+
+    def result(judged: set[int], passed: bool, doubts: tuple[str, ...]) -> Result:
+        item = GradedItem("q", "instructor", "answer", frozenset(judged), 1)
+        return Result(item, 0.6 if passed else 0.4, passed, (), (), doubts)
+
+    s = summarise(
+        [
+            result({0, 1, 2}, False, ("score near the pass mark",)),  # wrong (3 of 5 pass), queued
+            result({0}, True, ()),  # wrong, not queued
+            result({0, 1, 2, 3}, True, ("point 2 is borderline",)),  # right, queued
+            result(set(), False, ()),  # right
+        ],
+        course,
+    )
+    assert (s["queued"], s["wrong_decisions"], s["wrong_queued"]) == (2, 2, 1)
+    assert s["mean_score"]["instructor"] == 0.5
+    # the previous grader has no doubts: no queue figures for it
+    assert "queued" not in summarise(
+        [Result(GradedItem("q", "weak", "a", frozenset(), 1), 0, False, (), ())], course
+    )
+
+
+def test_instructor_labelled_answers_load_as_a_grading_set(course, tmp_path):
+    from bot.evaluate_grading import load_grading_set
+
+    f = tmp_path / "calibration.jsonl"
+    row = {"question_id": GO, "kind": "instructor", "answer": "A pilot first.", "covered": [0, 4]}
+    f.write_text(json.dumps(row) + "\n")
+    [item] = load_grading_set(f, course)
+    assert (item.kind, item.covered) == ("instructor", frozenset({0, 4}))

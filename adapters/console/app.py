@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from dataclasses import fields, is_dataclass
@@ -15,6 +16,8 @@ from bot import replies as R
 from bot import worker
 from bot.compose import intent
 from bot.tutor import Tutor
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -36,8 +39,13 @@ class ConsoleApp:
 
     def start(self) -> list[R.Reply]:
         """The start of a session: what the learner is to be told since their last one (an instructor's answer
-        to their question), shown now and so delivered."""
-        return self.tutor.handle(E.SessionStart(self.learner, where=self.where))
+        to their question, the outcome of an instructor's review of their answer), shown now and so delivered."""
+        replies = self.tutor.handle(E.SessionStart(self.learner, where=self.where))
+        try:
+            replies += worker.session_notices(self.tutor, self.learner)
+        except Exception:  # the database is down: the session goes on, the notices wait for the next one
+            log.warning("console: could not read the learner's notices", exc_info=True)
+        return replies
 
     def say(self, line: str) -> list:
         """Handle one line; returns the replies (the tutorbot fixture asserts on them)."""
@@ -107,7 +115,7 @@ class ConsoleApp:
                 f'Tutor for "{self.tutor.course.title}". Ask a question, or /help. Ctrl-D to leave.',
                 file=self.out,
             )
-        self.print_replies(self.start())
+        self.print_replies(self.start())  # not in --json: a transcript has one object per input line
         while True:
             if interactive:
                 print("you> ", end="", file=self.out, flush=True)

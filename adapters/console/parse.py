@@ -43,6 +43,8 @@ def parse_line(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.
         number, _, text = more.strip().partition(" ")
         item = int(number) if number.isdigit() else 0
         return E.Inbox(learner, action=action.lower(), item_id=item, text=text.strip(), where=where)
+    if command == "/review-answers":
+        return E.ReviewAnswers.from_text(learner, rest, where=where)
     simple = E.NO_ARGUMENT.get(command.removeprefix("/"))
     if simple is not None:
         return simple(learner, where=where)

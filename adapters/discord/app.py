@@ -1,14 +1,14 @@
 """`tutor serve discord`: the tutor as a Discord bot (discord.py), wired to the core.
 
 Slash commands /ask, /quiz, /review, /progress, /leaderboard, /next, /privacy, /digest, /timezone,
-/my-data, /forget-me, /help, and for instructors /class-report, /inbox, /class-timezone; questions in DMs
-and mentions; class rounds with buttons, select menus and a modal. Every interaction is acknowledged
-first (defer) and the tutor's work runs in a thread after it. Buttons and menus are DynamicItems whose
-custom_id carries the quiz session (or the learner), so they keep working after a restart; round
-deadlines are stored, and a periodic task posts the results of the rounds that are due (rounds left open
-by a restart too). Another sends the daily digest of due reviews as direct messages, and retries the
-instructors' answers whose direct message to an asker failed. Pictures (charts)
-and files (/my-data) are uploaded as attachments.
+/my-data, /forget-me, /help, and for instructors /class-report, /inbox, /review-answers, /class-timezone;
+questions in DMs and mentions; class rounds with buttons, select menus and a modal. Every interaction is
+acknowledged first (defer) and the tutor's work runs in a thread after it. Buttons and menus are
+DynamicItems whose custom_id carries the quiz session (or the learner), so they keep working after a
+restart; round deadlines are stored, and a periodic task posts the results of the rounds that are due (rounds left open
+by a restart too). Another sends the daily digest of due reviews and the outcomes of instructors' reviews of
+answers as direct messages, and retries the instructors' answers whose direct message to an asker failed.
+Pictures (charts) and files (/my-data) are uploaded as attachments.
 
 No `from __future__ import annotations` here: discord.py reads the commands' annotations at definition
 time (the /ask length limit comes from TUTOR_MAX_TEXT).
@@ -299,6 +299,49 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
         ]
 
     tree.add_command(inbox)
+
+    reviews = app_commands.Group(
+        name="review-answers", description=commands.command("review-answers").summary
+    )
+
+    @reviews.command(
+        name="list", description="The answers to review: question, answer, the grader's verdicts"
+    )
+    async def review_list(interaction: discord.Interaction) -> None:
+        await adapter.on_command(interaction, "review-answers", {"action": "list"})
+
+    @reviews.command(name="accept", description="Keep an answer's grade (the student is told)")
+    @app_commands.describe(
+        item="The answer's id, from /review-answers list", comment="A word for the student"
+    )
+    async def review_accept(
+        interaction: discord.Interaction,
+        item: app_commands.Range[int, 1, 2**53],
+        comment: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await adapter.on_command(
+            interaction, "review-answers", {"action": "accept", "item": item, "comment": comment or ""}
+        )
+
+    @reviews.command(name="score", description="Re-score an answer by the rubric points it covers")
+    @app_commands.describe(
+        item="The answer's id, from /review-answers list",
+        covered="The rubric points the answer covers, as numbered in the list: e.g. 1,3 or none",
+        comment="A word for the student",
+    )
+    async def review_score(
+        interaction: discord.Interaction,
+        item: app_commands.Range[int, 1, 2**53],
+        covered: app_commands.Range[str, 1, 100],
+        comment: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await adapter.on_command(
+            interaction,
+            "review-answers",
+            {"action": "score", "item": item, "covered": covered, "comment": comment or ""},
+        )
+
+    tree.add_command(reviews)
 
     @tree.error
     async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -832,6 +875,10 @@ class DiscordAdapter:
                 await self.send_notices(client)
             except Exception:
                 log.exception("sending pending notifications failed")
+            try:
+                await self.send_review_notices(client)
+            except Exception:
+                log.exception("sending the review notices failed")
             await asyncio.sleep(self.digest_every)
 
     @staticmethod
@@ -898,6 +945,24 @@ class DiscordAdapter:
                 continue
             except Exception:  # one learner's failure must not cost the others their digest
                 log.exception("could not send the review digest to Discord user %s", ref.user)
+                continue
+            delivered += 1
+        return delivered
+
+    async def send_review_notices(self, client: discord.Client) -> int:
+        """With each digest tick: what learners are owed as a DM (an instructor's review of their answer), by
+        the digest's path. What cannot be delivered goes back for the next tick. Returns how many learners
+        got theirs."""
+        notices = await asyncio.to_thread(
+            worker.due_review_notices, self.tutor, parse.PLATFORM, self._addressable
+        )
+        delivered = 0
+        for notice in notices:
+            try:
+                await self.send_direct(client, notice.to, notice.replies)
+            except Exception as exc:  # DMs closed, no shared server, Discord down: try again next tick
+                log.warning("could not send a review notice to Discord user %s: %s", notice.to.user, exc)
+                await asyncio.to_thread(worker.notice_failed, self.tutor, notice)
                 continue
             delivered += 1
         return delivered

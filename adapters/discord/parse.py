@@ -172,6 +172,16 @@ def command_event(
             text=text("text"),
             where=where,
         )
+    if command == "review-answers":
+        item = _whole(options.get("item"), "option item", 1, MAX_ITEM)
+        return E.ReviewAnswers(
+            who,
+            action=text("action").lower() or "list",
+            item_id=item or 0,
+            covered=text("covered"),
+            text=text("comment"),
+            where=where,
+        )
     simple = E.NO_ARGUMENT.get(command)
     if simple is not None:
         return simple(who, where=where)

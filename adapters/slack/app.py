@@ -4,8 +4,9 @@
 API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
 by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
 database; a background loop closes those past their deadline (a restart included) and posts the results.
-Another loop sends the daily digest of due reviews as direct messages, and retries the instructors' answers
-whose direct message to an asker failed (an answer is sent to every learner who asked at once, as a DM). Pictures (the /progress chart, the
+Another loop sends the daily digest of due reviews as direct messages, the outcomes of instructors' reviews
+of answers, and retries the instructors' answers whose direct message to an asker failed (an answer is sent to
+every learner who asked at once, as a DM). Pictures (the /progress chart, the
 /class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
 upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
@@ -779,17 +780,37 @@ class SlackTutor:
             delivered += arrived
         return delivered
 
+    def send_review_notices(self) -> int:
+        """With each digest tick: what learners are owed as a DM (an instructor's review of their answer).
+        What cannot be delivered goes back for the next tick. Returns how many learners got theirs."""
+        delivered = 0
+        for notice in worker.due_review_notices(self.tutor, P.PLATFORM):
+            try:
+                sent = self.send_direct(notice.to.user, notice.replies)
+            except Exception:
+                log.exception("slack: sending a review notice to %s failed", notice.to.user)
+                sent = False
+            if sent:
+                delivered += 1
+            else:
+                log.warning(
+                    "slack: a review notice for %s could not be delivered; trying again", notice.to.user
+                )
+                worker.notice_failed(self.tutor, notice)
+        return delivered
+
     def _digest_loop(self) -> None:
         interval = self.digest_interval or DIGEST_INTERVAL
         while True:
-            try:
-                self.send_digests()
-            except Exception:  # a bad tick (database down, ...) must not end the loop
-                log.exception("slack: sending the review digests failed; trying again")
-            try:
-                self.send_notices()
-            except Exception:
-                log.exception("slack: sending pending notifications failed; trying again")
+            for tick, what in (
+                (self.send_digests, "review digests"),
+                (self.send_notices, "pending notifications"),
+                (self.send_review_notices, "review notices"),
+            ):
+                try:
+                    tick()
+                except Exception:  # a bad tick (database down, ...) must not end the loop
+                    log.exception("slack: sending the %s failed; trying again", what)
             if self._stop.wait(interval):
                 return
 

@@ -235,6 +235,8 @@ def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
         return E.ForgetMe(learner, where=where)
     if name == "inbox":
         return inbox_event(text, learner, where)
+    if name == "review-answers":
+        return E.ReviewAnswers.from_text(learner, text, where=where)
     simple = E.NO_ARGUMENT.get(name)
     if simple is not None:
         return simple(learner, where=where)

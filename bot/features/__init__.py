@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot import events as E
 from bot import replies as R
-from bot.features import ask, help, inbox, instructors, learner, quiz, rounds, standing
+from bot.features import ask, help, inbox, instructors, learner, quiz, review, rounds, standing
 from bot.features.kit import Handler, Kit
 
 Filter = Callable[[E.Event, Kit], list[R.Reply] | None]
@@ -23,6 +23,7 @@ HANDLERS: dict[type[E.Event], Handler] = {
     **learner.HANDLERS,
     **instructors.HANDLERS,
     **inbox.HANDLERS,
+    **review.HANDLERS,
     **help.HANDLERS,
 }
 
@@ -46,8 +47,9 @@ def rate_limit(event: E.Event, ctx: Kit) -> list[R.Reply] | None:
 
 
 def for_instructors(event: E.Event) -> bool:
-    """Whether only instructors may do this: the class report, the inbox, a class's time zone."""
-    return isinstance(event, E.ClassReport | E.Inbox) or (
+    """Whether only instructors may do this: the class report, the inbox, the review of answers, a class's
+    time zone."""
+    return isinstance(event, E.ClassReport | E.Inbox | E.ReviewAnswers) or (
         isinstance(event, E.SetTimezone) and event.for_class
     )
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Question
-from bot.features import picking, rounds
+from bot.features import picking, review, rounds
 from bot.features.kit import Handler, Kit, aware, plural
 from bot.features.sessions import grade_and_record, practice_note, session_for, state_of, verdict_for
 from bot.progress.report import zone
@@ -88,7 +88,11 @@ def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
     note = f"+{done.points} points. " if done.points else ""
     note += f"{why} " if why else ""
     title = ctx.course.concepts[question.concept_id].title
-    out: list[R.Reply] = [replace(feedback, points=done.points)]
+    out: list[R.Reply] = [replace(feedback, points=done.points, provisional=done.provisional)]
+    if (
+        done.provisional
+    ):  # the grader was unsure: an instructor will look, and the learner is told the outcome
+        out.append(R.Text(review.PROVISIONAL, kind="notice"))
     if machine.keeps_answer_back(question, done.step.grade):
         # a failed open-ended answer: the rubric stays hidden, and the same question is put again at once
         out.append(

@@ -66,9 +66,14 @@ def answer_round(
         return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
     shown = done.step.grade.chosen if question.type != "open_ended" else "your answer"
     why = practice_note(ctx, learner_id, done.verdict, now)
+    later = (
+        " The grader was not sure about it, so an instructor will review it; you will be told the outcome."
+        if done.provisional
+        else ""
+    )
     return [
         R.Text(
-            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes."
+            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.{later}"
             + (f" {why}" if why else ""),
             kind="notice",
         )

@@ -13,7 +13,7 @@ from bot.progress import points_for, practice, spaced
 from bot.quiz import machine
 from bot.quiz.open_ended import COPY_SHARE, copied_share
 from bot.storage.models import Attempt, QuizSession
-from bot.storage.repo import Encounter
+from bot.storage.repo import Encounter, Provisional
 
 
 def session_for(
@@ -91,12 +91,14 @@ def verdict_for(
 
 @dataclass(frozen=True)
 class Recorded:
-    """A graded answer: the machine's step, and the attempt (None: this learner had already answered)."""
+    """A graded answer: the machine's step, and the attempt (None: this learner had already answered);
+    `provisional`: the grader was unsure, and the attempt is queued for an instructor's review."""
 
     step: machine.Step
     points: int = 0
     attempt: Attempt | None = None
     verdict: practice.Verdict = practice.FIRST
+    provisional: bool = False
 
 
 def grade_and_record(
@@ -118,6 +120,14 @@ def grade_and_record(
     verdict = verdict_for(ctx, learner_id, question, now, row.class_id, response)
     first_try = not ctx.store.has_answered(learner_id, question.id)
     points = points_for(g.correct, first_try, hints_used) if verdict.earns else 0
+    provisional = None
+    if question.type == "open_ended" and g.doubts and verdict.counts:  # practice changes nothing to review
+        provisional = Provisional(
+            len(question.rubric),
+            g.verdicts,
+            g.doubts,
+            tuple(i for i, v in enumerate(g.verdicts) if v == "covered"),
+        )
     attempt = ctx.store.record_attempt(
         row,
         learner_id,
@@ -130,8 +140,9 @@ def grade_and_record(
         rating=spaced.rating_for(g.correct, g.score, question.type),
         zone=ctx.timezone,
         counts=verdict.counts,
+        provisional=provisional,
     )
-    return Recorded(result, points, attempt, verdict)
+    return Recorded(result, points, attempt, verdict, provisional is not None and attempt is not None)
 
 
 def practice_note(ctx: Kit, learner_id: int, verdict: practice.Verdict, now: datetime) -> str:

@@ -29,6 +29,10 @@ class Grade:
     chosen: str = ""  # the learner's answer, normalised (e.g. "B", "3 1 2", "1b 2a")
     contradicted: tuple[str, ...] = ()  # open-ended: rubric points the answer asserts the opposite of
     contradicting: tuple[str, ...] = ()  # open-ended: the answer's own statements that do (no rubric text)
+    # open-ended: each rubric point's verdict in rubric order (covered | contradicted | absent), and why the
+    # grader is unsure of pass or fail (empty: sure); an unsure answer goes to the instructors' review queue
+    verdicts: tuple[str, ...] = ()
+    doubts: tuple[str, ...] = ()
 
 
 def letters(n: int) -> str:
@@ -174,7 +178,7 @@ def grade(
 def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) -> Grade:
     """Per rubric point: covered, contradicted or absent, by what the answer asserts (bot.quiz.open_ended).
     Pass the question to use its stance anchors and model answer; plain rubric points work too."""
-    from bot.quiz.open_ended import grade_assertions
+    from bot.quiz.open_ended import doubts, grade_assertions
 
     if isinstance(rubric, Question):
         texts, model_answer = rubric.rubric, rubric.model_answer
@@ -193,6 +197,8 @@ def grade_open(rubric: Sequence[str] | Question, answer: str, encode: Encode) ->
         contradicting=tuple(
             dict.fromkeys(v.evidence for v in result.verdicts if v.status == "contradicted" and v.evidence)
         ),
+        verdicts=tuple(v.status for v in result.verdicts),
+        doubts=doubts(result),
     )
 
 

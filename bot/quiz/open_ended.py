@@ -17,7 +17,8 @@ grader adds what the embedding lacks:
 - topic: a piece contradicts only the point it is nearest to, so shared vocabulary with another point's
   opposite stance is not read as a contradiction.
 
-Score: (covered - contradicted) / points, at least 0; the answer passes at PASS_SCORE.
+Score: (covered - contradicted) / points, at least 0; the answer passes at PASS_SCORE. `doubts` says when
+the grader's own signals leave its pass/fail decision unsure, so that an instructor reviews the answer.
 Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading.jsonl` (see the README).
 
 Pure: data and an `encode` function in, a verdict per point out.
@@ -55,6 +56,11 @@ COVER_SLACK = 0.1
 TOPIC_SLACK = 0.05
 # Model-answer pieces join a point's anchors when this close to the point (and closest to it).
 MODEL_ANCHOR_THRESHOLD = 0.45
+
+# When the pass/fail decision is unsure (`doubts`): a score this close to the pass mark, or a point whose
+# similarity is this close to its threshold. Chosen on eval/grading-dev.jsonl only (README, "Instructor review").
+REVIEW_SCORE_MARGIN = 0.15
+REVIEW_SIMILARITY_MARGIN = 0.03
 
 # Closed-class words: prose has many of them, a list of terms almost none.
 FUNCTION_WORDS = frozenset(
@@ -318,6 +324,49 @@ def copied_share(answer: str, sources: Sequence[str], n: int = 3) -> float:
         w = _words(text.replace("\u2019", "'"))
         known.update(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
     return len(grams & known) / len(grams)
+
+
+def _passes(net: int, n: int) -> bool:
+    return max(0.0, net / n) >= PASS_SCORE - 1e-9
+
+
+def doubts(grade: OpenGrade) -> tuple[str, ...]:
+    """Why the grader is unsure of its pass/fail decision (empty when it is sure), from its own signals:
+
+    - the score is within REVIEW_SCORE_MARGIN of the pass mark;
+    - a point judged contradicted decides it: the answer also covers points, and read as absent instead of
+      contradicted the point would turn a fail into a pass (contradictions are the least reliable verdicts);
+    - a point's similarity is within REVIEW_SIMILARITY_MARGIN of its threshold, and the opposite verdict on it
+      would flip the decision.
+
+    A contradiction or a borderline point that cannot change pass/fail is no doubt: an answer that denies
+    three points and covers one fails either way. A list of terms (no prose) is never in doubt.
+    """
+    n = len(grade.verdicts)
+    if not n or not grade.prose:
+        return ()
+    covered, contradicted = len(grade.covered), len(grade.contradicted)
+    net = covered - contradicted
+    out: list[str] = []
+    if abs(grade.score - PASS_SCORE) <= REVIEW_SCORE_MARGIN + 1e-9:
+        out.append(f"score {grade.score:.0%} is near the {PASS_SCORE:.0%} pass mark")
+    if covered and contradicted and _passes(covered, n) != grade.passed:
+        out.append("a contradicted point decides pass or fail")
+    for v in grade.verdicts:
+        if v.status == "covered" and v.support - COVER_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
+            flipped, similarity, threshold = net - 1, v.support, COVER_THRESHOLD
+        elif v.status == "absent" and 0 < COVER_THRESHOLD - v.support <= REVIEW_SIMILARITY_MARGIN:
+            flipped, similarity, threshold = net + 1, v.support, COVER_THRESHOLD
+        elif v.status == "contradicted" and v.against - OPPOSE_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
+            flipped, similarity, threshold = net + 1, v.against, OPPOSE_THRESHOLD
+        else:
+            continue
+        if _passes(flipped, n) != grade.passed:
+            out.append(
+                f"point {v.index + 1} is borderline ({v.status}: similarity {similarity:.3f}, "
+                f"threshold {threshold:.2f})"
+            )
+    return tuple(out)
 
 
 def similarity_grade(rubric: Sequence[str], answer: str, encode: Encode, threshold: float = 0.5) -> list[int]:

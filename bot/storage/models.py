@@ -69,7 +69,8 @@ class QuizSession(SQLModel, table=True):
 
 
 class Attempt(SQLModel, table=True):
-    """One learner's answer to one question instance. Never updated, never deleted (but by /forget-me)."""
+    """One learner's answer to one question instance. Never deleted (but by /forget-me); never updated but by
+    an instructor's re-score of an open-ended answer, which keeps the old grade in `review_decision`."""
 
     __table_args__ = (
         UniqueConstraint("session_id", "learner_id", name="uq_attempt_once"),
@@ -242,3 +243,59 @@ class RequestLog(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AnswerReview(SQLModel, table=True):
+    """An open-ended answer the grader was unsure of (schema 0007): provisional until an instructor accepts or
+    re-scores it in /review-answers. Its attempt counts as graded meanwhile. `score` and `covered` are the
+    current grade (the grader's, or the last instructor's); `graded_score` the grader's own."""
+
+    __tablename__ = "answer_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="attempt.id", unique=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    question_id: str = Field(max_length=200)
+    rubric_size: int  # the question's rubric points when graded: `covered` indexes that rubric
+    verdicts: str = Field(default="[]")  # JSON: the grader's verdict per rubric point
+    doubts: str = Field(default="[]")  # JSON: why the grader was unsure
+    graded_score: float
+    score: float
+    covered: str = Field(default="[]")  # JSON: 0-based rubric points behind `score`
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | accepted | overridden
+    queued_at: datetime = Field(default_factory=utcnow)
+    version: int = 0  # each decision moves it on: two instructors deciding at once cannot both apply
+
+
+class ReviewDecision(SQLModel, table=True):
+    """The audit of /review-answers: every accept and re-score, by whom, when, the grade before and after."""
+
+    __tablename__ = "review_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="answer_review.id", index=True)
+    reviewer_id: int | None = Field(default=None, foreign_key="learner.id")
+    action: str = Field(max_length=16)  # accept | override
+    old_score: float
+    new_score: float
+    old_points: int
+    new_points: int
+    covered: str = Field(default="[]")  # JSON: 0-based rubric points behind new_score
+    comment: str = Field(default="", max_length=1000)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewNotice(SQLModel, table=True):
+    """What a learner is told about a review of their answer: a direct message on Slack and Discord, shown at
+    the start of the next console session. `delivered_at` is set when a worker takes it (reset if sending
+    fails), so two workers never send it twice."""
+
+    __tablename__ = "review_notice"
+    __table_args__ = (Index("ix_review_notice_pending", "delivered_at", "learner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    learner_id: int = Field(foreign_key="learner.id", index=True)
+    decision_id: int = Field(foreign_key="review_decision.id")
+    text: str = Field(max_length=4000)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.quiz.grading import Grade, grade, grade_open
-from bot.quiz.open_ended import grade_assertions, is_prose, unnegated
+from bot.quiz.open_ended import OpenGrade, PointVerdict, doubts, grade_assertions, is_prose, unnegated
 
 
 @pytest.mark.parametrize(
@@ -183,3 +183,79 @@ def test_failed_feedback_quotes_the_contradiction_but_keeps_the_rubric_back():
     # giving up (no grade) shows every key point and the model answer
     summary, lines = explain(q, [], None)
     assert all(any(p in line for line in lines) for p in RUBRIC) and "Prompts do not train" in lines[-1]
+
+
+# -- when the grader is unsure: the review queue --------------------------------------------------------
+def _grade(*verdicts: tuple[str, float, float], prose: bool = True) -> OpenGrade:
+    """An OpenGrade as grade_assertions makes it, from (status, support, against) per point."""
+    vs = tuple(PointVerdict(i, status, sup, ag) for i, (status, sup, ag) in enumerate(verdicts))
+    net = sum(v.status == "covered" for v in vs) - sum(v.status == "contradicted" for v in vs)
+    score = round(max(0.0, net / len(vs)), 3)
+    return OpenGrade(vs, prose, score, score >= 0.6)
+
+
+SURE_COVER, SURE_ABSENT, SURE_AGAINST = (
+    ("covered", 0.8, 0.2),
+    ("absent", 0.3, 0.2),
+    ("contradicted", 0.3, 0.8),
+)
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "why"),
+    [
+        # 2 of 4: 50%, near the 60% pass mark (and 3 of 4, 75%, too)
+        ((SURE_COVER, SURE_COVER, SURE_ABSENT, SURE_ABSENT), ["score 50% is near the 60% pass mark"]),
+        ((SURE_COVER, SURE_COVER, SURE_COVER, SURE_ABSENT), ["score 75% is near the 60% pass mark"]),
+        # 3 covered, 1 contradicted of 5: 40% fails; read as absent, 60% would pass
+        (
+            (SURE_COVER, SURE_COVER, SURE_COVER, SURE_AGAINST, SURE_ABSENT),
+            ["a contradicted point decides pass or fail"],
+        ),
+        # 2 of 5 (40%) with a third point just under the threshold: covered, it would pass
+        (
+            (SURE_COVER, SURE_COVER, ("absent", 0.54, 0.1), SURE_ABSENT, SURE_ABSENT),
+            ["point 3 is borderline (absent: similarity 0.540, threshold 0.55)"],
+        ),
+        # 4 of 5 (80%) with one covered point just over the threshold: absent, it would still pass
+        ((SURE_COVER, SURE_COVER, SURE_COVER, ("covered", 0.56, 0.1), SURE_ABSENT), []),
+        # denies three points and covers one: fails whatever the contradictions are taken for
+        ((SURE_COVER, SURE_AGAINST, SURE_AGAINST, SURE_AGAINST), []),
+        ((SURE_COVER,) * 5, []),
+        ((SURE_ABSENT,) * 5, []),
+    ],
+    ids=[
+        "50%",
+        "75%",
+        "deciding-contradiction",
+        "borderline-absent",
+        "borderline-no-flip",
+        "denial",
+        "all",
+        "none",
+    ],
+)
+def test_the_grader_doubts_only_what_could_flip_pass_or_fail(verdicts, why):
+    assert list(doubts(_grade(*verdicts))) == why
+
+
+def test_a_list_of_terms_is_never_in_doubt():
+    assert doubts(_grade(("absent", 0.54, 0.0), SURE_ABSENT, SURE_ABSENT, prose=False)) == ()
+
+
+@pytest.mark.model
+def test_an_honest_half_answer_is_unsure_and_a_clear_miss_is_not(embedder, go_no_go):
+    half = grade_open(go_no_go, HALF_MEMO, embedder.encode)
+    assert half.verdicts[:3] == ("covered", "covered", "covered") and not half.correct
+    assert half.doubts == ("score 50% is near the 60% pass mark",)
+    assert grade_open(go_no_go, CONTRADICTING, embedder.encode).doubts == ()
+
+
+# Written for these tests: the decision, the leak and the refusals (points 1-3 of 6), nothing else.
+HALF_MEMO = (
+    "My advice to the board is a no-go for the company-wide launch; a small pilot could follow later. The "
+    "salary figures it quoted prove that the search ignores who may open which HR file, and that leak has to "
+    "be fixed and tested again before anyone else uses it. The refusals are off in both directions as well: "
+    "four harmful requests got answers and 38 harmless security questions were refused, so both counts must "
+    "come down."
+)

@@ -299,3 +299,37 @@ def test_a_follow_up_continues_the_conversation_after_a_restart(course, retrieve
     second.say("/forget-me confirm")
     assert second.store.recent_concepts(1, "console:local:cs-101", clock() - timedelta(days=1)) == []
     second.engine.dispose()
+
+
+@pytest.mark.model
+def test_an_unsure_answer_is_reviewed_and_the_learner_is_told_at_the_next_session(tutorbot):
+    import io
+
+    from adapters.console.app import ConsoleApp
+    from tests.quiz.test_open_ended import HALF_MEMO
+
+    def said() -> str:  # the console wraps lines to the terminal's width
+        return " ".join(tutorbot.text().split())
+
+    tutorbot.say("/quiz go-no-go-internal-llm-q1")
+    tutorbot.say(f"/answer {HALF_MEMO}")
+    assert tutorbot.feedback().provisional and "an instructor will review it" in said()
+    tutorbot.say("/review-answers", user="ada")
+    assert "for instructors" in said()
+
+    tutorbot.say("/review-answers", user="prof")
+    assert "#1 · ada" in said() and "3. ✓ covered: Names both refusal problems" in said()
+    tutorbot.say("/review-answers score 1 1,2,3,5 Your pilot has the right conditions.", user="prof")
+    assert "re-scored: 50% (not passed) → 67% (passed), points 0 → 15. ada will be told." in said()
+
+    def session(user: str) -> str:
+        out = io.StringIO()
+        ConsoleApp(tutorbot.tutor, user=user, class_name="cs-101", out=out).run(io.StringIO("/progress\n"))
+        return " ".join(out.getvalue().split())
+
+    shown = session("ada")
+    assert "changed its grade from 50% to 67%: it now passes" in shown
+    assert 'Their comment: "Your pilot has the right conditions."' in shown and "15 points" in shown
+    assert shown.index("changed its grade") < shown.index("15 points")  # told first, at the start
+    assert "changed its grade" not in session("ada")  # told once
+    assert "changed its grade" not in session("bob")

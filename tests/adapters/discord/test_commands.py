@@ -64,6 +64,13 @@ async def test_the_learning_and_instructor_commands_declare_their_options(bot, f
     assert add["concept"]["autocomplete"] and not add["concept"].get("required", False)
     dismiss = {o["name"]: o for o in inbox["dismiss"]["options"]}
     assert set(dismiss) == {"item"} and dismiss["item"]["type"] == 4 and dismiss["item"]["required"]
+    reviews = options("review-answers")
+    assert set(reviews) == {"list", "accept", "score"} and all(o["type"] == 1 for o in reviews.values())
+    score = {o["name"]: o for o in reviews["score"]["options"]}
+    assert score["item"]["type"] == 4 and score["item"]["required"] and score["covered"]["required"]
+    assert not score["comment"].get("required", False) and score["comment"]["max_length"] == 1000
+    accept = {o["name"]: o for o in reviews["accept"]["options"]}
+    assert set(accept) == {"item", "comment"} and accept["item"]["required"]
     # instructors are recognised by the tutor (roles included), so Discord does not hide the commands
     assert all(by_name[c].get("default_member_permissions") is None for c in INSTRUCTOR_COMMANDS)
 

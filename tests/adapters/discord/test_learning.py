@@ -493,3 +493,48 @@ async def test_a_failing_digest_is_logged_and_the_loop_goes_on(digest_bot, fake,
         await fake.poll(lambda: len(calls) >= 2)  # failed, and was tried again
     assert "sending the review digests failed" in caplog.text and "database exploded" in caplog.text
     assert bot.adapter.client is not None and not bot.adapter.client.is_closed()
+
+
+# -- /review-answers and the notice -----------------------------------------------------------------
+async def test_review_answers_rescores_and_the_student_gets_a_direct_message(digest_bot, fake, caplog):
+    from tests.test_review_answers import queued
+
+    bot = digest_bot
+    ada, bob, dean = fake.user("ada"), fake.user("bob"), fake.user("dean", manage_guild=True)
+    item = queued(bot.tutor, E.LearnerRef("discord", "discord", ada.id, "ada"))
+    other = queued(bot.tutor, E.LearnerRef("discord", "discord", bob.id, "bob"))
+
+    [refused] = await command(fake, "review-answers", ada, subcommand="list")
+    assert "for instructors" in text_of(refused) and "salary" not in text_of(refused)
+    [listed, *_] = await command(fake, "review-answers", dean, subcommand="list")
+    assert flags(listed) & EPHEMERAL
+    assert "2 open-ended answers await review" in text_of(listed)
+
+    [done] = await command(
+        fake, "review-answers", dean, subcommand="score", item=item, covered="1,2,3,5", comment="Good pilot."
+    )
+    assert f"Answer #{item} (ada) re-scored: 50% (not passed) → 67% (passed), points 0 → 15." in text_of(done)
+    [kept] = await command(fake, "review-answers", dean, subcommand="accept", item=other)
+    assert "grade kept at 50%" in text_of(kept)
+    [bad] = await command(fake, "review-answers", dean, subcommand="score", item=item, covered="9")
+    assert "rubric points 1 to 6; 9 is not one" in text_of(bad)
+    assert (
+        bot.store.attempts_of(bot.store.learner(E.LearnerRef("discord", "discord", ada.id)).id)[0].points
+        == 15
+    )
+
+    fake.closed_dms.add(bob.id)  # bob does not accept DMs from the bot: his notice waits for the next tick
+    with caplog.at_level(logging.WARNING, logger="adapters.discord.app"):
+        sent = await fake.wait_for(
+            lambda: [m for m in fake.kinds("channel_message") if "changed its grade" in text_of(m.body)]
+        )
+        await fake.poll(lambda: "could not send a review notice" in caplog.text)
+    [message] = sent
+    assert message.path == f"/channels/{fake.dm_channel_id(ada)}/messages"
+    assert "from 50% to 67%: it now passes" in text_of(message.body) and "Good pilot." in text_of(
+        message.body
+    )
+    assert message.body["allowed_mentions"] == {"parse": []}
+    # bob's notice was given back, not lost: the next ticks try again; ada's is not sent twice
+    await fake.wait_for(lambda: len(fake.kinds("dm_refused")) >= 2)
+    assert len([m for m in fake.kinds("channel_message") if "changed its grade" in text_of(m.body)]) == 1

@@ -251,6 +251,13 @@ def test_learning_commands_become_events():
     assert event("inbox", {"action": "dismiss", "item": 5}, who, where) == E.Inbox(
         who, action="dismiss", item_id=5, where=where
     )
+    options = {"action": "score", "item": 5, "covered": " 1,3 ", "comment": "Point 2 is there too."}
+    assert event("review-answers", options, who, where) == E.ReviewAnswers(
+        who, action="score", item_id=5, covered="1,3", text="Point 2 is there too.", where=where
+    )
+    assert event("review-answers", {}, who, where) == E.ReviewAnswers(who, where=where)
+    with pytest.raises(parse.BadPayload, match="option item"):
+        event("review-answers", {"action": "accept", "item": "5"}, who, where)
     simple = {"review": E.Review, "my-data": E.MyData, "class-report": E.ClassReport}
     assert all(isinstance(event(name, {}, who, where), kind) for name, kind in simple.items())
 

@@ -206,3 +206,39 @@ def test_dismiss_takes_a_question_off_the_list_without_a_word_to_the_asker(slack
     _, key = slack.command("/inbox", user=PROF)
     assert "The inbox is empty" in slack.responses(key)[0].texts()
     assert not slack.api.of("chat.postMessage") and not slack.api.of("conversations.open")
+
+
+def test_review_answers_rescores_and_the_student_gets_a_direct_message(slack):
+    from tests.test_review_answers import queued
+
+    item = queued(slack.tutor, who(slack, "U0ADA"))
+    gone = queued(slack.tutor, who(slack, "U0GONE"))  # left the workspace: cannot be messaged
+
+    _, key = slack.command("/review-answers", user="U0ADA")
+    assert REFUSAL in slack.responses(key)[0].texts() and "salary" not in slack.responses(key)[0].texts()
+    _, key = slack.command("/review-answers", user=PROF)
+    [listed] = slack.responses(key)
+    assert listed.args["response_type"] == "ephemeral"
+    assert "2 open-ended answers await review" in listed.texts() and f"#{item} · ada" in listed.texts()
+
+    _, key = slack.command("/review-answers", f"score {item} 1,2,3,5 Good pilot conditions.", user=PROF)
+    assert (
+        f"Answer #{item} (ada) re-scored: 50% (not passed) → 67% (passed)" in slack.responses(key)[0].texts()
+    )
+    _, key = slack.command("/tutor-review-answers", f"accept #{gone}", user=PROF)  # the prefixed spelling
+    assert "grade kept at 50%" in slack.responses(key)[0].texts()
+    _, key = slack.command("/review-answers", "accept 999", user=PROF)
+    assert "No answer #999 to review" in slack.responses(key)[0].texts()
+    assert not slack.api.of("chat.postMessage")  # nobody is messaged before the worker's tick
+
+    assert slack.bot.send_review_notices() == 1
+    [dm] = slack.api.wait_for("chat.postMessage")
+    assert dm.args["channel"] == "D0ADA"
+    assert (
+        "changed its grade from 50% to 67%: it now passes" in dm.texts()
+        and "Good pilot conditions." in dm.texts()
+    )
+    # U0GONE's notice goes back for the next tick; ada's is not sent twice
+    assert [ln.user_id for _, ln in slack.tutor.store.pending_review_notices("slack")] == ["U0GONE"]
+    assert slack.bot.send_review_notices() == 0
+    assert len(slack.api.of("chat.postMessage")) == 1

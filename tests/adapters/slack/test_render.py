@@ -200,7 +200,15 @@ def test_parse_the_learning_and_instructor_commands():
     assert (dismiss.action, dismiss.item_id, dismiss.text) == ("dismiss", 5, "")
     assert parse("/class-report", is_instructor=True).learner.is_instructor is True
     assert parse("/class-report").learner.is_instructor is False
-    assert {"class-report", "inbox", "class-timezone"} == P.INSTRUCTOR_COMMANDS
+    review = parse("/review-answers", "score #5 1, 3 Covers the pilot; see point 2.", is_instructor=True)
+    assert (review.action, review.item_id, review.covered, review.text) == (
+        "score",
+        5,
+        "1,3",
+        "Covers the pilot; see point 2.",
+    )
+    assert parse("/review-answers") == E.ReviewAnswers(parse("/review-answers").learner, where=review.where)
+    assert {"class-report", "inbox", "review-answers", "class-timezone"} == P.INSTRUCTOR_COMMANDS
     for name in P.COMMANDS:
         assert P.COMMAND_PATTERN.match(f"/{name}") and P.COMMAND_PATTERN.match(f"/tutor-{name}")
         assert not isinstance(parse(f"/{name}"), E.Unknown)
