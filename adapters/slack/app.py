@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,10 +62,6 @@ COULD_NOT_READ = "I couldn't read that request."
 
 Respond = Callable[..., Any]
 Upload = R.Image | R.File
-
-
-# How long a click's ack may wait for its answer to be recorded (Slack allows 3 s for the whole request).
-ACK_BUDGET = 2.0
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -197,7 +193,6 @@ class SlackTutor:
         # feedback for answers recorded before their ack: sent here, so a listener thread is free for the
         # next click at once (in a burst, acks queued behind posts of feedback)
         self.deliveries = WorkPool(workers)
-        self.recorder = WorkPool(workers)  # answers recorded before their ack, within ACK_BUDGET
         self.app = App(
             signing_secret=signing_secret or None,
             client=self.client,
@@ -361,27 +356,21 @@ class SlackTutor:
 
     # -- clicks and the answer form -------------------------------------------------------------
     def _on_answer_click(self, ack: Callable[..., None], body: dict[str, Any], respond: Respond) -> None:
-        """An answer button or Submit: the answer is recorded, then Slack gets its ack, then the feedback is
-        sent. Slack never retries an acknowledged click, so acknowledging first and recording after (a lazy
-        listener) could lose an answer the student saw accepted if the worker died in between. Recording
-        takes milliseconds; if it has not finished within ACK_BUDGET (an overloaded worker, a slow
-        database) the click is acknowledged anyway and recorded when it can: Bolt hands a click that is not
-        acknowledged in time to the next listener, which would refuse it."""
-        recording: Future[list[R.Reply]] | None = None
+        """An answer button or Submit: the answer is recorded (committed), then Slack gets its ack, then the
+        feedback is sent. Slack never retries an acknowledged click, so an ack that left before the commit
+        (a lazy listener; or an ack sent anyway when recording was slow) lost the answer the student saw
+        accepted if the worker died in between. When recording is slower than Slack's 3 s the student sees
+        Slack's error, and the feedback that follows says the answer was recorded; a second click is told the
+        first answer counts. Runs on the request's thread (process_before_response)."""
+        recorded: list[R.Reply] | None = None
         try:
             event = P.parse_action(body)
-            if isinstance(event, E.Answer):
-                recording = self.recorder.submit(self.tutor.handle, event)
-                wait([recording], timeout=ACK_BUDGET)
         except P.BadPayload:
-            pass  # _on_click refuses it, after the ack
-        finally:
-            ack()
-
-        def deliver() -> None:
-            self._on_click(body, respond, recording.result() if recording is not None else None)
-
-        self.deliveries.submit(deliver)
+            event = None  # _on_click refuses it, after the ack
+        if isinstance(event, E.Answer):
+            recorded = self.tutor.handle(event)
+        ack()
+        self.deliveries.submit(self._on_click, body, respond, recorded)
 
     def _on_click(
         self, body: dict[str, Any], respond: Respond, recorded: list[R.Reply] | None = None
@@ -551,7 +540,7 @@ class SlackTutor:
             if thread:
                 thread.join(timeout)
         self.wait_idle(timeout)
-        for pool in (self.pool, self.recorder, self.deliveries):
+        for pool in (self.pool, self.deliveries):
             pool.shutdown(wait=False)
 
     def wait_idle(self, timeout: float) -> bool:
@@ -559,7 +548,7 @@ class SlackTutor:
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())
-            pools = (self.pool, self.recorder, self.deliveries)
+            pools = (self.pool, self.deliveries)
             if not all(p.wait_idle(left) for p in pools):
                 return False
             if all(p.wait_idle(0) for p in pools):  # nothing new arrived meanwhile
