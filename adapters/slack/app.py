@@ -193,6 +193,7 @@ class SlackTutor:
         # feedback for answers recorded before their ack: sent here, so a listener thread is free for the
         # next click at once (in a burst, acks queued behind posts of feedback)
         self.deliveries = WorkPool(workers)
+        self.recorder = worker.Recorder(tutor, name="tutor-slack-recorder")
         self.app = App(
             signing_secret=signing_secret or None,
             client=self.client,
@@ -368,7 +369,7 @@ class SlackTutor:
         except P.BadPayload:
             event = None  # _on_click refuses it, after the ack
         if isinstance(event, E.Answer):
-            recorded = self.tutor.handle(event)
+            recorded = self.recorder.record(event)  # with the others that came with it: one commit
         ack()
         self.deliveries.submit(self._on_click, body, respond, recorded)
 
@@ -540,6 +541,7 @@ class SlackTutor:
             if thread:
                 thread.join(timeout)
         self.wait_idle(timeout)
+        self.recorder.stop(timeout)
         for pool in (self.pool, self.deliveries):
             pool.shutdown(wait=False)
 

@@ -1,12 +1,17 @@
 """The load generator's own process: raw HTTP requests, each on a connection of its own, sent on a schedule
-by one asyncio loop. Standard library only, so that the process starts in a moment."""
+by one asyncio loop. Standard library only, so that the process starts in a moment; its work does not
+compete with the worker's (or the fake platform's) for an interpreter lock."""
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import os
+import pickle
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 CLIENT_TIMEOUT = 10.0
@@ -47,13 +52,6 @@ async def _send_all(
     return list(await asyncio.gather(*(one(i) for i in range(n))))
 
 
-def _client(port: int, requests: Sequence[bytes], seconds: float, pipe: Any) -> None:
-    pipe.send("ready")
-    start = pipe.recv()  # time.monotonic() is the same clock in every process of the machine
-    pipe.send(asyncio.run(_send_all(port, requests, start, seconds)))
-    pipe.close()
-
-
 def send_burst(
     port: int,
     requests: Sequence[bytes],
@@ -61,23 +59,49 @@ def send_burst(
     *,
     schedule: Sequence[tuple[float, Callable[[], Any]]] = (),
 ) -> list[tuple[int, float, float]]:
-    """Each request sent on a connection of its own, spread evenly over `seconds`, by a process of its own:
-    (HTTP status or 0 when lost, sent at, seconds to the status line) per request. `schedule`: (seconds after
-    the first request, what to do then) in this process while the burst runs (kill the worker, ...)."""
-    context = multiprocessing.get_context("spawn")
-    pipe, theirs = context.Pipe()
-    client = context.Process(target=_client, args=(port, list(requests), seconds, theirs), daemon=True)
-    client.start()
-    theirs.close()
-    if not pipe.poll(60) or pipe.recv() != "ready":
-        raise RuntimeError("the load generator did not start")
-    start = time.monotonic() + 0.2
-    pipe.send(start)
-    for at, action in sorted(schedule, key=lambda x: x[0]):
-        time.sleep(max(0.0, start + at - time.monotonic()))
-        action()
-    if not pipe.poll(seconds + 2 * CLIENT_TIMEOUT + 30):
-        raise RuntimeError("the load generator did not finish")
-    results: list[tuple[int, float, float]] = pipe.recv()
-    client.join(10)
+    """Each request sent on a connection of its own, spread evenly over `seconds`, by a process of its own
+    (`python -m tests.load.client`): (HTTP status or 0 when lost, sent at, seconds to the status line) per
+    request. `schedule`: (seconds after the first request, what to do then) in this process while the burst
+    runs (kill the worker, ...)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    client = subprocess.Popen(
+        [sys.executable, "-m", "tests.load.client"],
+        cwd=root,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert client.stdin is not None and client.stdout is not None
+    try:
+        pickle.dump((port, list(requests), seconds), client.stdin)
+        client.stdin.flush()
+        if client.stdout.readline() != b"ready\n":
+            raise RuntimeError("the load generator did not start")
+        start = time.monotonic() + 0.2  # the same clock in every process of the machine
+        client.stdin.write(f"{start!r}\n".encode())
+        client.stdin.close()
+        for at, action in sorted(schedule, key=lambda x: x[0]):
+            time.sleep(max(0.0, start + at - time.monotonic()))
+            action()
+        results: list[tuple[int, float, float]] = pickle.load(client.stdout)
+    finally:
+        if client.poll() is None:
+            try:
+                client.wait(seconds + 2 * CLIENT_TIMEOUT + 30)
+            except subprocess.TimeoutExpired:
+                client.kill()
     return results
+
+
+def main() -> None:
+    port, requests, seconds = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(b"ready\n")
+    sys.stdout.buffer.flush()
+    start = float(sys.stdin.buffer.readline())
+    pickle.dump(asyncio.run(_send_all(port, requests, start, seconds)), sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -150,6 +150,7 @@ class Burst:
     times: list[float] = field(default_factory=list)
     recorded: set[str] = field(default_factory=set)
     after_kill: dict[str, Any] = field(default_factory=dict)
+    cpu: float = float("nan")  # the worker's CPU seconds for the burst, feedback included
 
     def figures(self) -> dict[str, Any]:
         times = sorted(self.times)
@@ -161,6 +162,7 @@ class Burst:
             "acknowledged, not recorded": len(set(self.acked) - self.recorded),
             "ack p50 (s)": percentile(times, 0.50),
             "ack p99 (s)": percentile(times, 0.99),
+            "worker CPU (s)": self.cpu,
         }
         out.update(self.after_kill)
         return out
@@ -248,8 +250,12 @@ def burst(
     lecture = Lecture(n, db_url, log=log)
     try:
         schedule = [(seconds * kill_at, lecture.worker.kill)] if kill_at is not None else []
+        cpu = lecture.worker.cpu_seconds()
         results = lecture.send(seconds, schedule)
         out = Burst(clicks=n)
+        if kill_at is None:
+            lecture.worker.wait_quiet()  # the feedback is sent too
+            out.cpu = lecture.worker.cpu_seconds() - cpu
         for i, (status, _, dt) in enumerate(results):
             if status == 200:
                 out.acked.append(student(i))
