@@ -21,15 +21,8 @@ A load script, not a test: it measures and prints, and never fails on timing.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,103 +34,28 @@ from bot.course import bundled_course_path, load_course
 from tests.adapters.slack.harness import BOT_TOKEN, INSTRUCTOR, SIGNING_SECRET, SlackSide
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.load.client import raw_request, send_burst
+from tests.load.worker import WorkerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ACK_LIMIT = 3.0  # seconds Slack waits for an acknowledgement
 EVENTS = "/slack/events"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class SlackWorker:
+class SlackWorker(WorkerProcess):
     """`tutor serve slack` in HTTP mode as a process of its own, against the fake Web API."""
 
     def __init__(self, db_url: str, api_url: str, *, cache_dir: str | None = None, log: Path | None = None):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-        self.env.update(
-            TUTOR_DATABASE_URL=db_url,
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=api_url,
-            TUTOR_RATE_LIMIT="0",
-            TUTOR_LOG_LEVEL="WARNING",
-            PYTHONPATH=str(ROOT),
+        port = free_port()
+        super().__init__(
+            ["slack", "--host", "127.0.0.1", "--port", str(port)],
+            db_url,
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url},
+            health=f"http://127.0.0.1:{port}/healthz",
+            cache_dir=cache_dir,
+            log=log,
         )
-        if cache_dir:
-            self.env["TUTOR_CACHE_DIR"] = cache_dir
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 60.0) -> SlackWorker:
-        out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115  (the child keeps it)
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "slack",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=out,
-            stderr=out,
-        )
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the Slack worker exited with {self.proc.returncode} (log: {self.log})")
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the Slack worker did not answer /healthz")
-            time.sleep(0.05)
-        self.wait_quiet()
-        return self
-
-    def cpu_seconds(self) -> float:
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def wait_quiet(self, timeout: float = 30.0) -> None:
-        """Until the worker's start-up work (the embedding model's warm-up) is done: it idles for 0.3 s."""
-        deadline = time.monotonic() + timeout
-        last = self.cpu_seconds()
-        while time.monotonic() < deadline:
-            time.sleep(0.3)
-            now = self.cpu_seconds()
-            if now - last < 0.02:
-                return
-            last = now
-
-    def kill(self) -> None:
-        """SIGKILL: no signal handler, no shutdown, no flush."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
 
 
 # -- a burst ------------------------------------------------------------------------------------------
