@@ -230,7 +230,7 @@ class SlackTutor:
         app.action(re.compile(rf"^({V.HINT}|{V.SKIP}|{V.CLOSE}|{V.HOME_QUIZ})$"))(
             ack=self._ack, lazy=[self._on_click]
         )
-        app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+        app.view(V.OPEN_ANSWER)(self._on_written_answer)  # recorded before the ack, as answer clicks
         # a modal the tutor did not open (another app's, an old version's): refused politely, not a 404
         app.view(re.compile(".*"))(ack=self._ack, lazy=[self._on_unknown_view])
         app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
@@ -444,15 +444,20 @@ class SlackTutor:
                 respond, [R.Text("I couldn't open the answer form; please click again.", kind="error")]
             )
 
-    def _on_written_answer(self, body: dict[str, Any]) -> None:
+    def _on_written_answer(self, ack: Callable[..., None], body: dict[str, Any]) -> None:
+        """The answer modal's Submit: the written answer is recorded (graded and committed), then Slack gets
+        its ack (the modal closes), then the feedback is sent, as for answer clicks."""
         try:
             event, meta = P.parse_view_submission(body)
         except P.BadPayload as exc:
-            self.refuse(body, str(exc))
+            ack()
+            self.deliveries.submit(self.refuse, body, str(exc))
             return
-        replies = self.tutor.handle(event)
+        replies = self.recorder.record(event)
+        ack()
         channel = str(meta.get("channel") or event.learner.user)
-        self._send_private(Private(channel, event.learner.user, None, direct=event.where is None), replies)
+        to = Private(channel, event.learner.user, None, direct=event.where is None)
+        self.deliveries.submit(self._send_private, to, replies)
 
     def _on_unknown_action(self, body: dict[str, Any]) -> None:
         self.refuse(body, "the action is not one the tutor posted")

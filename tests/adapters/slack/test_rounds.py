@@ -238,3 +238,18 @@ def test_a_double_click_sent_at_once_counts_once(slack):
     assert len(replies) == 2
     assert sum("Got it: A is recorded" in r for r in replies) == 1
     assert sum("first answer counts" in r for r in replies) == 1
+
+
+def test_a_written_answer_is_recorded_before_the_modal_closes(slack):
+    """Slack never sends an acknowledged view_submission again: the answer must be stored by the time the
+    200 that closes the modal leaves (a worker killed right after would otherwise lose it)."""
+    qid = question_of_type(slack.tutor, "open_ended")
+    slack.command("/quiz", qid, user=INSTRUCTOR[0])
+    slack.click(slack.round_question(), text="Write my answer", user="U0ADA")
+    [opened] = slack.api.wait_for("views.open")
+    r = slack.submit_view(opened.args["view"], slack.tutor.course.questions[qid].model_answer, wait=False)
+    assert r.status == 200
+    assert slack.tutor.store.attempt_count() == 1  # at the ack, not some time after it
+    slack.settle()
+    [feedback] = slack.api.wait_for("chat.postEphemeral", lambda c: c.args["user"] == "U0ADA")
+    assert "is recorded" in feedback.texts()
