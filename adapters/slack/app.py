@@ -28,13 +28,13 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond as BoltRespond
-from slack_bolt.middleware import Middleware
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import parse as P
 from adapters.slack import render as V
@@ -133,24 +133,22 @@ class RateLimitRetry(RetryHandler):
         state.increment_current_attempt()
 
 
-class PayloadGuard(Middleware):
-    """Interactions Bolt itself cannot route (`actions` that is not a list of actions, a view or an event
-    that is not an object) would fail inside Bolt with a 500: they are acknowledged here at once and
-    refused politely instead. Runs after Bolt's signature check, before any other middleware."""
+class GuardedApp(App):
+    """Bolt's App, except that a request whose envelope Bolt itself cannot read (an `event` that is not an
+    object, `actions` that is not a list of actions, a view without a callback_id, a workflow step's
+    payload) is answered before Bolt's own middleware sees it: Bolt's authorization step reads the event and
+    its kwargs builder the workflow step before any middleware of the app runs, and failed with an HTTP 500
+    and a traceback (Slack retries a 500). `guard` answers such a request once its signature is checked
+    (see SlackTutor.guard); every other request goes to Bolt as it came."""
 
-    def __init__(self, slack: SlackTutor):
-        self.slack = slack
+    guard: Callable[[BoltRequest], BoltResponse | None] | None = None
 
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        try:
-            P.check_envelope(req.body)
-        except P.BadPayload as exc:
-            self.slack.pool.submit(self.slack.refuse, req.body, str(exc))
-            return BoltResponse(status=200, body="")
-        next()
-        return resp
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if self.guard is not None:
+            answered = self.guard(req)
+            if answered is not None:
+                return answered
+        return super().dispatch(req)
 
 
 @dataclass(frozen=True)
@@ -194,7 +192,8 @@ class SlackTutor:
         # next click at once (in a burst, acks queued behind posts of feedback)
         self.deliveries = WorkPool(workers)
         self.recorder = worker.Recorder(tutor, name="tutor-slack-recorder")
-        self.app = App(
+        self.verifier = SignatureVerifier(signing_secret) if verify_requests and signing_secret else None
+        self.app = GuardedApp(
             signing_secret=signing_secret or None,
             client=self.client,
             token_verification_enabled=False,  # no network call at start-up; auth.test comes with the first request
@@ -217,7 +216,7 @@ class SlackTutor:
     # -- wiring ---------------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
-        app.use(PayloadGuard(self))
+        app.guard = self.guard
         app.middleware(self._skip_redelivery)
         app.command(P.COMMAND_PATTERN)(ack=self._ack, lazy=[self._on_command])
         app.event("app_mention")(ack=self._ack, lazy=[self._on_mention])
@@ -242,6 +241,23 @@ class SlackTutor:
     @staticmethod
     def _ack(ack: Callable[..., None]) -> None:
         ack()
+
+    def guard(self, req: BoltRequest) -> BoltResponse | None:
+        """A request whose envelope Bolt cannot read: if its signature is good (or requests come over Socket
+        Mode's own authenticated socket), acknowledged (200) and refused politely after; if not, left to
+        Bolt, which answers 401. None for every readable request (the signature is then Bolt's to check)."""
+        try:
+            P.check_envelope(req.body)
+            return None
+        except P.BadPayload as exc:
+            reason = str(exc)
+        if self.verifier is not None:
+            stamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+            signature = (req.headers.get("x-slack-signature") or [""])[0]
+            if not self.verifier.is_valid(req.raw_body, stamp, signature):
+                return None
+        self.pool.submit(self.refuse, req.body, reason)
+        return BoltResponse(status=200, body="")
 
     def _skip_redelivery(self, body: dict[str, Any], req: Any, next: Callable[[], None]) -> Any:
         """Slack redelivers an event it thinks we missed (X-Slack-Retry-Num); the same event_id is answered once."""
