@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import re
 import signal
@@ -41,6 +42,7 @@ from adapters.slack import render as V
 from bot import events as E
 from bot import health, worker
 from bot import replies as R
+from bot.quiz.machine import show_question
 from bot.settings import Settings
 from bot.tutor import Tutor
 
@@ -325,6 +327,12 @@ class SlackTutor:
             )
             return
         self._round_messages[question.session_id] = (channel, ts, message.blocks)
+        # stored with the round, so that whoever closes it (a click, the deadline, another worker, after a
+        # restart) updates this message, never one a click's payload names
+        try:
+            self.tutor.store.set_round_message(question.session_id, f"{channel}/{ts}")
+        except Exception as exc:  # the round stands; only its message keeps its buttons when it closes
+            log.warning("slack: could not store where round %s was posted: %s", question.session_id, exc)
         rest = [r for r in replies if r is not question]
         if rest:
             self._respond(respond, rest)
@@ -395,7 +403,6 @@ class SlackTutor:
         try:
             event = P.parse_action(body)
             channel = P.channel_of(body)
-            clicked = P.message_of(body)
         except P.BadPayload as exc:
             self.refuse(body, str(exc))
             return
@@ -411,7 +418,7 @@ class SlackTutor:
             return
         results = [r for r in replies if isinstance(r, R.RoundResult)]
         for result in results:
-            self._publish_result(channel, result, clicked)
+            self._publish_result(channel, result)
         rest = [r for r in replies if not isinstance(r, R.RoundResult)]
         if rest:
             self._send_private(Private(channel, user.user, respond, direct=direct), rest)
@@ -517,19 +524,20 @@ class SlackTutor:
             self._publish_result(post.channel, post.result)
         return len(posts)
 
-    def _publish_result(
-        self, channel: str, result: R.RoundResult, question_message: tuple[str, list[Any]] | None = None
-    ) -> None:
+    def _publish_result(self, channel: str, result: R.RoundResult) -> None:
+        """Post a closed round's results in `channel` (the round's own: checked against the stored round for a
+        click, the class's channel for the deadline), and take the buttons off the round's question: the
+        message stored with the round, never one a click's payload names (a forged click could name another
+        open round's message and strip its buttons)."""
         cached = self._round_messages.pop(result.session_id, None)
-        if question_message is None or not question_message[0]:
-            question_message = (cached[1], cached[2]) if cached else None
-        if question_message and question_message[0]:
-            ts, blocks = question_message
+        posted = self._round_message(result.session_id, cached)
+        if posted is not None:
+            where, ts, blocks = posted
             self._call(
                 "chat.update",
                 self.client.chat_update,
-                channel,
-                channel=channel,
+                where,
+                channel=where,
                 ts=ts,
                 text="Round closed: results below.",
                 blocks=V.closed_question_blocks(blocks, "Round closed: the results are below."),
@@ -541,6 +549,33 @@ class SlackTutor:
                     result.session_id,
                     channel,
                 )
+
+    def _round_message(
+        self, session_id: int, cached: tuple[str, str, list[Any]] | None
+    ) -> tuple[str, str, list[Any]] | None:
+        """(channel, ts, blocks) of the round's question as posted: this process's copy, or else (another
+        worker posted it, or this one restarted) where the database says, the blocks made again from the
+        stored round. None for a round that has no stored message (one opened before schema 0009)."""
+        if cached is not None:
+            return cached
+        row = self.tutor.store.session(session_id)
+        where, _, ts = (row.message if row else "").partition("/")
+        if row is None or not where or not ts:
+            return None
+        question = self.tutor.course.questions.get(row.question_id)
+        blocks: list[Any] = []
+        if question is not None:
+            concept = self.tutor.course.concepts.get(question.concept_id)
+            shown = show_question(
+                row.id or 0,
+                question,
+                json.loads(row.presentation),
+                concept.title if concept else question.concept_id,
+                is_round=True,
+            )
+            poster = self.tutor.store.learner_name(row.created_by) if row.created_by else ""
+            blocks = V.messages([shown], started_by=poster)[0].blocks
+        return where, ts, blocks
 
     def start(self) -> None:
         """Start the round closer (it closes overdue rounds at once, after a restart too, then every few

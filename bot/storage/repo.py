@@ -217,6 +217,12 @@ class Store:
             s.commit()
             return row
 
+    def set_round_message(self, session_id: int, message: str) -> None:
+        """Where the round's question was posted (QuizSession.message), once the platform says so."""
+        with self.engine.begin() as conn:
+            table = _table(QuizSession)
+            conn.execute(update(table).where(table.c.id == session_id).values(message=message[:300]))
+
     def due_rounds(self, now: datetime, platform: str | None = None) -> list[QuizSession]:
         """Open rounds whose deadline has passed (after a restart too: deadlines are stored)."""
         with Session(self.engine, expire_on_commit=False) as s:
