@@ -31,7 +31,6 @@ class Recorder:
         self._queue: queue.SimpleQueue[tuple[E.Event, Future[list[R.Reply]]] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self.groups = 0  # how many groups were handled (for tests and the load script)
 
     def submit(self, event: E.Event) -> Future[list[R.Reply]]:
         """The event queued; its future gives its replies once it is handled."""
@@ -76,7 +75,6 @@ class Recorder:
                 for _, future in group:
                     future.set_exception(exc)
                 continue
-            self.groups += 1
             for (_, future), got in zip(group, replies, strict=True):
                 future.set_result(got)
 

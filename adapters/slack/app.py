@@ -256,7 +256,7 @@ class SlackTutor:
         if self.verifier is not None:
             stamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
             signature = (req.headers.get("x-slack-signature") or [""])[0]
-            if not self.verifier.is_valid(req.raw_body, stamp, signature):
+            if not stamp.isdigit() or not self.verifier.is_valid(req.raw_body, stamp, signature):
                 return None
         self.pool.submit(self.refuse, req.body, reason)
         return BoltResponse(status=200, body="")

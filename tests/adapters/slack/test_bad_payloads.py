@@ -193,3 +193,10 @@ def test_a_malformed_payload_with_a_bad_signature_is_still_refused_401(slack):
     assert slack.post(body, "application/json", signature="v0=" + "0" * 64).status == 401
     payload = urlencode({"payload": json.dumps({"type": "workflow_step_edit", "callback_id": "s"})}).encode()
     assert slack.post(payload, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64).status == 401
+    unsigned = urlencode({"payload": json.dumps({"type": "workflow_step_edit", "callback_id": "s"})}).encode()
+    assert (
+        slack.http(
+            "POST", "/slack/events", unsigned, {"Content-Type": "application/x-www-form-urlencoded"}
+        ).status
+        == 401
+    )
