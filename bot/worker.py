@@ -6,7 +6,10 @@ Discord)."""
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from bot import events as E
@@ -15,6 +18,67 @@ from bot.features import review
 from bot.tutor import Tutor
 
 log = logging.getLogger(__name__)
+
+
+class Recorder:
+    """Where a worker records what must be durable before it is acknowledged (an answer click): one thread
+    takes the events in arrival order, and those that arrived together are handled together
+    (`Tutor.handle_together`: a class's burst of answers to one round is one transaction, one commit).
+    `record(event)` blocks until the event is handled (its answer committed) and returns its replies, so
+    that the caller acknowledges only then. One thread, not a pool: the writers do not queue on the
+    database's locks, and the group grows with the load (whatever arrived during one commit is the next)."""
+
+    def __init__(self, tutor: Tutor, *, most: int = 200, name: str = "tutor-recorder"):
+        self.tutor, self.most, self.name = tutor, most, name
+        self._queue: queue.SimpleQueue[tuple[E.Event, Future[list[R.Reply]]] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, event: E.Event) -> Future[list[R.Reply]]:
+        """The event queued; its future gives its replies once it is handled."""
+        future: Future[list[R.Reply]] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._thread.start()
+            self._queue.put((event, future))
+        return future
+
+    def record(self, event: E.Event) -> list[R.Reply]:
+        return self.submit(event).result()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Handle what is queued, then end the thread."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            group = [item]
+            while len(group) < self.most:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this group
+                    break
+                group.append(more)
+            try:
+                replies = self.tutor.handle_together([event for event, _ in group])
+            except Exception as exc:  # handle_together maps its own failures; this is a last resort
+                log.exception("recording %d events failed", len(group))
+                for _, future in group:
+                    future.set_exception(exc)
+                continue
+            for (_, future), got in zip(group, replies, strict=True):
+                future.set_result(got)
 
 
 @dataclass(frozen=True)

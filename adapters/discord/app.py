@@ -3,12 +3,13 @@
 Slash commands /ask, /quiz, /review, /progress, /leaderboard, /next, /privacy, /digest, /timezone,
 /my-data, /forget-me, /help, and for instructors /class-report, /inbox, /review-answers, /class-timezone;
 questions in DMs and mentions; class rounds with buttons, select menus and a modal. Every interaction is
-acknowledged first (defer) and the tutor's work runs in a thread after it. Buttons and menus are
-DynamicItems whose custom_id carries the quiz session (or the learner), so they keep working after a
-restart; round deadlines are stored, and a periodic task posts the results of the rounds that are due (rounds left open
-by a restart too). Another sends the daily digest of due reviews and the outcomes of instructors' reviews of
-answers as direct messages, and retries the instructors' answers whose direct message to an asker failed.
-Pictures (charts) and files (/my-data) are uploaded as attachments.
+acknowledged first (defer) and the tutor's work runs in a thread after it, except answers: an answer is
+recorded (committed) before its interaction is acknowledged, those that arrive together in one transaction.
+Buttons and menus are DynamicItems whose custom_id carries the quiz session (or the learner), so they keep
+working after a restart; round deadlines are stored, and a periodic task posts the results of the rounds that
+are due (rounds left open by a restart too). Another sends the daily digest of due reviews and the outcomes of
+instructors' reviews of answers as direct messages, and retries the instructors' answers whose direct message
+to an asker failed. Pictures (charts) and files (/my-data) are uploaded as attachments.
 
 No `from __future__ import annotations` here: discord.py reads the commands' annotations at definition
 time (the /ask length limit comes from TUTOR_MAX_TEXT).
@@ -391,6 +392,7 @@ class DiscordAdapter:
         self.round_messages: dict[int, tuple[int, int]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
+        self.recorder = worker.Recorder(tutor, name="tutor-discord-recorder")
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def build_client(self, message_content: bool) -> discord.Client:
@@ -516,6 +518,15 @@ class DiscordAdapter:
         """The tutor's work, off the event loop (retrieval takes ~50 ms, the first model load seconds)."""
         return await asyncio.to_thread(self.tutor.handle, event)
 
+    async def record(self, event: E.Event) -> list[R.Reply]:
+        """An answer recorded (committed) before its interaction is acknowledged: a deferred interaction
+        is never delivered again, so a worker killed between a defer and the commit lost an answer the
+        student saw accepted. Answers that arrive together (a class's burst of clicks) are recorded
+        together by one thread, one transaction for the group (bot.worker.Recorder). Recording an answer
+        takes milliseconds; should it take longer than Discord's 3 s, the student sees Discord's "did not
+        respond", and a second click is told the first answer counts."""
+        return await asyncio.wrap_future(self.recorder.submit(event))
+
     # -- slash commands -----------------------------------------------------------------------------
     async def on_command(
         self, interaction: discord.Interaction, command: str, options: dict[str, Any]
@@ -627,17 +638,23 @@ class DiscordAdapter:
                 await interaction.response.send_message("That button does nothing.", ephemeral=True)
                 return
             if click.action == "g":
-                # the answer form is replaced by the verdict
+                # the answer form is replaced by the verdict; the answer is recorded before the defer
+                replies = await self.record(event)
                 await interaction.response.defer()
-                outs = render.render(await self.handle(event)) or [render.Out(content="Done.")]
+                outs = render.render(replies) or [render.Out(content="Done.")]
                 await interaction.edit_original_response(**outs[0].edit_kwargs(), allowed_mentions=NO_PINGS)
                 for out in outs[1:]:
                     await interaction.followup.send(
                         **out.send_kwargs(), ephemeral=private, allowed_mentions=NO_PINGS
                     )
                 return
-            await interaction.response.defer(ephemeral=private, thinking=True)
-            await self.send(interaction, await self.handle(event), ephemeral=private)
+            if isinstance(event, E.Answer):
+                replies = await self.record(event)
+                await interaction.response.defer(ephemeral=private, thinking=True)
+            else:
+                await interaction.response.defer(ephemeral=private, thinking=True)
+                replies = await self.handle(event)
+            await self.send(interaction, replies, ephemeral=private)
         except parse.BadPayload as exc:
             log.warning("button %s: could not read the request: %s", click.action, exc)
             await self.tell_unreadable(interaction)
@@ -754,12 +771,13 @@ class DiscordAdapter:
             session_id = parse.parse_modal_id(data.get("custom_id"))
             if session_id is None:
                 raise parse.BadPayload("the modal's custom_id is not the tutor's")
-            await interaction.response.defer(ephemeral=private, thinking=True)
             text = parse.modal_text(data.get("components"))
             event = E.Answer(
                 self.who(interaction), response=text, session_id=session_id, where=self.where(interaction)
             )
-            await self.send(interaction, await self.handle(event), ephemeral=private)
+            replies = await self.record(event)
+            await interaction.response.defer(ephemeral=private, thinking=True)
+            await self.send(interaction, replies, ephemeral=private)
         except parse.BadPayload as exc:
             log.warning("a modal submission could not be read: %s", exc)
             await self.tell_unreadable(interaction)

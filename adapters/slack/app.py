@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import re
 import signal
@@ -22,7 +23,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,19 +31,20 @@ from urllib.parse import parse_qsl
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.context.respond import Respond as BoltRespond
-from slack_bolt.middleware import Middleware
 from slack_bolt.request.internals import build_context
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RetryHandler, RetryState
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import parse as P
 from adapters.slack import render as V
 from bot import events as E
 from bot import health, worker
 from bot import replies as R
+from bot.quiz.machine import show_question
 from bot.settings import Settings
 from bot.tutor import Tutor
 
@@ -64,10 +66,6 @@ COULD_NOT_READ = "I couldn't read that request."
 
 Respond = Callable[..., Any]
 Upload = R.Image | R.File
-
-
-# How long a click's ack may wait for its answer to be recorded (Slack allows 3 s for the whole request).
-ACK_BUDGET = 2.0
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -139,24 +137,22 @@ class RateLimitRetry(RetryHandler):
         state.increment_current_attempt()
 
 
-class PayloadGuard(Middleware):
-    """Interactions Bolt itself cannot route (`actions` that is not a list of actions, a view or an event
-    that is not an object) would fail inside Bolt with a 500: they are acknowledged here at once and
-    refused politely instead. Runs after Bolt's signature check, before any other middleware."""
+class GuardedApp(App):
+    """Bolt's App, except that a request whose envelope Bolt itself cannot read (an `event` that is not an
+    object, `actions` that is not a list of actions, a view without a callback_id, a workflow step's
+    payload) is answered before Bolt's own middleware sees it: Bolt's authorization step reads the event and
+    its kwargs builder the workflow step before any middleware of the app runs, and failed with an HTTP 500
+    and a traceback (Slack retries a 500). `guard` answers such a request once its signature is checked
+    (see SlackTutor.guard); every other request goes to Bolt as it came."""
 
-    def __init__(self, slack: SlackTutor):
-        self.slack = slack
+    guard: Callable[[BoltRequest], BoltResponse | None] | None = None
 
-    def process(
-        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        try:
-            P.check_envelope(req.body)
-        except P.BadPayload as exc:
-            self.slack.pool.submit(self.slack.refuse, req.body, str(exc))
-            return BoltResponse(status=200, body="")
-        next()
-        return resp
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        if self.guard is not None:
+            answered = self.guard(req)
+            if answered is not None:
+                return answered
+        return super().dispatch(req)
 
 
 @dataclass(frozen=True)
@@ -200,8 +196,9 @@ class SlackTutor:
         # feedback for answers recorded before their ack: sent here, so a listener thread is free for the
         # next click at once (in a burst, acks queued behind posts of feedback)
         self.deliveries = WorkPool(workers)
-        self.recorder = WorkPool(workers)  # answers recorded before their ack, within ACK_BUDGET
-        self.app = App(
+        self.recorder = worker.Recorder(tutor, name="tutor-slack-recorder")
+        self.verifier = SignatureVerifier(signing_secret) if verify_requests and signing_secret else None
+        self.app = GuardedApp(
             signing_secret=signing_secret or None,
             client=self.client,
             token_verification_enabled=False,  # no network call at start-up; auth.test comes with the first request
@@ -224,7 +221,7 @@ class SlackTutor:
     # -- wiring ---------------------------------------------------------------------------------
     def _register(self) -> None:
         app = self.app
-        app.use(PayloadGuard(self))
+        app.guard = self.guard
         app.middleware(self._skip_redelivery)
         app.command(P.COMMAND_PATTERN)(ack=self._ack, lazy=[self._on_command])
         app.event("app_mention")(ack=self._ack, lazy=[self._on_mention])
@@ -237,7 +234,7 @@ class SlackTutor:
         app.action(re.compile(rf"^({V.HINT}|{V.SKIP}|{V.CLOSE}|{V.HOME_QUIZ})$"))(
             ack=self._ack, lazy=[self._on_click]
         )
-        app.view(V.OPEN_ANSWER)(ack=self._ack, lazy=[self._on_written_answer])
+        app.view(V.OPEN_ANSWER)(self._on_written_answer)  # recorded before the ack, as answer clicks
         # a modal the tutor did not open (another app's, an old version's): refused politely, not a 404
         app.view(re.compile(".*"))(ack=self._ack, lazy=[self._on_unknown_view])
         app.action(re.compile(rf"^({V.FORGET_YES}|{V.FORGET_NO})$"))(
@@ -249,6 +246,23 @@ class SlackTutor:
     @staticmethod
     def _ack(ack: Callable[..., None]) -> None:
         ack()
+
+    def guard(self, req: BoltRequest) -> BoltResponse | None:
+        """A request whose envelope Bolt cannot read: if its signature is good (or requests come over Socket
+        Mode's own authenticated socket), acknowledged (200) and refused politely after; if not, left to
+        Bolt, which answers 401. None for every readable request (the signature is then Bolt's to check)."""
+        try:
+            P.check_envelope(req.body)
+            return None
+        except P.BadPayload as exc:
+            reason = str(exc)
+        if self.verifier is not None:
+            stamp = (req.headers.get("x-slack-request-timestamp") or [""])[0]
+            signature = (req.headers.get("x-slack-signature") or [""])[0]
+            if not stamp.isdigit() or not self.verifier.is_valid(req.raw_body, stamp, signature):
+                return None
+        self.pool.submit(self.refuse, req.body, reason)
+        return BoltResponse(status=200, body="")
 
     def _skip_redelivery(self, body: dict[str, Any], req: Any, next: Callable[[], None]) -> Any:
         """Slack redelivers an event it thinks we missed (X-Slack-Retry-Num); the same event_id is answered once."""
@@ -318,6 +332,12 @@ class SlackTutor:
             )
             return
         self._round_messages[question.session_id] = (channel, ts, message.blocks)
+        # stored with the round, so that whoever closes it (a click, the deadline, another worker, after a
+        # restart) updates this message, never one a click's payload names
+        try:
+            self.tutor.store.set_round_message(question.session_id, f"{channel}/{ts}")
+        except Exception as exc:  # the round stands; only its message keeps its buttons when it closes
+            log.warning("slack: could not store where round %s was posted: %s", question.session_id, exc)
         rest = [r for r in replies if r is not question]
         if rest:
             self._respond(respond, rest)
@@ -366,27 +386,21 @@ class SlackTutor:
 
     # -- clicks and the answer form -------------------------------------------------------------
     def _on_answer_click(self, ack: Callable[..., None], body: dict[str, Any], respond: Respond) -> None:
-        """An answer button or Submit: the answer is recorded, then Slack gets its ack, then the feedback is
-        sent. Slack never retries an acknowledged click, so acknowledging first and recording after (a lazy
-        listener) could lose an answer the student saw accepted if the worker died in between. Recording
-        takes milliseconds; if it has not finished within ACK_BUDGET (an overloaded worker, a slow
-        database) the click is acknowledged anyway and recorded when it can: Bolt hands a click that is not
-        acknowledged in time to the next listener, which would refuse it."""
-        recording: Future[list[R.Reply]] | None = None
+        """An answer button or Submit: the answer is recorded (committed), then Slack gets its ack, then the
+        feedback is sent. Slack never retries an acknowledged click, so an ack that left before the commit
+        (a lazy listener; or an ack sent anyway when recording was slow) lost the answer the student saw
+        accepted if the worker died in between. When recording is slower than Slack's 3 s the student sees
+        Slack's error, and the feedback that follows says the answer was recorded; a second click is told the
+        first answer counts. Runs on the request's thread (process_before_response)."""
+        recorded: list[R.Reply] | None = None
         try:
             event = P.parse_action(body)
-            if isinstance(event, E.Answer):
-                recording = self.recorder.submit(self.tutor.handle, event)
-                wait([recording], timeout=ACK_BUDGET)
         except P.BadPayload:
-            pass  # _on_click refuses it, after the ack
-        finally:
-            ack()
-
-        def deliver() -> None:
-            self._on_click(body, respond, recording.result() if recording is not None else None)
-
-        self.deliveries.submit(deliver)
+            event = None  # _on_click refuses it, after the ack
+        if isinstance(event, E.Answer):
+            recorded = self.recorder.record(event)  # with the others that came with it: one commit
+        ack()
+        self.deliveries.submit(self._on_click, body, respond, recorded)
 
     def _on_click(
         self, body: dict[str, Any], respond: Respond, recorded: list[R.Reply] | None = None
@@ -394,7 +408,6 @@ class SlackTutor:
         try:
             event = P.parse_action(body)
             channel = P.channel_of(body)
-            clicked = P.message_of(body)
         except P.BadPayload as exc:
             self.refuse(body, str(exc))
             return
@@ -410,7 +423,7 @@ class SlackTutor:
             return
         results = [r for r in replies if isinstance(r, R.RoundResult)]
         for result in results:
-            self._publish_result(channel, result, clicked)
+            self._publish_result(channel, result)
         rest = [r for r in replies if not isinstance(r, R.RoundResult)]
         if rest:
             self._send_private(Private(channel, user.user, respond, direct=direct), rest)
@@ -459,15 +472,20 @@ class SlackTutor:
                 respond, [R.Text("I couldn't open the answer form; please click again.", kind="error")]
             )
 
-    def _on_written_answer(self, body: dict[str, Any]) -> None:
+    def _on_written_answer(self, ack: Callable[..., None], body: dict[str, Any]) -> None:
+        """The answer modal's Submit: the written answer is recorded (graded and committed), then Slack gets
+        its ack (the modal closes), then the feedback is sent, as for answer clicks."""
         try:
             event, meta = P.parse_view_submission(body)
         except P.BadPayload as exc:
-            self.refuse(body, str(exc))
+            ack()
+            self.deliveries.submit(self.refuse, body, str(exc))
             return
-        replies = self.tutor.handle(event)
+        replies = self.recorder.record(event)
+        ack()
         channel = str(meta.get("channel") or event.learner.user)
-        self._send_private(Private(channel, event.learner.user, None, direct=event.where is None), replies)
+        to = Private(channel, event.learner.user, None, direct=event.where is None)
+        self.deliveries.submit(self._send_private, to, replies)
 
     def _on_unknown_action(self, body: dict[str, Any]) -> None:
         self.refuse(body, "the action is not one the tutor posted")
@@ -511,19 +529,20 @@ class SlackTutor:
             self._publish_result(post.channel, post.result)
         return len(posts)
 
-    def _publish_result(
-        self, channel: str, result: R.RoundResult, question_message: tuple[str, list[Any]] | None = None
-    ) -> None:
+    def _publish_result(self, channel: str, result: R.RoundResult) -> None:
+        """Post a closed round's results in `channel` (the round's own: checked against the stored round for a
+        click, the class's channel for the deadline), and take the buttons off the round's question: the
+        message stored with the round, never one a click's payload names (a forged click could name another
+        open round's message and strip its buttons)."""
         cached = self._round_messages.pop(result.session_id, None)
-        if question_message is None or not question_message[0]:
-            question_message = (cached[1], cached[2]) if cached else None
-        if question_message and question_message[0]:
-            ts, blocks = question_message
+        posted = self._round_message(result.session_id, cached)
+        if posted is not None:
+            where, ts, blocks = posted
             self._call(
                 "chat.update",
                 self.client.chat_update,
-                channel,
-                channel=channel,
+                where,
+                channel=where,
                 ts=ts,
                 text="Round closed: results below.",
                 blocks=V.closed_question_blocks(blocks, "Round closed: the results are below."),
@@ -535,6 +554,33 @@ class SlackTutor:
                     result.session_id,
                     channel,
                 )
+
+    def _round_message(
+        self, session_id: int, cached: tuple[str, str, list[Any]] | None
+    ) -> tuple[str, str, list[Any]] | None:
+        """(channel, ts, blocks) of the round's question as posted: this process's copy, or else (another
+        worker posted it, or this one restarted) where the database says, the blocks made again from the
+        stored round. None for a round that has no stored message (one opened before schema 0009)."""
+        if cached is not None:
+            return cached
+        row = self.tutor.store.session(session_id)
+        where, _, ts = (row.message if row else "").partition("/")
+        if row is None or not where or not ts:
+            return None
+        question = self.tutor.course.questions.get(row.question_id)
+        blocks: list[Any] = []
+        if question is not None:
+            concept = self.tutor.course.concepts.get(question.concept_id)
+            shown = show_question(
+                row.id or 0,
+                question,
+                json.loads(row.presentation),
+                concept.title if concept else question.concept_id,
+                is_round=True,
+            )
+            poster = self.tutor.store.learner_name(row.created_by) if row.created_by else ""
+            blocks = V.messages([shown], started_by=poster)[0].blocks
+        return where, ts, blocks
 
     def start(self) -> None:
         """Start the round closer (it closes overdue rounds at once, after a restart too, then every few
@@ -556,7 +602,8 @@ class SlackTutor:
             if thread:
                 thread.join(timeout)
         self.wait_idle(timeout)
-        for pool in (self.pool, self.recorder, self.deliveries):
+        self.recorder.stop(timeout)
+        for pool in (self.pool, self.deliveries):
             pool.shutdown(wait=False)
 
     def wait_idle(self, timeout: float) -> bool:
@@ -564,7 +611,7 @@ class SlackTutor:
         deadline = time.monotonic() + timeout
         while True:
             left = max(0.0, deadline - time.monotonic())
-            pools = (self.pool, self.recorder, self.deliveries)
+            pools = (self.pool, self.deliveries)
             if not all(p.wait_idle(left) for p in pools):
                 return False
             if all(p.wait_idle(0) for p in pools):  # nothing new arrived meanwhile

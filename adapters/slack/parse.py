@@ -37,7 +37,15 @@ _ID = re.compile(r"[0-9]{1,18}")  # a database id (quiz session, inbox item): fi
 _POSITION = re.compile(r"[0-9]{1,4}")
 # the payload types worth naming in a log line; anything else is "request"
 _KINDS = frozenset(
-    {"block_actions", "view_submission", "view_closed", "event_callback", "interactive_message", "shortcut"}
+    {
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "event_callback",
+        "interactive_message",
+        "shortcut",
+        "workflow_step_edit",
+    }
 )
 
 
@@ -187,6 +195,10 @@ def check_envelope(body: Any) -> None:
             raise BadPayload("view is not an object")
         if not isinstance(view.get("callback_id"), str) or not isinstance(view.get("type"), str):
             raise BadPayload("the view has no callback_id or type")
+        if view["type"] == "workflow_step":  # Bolt reads body["workflow_step"] out of it
+            raise BadPayload("workflow steps are not the tutor's")
+    elif kind == "workflow_step_edit":  # the same: the tutor has no steps from apps
+        raise BadPayload("workflow steps are not the tutor's")
     elif kind == "event_callback":
         event = body.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):

@@ -10,11 +10,16 @@ from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking
 from bot.features.kit import Handler, Kit, aware
-from bot.features.sessions import grade_and_record, latest_open_round, practice_note
+from bot.features.sessions import grade_and_record, latest_open_round, practice_note, state_of, verdict_for
+from bot.progress import points_for, spaced
 from bot.quiz import machine
 from bot.quiz.grading import letters, presentation_for
 from bot.safety import defuse_reply
+from bot.storage import RoundAnswer
 from bot.storage.models import Learner, QuizSession
+
+ROUND_CLOSED = "This round is closed; its results are posted in the channel."
+ALREADY_ANSWERED = "You have already answered this round; your first answer counts."
 
 
 def on_start_round(ev: E.StartRound, ctx: Kit) -> list[R.Reply]:
@@ -58,26 +63,80 @@ def answer_round(
 ) -> list[R.Reply]:
     now = ctx.clock()
     if row.status != "open" or (row.deadline is not None and now > aware(row.deadline)):
-        return [R.Text("This round is closed; its results are posted in the channel.", kind="notice")]
+        return [R.Text(ROUND_CLOSED, kind="notice")]
     done = grade_and_record(ctx, row, question, learner_id, response, now)
     if done.step.grade is None:
         return list(done.step.replies)
     if done.attempt is None:
-        return [R.Text("You have already answered this round; your first answer counts.", kind="notice")]
+        return [R.Text(ALREADY_ANSWERED, kind="notice")]
     shown = done.step.grade.chosen if question.type != "open_ended" else "your answer"
-    why = practice_note(ctx, learner_id, done.verdict, now)
     later = (
         " The grader was not sure about it, so an instructor will review it; you will be told the outcome."
         if done.provisional
         else ""
     )
-    return [
-        R.Text(
-            f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.{later}"
-            + (f" {why}" if why else ""),
-            kind="notice",
+    why = practice_note(ctx, learner_id, done.verdict, now)
+    return [_got_it(shown, later + (f" {why}" if why else ""))]
+
+
+def answer_round_together(
+    ctx: Kit, row: QuizSession, question: Question, answers: list[E.Answer]
+) -> list[list[R.Reply]]:
+    """`answer_round` for many learners' answers to one round that arrived together (a class's burst): the
+    same grading, points and replies, each answer's, with all the attempts recorded in one transaction."""
+    now = ctx.clock()
+    if row.status != "open" or (row.deadline is not None and now > aware(row.deadline)):
+        return [[R.Text(ROUND_CLOSED, kind="notice")] for _ in answers]
+    ids = ctx.store.learner_ids([a.learner for a in answers])
+    if question.type == "open_ended":  # written answers: the copy check and the review queue, one at a time
+        return [
+            answer_round(ctx, row, question, lid, a.response) for lid, a in zip(ids, answers, strict=True)
+        ]
+    state = state_of(row)
+    steps = [machine.step(state, machine.Respond(a.response), question, now, None) for a in answers]
+    before = ctx.store.answered_before([ids[i] for i, s in enumerate(steps) if s.grade], question.id)
+    graded: list[RoundAnswer] = []
+    notes: dict[int, str] = {}
+    for i, step in enumerate(steps):
+        if step.grade is None:
+            continue
+        g, first_try = step.grade, ids[i] not in before
+        # a learner who saw this answer within its review interval (a skip, a closed round) practises: no points,
+        # and mastery keeps their first attempt (bot.progress.practice), as for one answer at a time
+        verdict = verdict_for(ctx, ids[i], question, now, row.class_id)
+        why = practice_note(ctx, ids[i], verdict, now)
+        if why:
+            notes[ids[i]] = f" {why}"
+        graded.append(
+            RoundAnswer(
+                learner_id=ids[i],
+                correct=g.correct,
+                score=g.score,
+                response=g.chosen,
+                points=points_for(g.correct, first_try) if verdict.earns else 0,
+                first_try=first_try,
+                rating=spaced.rating_for(g.correct, g.score, question.type),
+                counts=verdict.counts,
+            )
         )
-    ]
+    recorded = ctx.store.record_round_attempts(row, graded, now, ctx.timezone)
+    out: list[list[R.Reply]] = []
+    for i, step in enumerate(steps):
+        if step.grade is None:
+            out.append(list(step.replies))
+        elif ids[i] in recorded:
+            recorded.discard(ids[i])  # a second click of the same learner in the same burst: not twice
+            out.append([_got_it(step.grade.chosen, notes.get(ids[i], ""))])
+        else:
+            out.append([R.Text(ALREADY_ANSWERED, kind="notice")])
+    return out
+
+
+def _got_it(shown: str, more: str = "") -> R.Text:
+    return R.Text(
+        f"Got it: {shown} is recorded. The answer and the explanation come when the round closes.{more}",
+        kind="notice",
+    )
 
 
 def on_close_round(ev: E.CloseRound, ctx: Kit) -> list[R.Reply]:

@@ -40,7 +40,9 @@ def review(card_json: str, rating: int, now: datetime) -> tuple[str, datetime]:
     """The card after one review at `now` (a new card if `card_json` is empty), and when it is due next."""
     from fsrs import Card, Rating
 
-    card = Card.from_json(card_json) if card_json else Card()
+    # a new card's id given, as fsrs would make it (ms since the epoch): without one, Card() sleeps 1 ms to
+    # keep ids apart, and a class's burst of first answers queued behind those sleeps
+    card = Card.from_json(card_json) if card_json else Card(card_id=int(now.timestamp() * 1000))
     card, _ = _scheduler().review_card(card, Rating(rating), now)
     return card.to_json(), card.due
 

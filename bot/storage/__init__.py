@@ -2,10 +2,11 @@
 
 from bot.storage import migrate
 from bot.storage.engine import StorageUnavailable, make_engine, redact
-from bot.storage.repo import AttemptRow, Scope, Store, Workspace
+from bot.storage.repo import AttemptRow, RoundAnswer, Scope, Store, Workspace
 
 __all__ = [
     "AttemptRow",
+    "RoundAnswer",
     "Scope",
     "Store",
     "Workspace",

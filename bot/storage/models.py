@@ -66,6 +66,10 @@ class QuizSession(SQLModel, table=True):
     deadline: datetime | None = None
     closed_at: datetime | None = None
     version: int = 0
+    # where a class round's question was posted, as its platform names it ("<channel>/<message>"), so that
+    # closing it updates that message and no other (a click's payload names a message too, but anyone who
+    # can sign a request can name another round's); empty for solo questions and older rounds (schema 0008)
+    message: str = Field(default="", max_length=300)
 
 
 class Attempt(SQLModel, table=True):

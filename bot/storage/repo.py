@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, or_, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, func, insert, or_, update
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -58,6 +59,20 @@ class Encounter:
     at: datetime  # aware, UTC
     how: str  # answer | skipped | round
     correct: bool = False
+
+
+@dataclass(frozen=True)
+class RoundAnswer:
+    """One learner's graded answer to a class round, to be recorded with the others that came with it."""
+
+    learner_id: int
+    correct: bool
+    score: float
+    response: str
+    points: int
+    first_try: bool
+    rating: int | None = None
+    counts: bool = True  # False: practice (see `record_attempt`): mastery and the schedule stay
 
 
 @dataclass(frozen=True)
@@ -265,6 +280,12 @@ class Store:
             s.add(row)
             s.commit()
             return row
+
+    def set_round_message(self, session_id: int, message: str) -> None:
+        """Where the round's question was posted (QuizSession.message), once the platform says so."""
+        with self.engine.begin() as conn:
+            table = _table(QuizSession)
+            conn.execute(update(table).where(table.c.id == session_id).values(message=message[:300]))
 
     def due_rounds(self, now: datetime, platform: str | None = None) -> list[QuizSession]:
         """Open rounds whose deadline has passed (after a restart too: deadlines are stored)."""
@@ -529,6 +550,172 @@ class Store:
             out += [Encounter(q, _utc(at), "skipped") for q, at in conn.execute(skipped)]
             out += [Encounter(q, _utc(at), "round") for q, at in conn.execute(rounds)]
         return sorted(out, key=lambda s: s.at)
+
+    # -- a class's burst: many answers to one round, one transaction ------------------------------
+    def learner_ids(self, refs: list[LearnerRef]) -> list[int]:
+        """The learner id of each ref (created on first sight, display names kept up to date), for many
+        learners in one transaction: what `learner` does for one, with a few statements for all."""
+        learners = _table(Learner)
+        found: dict[tuple[str, str, str], int] = {}
+        names = {(r.platform, r.workspace, r.user): r.display_name for r in refs}
+        groups: dict[tuple[str, str], set[str]] = {}
+        for platform, workspace, user in names:
+            groups.setdefault((platform, workspace), set()).add(user)
+        with self.engine.begin() as conn:
+            for (platform, workspace), users in groups.items():
+                where = [learners.c.platform == platform, learners.c.workspace == workspace]
+                missing = [
+                    Learner(
+                        platform=platform,
+                        workspace=workspace,
+                        user_id=user,
+                        display_name=(names[(platform, workspace, user)] or user)[:200],
+                    ).model_dump(exclude={"id"})
+                    for user in sorted(users)
+                ]
+                # first a write, so that SQLite takes its write lock now rather than fail to upgrade later
+                conn.execute(_insert_ignore(conn, learners, ["platform", "workspace", "user_id"]), missing)
+                rows = conn.execute(
+                    select(learners.c.id, learners.c.user_id, learners.c.display_name).where(
+                        *where, learners.c.user_id.in_(sorted(users))
+                    )
+                ).all()
+                renamed = []
+                for lid, user, shown in rows:
+                    found[(platform, workspace, user)] = lid
+                    name = (names[(platform, workspace, user)] or "")[:200]
+                    if name and shown != name:
+                        renamed.append({"lid": lid, "name": name})
+                if renamed:
+                    conn.execute(
+                        update(learners)
+                        .where(learners.c.id == bindparam("lid"))
+                        .values(display_name=bindparam("name")),
+                        renamed,
+                    )
+        return [found[(r.platform, r.workspace, r.user)] for r in refs]
+
+    def answered_before(self, learner_ids: list[int], question_id: str) -> set[int]:
+        """Which of these learners have answered this question before (their next answer is no first try)."""
+        attempts = _table(Attempt)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(attempts.c.learner_id)
+                .where(attempts.c.question_id == question_id, attempts.c.learner_id.in_(set(learner_ids)))
+                .distinct()
+            ).all()
+        return {r[0] for r in rows}
+
+    def record_round_attempts(
+        self, session: QuizSession, answers: list[RoundAnswer], now: datetime, zone: str = "UTC"
+    ) -> set[int]:
+        """Append the attempts of many learners to one round and update their progress and standings, all in
+        one transaction (a group commit: one commit for a class's burst instead of one per answer). Returns
+        the learners whose attempt was recorded; a learner who had already answered the round (or appears
+        twice) is not, and nothing of theirs changes. The same rows as `record_attempt` for each answer."""
+        attempts, progress_t = _table(Attempt), _table(ConceptProgress)
+        standing_t, weekly_t = _table(ClassStanding), _table(WeeklyStanding)
+        first: dict[int, RoundAnswer] = {}
+        for a in answers:
+            first.setdefault(a.learner_id, a)
+        if not first:
+            return set()
+        for _ in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    rows = [
+                        {
+                            "session_id": session.id or 0,
+                            "learner_id": a.learner_id,
+                            "question_id": session.question_id,
+                            "concept_id": session.concept_id,
+                            "correct": a.correct,
+                            "score": a.score,
+                            "response": a.response[:4000],
+                            "points": a.points,
+                            "first_try": a.first_try,
+                            "answered_at": now,
+                            "class_id": session.class_id,
+                        }
+                        for a in first.values()
+                    ]
+                    # a write first (SQLite's write lock now); a learner who answered already inserts nothing
+                    inserted = conn.execute(
+                        _insert_ignore(conn, attempts, ["session_id", "learner_id"]).returning(
+                            attempts.c.learner_id
+                        ),
+                        rows,
+                    ).all()
+                    recorded = [first[r[0]] for r in inserted]
+                    if not recorded:
+                        return set()
+                    self._progress_for_batch(conn, progress_t, session, recorded, now)
+                    tallies = {
+                        a.learner_id: {"points": a.points, "correct": int(a.correct)} for a in recorded
+                    }
+                    _count_many(conn, standing_t, {"class_id": session.class_id or 0}, tallies)
+                    if session.class_id is not None:
+                        tz = conn.execute(
+                            select(_table(ClassRoom).c.timezone).where(
+                                _table(ClassRoom).c.id == session.class_id
+                            )
+                        ).scalar()
+                        key = {"class_id": session.class_id, "week": monday_of(now, tz or zone)}
+                        _count_many(conn, weekly_t, key, tallies)
+                return {a.learner_id for a in recorded}
+            except IntegrityError:
+                pass  # a concurrent first answer created a progress or standing row: do it all again
+        raise RuntimeError("could not record the attempts after three tries")
+
+    @staticmethod
+    def _progress_for_batch(
+        conn, table: Table, session: QuizSession, answers: list[RoundAnswer], now: datetime
+    ):  # type: ignore[no-untyped-def]
+        """Each learner's progress on the round's concept after their answer (`record_attempt`'s, for many)."""
+        ids = sorted(a.learner_id for a in answers)
+        where = [table.c.concept_id == session.concept_id]
+        known = {
+            r.learner_id: r
+            for r in conn.execute(
+                core_select(
+                    table.c.learner_id, table.c.attempts, table.c.correct, table.c.mastery, table.c.card
+                )
+                .where(*where, table.c.learner_id.in_(ids))
+                .with_for_update()
+            ).all()
+        }
+        inserts, updates = [], []
+        for a in sorted(answers, key=lambda a: a.learner_id):
+            row = known.get(a.learner_id)
+            card, mastery = (row.card if row else ""), (row.mastery if row else 0.0)
+            if a.counts:
+                card, scheduled = spaced.review(card, a.rating or (3 if a.correct else 1), now)
+                due: datetime | None = spaced.due_after(a.correct, scheduled, now)
+                mastery = update_mastery(mastery, a.score)
+            else:  # practice: as record_attempt
+                due = spaced.scheduled_due(card) if a.correct else now
+            fields = {
+                "attempts": (row.attempts if row else 0) + 1,
+                "correct": (row.correct if row else 0) + int(a.correct),
+                "mastery": mastery,
+                "last_answered_at": now,
+                "card": card,
+                "due": due,
+            }
+            if row is None:
+                inserts.append({"learner_id": a.learner_id, "concept_id": session.concept_id, **fields})
+            else:
+                updates.append({"lid": a.learner_id, **{f"new_{k}": v for k, v in fields.items()}})
+        if inserts:
+            conn.execute(insert(table), inserts)
+        if updates:
+            names = ["attempts", "correct", "mastery", "last_answered_at", "card", "due"]
+            conn.execute(
+                update(table)
+                .where(*where, table.c.learner_id == bindparam("lid"))
+                .values(**{k: bindparam(f"new_{k}") for k in names}),
+                updates,
+            )
 
     def attempts_of(self, learner_id: int) -> list[Attempt]:
         with Session(self.engine, expire_on_commit=False) as s:
@@ -1777,6 +1964,41 @@ def _count(conn, table, key: dict[str, object], tally: dict[str, int]) -> None: 
     )
     if not moved.rowcount:
         conn.execute(insert(table).values(**key, answers=1, **tally))
+
+
+def _insert_ignore(conn, table: Table, unique: list[str]):  # type: ignore[no-untyped-def]
+    """INSERT ... ON CONFLICT (unique) DO NOTHING, in the connection's dialect (SQLite or PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=unique)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=unique)
+
+
+def _count_many(conn, table, key: dict[str, object], tallies: dict[int, dict[str, int]]) -> None:  # type: ignore[no-untyped-def]
+    """`_count` for many learners at once: each learner's tally added to their row at `key` (+ learner_id),
+    the rows of learners without one created. A concurrent first answer makes an insert fail; the caller's
+    transaction then starts again."""
+    where = [table.c[k] == v for k, v in key.items()]
+    existing = {
+        r[0]
+        for r in conn.execute(
+            select(table.c.learner_id).where(*where, table.c.learner_id.in_(sorted(tallies)))
+        ).all()
+    }
+    fields = list(next(iter(tallies.values())))
+    if existing:
+        conn.execute(
+            update(table)
+            .where(*where, table.c.learner_id == bindparam("lid"))
+            .values(answers=table.c.answers + 1, **{f: table.c[f] + bindparam(f"add_{f}") for f in fields}),
+            [{"lid": lid, **{f"add_{f}": tallies[lid][f] for f in fields}} for lid in sorted(existing)],
+        )
+    new = [lid for lid in sorted(tallies) if lid not in existing]
+    if new:
+        conn.execute(insert(table), [{**key, "learner_id": lid, "answers": 1, **tallies[lid]} for lid in new])
 
 
 def _members_of(learners: Table, members: Workspace | None) -> list[Any]:

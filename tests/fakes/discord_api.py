@@ -26,6 +26,7 @@ import json
 import mimetypes
 import re
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,6 +73,7 @@ class Request:
     files: list[str] = field(default_factory=list)  # names of attached files
     message: dict | None = None  # the message created or edited, as the fake stored it
     uploads: list[Upload] = field(default_factory=list)  # the attached files, their bytes included
+    at: float = field(default_factory=time.monotonic)  # when the fake received it (the load script reads it)
 
     def upload(self, filename: str) -> Upload:
         found = [u for u in self.uploads if u.filename == filename]

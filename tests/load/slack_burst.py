@@ -1,13 +1,21 @@
-"""A lecture hall's burst against the real Slack worker on loopback: N signed answer clicks within one second.
+"""A lecture hall's burst against a Slack worker process on loopback: N signed answer clicks within a second.
 
-    .venv/bin/python -m tests.load.slack_burst [--n 300] [--seconds 1] [--db URL]
+    .venv/bin/python -m tests.load.slack_burst [--n 300] [--seconds 1] [--runs 1] [--db URL] [--kill-at F]
 
-The real Bolt app behind its HTTP endpoint (`SlackHTTPServer`), requests signed as Slack signs them, the
-fake Web API of the tests on another loopback port, a class round opened by `/quiz`, then N students click
-an answer, spread evenly over `--seconds`. Prints how many clicks were acknowledged within 3 s (Slack's
-limit), lost (a reset, a timeout or a non-200), recorded (attempt rows), and the acknowledgement times.
-Answers are recorded before they are acknowledged, so "recorded" must equal "acknowledged". A load script,
-not a test: it measures and prints, and never fails on timing.
+Three processes, as in production: the worker (`tutor serve slack`, on a temporary SQLite file unless
+--db names a database), the fake Slack Web API of the tests (it opens the round's message and takes the
+feedback posted to each click's response_url), and the load generator (its own process, so that its work
+does not compete with the worker's for the worker's interpreter lock). A class round is opened with
+`/quiz`, then N students each click an answer, spread evenly over `--seconds`, every request signed as
+Slack signs it. Prints how many clicks were acknowledged (HTTP 200) within 3 s (Slack's limit), lost (a
+reset, a refusal, a timeout or a non-200), recorded (attempt rows), and the acknowledgement times; with
+--runs, each run on a fresh worker and database, then the medians.
+
+`--kill-at 0.5` kills the worker with SIGKILL when half the clicks have been sent, restarts it on the same
+database and checks that every click that got its 200 is recorded (Slack never retries an acknowledged
+click); then the students whose click was lost click again, as they would, and all are recorded once.
+
+A load script, not a test: it measures and prints, and never fails on timing.
 """
 
 from __future__ import annotations
@@ -15,74 +23,219 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
-import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from bot.course import bundled_course_path, load_course
-from bot.retrieval import HashingEmbedder, Retriever
-from bot.storage import Store, make_engine
-from bot.tutor import Tutor
-from tests.adapters.slack.harness import INSTRUCTOR, Workspace, question_of_type
+from tests.adapters.slack.harness import BOT_TOKEN, INSTRUCTOR, SIGNING_SECRET, SlackSide
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.load.client import raw_request, send_burst
+from tests.load.worker import WorkerProcess, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+ACK_LIMIT = 3.0  # seconds Slack waits for an acknowledgement
+EVENTS = "/slack/events"
 
 
-def burst(n: int, seconds: float, url: str) -> dict[str, float]:
-    course = load_course(bundled_course_path())
-    engine = make_engine(url)
-    tutor = Tutor(course, Store(engine), Retriever(course, HashingEmbedder()), rate_limit=0)
-    api = FakeSlackAPI().start()
-    workspace = Workspace(tutor, api)
-    try:
-        workspace.command("/quiz", f"{question_of_type(tutor, 'single_choice')} 600s", user=INSTRUCTOR[0])
-        message = workspace.round_question()
-        for i in range(n):
-            api.add_user(f"U{i:05d}", f"student {i}")
-        results: list[tuple[int, float]] = [(0, 0.0)] * n
-        start = time.monotonic() + 0.5
+class SlackWorker(WorkerProcess):
+    """`tutor serve slack` in HTTP mode as a process of its own, against the fake Web API."""
 
-        def click(i: int) -> None:
-            time.sleep(max(0.0, start + seconds * i / n - time.monotonic()))
-            sent = time.monotonic()
-            try:
-                response, _ = workspace.click(message, text="ABCD"[i % 4], user=f"U{i:05d}", wait=False)
-                results[i] = (response.status, time.monotonic() - sent)
-            except OSError:  # reset, refused, timed out: the click is lost
-                results[i] = (0, time.monotonic() - sent)
+    def __init__(self, db_url: str, api_url: str, *, cache_dir: str | None = None, log: Path | None = None):
+        port = free_port()
+        super().__init__(
+            ["slack", "--host", "127.0.0.1", "--port", str(port)],
+            db_url,
+            {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": api_url},
+            health=f"http://127.0.0.1:{port}/healthz",
+            cache_dir=cache_dir,
+            log=log,
+        )
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
 
-        threads = [threading.Thread(target=click, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        workspace.settle(60)
-        acked = [dt for status, dt in results if status == 200 and dt <= 3.0]
-        times = sorted(dt for status, dt in results if status == 200)
-        return {
-            "clicks": n,
-            "acknowledged within 3 s": len(acked),
-            "lost": sum(1 for status, _ in results if status != 200),
-            "recorded": tutor.store.attempt_count(),
-            "ack p50 (s)": statistics.median(times) if times else float("nan"),
-            "ack p99 (s)": times[min(len(times) - 1, int(len(times) * 0.99))] if times else float("nan"),
+
+# -- a burst ------------------------------------------------------------------------------------------
+@dataclass
+class Burst:
+    clicks: int
+    acked: list[str] = field(default_factory=list)  # the students whose click got a 200
+    within_limit: int = 0
+    lost: int = 0
+    times: list[float] = field(default_factory=list)
+    recorded: set[str] = field(default_factory=set)
+    after_kill: dict[str, Any] = field(default_factory=dict)
+    cpu: float = float("nan")  # the worker's CPU seconds for the burst, feedback included
+
+    def figures(self) -> dict[str, Any]:
+        times = sorted(self.times)
+        out: dict[str, Any] = {
+            "clicks": self.clicks,
+            "acknowledged within 3 s": self.within_limit,
+            "lost": self.lost,
+            "recorded": len(self.recorded),
+            "acknowledged, not recorded": len(set(self.acked) - self.recorded),
+            "ack p50 (s)": percentile(times, 0.50),
+            "ack p99 (s)": percentile(times, 0.99),
+            "worker CPU (s)": self.cpu,
         }
+        out.update(self.after_kill)
+        return out
+
+
+def percentile(times: Sequence[float], q: float) -> float:
+    return times[min(len(times) - 1, int(len(times) * q))] if times else float("nan")
+
+
+def recorded_users(db_url: str, session_id: int) -> set[str]:
+    """The Slack users with an attempt in the round, read from the database (as any worker would see it)."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT l.user_id FROM attempt a JOIN learner l ON l.id = a.learner_id "
+                    "WHERE a.session_id = :session"
+                ),
+                {"session": session_id},
+            ).all()
+        return {r[0] for r in rows}
     finally:
-        workspace.close()
-        api.stop()
         engine.dispose()
+
+
+def student(i: int) -> str:
+    return f"U{i:05d}"
+
+
+class Lecture:
+    """The fake Web API, a worker process on `db_url`, a class round opened by `/quiz`, and `n` students'
+    answer clicks on it, signed and ready to send."""
+
+    def __init__(self, n: int, db_url: str, *, cache_dir: str | None = None, log: Path | None = None):
+        self.n, self.db_url = n, db_url
+        self.api = FakeSlackAPI().start()
+        try:
+            self.worker = SlackWorker(db_url, self.api.api_url, cache_dir=cache_dir, log=log).start()
+            self.side = SlackSide(self.worker.base, self.api)
+            course = load_course(bundled_course_path())
+            qid = next(q.id for q in course.questions.values() if q.type == "single_choice")
+            response, _ = self.side.command("/quiz", f"{qid} 600s", user=INSTRUCTOR[0])
+            assert response.status == 200, response
+            post = self.api.wait_for("chat.postMessage", lambda c: "Close round" in c.texts())[-1]
+            self.message = {"type": "message", "ts": post.response["ts"], "blocks": post.args["blocks"]}
+            self.session_id = self.side.session_of(self.message)
+        except BaseException:
+            self.close()
+            raise
+        for i in range(n):
+            self.api.add_user(student(i), f"student {i}")
+
+    def click(self, i: int) -> Any:
+        return self.side.click(self.message, text="ABCD"[i % 4], user=student(i))[0]
+
+    def requests(self) -> list[bytes]:
+        """Each student's click as raw HTTP (signed now: Slack's signatures are good for 5 minutes)."""
+        out = []
+        for i in range(self.n):
+            body, _ = self.side.click_body(self.message, text="ABCD"[i % 4], user=student(i))
+            out.append(
+                raw_request(EVENTS, "127.0.0.1", self.worker.port, body, self.side.signed_headers(body))
+            )
+        return out
+
+    def send(
+        self, seconds: float, schedule: Sequence[tuple[float, Callable[[], Any]]] = ()
+    ) -> list[tuple[int, float, float]]:
+        return send_burst(self.worker.port, self.requests(), seconds, schedule=schedule)
+
+    def recorded(self) -> set[str]:
+        return recorded_users(self.db_url, self.session_id)
+
+    def close(self) -> None:
+        if getattr(self, "worker", None) is not None:
+            self.worker.stop()
+        self.api.stop()
+
+
+def burst(
+    n: int, seconds: float, db_url: str, *, kill_at: float | None = None, log: Path | None = None
+) -> Burst:
+    """One burst of `n` answer clicks on a fresh round; with `kill_at`, the worker is killed and restarted."""
+    lecture = Lecture(n, db_url, log=log)
+    try:
+        schedule = [(seconds * kill_at, lecture.worker.kill)] if kill_at is not None else []
+        cpu = lecture.worker.cpu_seconds()
+        results = lecture.send(seconds, schedule)
+        out = Burst(clicks=n)
+        if kill_at is None:
+            lecture.worker.wait_quiet()  # the feedback is sent too
+            out.cpu = lecture.worker.cpu_seconds() - cpu
+        for i, (status, _, dt) in enumerate(results):
+            if status == 200:
+                out.acked.append(student(i))
+                out.times.append(dt)
+                out.within_limit += dt <= ACK_LIMIT
+            else:
+                out.lost += 1
+        if kill_at is not None:
+            lecture.worker.start()  # a restart on the same database
+            out.recorded = lecture.recorded()
+            # the students whose click was lost click again (Slack showed them an error), as they would
+            again = [i for i, (status, _, _) in enumerate(results) if status != 200]
+            retried = [lecture.click(i).status for i in again]
+            out.after_kill = {
+                "clicked again after the restart": len(again),
+                "  of which acknowledged": sum(1 for s in retried if s == 200),
+                "recorded after the restart": len(lecture.recorded()),
+            }
+        else:
+            out.recorded = lecture.recorded()
+        return out
+    finally:
+        lecture.close()
+
+
+def _show(figures: dict[str, Any]) -> str:
+    return "\n".join(
+        f"{name:>34}: {value:.3f}" if isinstance(value, float) else f"{name:>34}: {value}"
+        for name, value in figures.items()
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=300, help="how many clicks (default 300)")
     parser.add_argument("--seconds", type=float, default=1.0, help="spread over this long (default 1)")
-    parser.add_argument("--db", help="a database URL (default: a temporary SQLite file)")
+    parser.add_argument("--runs", type=int, default=1, help="bursts, each on a fresh worker (default 1)")
+    parser.add_argument("--db", help="a database URL (default: a temporary SQLite file per run)")
+    parser.add_argument(
+        "--kill-at",
+        type=float,
+        help="SIGKILL the worker when this fraction of the clicks is sent (0.5: half), then restart it",
+    )
+    parser.add_argument("--log", type=Path, help="append the worker's output to this file")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{Path(tmp) / 'burst.sqlite'}"
-        figures = burst(args.n, args.seconds, url)
-    for name, value in figures.items():
-        print(f"{name:>24}: {value:.3f}" if isinstance(value, float) else f"{name:>24}: {value}")
+    runs = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            url = args.db or f"sqlite:///{Path(tmp) / 'burst.sqlite'}"
+            figures = burst(args.n, args.seconds, url, kill_at=args.kill_at, log=args.log).figures()
+        runs.append(figures)
+        if args.runs > 1:
+            print(f"run {run + 1}:\n{_show(figures)}", flush=True)
+    if args.runs > 1:
+        medians = {
+            k: statistics.median(r[k] for r in runs)
+            for k, v in runs[0].items()
+            if isinstance(v, (int, float))
+        }
+        print(f"median of {args.runs} runs:\n{_show(medians)}")
+    else:
+        print(_show(runs[0]))
 
 
 if __name__ == "__main__":

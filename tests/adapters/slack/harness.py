@@ -67,29 +67,16 @@ def all_text(calls: list[Call]) -> str:
     return "\n".join(c.texts() for c in calls)
 
 
-class Workspace:
-    """The tutor's Slack app in-process, and the Slack side of the conversation."""
+class SlackSide:
+    """The Slack side of the conversation: requests signed and shaped as Slack sends them, posted to the
+    tutor's endpoint at `base` (an in-process app, or a worker process: `tutor serve slack`)."""
 
-    def __init__(self, tutor: Tutor, api: FakeSlackAPI, *, secret: str = SIGNING_SECRET):
-        self.tutor, self.api, self.secret = tutor, api, secret
-        self.bot = SlackTutor(
-            tutor,
-            bot_token=BOT_TOKEN,
-            signing_secret=SIGNING_SECRET,
-            api_url=api.api_url,
-            round_interval=3600,
-        )
-        self.server = SlackHTTPServer(self.bot, "127.0.0.1", 0)
-        self.server.start()
-        self.base = f"http://127.0.0.1:{self.server.port}"
+    def __init__(self, base: str, api: FakeSlackAPI, *, secret: str = SIGNING_SECRET):
+        self.api, self.secret, self.base = api, secret, base
         self._ids = itertools.count(1)
         for uid, name in STUDENTS.items():
             api.add_user(uid, name)
         api.add_user(INSTRUCTOR[0], INSTRUCTOR[1], is_admin=True)
-
-    def close(self) -> None:
-        self.server.stop()
-        self.bot.stop()
 
     # -- plumbing --------------------------------------------------------------------------------
     def http(
@@ -104,6 +91,23 @@ class Workspace:
         except urllib.error.HTTPError as e:
             return Response(e.code, e.read(), dict(e.headers))
 
+    def signed_headers(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+    ) -> dict[str, str]:
+        """The headers Slack sends with `body`: its content type, the timestamp and the signature."""
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        return {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature or slack_signature(self.secret, ts, body),
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+        }
+
     def post(
         self,
         body: bytes,
@@ -113,19 +117,11 @@ class Workspace:
         timestamp: int | None = None,
         signature: str | None = None,
     ) -> Response:
-        ts = str(timestamp if timestamp is not None else int(time.time()))
-        headers = {
-            "Content-Type": content_type,
-            "X-Slack-Request-Timestamp": ts,
-            "X-Slack-Signature": signature or slack_signature(self.secret, ts, body),
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **(extra or {}),
-        }
-        return self.http("POST", "/slack/events", body, headers)
+        headers = self.signed_headers(body, content_type, timestamp=timestamp, signature=signature)
+        return self.http("POST", "/slack/events", body, {**headers, **(extra or {})})
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait until every acknowledged request's work is done."""
-        assert self.bot.wait_idle(timeout), "the tutor's work did not finish"
+        """Wait until every acknowledged request's work is done (a worker process: nothing to wait on)."""
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -169,7 +165,15 @@ class Workspace:
         name = STUDENTS.get(user) or (INSTRUCTOR[1] if user == INSTRUCTOR[0] else user.lower())
         return {"id": user, "username": name, "name": name, "team_id": self.api.team_id}
 
-    def click(
+    def click(self, message: dict[str, Any], *, wait: bool = True, **kw: Any) -> tuple[Response, str]:
+        """A click on `message` (as recorded by the fake), posted; see `click_body` for the arguments."""
+        body, key = self.click_body(message, **kw)
+        response = self.post(body, "application/x-www-form-urlencoded")
+        if wait:
+            self.settle()
+        return response, key
+
+    def click_body(
         self,
         message: dict[str, Any],
         *,
@@ -179,10 +183,10 @@ class Workspace:
         channel: tuple[str, str] | None = CLASS,
         picks: dict[str, str] | None = None,
         ephemeral: bool = False,
-        wait: bool = True,
-    ) -> tuple[Response, str]:
-        """A block_actions payload for a click on `message` (as recorded by the fake), with the clicking
-        user's select state (`picks`: action_id -> option value), as Slack sends it."""
+    ) -> tuple[bytes, str]:
+        """The form body of a block_actions payload for a click on `message` (as recorded by the fake), with
+        the clicking user's select state (`picks`: action_id -> option value), as Slack sends it; and the
+        key of its response_url."""
         blocks = message.get("blocks") or []
         block, element = find_element(blocks, text=text, action_id=action_id)
         key = f"act{self.next_id()}"
@@ -231,12 +235,7 @@ class Workspace:
             payload["channel"] = {"id": channel[0], "name": channel[1]}
             payload["message"] = message
             payload["response_url"] = self.api.response_url(key)
-        response = self.post(
-            urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
-        )
-        if wait:
-            self.settle()
-        return response, key
+        return urlencode({"payload": json.dumps(payload)}).encode(), key
 
     def submit_view(
         self, view: dict[str, Any], text: str, *, user: str = "U0ADA", wait: bool = True
@@ -360,3 +359,28 @@ class Workspace:
                 if element.get("type") == "button":
                     return int(str(element["value"]).split(":")[0])
         raise AssertionError("no button in the message")
+
+
+class Workspace(SlackSide):
+    """The tutor's Slack app in-process (the real Bolt app behind its HTTP server), and the Slack side."""
+
+    def __init__(self, tutor: Tutor, api: FakeSlackAPI, *, secret: str = SIGNING_SECRET):
+        self.tutor = tutor
+        self.bot = SlackTutor(
+            tutor,
+            bot_token=BOT_TOKEN,
+            signing_secret=SIGNING_SECRET,
+            api_url=api.api_url,
+            round_interval=3600,
+        )
+        self.server = SlackHTTPServer(self.bot, "127.0.0.1", 0)
+        self.server.start()
+        super().__init__(f"http://127.0.0.1:{self.server.port}", api, secret=secret)
+
+    def close(self) -> None:
+        self.server.stop()
+        self.bot.stop()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until every acknowledged request's work is done."""
+        assert self.bot.wait_idle(timeout), "the tutor's work did not finish"

@@ -121,3 +121,82 @@ def test_a_mention_of_someone_else_alone_is_not_a_question(slack):
     assert slack.tutor.store.inbox() == []
     slack.mention("is <@U111|bob> right that PPO needs a reward model?")  # in a sentence, kept as @U111
     assert len(slack.api.wait_for("chat.postMessage", count=2)) == 2
+
+
+def _signed_json(slack, body: dict) -> object:
+    return slack.post(json.dumps(body).encode(), "application/json")
+
+
+def _signed_form(slack, payload: dict) -> object:
+    return slack.post(
+        urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
+    )
+
+
+def test_an_event_that_is_not_an_object_is_acknowledged_not_a_500(slack, caplog):
+    """Bolt's own authorization step reads `event` before any middleware of the app: a string or a list
+    there was an HTTP 500 with a traceback (and Slack retries a 500, so it came back three times)."""
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        for i, event in enumerate(("hello", [1, 2], 42)):
+            response = _signed_json(
+                slack,
+                {
+                    "token": "legacy-verification-token",
+                    "team_id": slack.api.team_id,
+                    "api_app_id": slack.api.app_id,
+                    "type": "event_callback",
+                    "event_id": f"Ev0BAD{i}",
+                    "event_time": int(time.time()),
+                    "event": event,
+                },
+            )
+            assert response.status == 200
+        slack.settle()
+    assert caplog.text.count("slack: could not read a event_callback: the event is not an event object") == 3
+    assert "Traceback" not in caplog.text and "ERROR" not in caplog.text
+
+
+def test_workflow_step_payloads_are_refused_politely_not_a_500(slack, caplog):
+    """Steps from apps are not the tutor's: Bolt read `workflow_step` out of any such payload and failed with
+    a KeyError (HTTP 500) when it was missing."""
+    user = slack._user("U0ADA")
+    team = {"id": slack.api.team_id, "domain": "class"}
+    edit = {
+        "type": "workflow_step_edit",
+        "callback_id": "step",
+        "team": team,
+        "user": user,
+        "trigger_id": "1.2",
+    }
+    save = {
+        "type": "view_submission",
+        "team": team,
+        "user": user,
+        "view": {"id": "V1", "type": "workflow_step", "callback_id": "step", "state": {"values": {}}},
+    }
+    with caplog.at_level(logging.WARNING, logger="adapters.slack"):
+        for payload in (edit, {**edit, "callback_id": 5}, save):
+            assert _signed_form(slack, payload).status == 200
+        slack.settle()
+    assert (
+        "could not read a workflow_step_edit" in caplog.text
+        and "could not read a view_submission" in caplog.text
+    )
+    assert "Traceback" not in caplog.text and "ERROR" not in caplog.text
+    # each sender is told, in their DM with the app (these payloads carry no response_url)
+    told = slack.api.wait_for("chat.postMessage", lambda c: c.args["channel"] == "U0ADA")
+    assert told and all(c.args["text"] == COULD_NOT_READ for c in told)
+
+
+def test_a_malformed_payload_with_a_bad_signature_is_still_refused_401(slack):
+    body = json.dumps({"type": "event_callback", "team_id": slack.api.team_id, "event": "x"}).encode()
+    assert slack.post(body, "application/json", signature="v0=" + "0" * 64).status == 401
+    payload = urlencode({"payload": json.dumps({"type": "workflow_step_edit", "callback_id": "s"})}).encode()
+    assert slack.post(payload, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64).status == 401
+    unsigned = urlencode({"payload": json.dumps({"type": "workflow_step_edit", "callback_id": "s"})}).encode()
+    assert (
+        slack.http(
+            "POST", "/slack/events", unsigned, {"Content-Type": "application/x-www-form-urlencoded"}
+        ).status
+        == 401
+    )

@@ -238,3 +238,66 @@ def test_a_double_click_sent_at_once_counts_once(slack):
     assert len(replies) == 2
     assert sum("Got it: A is recorded" in r for r in replies) == 1
     assert sum("first answer counts" in r for r in replies) == 1
+
+
+def test_a_written_answer_is_recorded_before_the_modal_closes(slack):
+    """Slack never sends an acknowledged view_submission again: the answer must be stored by the time the
+    200 that closes the modal leaves (a worker killed right after would otherwise lose it)."""
+    qid = question_of_type(slack.tutor, "open_ended")
+    slack.command("/quiz", qid, user=INSTRUCTOR[0])
+    slack.click(slack.round_question(), text="Write my answer", user="U0ADA")
+    [opened] = slack.api.wait_for("views.open")
+    r = slack.submit_view(opened.args["view"], slack.tutor.course.questions[qid].model_answer, wait=False)
+    assert r.status == 200
+    assert slack.tutor.store.attempt_count() == 1  # at the ack, not some time after it
+    slack.settle()
+    [feedback] = slack.api.wait_for("chat.postEphemeral", lambda c: c.args["user"] == "U0ADA")
+    assert "is recorded" in feedback.texts()
+
+
+def test_a_forged_close_naming_another_rounds_message_does_not_strip_its_buttons(slack):
+    """A Close click (signed) on one round whose payload names another open round's message: the results
+    are the clicked round's, and only that round's own message loses its buttons."""
+    slack.command(
+        "/quiz", f"{question_of_type(slack.tutor, 'single_choice', skip=1)} 600s", user=INSTRUCTOR[0]
+    )
+    slack.command(
+        "/quiz", f"{question_of_type(slack.tutor, 'single_choice', skip=2)} 600s", user=INSTRUCTOR[0]
+    )
+    first, other = slack.round_question(0), slack.round_question(1)
+    forged = {**first, "ts": other["ts"]}  # the first round's Close button, the other round's message
+    slack.click(forged, text="Close round", user=INSTRUCTOR[0])
+    slack.api.wait_for("chat.postMessage", lambda c: "Round closed" in c.texts())
+    updated = [c.args["ts"] for c in slack.api.of("chat.update")]
+    assert other["ts"] not in updated and updated == [first["ts"]]
+    assert slack.tutor.store.session(slack.session_of(first)).status == "closed"
+    assert slack.tutor.store.session(slack.session_of(other)).status == "open"
+    slack.click(other, text="A", user="U0BOB")  # the other round still takes answers
+    assert "Got it: A is recorded" in _ephemerals_to(slack, "U0BOB")[-1].texts()
+
+
+def test_a_round_closed_after_a_restart_loses_its_buttons(tutor, slack_api, sqlite_url, clock):
+    """Where a round was posted is stored with it: a worker that did not post it (restarted, or another
+    one) still takes the buttons off its message when it closes, at its deadline or by a click."""
+    first = Workspace(tutor, slack_api)
+    qid = question_of_type(tutor, "single_choice", skip=3)
+    first.command("/quiz", f"{qid} 60s", user=INSTRUCTOR[0])
+    first.command("/quiz", f"{question_of_type(tutor, 'single_choice', skip=4)} 600s", user=INSTRUCTOR[0])
+    due, clicked = first.round_question(0), first.round_question(1)
+    first.close()
+    engine = make_engine(sqlite_url)
+    second = Workspace(Tutor(tutor.course, Store(engine), tutor.retriever, clock=clock), slack_api)
+    try:
+        clock.advance(seconds=61)
+        assert second.bot.close_due_rounds() == 1
+        [update] = slack_api.wait_for("chat.update")
+        assert (update.args["channel"], update.args["ts"]) == (CLASS[0], due["ts"])
+        assert "actions" not in {b["type"] for b in update.args["blocks"]}  # no buttons left
+        # the question stays readable above the note (made again from the stored round)
+        assert tutor.course.questions[qid].prompt[:30] in update.texts() and "Round closed" in update.texts()
+        second.click(clicked, text="Close round", user=INSTRUCTOR[0])
+        updates = slack_api.wait_for("chat.update", lambda c: c.args["ts"] == clicked["ts"])
+        assert len(updates) == 1 and "actions" not in {b["type"] for b in updates[0].args["blocks"]}
+    finally:
+        second.close()
+        engine.dispose()
