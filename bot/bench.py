@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -170,15 +172,24 @@ class _Worker:
             env=dict(env, TUTOR_ENCODER=encoder),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
         )
         self.hello: dict[str, Any] = {}
+        # its warnings (an export, embedding the course) are read on a thread, so a full pipe never blocks it
+        self.errors: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stderr:  # type: ignore[union-attr]
+            self.errors = [*self.errors[-19:], line.rstrip()]
 
     def ready(self) -> dict[str, Any]:
         line = self.proc.stdout.readline()  # type: ignore[union-attr]
         if not line:
-            raise RuntimeError(f"the {self.encoder} worker ended before it was ready")
+            self.proc.wait(10)
+            why = "\n".join(self.errors[-5:])
+            raise RuntimeError(f"the {self.encoder} worker ended before it was ready:\n{why}")
         self.hello = json.loads(line)
         return self.hello
 
@@ -216,7 +227,16 @@ def run_bench(settings: Settings, queries: int = 200, encoders: tuple[str, ...] 
     print(
         f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; default encoder {settings.encoder}"
     )
-    env = dict(os.environ)
+    # its own throw-away database: the bench never writes to (or depends on the schema of) the learners' one
+    scratch = tempfile.mkdtemp(prefix="tutor-bench-")
+    env = dict(os.environ, TUTOR_DATABASE_URL=f"sqlite:///{scratch}/bench.sqlite")
+    try:
+        return _run_bench(settings, queries, encoders, env)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_bench(settings: Settings, queries: int, encoders: tuple[str, ...], env: dict[str, str]) -> int:
     encoders = tuple(
         dict.fromkeys(("torch", *encoders))
     )  # PyTorch is the floor everything is measured against
