@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.course import Course, load_course
 from bot.retrieval import CachedEmbedder, Retriever, make_encoder
 from bot.retrieval.embedder import Embedder
+from bot.retrieval.spelling import model_lexicon
 from bot.settings import Settings
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor, utcnow
@@ -27,9 +28,13 @@ def make_embedder(settings: Settings, encoder: str | None = None) -> CachedEmbed
     return CachedEmbedder(inner, settings.embedding_cache)
 
 
-def retriever_factory(course: Course, embedder: Embedder) -> Callable[[], Retriever]:
+def retriever_factory(
+    course: Course, embedder: Embedder, settings: Settings | None = None
+) -> Callable[[], Retriever]:
     def build() -> Retriever:
-        return Retriever(course, embedder)
+        # common English for mending typos: the configured model's vocabulary, also from its export in the cache
+        lexicon = model_lexicon(settings.embedding_model, settings.cache_dir) if settings else None
+        return Retriever(course, embedder, lexicon=lexicon)
 
     return build
 
@@ -52,7 +57,7 @@ def build_tutor(
     return Tutor(
         course,
         store,
-        retriever_factory(course, emb),
+        retriever_factory(course, emb, settings),
         confidence=settings.confidence,
         max_text=settings.max_text,
         clock=clock,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.course.model import Course
 from bot.retrieval.embedder import Embedder
-from bot.retrieval.index import BM25, FlatIndex, VectorIndex, make_index, stem, tokenize
+from bot.retrieval.index import BM25, STOPWORDS, TOKEN_RE, FlatIndex, VectorIndex, make_index, tokenize
+from bot.retrieval.spelling import Speller, model_lexicon
 
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 MENTION_RE = re.compile(r"<[@#!][^>]*>")
@@ -80,7 +81,9 @@ class Retriever:
     W_LEXICAL = 0.30
     RUNNER_UP = 0.3  # the weight of a concept's second-best unit in its dense score (see `_dense`)
 
-    def __init__(self, course: Course, embedder: Embedder):
+    def __init__(self, course: Course, embedder: Embedder, lexicon: Sequence[str] | None = None):
+        """`lexicon`: common English words, most common first, that typos may be mended to and that are never
+        "mended" themselves; by default the bundled embedding model's vocabulary (`spelling.model_lexicon`)."""
         self.course = course
         self.embedder = embedder
         self.concept_ids = list(course.concepts)
@@ -129,11 +132,18 @@ class Retriever:
         self._docs = docs
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
-        self._vocab_words = sorted({t for d in docs for t in tokenize(d)})
-        self._vocab_set = set(self._vocab_words)
-        self._vocab_by_initial: dict[str, list[str]] = {}
-        for word in self._vocab_words:
-            self._vocab_by_initial.setdefault(word[0], []).append(word)
+        # A typo becomes a word of the course's own text first. The `asks` keep learners' spellings ("ppl", "ner",
+        # "isnt", and typos such as "modle"): their words are left as they are, but nothing is mended into them.
+        taught = Counter(
+            t
+            for c in course.concepts.values()
+            for t in TOKEN_RE.findall(" ".join([c.title, *c.aliases, c.summary, c.text]).lower())
+        )
+        self.speller = Speller(
+            Counter({w: n for w, n in taught.items() if w not in STOPWORDS}),
+            known={t for d in docs for t in tokenize(d)} | STOPWORDS,
+            lexicon=model_lexicon() if lexicon is None else lexicon,
+        )
         self._sentence_rows: dict[str, np.ndarray] = {
             cid: np.flatnonzero(self._sentence_owner == self._pos[cid]) for cid in self.concept_ids
         }
@@ -208,28 +218,22 @@ class Retriever:
         ]
         self.bm25 = BM25(self._docs)
         self.passage_bm25 = BM25(self.passages.texts)
+        self.speller.known |= {t for _, text in passages for t in tokenize(text)}  # spelt right by definition
 
     # -- query side ------------------------------------------------------------------------------
     def normalize(self, query: str) -> str:
-        """Drop chat mentions, and mend misspelt words against the course's own vocabulary."""
+        """Drop chat mentions, and mend misspelt words (`spelling.Speller`): a word that is neither the course's
+        nor common English becomes the course word one keystroke away, or else the common English one."""
         text = MENTION_RE.sub(" ", query)
         text = re.sub(r"\s+", " ", text).strip()
         fixed = []
         for word in re.findall(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+", text):
             low = word.lower()
-            if (
-                low.isalpha()
-                and len(low) >= 5
-                and low not in self._vocab_set
-                and stem(low) not in self.bm25.vocabulary
-            ):
-                # Candidates share the first letter and nearly the length: typos rarely change either.
-                pool = [w for w in self._vocab_by_initial.get(low[0], ()) if abs(len(w) - len(low)) <= 2]
-                close = difflib.get_close_matches(low, pool, n=1, cutoff=0.84)
-                if close:
-                    fixed.append(close[0])
-                    continue
-            fixed.append(word)
+            if not low.isalpha() or self.speller.is_known(low):
+                fixed.append(word)
+                continue
+            mended = self.speller.correct(low)
+            fixed.append(mended if mended and mended != low else word)
         return " ".join(fixed)
 
     QUERY_CACHE = (

@@ -166,3 +166,39 @@ def test_an_answer_encodes_its_question_once(mini_course, tmp_path, clock):
     assert all(n == 1 for n in asked.values()), asked
     tutor.answer(question)  # asked again at once: the recent vector serves
     assert counting.seen == {t: before.get(t, 0) + asked.get(t, 0) for t in set(before) | set(asked)}
+
+
+def test_common_words_are_not_bent_into_course_words(retriever):
+    """ "which" is not a course word (a stop word), and an `ask` spells it "whch": it must stay "which"."""
+    assert retriever.normalize("train a scorer on which answer humans liked more") == (
+        "train a scorer on which answer humans liked more"
+    )
+    assert (
+        retriever.normalize("does the weather change car insurance")
+        == "does the weather change car insurance"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "mended"),
+    [
+        ("how does rlfh work", "how does rlhf work"),
+        ("fine tune the moedl or frezing it", "fine tune the model or freezing it"),
+        ("why do we need a refrence moedl in dpo", "why do we need a reference model in dpo"),
+        ("isnt it just tweaking the rewards lol", "isnt it just tweaking the rewards lol"),
+    ],
+)
+def test_short_and_swapped_typos_are_mended_and_chat_words_kept(retriever, typed, mended):
+    assert retriever.normalize(typed) == mended
+
+
+@pytest.mark.parametrize(
+    ("question", "concept"),
+    [
+        ("whats a rewrad moedl", "human-preference-alignment-via-reward-models"),
+        ("robto alignment", "ai-alignment-in-robotics"),
+    ],
+)
+def test_a_question_with_its_key_words_misspelt_finds_its_concept(retriever, question, concept):
+    """Before the speller these ranked nowhere in the top five and fourth: every content word was misspelt."""
+    assert retriever.search(question, k=1)[0].concept_id == concept
