@@ -16,10 +16,7 @@ A load script, not a test: it measures and prints, and never fails on timing.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +26,7 @@ import sqlalchemy as sa
 
 from bot.course import bundled_course_path, load_course
 from tests.fakes.discord_api import FakeDiscord, Interaction, component_ids
+from tests.load import report
 from tests.load.worker import WorkerProcess, free_port
 
 ACK_LIMIT = 3.0  # seconds Discord waits for an interaction's first response
@@ -182,38 +180,10 @@ async def burst(n: int, seconds: float, db_url: str, *, log: Path | None = None)
         await fake.stop()
 
 
-def _show(figures: dict[str, Any]) -> str:
-    return "\n".join(
-        f"{name:>34}: {value:.3f}" if isinstance(value, float) else f"{name:>34}: {value}"
-        for name, value in figures.items()
-    )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=300, help="how many clicks (default 300)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="spread over this long (default 1)")
-    parser.add_argument("--runs", type=int, default=1, help="bursts, each on a fresh worker (default 1)")
-    parser.add_argument("--db", help="a database URL (default: a temporary SQLite file per run)")
-    parser.add_argument("--log", type=Path, help="append the worker's output to this file")
+    parser = report.arguments(__doc__.split("\n\n")[0])
     args = parser.parse_args()
-    runs = []
-    for run in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.db or f"sqlite:///{Path(tmp) / 'burst.sqlite'}"
-            figures = asyncio.run(burst(args.n, args.seconds, url, log=args.log)).figures()
-        runs.append(figures)
-        if args.runs > 1:
-            print(f"run {run + 1}:\n{_show(figures)}", flush=True)
-    if args.runs > 1:
-        medians = {
-            k: statistics.median(r[k] for r in runs)
-            for k, v in runs[0].items()
-            if isinstance(v, (int, float))
-        }
-        print(f"median of {args.runs} runs:\n{_show(medians)}")
-    else:
-        print(_show(runs[0]))
+    report.run(args, lambda url: asyncio.run(burst(args.n, args.seconds, url, log=args.log)).figures())
 
 
 if __name__ == "__main__":

@@ -20,9 +20,6 @@ A load script, not a test: it measures and prints, and never fails on timing.
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +30,7 @@ import sqlalchemy as sa
 from bot.course import bundled_course_path, load_course
 from tests.adapters.slack.harness import BOT_TOKEN, INSTRUCTOR, SIGNING_SECRET, SlackSide
 from tests.fakes.slack_api import FakeSlackAPI
+from tests.load import report
 from tests.load.client import raw_request, send_burst
 from tests.load.worker import WorkerProcess, free_port
 
@@ -199,43 +197,17 @@ def burst(
         lecture.close()
 
 
-def _show(figures: dict[str, Any]) -> str:
-    return "\n".join(
-        f"{name:>34}: {value:.3f}" if isinstance(value, float) else f"{name:>34}: {value}"
-        for name, value in figures.items()
-    )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=300, help="how many clicks (default 300)")
-    parser.add_argument("--seconds", type=float, default=1.0, help="spread over this long (default 1)")
-    parser.add_argument("--runs", type=int, default=1, help="bursts, each on a fresh worker (default 1)")
-    parser.add_argument("--db", help="a database URL (default: a temporary SQLite file per run)")
+    parser = report.arguments(__doc__.split("\n\n")[0])
     parser.add_argument(
         "--kill-at",
         type=float,
         help="SIGKILL the worker when this fraction of the clicks is sent (0.5: half), then restart it",
     )
-    parser.add_argument("--log", type=Path, help="append the worker's output to this file")
     args = parser.parse_args()
-    runs = []
-    for run in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.db or f"sqlite:///{Path(tmp) / 'burst.sqlite'}"
-            figures = burst(args.n, args.seconds, url, kill_at=args.kill_at, log=args.log).figures()
-        runs.append(figures)
-        if args.runs > 1:
-            print(f"run {run + 1}:\n{_show(figures)}", flush=True)
-    if args.runs > 1:
-        medians = {
-            k: statistics.median(r[k] for r in runs)
-            for k, v in runs[0].items()
-            if isinstance(v, (int, float))
-        }
-        print(f"median of {args.runs} runs:\n{_show(medians)}")
-    else:
-        print(_show(runs[0]))
+    report.run(
+        args, lambda url: burst(args.n, args.seconds, url, kill_at=args.kill_at, log=args.log).figures()
+    )
 
 
 if __name__ == "__main__":
