@@ -30,12 +30,18 @@ def test_a_question_is_answered_from_the_course_and_cites_it(driver):
     assert "reward model" in said.lower() and "Learn next" in said
 
 
-def test_a_follow_up_continues_the_conversation(driver):
+@pytest.mark.parametrize("place", [CHANNEL, DM])
+def test_a_follow_up_continues_the_conversation(driver, place):
     forwarded = driver.store.forwarded_count()
-    first = text(driver.say("what is direct preference optimization?", place=CHANNEL))
+    first = text(driver.say("what is direct preference optimization?", place=place))
     assert cites(driver, first, DPO), first
-    why = text(driver.say("why?", place=CHANNEL))  # about the last answer, not a question for the instructors
+    why = text(driver.say("why?", place=place))  # about the last answer, not a question for the instructors
     assert title(driver, DPO) in why and "not sure" not in why
+    example = text(driver.say("give me an example", place=place))
+    assert title(driver, DPO) in example and "not sure" not in example
+    # another learner's "why?" leans on nothing of ada's: the tutor asks for the topic
+    bobs = text(driver.say("why?", user="bob", place=place))
+    assert title(driver, DPO) not in bobs and "ask again with its name" in bobs
     assert driver.store.forwarded_count() == forwarded
 
 
@@ -44,6 +50,9 @@ def test_small_talk_gets_a_short_reply_and_is_never_forwarded(driver):
     hello = text(driver.say("hello"))
     assert hello and len(hello) < 400 and "/quiz" in hello
     assert "welcome" in text(driver.say("thanks, that helps")).lower()
+    driver.say("what is RLHF?")
+    ok = text(driver.say("ok"))
+    assert ok and len(ok) < 200 and "/quiz" in ok
     assert driver.store.forwarded_count() == forwarded
 
 
@@ -69,11 +78,13 @@ def test_a_mass_mention_is_never_echoed(driver):
     seen = driver.say("<!channel> what is @everyone RLHF <!here> @here?", place=CHANNEL)
     seen += driver.say("@everyone <!everyone> tell me about @here", place=DM)
     seen += driver.command("quiz", "@everyone <!channel> @here zzzz", place=DM)
-    seen += driver.command("ask", "<!everyone> banana bread @here?")
+    seen += driver.command("ask", "<!everyone> banana bread <!here|here>?")
     said = text(seen)
     assert len(seen) >= 4 and said
     for mention in MASS_MENTIONS:
         assert mention not in said
+    # the unknown topic is echoed back, defused
+    assert "couldn't find a topic" in said and "@\u200beveryone" in said
 
 
 def test_an_oversized_question_gets_a_clear_message(driver):
