@@ -112,14 +112,6 @@ async def test_ask_is_deferred_before_the_tutor_works_then_answered(bot, fake):
     assert answer.body["allowed_mentions"] == {"parse": []}
 
 
-async def test_oversized_question_is_refused_politely(bot, fake):
-    it = await fake.slash("ask", fake.user("ada"), question="why " * 1500)
-    [reply] = await fake.followups(it)
-    text = text_of(reply)
-    assert "6,000 characters long; the limit is 4,000" in text and "shorten" in text
-    assert "Traceback" not in text
-
-
 async def test_quiz_topic_is_autocompleted_from_concept_titles(bot, fake, course):
     it = await fake.autocomplete("quiz", "topic", "prefer", fake.user("ada"))
     response = await fake.response(it)

@@ -74,6 +74,7 @@ class SlackSide:
     def __init__(self, base: str, api: FakeSlackAPI, *, secret: str = SIGNING_SECRET):
         self.api, self.secret, self.base = api, secret, base
         self._ids = itertools.count(1)
+        self.names: dict[str, str] = {}  # more users' names, by id (the scenarios' users)
         for uid, name in STUDENTS.items():
             api.add_user(uid, name)
         api.add_user(INSTRUCTOR[0], INSTRUCTOR[1], is_admin=True)
@@ -145,7 +146,7 @@ class SlackSide:
             "channel_id": channel[0],
             "channel_name": channel[1],
             "user_id": user,
-            "user_name": STUDENTS.get(user) or (INSTRUCTOR[1] if user == INSTRUCTOR[0] else user.lower()),
+            "user_name": self.name_of(user),
             "command": command,
             "text": text,
             "api_app_id": self.api.app_id,
@@ -161,8 +162,16 @@ class SlackSide:
     def responses(self, key: str) -> list[Call]:
         return self.api.of("response_url", lambda c: c.path == key and not c.error)
 
+    def name_of(self, user: str) -> str:
+        """The user name Slack sends with a user id."""
+        return (
+            self.names.get(user)
+            or STUDENTS.get(user)
+            or (INSTRUCTOR[1] if user == INSTRUCTOR[0] else user.lower())
+        )
+
     def _user(self, user: str) -> dict[str, Any]:
-        name = STUDENTS.get(user) or (INSTRUCTOR[1] if user == INSTRUCTOR[0] else user.lower())
+        name = self.name_of(user)
         return {"id": user, "username": name, "name": name, "team_id": self.api.team_id}
 
     def click(self, message: dict[str, Any], *, wait: bool = True, **kw: Any) -> tuple[Response, str]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from tests.adapters.slack.harness import (
     CLASS,
-    MASS_MENTIONS,
-    all_text,
     find_element,
     question_of_type,
     right_answer,
@@ -33,12 +31,6 @@ def test_a_command_whose_text_says_payload_is_answered(slack):
     assert r.status == 200
     [reply] = slack.responses(key)
     assert reply.texts().strip() and reply.args["response_type"] == "ephemeral"
-
-
-def test_ask_that_the_course_does_not_cover_is_passed_to_the_instructors(slack):
-    _, key = slack.command("/ask", "what is lora?")  # named by the course, never taught
-    assert "not sure" in slack.responses(key)[0].texts()
-    assert [q.text for q in slack.tutor.store.inbox()] == ["what is lora?"]
 
 
 def test_help_lists_the_commands(slack):
@@ -254,37 +246,6 @@ def test_app_home_shows_progress_and_next_steps(slack):
     slack.event({"type": "app_home_opened", "user": "U0ADA", "channel": "D0ADA", "tab": "messages"})
     slack.event({"type": "app_home_opened", "user": "U0ADA", "channel": "D0ADA", "tab": "home"})
     assert len(slack.api.wait_for("views.publish", count=2)) == 2
-
-
-def test_mass_mentions_are_never_echoed(slack):
-    slack.mention("<!channel> what is <!here|here> RLHF @everyone <!everyone>?")
-    slack.direct_message("<!channel> tell me about @everyone and <!here>")
-    slack.command("/quiz", "<!channel> @everyone <!here>", channel=CLASS)
-    slack.command("/ask", "<!everyone> banana bread @here?", channel=CLASS)
-    slack.command("/quiz", "<!here> @everyone zzzz", channel=DM)
-    slack.settle()
-    sent = [
-        c for c in slack.api.calls if c.method in ("chat.postMessage", "chat.postEphemeral", "response_url")
-    ]
-    assert len(sent) >= 5
-    text = all_text(sent)
-    for mention in MASS_MENTIONS:
-        assert mention not in text
-    assert "@here" not in text.replace("@\u200bhere", "")
-    # the topic was echoed back, defused
-    [dm] = slack.api.of("chat.postMessage", lambda c: c.args["channel"] == DM[0] and "topic" in c.texts())
-    assert "couldn't find a topic" in dm.texts() and "@\u200beveryone" in dm.texts()
-
-
-def test_oversized_text_is_refused_politely(slack):
-    long = "why " * 1250  # 5,000 characters
-    _, key = slack.command("/ask", long)
-    text = slack.responses(key)[0].texts()
-    assert "characters long" in text and "limit is 4,000" in text and "shorten" in text
-    slack.direct_message(long)
-    [post] = slack.api.wait_for("chat.postMessage")
-    assert "limit is 4,000" in post.texts()
-    assert slack.tutor.store.inbox() == []
 
 
 def test_every_reply_element_respects_slack_limits(slack):

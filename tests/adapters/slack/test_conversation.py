@@ -1,11 +1,9 @@
-"""A conversation through the real Bolt app: a question, its follow-ups in the same thread or DM, thanks, and a
-quiz answered in plain text, as a student talks to a tutor (#11)."""
+"""A conversation in a channel through the real Bolt app: each mention's thread is a conversation of its own
+(Slack's threads; the follow-ups, thanks and typed answers every platform shares are in tests/scenarios)."""
 
 from __future__ import annotations
 
-from bot import events as E
-from bot import replies as R
-from tests.adapters.slack.harness import CLASS, STUDENTS, right_answer
+from tests.adapters.slack.harness import CLASS
 
 NOT_SURE = "not sure"
 
@@ -43,25 +41,4 @@ def test_a_follow_up_in_the_answers_thread_continues_it_and_another_thread_does_
     assert alone.args["thread_ts"] == "1762080030.000400"
     assert "Reinforcement Learning from Human Feedback" not in alone.texts()
     assert "ask again with its name" in alone.texts()
-    assert slack.tutor.store.inbox() == []
-
-
-def test_a_dm_conversation_follows_up_says_thanks_and_takes_a_plain_text_answer(slack):
-    slack.direct_message("what is direct preference optimization?")
-    [first] = posts(slack, 1)
-    assert first.args["channel"] == "D0ADA" and "Direct Preference Optimization" in first.texts()
-    slack.direct_message("give me an example")
-    example = posts(slack, 2)[-1]
-    assert NOT_SURE not in example.texts() and "Direct Preference Optimization" in example.texts()
-    slack.direct_message("ok thanks!")
-    assert "welcome" in posts(slack, 3)[-1].texts().lower()
-    # a question is open in the DM: a bare answer typed as a message is taken as the answer
-    cid = "reinforcement-learning-from-human-feedback"
-    qid = next(q.id for q in slack.tutor.course.questions_of(cid) if q.type == "single_choice")
-    learner = E.LearnerRef("slack", slack.api.team_id, "U0ADA", STUDENTS["U0ADA"])
-    [question] = [r for r in slack.tutor.handle(E.StartQuiz(learner, topic=qid)) if isinstance(r, R.Question)]
-    sid = question.session_id
-    slack.direct_message(right_answer(slack.tutor, sid))
-    fed = posts(slack, 4)[-1]
-    assert "Correct" in fed.texts() or "correct" in fed.texts().lower()
     assert slack.tutor.store.inbox() == []

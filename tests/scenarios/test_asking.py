@@ -1,0 +1,114 @@
+"""Asking the tutor, written once and run on every platform: a cited answer, a follow-up, small talk, a
+question for the instructors and their answer, and what the tutor refuses (mass mentions, oversized text,
+unknown commands, instructors' commands for learners)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.scenarios.driver import CHANNEL, DM, INSTRUCTOR, PRIVATE, Driver, text
+
+RLHF = "reinforcement-learning-from-human-feedback"
+DPO = "direct-preference-optimization"
+MASS_MENTIONS = ("@everyone", "@here", "<!channel>", "<!here>", "<!everyone>")
+
+
+def title(driver: Driver, concept: str) -> str:
+    return driver.tutor.course.concepts[concept].title
+
+
+def cites(driver: Driver, said: str, concept: str) -> bool:
+    """The answer names the course concept it quotes ("from the course: *Title*", "(course: Title)", ...)."""
+    return re.search(r"(course|from)\W+" + re.escape(title(driver, concept)), said) is not None
+
+
+def test_a_question_is_answered_from_the_course_and_cites_it(driver):
+    said = text(driver.command("ask", "what is RLHF?"))
+    assert cites(driver, said, RLHF), said
+    assert "reward model" in said.lower() and "Learn next" in said
+
+
+@pytest.mark.parametrize("place", [CHANNEL, DM])
+def test_a_follow_up_continues_the_conversation(driver, place):
+    forwarded = driver.store.forwarded_count()
+    first = text(driver.say("what is direct preference optimization?", place=place))
+    assert cites(driver, first, DPO), first
+    why = text(driver.say("why?", place=place))  # about the last answer, not a question for the instructors
+    assert title(driver, DPO) in why and "not sure" not in why
+    example = text(driver.say("give me an example", place=place))
+    assert title(driver, DPO) in example and "not sure" not in example
+    # another learner's "why?" leans on nothing of ada's: the tutor asks for the topic
+    bobs = text(driver.say("why?", user="bob", place=place))
+    assert title(driver, DPO) not in bobs and "ask again with its name" in bobs
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_small_talk_gets_a_short_reply_and_is_never_forwarded(driver):
+    forwarded = driver.store.forwarded_count()
+    hello = text(driver.say("hello"))
+    assert hello and len(hello) < 400 and "/quiz" in hello
+    assert "welcome" in text(driver.say("thanks, that helps")).lower()
+    driver.say("what is RLHF?")
+    ok = text(driver.say("ok"))
+    assert ok and len(ok) < 200 and "/quiz" in ok
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_a_question_the_course_does_not_cover_reaches_the_instructor_and_their_answer_the_asker(driver):
+    question = "when is the midterm exam?"
+    said = text(driver.say(question, user="ada"))
+    assert "instructors" in said and "not sure" in said
+    listed = driver.command("inbox", user=INSTRUCTOR)
+    assert question in text(listed) and all(s.visibility == PRIVATE for s in listed)
+    [item] = [i for i in driver.store.inbox() if i.text == question]
+
+    answer = f"answer {item.id} The midterm is in week 7. @everyone bring a pen."
+    done = [s for s in driver.command("inbox", answer, user=INSTRUCTOR) if s.to == INSTRUCTOR]
+    # (Slack names a learner who has only written to the tutor by their user id: "U004ADA is told")
+    assert f"Inbox #{item.id} is answered;" in text(done) and "is told" in text(done), text(done)
+    [dm] = driver.direct_messages("ada", expect=1)
+    assert f'You asked: "{question}"' in dm.text and "week 7" in dm.text
+    assert "@everyone" not in dm.text  # defused, never a mass mention
+    assert driver.direct_messages("bob") == [] and driver.direct_messages(INSTRUCTOR) == []
+
+
+def test_a_mass_mention_is_never_echoed(driver):
+    seen = driver.say("<!channel> what is @everyone RLHF <!here> @here?", place=CHANNEL)
+    seen += driver.say("@everyone <!everyone> tell me about @here", place=DM)
+    seen += driver.command("quiz", "@everyone <!channel> @here zzzz", place=DM)
+    seen += driver.command("ask", "<!everyone> banana bread <!here|here>?")
+    said = text(seen)
+    assert len(seen) >= 4 and said
+    for mention in MASS_MENTIONS:
+        assert mention not in said
+    # the unknown topic is echoed back, defused
+    assert "couldn't find a topic" in said and "@\u200beveryone" in said
+
+
+def test_an_oversized_question_gets_a_clear_message(driver):
+    forwarded = driver.store.forwarded_count()
+    said = text(driver.command("ask", "why " * 1250))  # 5,000 characters
+    assert "characters long" in said and "limit is 4,000" in said and "shorten" in said
+    said = text(driver.say("why " * 1250, place=DM))
+    assert "limit is 4,000" in said
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_an_unknown_command_gets_a_clear_message(driver):
+    seen = driver.command("frobnicate")
+    if driver.name == "slack" and "HTTP 404" in text(seen):
+        pytest.xfail("Slack: a slash command the app has no listener for is answered 404 (dispatch_failed)")
+    said = text(seen)
+    assert "/help" in said and "know" in said and all(s.visibility == PRIVATE for s in seen)
+
+
+def test_an_instructors_command_is_refused_to_a_learner(driver):
+    driver.say("when is the final exam?", user="bob")  # something the inbox would show
+    for args in ("", "dismiss 1", "answer 1 Use ripe bananas."):
+        seen = driver.command("inbox", args, user="ada")
+        said = text(seen)
+        assert "for instructors" in said, (args, said)
+        assert "final exam" not in said and all(s.visibility == PRIVATE for s in seen)
+    assert all(i.status == "open" for i in driver.store.inbox() if i.text == "when is the final exam?")

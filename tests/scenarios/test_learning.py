@@ -1,0 +1,134 @@
+"""Learning, written once and run on every platform: a quiz answered by button and by typing, a double click,
+/progress, a leaderboard that never shows another workspace's or platform's learners, and /forget-me."""
+
+from __future__ import annotations
+
+import re
+
+from bot import events as E
+from tests.scenarios.driver import (
+    CHANNEL,
+    DM,
+    PRIVATE,
+    Driver,
+    Seen,
+    answer_right_in,
+    names_in,
+    text,
+    with_choice,
+)
+
+
+def single_choice(driver: Driver, skip: int = 0) -> str:
+    return [q.id for q in driver.tutor.course.questions.values() if q.type == "single_choice"][skip]
+
+
+def quiz(driver: Driver, qid: str, user: str = "ada") -> Seen:
+    """/quiz in the user's DM: a personal question, with a button per choice."""
+    seen = driver.command("quiz", qid, user=user, place=DM)
+    question = with_choice(seen, "A")
+    assert {"A", "B", "Hint", "Skip"} <= set(question.choices)
+    return question
+
+
+def plain(said: str) -> str:
+    """Text without the platforms' emphasis marks, for comparing with the course's own words."""
+    return re.sub(r"[*_`]", "", said)
+
+
+def attempts(driver: Driver, user: str) -> int:
+    learner = driver.store.find_learner(*_key(driver.learner(user)))
+    return len(driver.store.attempts_of(learner.id)) if learner else 0
+
+
+def _key(ref: E.LearnerRef) -> tuple[str, str, str]:
+    return ref.platform, ref.workspace, ref.user
+
+
+def test_a_quiz_answered_by_button_gets_feedback_with_the_explanation(driver):
+    qid = single_choice(driver)
+    question = quiz(driver, qid)
+    assert plain(driver.tutor.course.questions[qid].prompt)[:40] in plain(question.text)
+    right = driver.right_answer(question)
+    said = text(driver.click(question, right))
+    assert "Correct" in said and "+15 points" in said
+    q = driver.tutor.course.questions[qid]
+    explanation = next(o.explanation for o in q.options if o.correct)
+    assert plain(explanation)[:40] in plain(said), said
+    assert attempts(driver, "ada") == 1
+
+
+def test_a_bare_answer_typed_in_the_dm_is_the_answer(driver):
+    if not driver.typed_answers:
+        return
+    forwarded = driver.store.forwarded_count()
+    question = quiz(driver, single_choice(driver, 1))
+    said = text(driver.say(driver.right_answer(question), place=DM))
+    assert "Correct" in said
+    assert driver.store.forwarded_count() == forwarded and attempts(driver, "ada") == 1
+
+
+def test_a_wrong_answer_is_explained(driver):
+    qid = single_choice(driver, 2)
+    question = quiz(driver, qid)
+    wrong = next(k for k in "ABCD" if k != driver.right_answer(question))
+    said = text(driver.click(question, wrong))
+    assert "Correct" not in said
+    q = driver.tutor.course.questions[qid]
+    assert all(plain(o.explanation)[:30] in plain(said) for o in q.options), said
+
+
+def test_a_double_click_is_answered_once(driver):
+    question = quiz(driver, single_choice(driver, 3))
+    right = driver.right_answer(question)
+    assert "Correct" in text(driver.click(question, right))
+    wrong = next(k for k in "ABCD" if k != right)
+    again = text(driver.click(question, wrong))
+    assert "Correct" not in again and "points" not in again
+    assert re.search(r"already answered|no open question", again), again
+    assert attempts(driver, "ada") == 1
+
+
+def test_progress_after_an_attempt_is_shown_to_the_learner_alone(driver):
+    qid = single_choice(driver, 4)
+    question = quiz(driver, qid)
+    driver.click(question, driver.right_answer(question))
+    seen = driver.command("progress", place=CHANNEL)
+    said = text(seen)
+    concept = driver.tutor.course.concepts[driver.tutor.course.questions[qid].concept_id].title
+    assert re.search(r"progress of ada", said, re.IGNORECASE) and "15 points" in said
+    assert concept[:30] in said
+    assert all(s.visibility == PRIVATE and s.to == "ada" for s in seen)
+
+
+def test_the_leaderboard_never_shows_another_workspaces_or_platforms_learners(driver):
+    topic = single_choice(driver, 5)
+    answer_right_in(driver.tutor, driver.learner("ada"), driver.room(), topic)
+    zed, zeds_class = driver.elsewhere("zed")  # this platform, another workspace (team, server)
+    answer_right_in(driver.tutor, zed, zeds_class, topic)
+    answer_right_in(driver.tutor, zed, None, single_choice(driver, 6))
+    yan = E.LearnerRef("teams", "W1", "U0YAN", "yan")  # another platform altogether
+    answer_right_in(driver.tutor, yan, E.ClassRef("teams", "W1", "C1", "cs-101"), topic)
+    answer_right_in(driver.tutor, yan, None, single_choice(driver, 6))
+
+    board = driver.command("leaderboard", user="bob", place=CHANNEL)
+    assert names_in(board, "ada", "zed", "yan") == {"ada"}, text(board)
+    for period in ("week", ""):
+        for user in ("ada", "bob"):
+            seen = driver.command("leaderboard", period, user=user, place=DM)
+            assert not names_in(seen, "zed", "yan"), text(seen)
+
+
+def test_forget_me_asks_first_and_deletes_on_confirmation(driver):
+    answer_right_in(driver.tutor, driver.learner("ada"), None, single_choice(driver, 7))
+    seen = driver.command("forget-me", place=CHANNEL)
+    prompt = with_choice(seen, "Delete everything")
+    assert "Keep my data" in prompt.choices and all(s.visibility == PRIVATE for s in seen)
+    assert driver.store.find_learner(*_key(driver.learner("ada"))) is not None  # asking deletes nothing
+
+    bobs = text(driver.command("forget-me", user="bob", place=CHANNEL))  # bob has nothing kept
+    assert "keeps nothing about you" in bobs
+
+    done = text(driver.click(prompt, "Delete everything"))
+    assert "everything about you is deleted (1 answer)" in done
+    assert driver.store.find_learner(*_key(driver.learner("ada"))) is None
