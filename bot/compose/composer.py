@@ -64,6 +64,8 @@ class Composed:
     related: bool = False  # not confident, yet close to the course: worth an instructor's look
     next_concepts: tuple[str, ...] = ()
     verdict: Verdict | None = field(default=None, compare=False)
+    # a vague question near the course ("the rl thing"): a best guess, said to be one, not forwarded
+    tentative: bool = False
 
     def quote_of(self, concept_id: str) -> str:
         return " ".join(
@@ -204,6 +206,8 @@ class ExtractiveComposer:
                 return self.not_covered(
                     hits, Verdict(False, False, verdict.score, "a follow-up without context")
                 )
+            if intent.vague and verdict.related and not intent.follow_up:
+                return self.best_guess(hits, verdict, qvec)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec)
@@ -295,6 +299,23 @@ class ExtractiveComposer:
             text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
         closest = tuple(h.concept_id for h in hits[:3])
         return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
+
+    def best_guess(self, hits: Sequence[Hit], verdict: Verdict, qvec: np.ndarray) -> Composed:
+        """A vague question close to the course ("can u explain the rl thing"): the closest concept's gist,
+        said to be a guess, and the other candidates to name instead. A tutor asked this by a student guesses
+        and checks; it does not send the question to the instructors."""
+        top = hits[0].concept_id
+        others = [h.title for h in hits[1:3] if h.concept_id != top]
+        parts = [
+            Part("scope", "I'm not sure which part you mean, so here is my best guess."),
+            self._summary(top),
+            self._quote(top, self._pick(top, qvec, None, 1, skip=self.course.concepts[top].summary)),
+        ]
+        ask = "If you meant something else, ask again with its name"
+        if others:
+            ask += " (close by: " + ", ".join(f"*{t}*" for t in others) + ")"
+        parts.append(Part("next", ask + f", or test yourself with /quiz {top}"))
+        return Composed(tuple(self._trim(parts)), (top,), (top,), False, False, (), verdict, tentative=True)
 
     @staticmethod
     def _trim(parts: list[Part]) -> list[Part]:

@@ -7,6 +7,7 @@ answer. The composer decides what to say from the kind; the ask feature decides 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -124,6 +125,7 @@ class Intent:
     subject: str = ""
     ordinal: int | None = None
     social: str = ""
+    vague: bool = False  # "the rl thing", "safety stuff pls": the learner can't name what they mean
 
     @property
     def category(self) -> str:
@@ -219,6 +221,14 @@ def _subject(t: str) -> str:
     return words.strip()
 
 
+# Placeholders a learner uses for a topic they can't name: a best guess helps them more than "not covered".
+_VAGUE = re.compile(
+    r"\b(thing|things|thingy|stuff|trick|whatsit|whatchamacallit|whatever it'?s called|"
+    r"what'?s it called|what was it called|something like that|or something|the deal with|"
+    r"what was that|that one where|the one where|the one with)\b"
+)
+
+
 _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um|uh|well|alright|cool|great|nice|right|hmm)\W*\s+)+"
 )
@@ -226,6 +236,13 @@ _LEAD = re.compile(
 
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
+    intent = _classify(text)
+    if intent.kind in (SMALL_TALK, QUIZ_ANSWER) or not _VAGUE.search(_clean(text)):
+        return intent
+    return dataclasses.replace(intent, vague=True)
+
+
+def _classify(text: str) -> Intent:
     t = _clean(text)
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows

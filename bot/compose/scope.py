@@ -202,20 +202,22 @@ def report(files: Iterable[str]) -> str:
 
     tutor = build_tutor()
     lines = [
-        "| set | questions | answered confidently | refused | refused, forwarded |",
-        "|---|---:|---:|---:|---:|",
+        "| set | questions | answered confidently | best guess | refused | refused, forwarded |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name in files:
         rows = [json.loads(x) for x in Path(name).read_text(encoding="utf-8").splitlines() if x.strip()]
-        confident = related = 0
+        confident = related = guesses = 0
         for row in rows:  # exactly what `tutor ask` does, TUTOR_CONFIDENCE floor included
             result = tutor.answer(row["question"])
             confident += result.confident
+            guesses += bool(result.composed and result.composed.tentative)
             related += bool(not result.confident and result.composed and result.composed.related)
         n = len(rows) or 1
+        refused = len(rows) - confident - guesses
         lines.append(
-            f"| {Path(name).name} | {len(rows)} | {confident} ({confident / n:.0%}) | "
-            f"{len(rows) - confident} ({(len(rows) - confident) / n:.0%}) | {related} |"
+            f"| {Path(name).name} | {len(rows)} | {confident} ({confident / n:.0%}) | {guesses} | "
+            f"{refused} ({refused / n:.0%}) | {related} |"
         )
     return "\n".join(lines)
 

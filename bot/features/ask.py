@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import events as E
@@ -107,6 +108,23 @@ def _excerpt(ctx: Kit, hit: Hit, question: str) -> str:
     return ctx.retriever.excerpt(hit.concept_id, ctx.retriever.encode_query(question))
 
 
+def _about_the_last_answer(
+    ctx: Kit, question: str, intent: intents.Intent, learner_id: int, place: str, now: datetime
+) -> AnswerResult | None:
+    """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
+    teach on its own but that the last answer's concepts use is asked about them. Tried only when the question
+    found nothing confident by itself."""
+    subject = intent.subject.strip()
+    if intent.kind != intents.DEFINITION or not subject or len(subject.split()) > 2:
+        return None
+    previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
+    word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
+    if not any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts):
+        return None
+    again = answer(ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous)
+    return again if again.confident else None
+
+
 def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | None:
     """While a class round is open, a question on its concept gets a hint, not the answer."""
     if not result.confident:
@@ -161,14 +179,17 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         ctx.store.recent_concepts(learner.id or 0, place, now - CONVERSATION_GAP) if intent.follow_up else []
     )
     result = answer(ctx, ev.text, intent=intent, previous=previous)
-    if result.confident and result.composed is not None:  # what the next "why?" or "an example?" leans on
+    if not result.confident and not intent.follow_up:
+        result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
+    tentative = bool(result.composed and result.composed.tentative)
+    if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on
         ctx.store.add_turn(learner.id or 0, place, ev.text, list(result.composed.concepts), now)
     if not result.sources:
         return [R.Text(result.answer, kind="error")]
     guarded = round_guard(ctx, ev, result)
     if guarded:
         return guarded
-    if not result.confident:
+    if not result.confident and not tentative:
         if result.composed is not None and result.composed.related:  # only course questions reach the inbox
             inbox.forward(ctx, ev, learner.id or 0, [s.concept_id for s in result.sources], result.vector)
         return [R.Text(result.answer, kind="notice")]

@@ -103,3 +103,16 @@ def test_a_follow_up_is_answered_about_the_previous_concept(composer, retriever)
     assert "helpful" in result.text().lower()
     why = answer(composer, retriever, "why?", ("reinforcement-learning-from-human-feedback",))
     assert why.concepts[0] == "reinforcement-learning-from-human-feedback"
+
+
+def test_a_vague_question_near_the_course_gets_a_best_guess_not_a_refusal(composer, retriever):
+    result = answer(composer, retriever, "can u explain the rl thing")
+    assert result.tentative and not result.confident and not result.related  # a guess, never forwarded
+    assert "best guess" in result.text()
+    assert result.concepts == ("reinforcement-learning-from-human-feedback",)
+    assert "reward" in result.text().lower()
+
+
+def test_a_vague_question_far_from_the_course_is_still_not_covered(composer, retriever):
+    result = answer(composer, retriever, "whats the deal with crypto stuff")
+    assert not result.tentative and not result.confident and "doesn't cover" in result.text()

@@ -163,3 +163,18 @@ def test_bare_answer(text, bare):
 )
 def test_subject(text, subject):
     assert classify(text).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("text", "vague"),
+    [
+        ("can u explain the rl thing", True),
+        ("safety stuff pls", True),
+        ("what was that trick where you generate lots of answers", True),
+        ("what is RLHF?", False),
+        ("thanks, that helps", False),  # small talk is never a vague question
+        ("why does DPO not need a reward model?", False),
+    ],
+)
+def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
+    assert classify(text).vague is vague

@@ -245,6 +245,23 @@ def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwar
     assert "ask again with its name" in tutorbot.text() and tutorbot.store.inbox() == []
 
 
+def test_a_vague_question_gets_a_best_guess_and_its_follow_up_continues_it(tutorbot):
+    tutorbot.say("can u explain the rl thing")
+    assert "best guess" in tutorbot.text() and "Reinforcement Learning from Human Feedback" in tutorbot.text()
+    assert tutorbot.store.inbox() == []  # a guess checked with the learner, not the instructors' business
+    tutorbot.say("why?")
+    assert "Reinforcement Learning from Human Feedback" in tutorbot.text() and tutorbot.store.inbox() == []
+
+
+def test_a_symbol_from_the_last_answer_is_asked_about_it(tutorbot):
+    tutorbot.say("how does best-of-n work?")
+    tutorbot.say("what's N?")
+    assert "Best-of-N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+    tutorbot.say("what's N?", user="bob")  # bob asked nothing before: a bare letter means nothing
+    assert "not sure" in tutorbot.text()
+
+
 def test_a_follow_up_continues_the_conversation_after_a_restart(course, retriever, sqlite_url, clock):
     """The conversation is rows: a new worker (or a restart) resolves "why?" against the last answer."""
     from tests.tutorbot import TutorBot
