@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col, select
 
 from bot.events import ClassRef, LearnerRef
-from bot.progress import spaced, update_mastery
+from bot.progress.concept import ConceptState, Rate, after_answer, replay
 from bot.storage.models import (
     AnswerReview,
     Attempt,
@@ -129,11 +129,6 @@ class DecisionRow:
     comment: str
     reviewer: str  # the instructor's user id ("" once they asked to be forgotten)
     at: datetime
-
-
-# Rates an attempt for spaced repetition from (question id, correct, score): replaying a concept's attempts
-# after a re-score needs each question's type, which only the course knows.
-Rate = Callable[[str, bool, float], int]
 
 
 class Store:
@@ -458,22 +453,10 @@ class Store:
                         )
                         .with_for_update()
                     ).first()
-                    card = row.card if row else ""
-                    mastery = row.mastery if row else 0.0
-                    if counts:
-                        card, scheduled = spaced.review(card, rating or (3 if correct else 1), now)
-                        due: datetime | None = spaced.due_after(correct, scheduled, now)
-                        mastery = update_mastery(mastery, score)
-                    else:
-                        due = spaced.scheduled_due(card) if correct else now
-                    fields = {
-                        "attempts": (row.attempts if row else 0) + 1,
-                        "correct": (row.correct if row else 0) + int(correct),
-                        "mastery": mastery,
-                        "last_answered_at": now,
-                        "card": card,
-                        "due": due,
-                    }
+                    after = after_answer(
+                        _as_read(row), correct=correct, score=score, rating=rating, counts=counts, now=now
+                    )
+                    fields = _progress_fields(after, now)
                     if row is None:
                         conn.execute(
                             insert(progress_t).values(
@@ -687,21 +670,10 @@ class Store:
         inserts, updates = [], []
         for a in sorted(answers, key=lambda a: a.learner_id):
             row = known.get(a.learner_id)
-            card, mastery = (row.card if row else ""), (row.mastery if row else 0.0)
-            if a.counts:
-                card, scheduled = spaced.review(card, a.rating or (3 if a.correct else 1), now)
-                due: datetime | None = spaced.due_after(a.correct, scheduled, now)
-                mastery = update_mastery(mastery, a.score)
-            else:  # practice: as record_attempt
-                due = spaced.scheduled_due(card) if a.correct else now
-            fields = {
-                "attempts": (row.attempts if row else 0) + 1,
-                "correct": (row.correct if row else 0) + int(a.correct),
-                "mastery": mastery,
-                "last_answered_at": now,
-                "card": card,
-                "due": due,
-            }
+            after = after_answer(
+                _as_read(row), correct=a.correct, score=a.score, rating=a.rating, counts=a.counts, now=now
+            )
+            fields = _progress_fields(after, now)
             if row is None:
                 inserts.append({"learner_id": a.learner_id, "concept_id": session.concept_id, **fields})
             else:
@@ -1723,16 +1695,16 @@ class Store:
                         )
                         .order_by(attempts.c.id)
                     ).all()
-                    mastery, card, due, right = 0.0, "", None, 0
-                    for qid, ok, sc, at in history:
-                        mastery = update_mastery(mastery, sc)
-                        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-                        card, due = spaced.review(card, rate(qid, bool(ok), sc), at)
-                        right += int(bool(ok))
+                    replayed = replay(((q, bool(ok), sc, _utc(at)) for q, ok, sc, at in history), rate)
                     conn.execute(
                         update(progress_t)
                         .where(*key)
-                        .values(mastery=mastery, card=card, due=due, correct=right)
+                        .values(
+                            mastery=replayed.mastery,
+                            card=replayed.card,
+                            due=replayed.due,
+                            correct=replayed.correct,
+                        )
                     )
             if d_points or d_correct:
                 tally = {"points": d_points, "correct": d_correct}
@@ -2006,6 +1978,25 @@ def _members_of(learners: Table, members: Workspace | None) -> list[Any]:
     if members is None:
         return []
     return [learners.c.platform == members.platform, learners.c.workspace == members.workspace]
+
+
+def _as_read(row: Any) -> ConceptState:
+    """A progress row as read (attempts, correct, mastery, card); None, before the concept's first answer."""
+    if row is None:
+        return ConceptState()
+    return ConceptState(row.attempts, row.correct, row.mastery, row.card)
+
+
+def _progress_fields(state: ConceptState, now: datetime) -> dict[str, Any]:
+    """The progress row's columns to write after an answer at `now`."""
+    return {
+        "attempts": state.attempts,
+        "correct": state.correct,
+        "mastery": state.mastery,
+        "last_answered_at": now,
+        "card": state.card,
+        "due": state.due,
+    }
 
 
 def _utc(moment: datetime) -> datetime:
