@@ -704,42 +704,6 @@ class Store:
             rows = s.exec(select(ConceptProgress).where(ConceptProgress.learner_id == learner_id))
             return {r.concept_id: r for r in rows}
 
-    def totals(
-        self, class_id: int | None = None, since: datetime | None = None
-    ) -> list[tuple[int, str, int, int]]:
-        """(learner_id, name, points, correct answers) per learner, within a class and since a time if given.
-
-        All time: from the class_standing rows kept with each attempt. Since a time: summed over the attempts in
-        range, found through the (class_id, answered_at) index. Names are fetched for the learners found only.
-        """
-        with Session(self.engine) as s:
-            if since is None:
-                stmt = select(
-                    ClassStanding.learner_id, func.sum(ClassStanding.points), func.sum(ClassStanding.correct)
-                )
-                if class_id is not None:
-                    stmt = stmt.where(ClassStanding.class_id == class_id)
-                stmt = stmt.group_by(col(ClassStanding.learner_id))
-            else:
-                correct = func.sum(func.cast(col(Attempt.correct), type_=_int()))
-                stmt = select(Attempt.learner_id, func.sum(Attempt.points), correct).where(
-                    col(Attempt.answered_at) >= since
-                )
-                if class_id is not None:
-                    stmt = stmt.where(Attempt.class_id == class_id)
-                stmt = stmt.group_by(col(Attempt.learner_id))
-            rows = [(int(i), int(p or 0), int(c or 0)) for i, p, c in s.exec(stmt)]
-            names: dict[int, str] = {}
-            ids = [r[0] for r in rows]
-            for start in range(0, len(ids), 5000):
-                chunk = ids[start : start + 5000]
-                for i, n in s.exec(
-                    select(Learner.id, Learner.display_name).where(col(Learner.id).in_(chunk))
-                ):
-                    assert i is not None  # a primary key
-                    names[int(i)] = str(n)
-        return [(i, names.get(i, "?"), p, c) for i, p, c in rows]
-
     def leaderboard_rows(
         self,
         scope: Scope,
