@@ -119,7 +119,8 @@ class AttemptStore(StoreBase):
 
         A practice attempt (`counts` False: the learner met the question within its review interval, see
         bot.progress.practice) is counted but leaves mastery and the FSRS card alone; a wrong one still makes
-        the concept due for review at once, a right one puts it back on the card's schedule.
+        the concept due for review at once, a right one puts it back on the card's schedule
+        (`bot.progress.concept.after_answer` computes it, on the row read under lock here).
 
         Written with SQLAlchemy Core (a handful of statements, no unit of work): this is the hot path of a
         class round, where a whole class answers within seconds.
