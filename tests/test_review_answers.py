@@ -139,7 +139,7 @@ def test_a_rescore_moves_the_attempt_the_standings_and_the_mastery(tutor, clock)
         stored == {k: v for k, v in json.loads(card).items() if k != "card_id"} and utc(progress.due) == due
     )
     room = tutor.store.class_room(ROOM).id
-    assert tutor.store.totals(room) == [(lid, "ada", 15, 1)]
+    assert tutor.store.leaderboard_rows(room) == [(lid, "ada", 15, 1, 1, 1)]
     board, _ = tutor.leaderboard(room, period="week")
     assert [(s.name, s.points, s.correct) for s in board] == [("ada", 15, 1)]
     assert tutor.progress_report(lid)["points"] == 15
@@ -155,7 +155,7 @@ def test_a_rescore_moves_the_attempt_the_standings_and_the_mastery(tutor, clock)
     review(tutor, f"score {item} none")
     [attempt] = tutor.store.attempts_of(lid)
     assert (attempt.score, attempt.correct, attempt.points) == (0.0, False, 0)
-    assert tutor.store.totals(room) == [(lid, "ada", 0, 0)]
+    assert tutor.store.leaderboard_rows(room) == [(lid, "ada", 0, 0, 1, 1)]
     assert tutor.store.progress_of(lid)[CONCEPT].mastery == 0.0
 
 

@@ -1,4 +1,4 @@
-"""Storage: SQLModel tables, one engine from one URL, and the repository the core calls."""
+"""Storage: SQLModel tables, one engine from one URL, and `Store`: the facade over the area stores."""
 
 from bot.storage import migrate
 from bot.storage.engine import StorageUnavailable, make_engine, redact

@@ -54,10 +54,11 @@ def test_the_first_released_schema_upgrades_with_nothing_lost(tmp_path):
     assert store.progress_of(ada.id)["reinforcement-learning-from-human-feedback"].attempts == 1
     # 0002 backfilled the class onto the attempt and the standings the leaderboards read
     room = store.find_class("slack", "T1", "C1")
-    assert store.totals(room.id) == [(ada.id, "Ada", 15, 1)]
+    assert store.leaderboard_rows(room.id) == [(ada.id, "Ada", 15, 1, 1, 1)]
     from datetime import UTC, datetime
 
-    assert store.totals(room.id, since=datetime(2026, 11, 1, tzinfo=UTC)) == [(ada.id, "Ada", 15, 1)]
+    since = datetime(2026, 11, 1, tzinfo=UTC)
+    assert store.leaderboard_rows(room.id, since=since) == [(ada.id, "Ada", 15, 1, 1, 1)]
     # 0004 backfilled the weekly standings: Monday 2 November 09:00 UTC counts in that week
     from datetime import date
 

@@ -1,4 +1,4 @@
-"""Storage on SQLite and PostgreSQL alike: identities, one attempt per learner per question instance, totals."""
+"""Storage on SQLite and PostgreSQL alike: identities, one attempt per learner per question instance, boards."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.events import ClassRef, LearnerRef
-from bot.storage import StorageUnavailable, make_engine
+from bot.storage import StorageUnavailable, Workspace, make_engine
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -71,7 +71,7 @@ def test_new_question_skips_the_open_one(store):
     assert store.open_session_of(lid).id == second.id
 
 
-def test_totals_by_class_and_since(store):
+def test_boards_by_class_workspace_and_since(store):
     room = store.class_room(ClassRef("console", "local", "cs-101")).id
     other = store.class_room(ClassRef("console", "local", "cs-202")).id
     ada = store.learner(LearnerRef("console", "local", "ada", display_name="ada")).id
@@ -88,9 +88,11 @@ def test_totals_by_class_and_since(store):
         store.record_attempt(
             s, who, correct=True, score=1.0, response="A", points=pts, first_try=True, now=when
         )
-    assert sorted(store.totals(room)) == [(ada, "ada", 15, 1), (bob, "bob", 20, 2)]
-    assert sorted(store.totals()) == [(ada, "ada", 25, 2), (bob, "bob", 20, 2)]
-    assert store.totals(room, since=T0 + timedelta(days=7)) == [(bob, "bob", 10, 1)]
+    assert store.leaderboard_rows(room) == [(bob, "bob", 20, 2, 1, 2), (ada, "ada", 15, 1, 2, 2)]
+    # the workspace's board counts every class of it
+    workspace = Workspace("console", "local")
+    assert store.leaderboard_rows(workspace) == [(ada, "ada", 25, 2, 1, 2), (bob, "bob", 20, 2, 2, 2)]
+    assert store.leaderboard_rows(room, since=T0 + timedelta(days=7)) == [(bob, "bob", 10, 1, 1, 1)]
     rows = list(store.export_attempts())
     assert len(rows) == 4 and rows[0].user_id == "ada" and rows[0].answered_at.tzinfo is not None
 
