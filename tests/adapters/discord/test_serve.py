@@ -194,7 +194,7 @@ async def test_the_sharded_client_serves_too(fake_with_a_gateway_proxy, course, 
 
 def test_the_core_never_imports_discord():
     code = (
-        "import sys, bot.cli, bot.tutor, bot.runtime, adapters.discord, adapters.discord.parse;"
+        "import sys, tutor_cli.cli, bot.tutor, bot.runtime, adapters.discord, adapters.discord.parse;"
         "print(sorted(m for m in sys.modules if m == 'discord' or m.startswith('discord.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -205,7 +205,7 @@ def test_the_cli_reports_a_missing_bot_token(tmp_path):
         TUTOR_DATA_DIR=str(tmp_path / "data"),
     )
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "slack", "--port", "0"],
+        [sys.executable, "-m", "tutor_cli", "serve", "slack", "--port", "0"],
         cwd=ROOT,
         env=env,
         capture_output=True,
