@@ -21,7 +21,7 @@ chat: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot adapters
+	$(BIN)/mypy bot adapters tutor_cli
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,7 +21,8 @@ def _cache_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    """Read from the environment (TUTOR_*, SLACK_*, DISCORD_*). Secrets are SecretStr: never printed or logged."""
+    """The core's settings, read from the environment (TUTOR_*). A platform's own settings (SLACK_*,
+    DISCORD_*) belong to its adapter (`adapters/<platform>/settings.py`): the core holds none."""
 
     model_config = SettingsConfigDict(
         env_prefix="TUTOR_", extra="ignore", populate_by_name=True, env_ignore_empty=True
@@ -71,15 +72,6 @@ class Settings(BaseSettings):
     )
     log_level: str = "WARNING"
     instructors: str = Field(default="", description="comma-separated user ids treated as instructors")
-
-    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
-    slack_signing_secret: SecretStr | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
-    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
-    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
-    discord_api_url: str = Field(default="", validation_alias="DISCORD_API_URL")
-    discord_gateway_url: str = Field(default="", validation_alias="DISCORD_GATEWAY_URL")
-    discord_guild_ids: str = Field(default="", validation_alias="DISCORD_GUILD_IDS")
 
     @field_validator("rate_limit")
     @classmethod

@@ -27,7 +27,7 @@ def env(tmp_path, embedder):
 
 def tutor(*args: str, env: dict, stdin: str = "", timeout: float = 180) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "tutor_cli", *args],
         input=stdin,
         capture_output=True,
         text=True,
@@ -118,7 +118,7 @@ def test_ask_bad_input(env):
 def test_a_full_disk_is_one_line_not_a_traceback(env):
     with open("/dev/full", "w") as full:
         out = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "knowledge", "list", "--json"],
+            [sys.executable, "-m", "tutor_cli", "knowledge", "list", "--json"],
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bot.course.model import Course
-from bot.evaluate_grading import GradedItem, Result, summarise
 from tests.test_cli import env, tutor  # noqa: F401 - env is a fixture
+from tutor_cli.evaluate_grading import GradedItem, Result, summarise
 
 GO = "go-no-go-internal-llm-q1"
 LINES = [
@@ -125,7 +125,7 @@ def test_the_summary_counts_the_review_queue_and_the_wrong_decisions_it_holds():
 
 
 def test_instructor_labelled_answers_load_as_a_grading_set(course, tmp_path):
-    from bot.evaluate_grading import load_grading_set
+    from tutor_cli.evaluate_grading import load_grading_set
 
     f = tmp_path / "calibration.jsonl"
     row = {"question_id": GO, "kind": "instructor", "answer": "A pilot first.", "covered": [0, 4]}

@@ -34,7 +34,8 @@ def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
         TUTOR_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite'}",
     )
     env.pop("TUTOR_KNOWLEDGE", None)
-    run = [sys.executable, "-S", "-m", "bot.cli"]  # -S: no site-packages of this checkout's editable install
+    # -S: no site-packages of this checkout's editable install
+    run = [sys.executable, "-S", "-m", "tutor_cli"]
     check = subprocess.run(
         [*run, "knowledge", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )
@@ -49,6 +50,24 @@ def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
         timeout=60,
     )
     assert all(line.startswith(str(target)) for line in where.stdout.split()), where.stdout
+    # the platform registry: the installed metadata declares the bundled adapters (tutor_cli/platforms.py)
+    registry = subprocess.run(
+        [
+            sys.executable,
+            "-S",
+            "-c",
+            "from importlib.metadata import entry_points\n"
+            "print(sorted(f'{e.name}={e.value}' for e in entry_points(group='tutor.platforms')))",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (
+        registry.stdout.strip() == "['discord=adapters.discord.app:serve', 'slack=adapters.slack.app:serve']"
+    )
     db = subprocess.run(
         [*run, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
     )

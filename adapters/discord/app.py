@@ -31,6 +31,7 @@ from discord import app_commands
 
 from adapters.discord import parse, render
 from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
+from adapters.discord.settings import DiscordSettings
 from bot import commands, health, worker
 from bot import events as E
 from bot import replies as R
@@ -991,9 +992,13 @@ def _error(message: str) -> None:
     print(f"tutor: {message}", file=sys.stderr)
 
 
-def serve(tutor: Tutor, settings: Settings, args: Any) -> int:
-    """Run the Discord bot until stopped; the exit code for `tutor serve discord`."""
-    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+def serve(
+    tutor: Tutor, settings: Settings, args: Any, discord_settings: DiscordSettings | None = None
+) -> int:
+    """Run the Discord bot until stopped; the exit code for `tutor serve discord`. The DISCORD_* settings come
+    from the environment unless given."""
+    discord_settings = discord_settings or DiscordSettings()
+    token = discord_settings.token.get_secret_value().strip() if discord_settings.token else ""
     if not token:
         _error(
             "DISCORD_TOKEN is not set: put the bot's token from the Discord Developer Portal "
@@ -1001,12 +1006,12 @@ def serve(tutor: Tutor, settings: Settings, args: Any) -> int:
         )
         return EXIT_USAGE
     try:
-        guilds = parse.guild_ids(settings.discord_guild_ids)
+        guilds = parse.guild_ids(discord_settings.guild_ids)
     except ValueError as exc:
         _error(f"DISCORD_GUILD_IDS: {exc}; give comma-separated server ids")
         return EXIT_USAGE
     try:
-        configure_endpoints(settings.discord_api_url, settings.discord_gateway_url)
+        configure_endpoints(discord_settings.api_url, discord_settings.gateway_url)
     except ValueError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -1014,7 +1019,7 @@ def serve(tutor: Tutor, settings: Settings, args: Any) -> int:
         tutor,
         sharded=bool(getattr(args, "sharded", False)),
         guild_ids=guilds,
-        gateway_url=settings.discord_gateway_url,
+        gateway_url=discord_settings.gateway_url,
         digest_every=float(settings.digest_interval),
     )
     port = settings.health_port if getattr(args, "health_port", None) is None else int(args.health_port)

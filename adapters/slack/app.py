@@ -41,6 +41,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import parse as P
 from adapters.slack import render as V
+from adapters.slack.settings import SlackSettings
 from bot import events as E
 from bot import health, worker
 from bot import replies as R
@@ -934,11 +935,15 @@ def _secret(value: Any) -> str:
     return value.get_secret_value() if value is not None else ""
 
 
-def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
-    """Run until SIGINT/SIGTERM. Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --host/--port."""
-    bot_token = _secret(settings.slack_bot_token)
-    app_token = _secret(settings.slack_app_token)
-    signing_secret = _secret(settings.slack_signing_secret)
+def serve(
+    tutor: Tutor, settings: Settings, args: argparse.Namespace, slack_settings: SlackSettings | None = None
+) -> int:
+    """Run until SIGINT/SIGTERM. Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --host/--port. The
+    SLACK_* settings come from the environment unless given."""
+    slack_settings = slack_settings or SlackSettings()
+    bot_token = _secret(slack_settings.bot_token)
+    app_token = _secret(slack_settings.app_token)
+    signing_secret = _secret(slack_settings.signing_secret)
     if not bot_token:
         print(
             "tutor: SLACK_BOT_TOKEN is not set (the bot token, xoxb-...; see docs/slack.md)", file=sys.stderr
@@ -958,7 +963,7 @@ def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
         tutor,
         bot_token=bot_token,
         signing_secret=signing_secret,
-        api_url=settings.slack_api_url,
+        api_url=slack_settings.api_url,
         verify_requests=not app_token,  # Socket Mode messages come over the app's own authenticated socket
         digest_interval=float(settings.digest_interval),
     )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot import dialogues
+from tutor_cli import dialogues
 
 
 def write(tmp_path, rows):

@@ -113,7 +113,7 @@ def test_the_import_command_lists_what_was_not_converted_and_what_needs_a_look(t
     shutil.copytree(MINI_COURSE, course)
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "knowledge", "import", str(CONSTRUCTS), "--course", str(course)],
+        [sys.executable, "-m", "tutor_cli", "knowledge", "import", str(CONSTRUCTS), "--course", str(course)],
         capture_output=True,
         text=True,
         cwd=root,

@@ -102,7 +102,7 @@ def test_import_cli_reports_what_it_could_not_convert(tmp_path):
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "tutor_cli",
             "knowledge",
             "import",
             str(DATA / "bank.gift"),
@@ -121,7 +121,7 @@ def test_import_cli_reports_what_it_could_not_convert(tmp_path):
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "tutor_cli",
             "knowledge",
             "import",
             str(DATA / "bank.gift"),

@@ -50,7 +50,7 @@ class WorkerProcess:
     def start(self, timeout: float = 60.0) -> WorkerProcess:
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115  (the child keeps it)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", *self.args],
+            [sys.executable, "-m", "tutor_cli", "serve", *self.args],
             cwd=ROOT,
             env=self.env,
             stdout=out,

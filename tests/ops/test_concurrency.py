@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from bot import loadgen
 from bot.storage import Store, Workspace, make_engine
 from bot.storage.repo import monday_of
+from tutor_cli import loadgen
 
 
 @pytest.mark.parametrize("workers", [4])

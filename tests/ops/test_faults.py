@@ -231,7 +231,7 @@ def test_an_internal_error_is_logged_not_shown(mini_course, mini_retriever, sqli
 
 def _chat(env: dict, user: str, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "chat", "--user", user, "--class", "cs-101", *extra],
+        [sys.executable, "-m", "tutor_cli", "chat", "--user", user, "--class", "cs-101", *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -301,7 +301,7 @@ def test_a_worker_killed_mid_round_loses_nothing(tmp_path, course, embedder):
         p.wait(timeout=30)
     assert "ada: right, +15" in out and "bob: wrong, +0" in out
     export = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "attempts", "--format", "jsonl"],
+        [sys.executable, "-m", "tutor_cli", "export", "attempts", "--format", "jsonl"],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -68,7 +68,7 @@ def test_invalid_bytes_on_standard_input_are_replaced(tmp_path, embedder, retrie
     env["TUTOR_DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     env["TUTOR_CACHE_DIR"] = str(Path(embedder.path).parent)
     out = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat", "--user", "zed"],
+        [sys.executable, "-m", "tutor_cli", "chat", "--user", "zed"],
         input=b"what is \xff\xfe RLHF?\n/progress\n",
         capture_output=True,
         env=env,

@@ -289,7 +289,7 @@ def test_eval_prints_every_set_for_each_encoder_in_one_table(embedder, tmp_path)
         TUTOR_DATABASE_URL=f"sqlite:///{tmp_path / 't.sqlite'}",
         TUTOR_KNOWLEDGE=str(MINI_COURSE),
     )
-    run = [sys.executable, "-m", "bot.cli", "eval"]
+    run = [sys.executable, "-m", "tutor_cli", "eval"]
     done = subprocess.run(
         [*run, "--encoders", "torch,onnx", str(one), str(two)],
         env=env,

@@ -75,7 +75,7 @@ def test_the_tutor_beats_both_baselines_on_each_evaluation_set(retriever, course
     far more often than BM25 or plain dense retrieval on the same passages, and nearly always within three."""
     from pathlib import Path
 
-    from bot.evaluate import evaluate, load_eval
+    from tutor_cli.evaluate import evaluate, load_eval
 
     items = load_eval(Path(__file__).resolve().parents[2] / "eval" / f"{name}.jsonl", set(course.concepts))
     assert len(items) >= 150
@@ -89,8 +89,8 @@ def test_a_quote_never_starts_in_the_middle_of_a_thought(retriever, course):
     student never reads an "it" whose referent was cut away (or, worse, is the previous quoted sentence's)."""
     from pathlib import Path
 
-    from bot.evaluate import load_eval
     from bot.retrieval.retriever import LEANS_BACK
+    from tutor_cli.evaluate import load_eval
 
     items = load_eval(Path(__file__).resolve().parents[2] / "eval" / "heldout.jsonl", set(course.concepts))
     leaning = 0

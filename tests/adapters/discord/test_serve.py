@@ -14,7 +14,8 @@ from pathlib import Path
 import discord
 import pytest
 
-from adapters.discord.app import serve
+from adapters.discord.app import serve as serve_discord
+from adapters.discord.settings import DiscordSettings
 from bot.settings import Settings
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
@@ -25,9 +26,14 @@ from tests.fakes.discord_api import FakeDiscord, text_of
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def settings(**values) -> Settings:
-    values.setdefault("discord_token", "test-token")
-    return Settings(**values)
+def settings(**values) -> DiscordSettings:
+    values.setdefault("token", "test-token")
+    return DiscordSettings(**values)
+
+
+def serve(tutor, discord_settings: DiscordSettings, args: argparse.Namespace) -> int:
+    """`tutor serve discord` as the CLI runs it, the core's settings from the environment, Discord's given."""
+    return serve_discord(tutor, Settings(), args, discord_settings)
 
 
 def args(sharded: bool = False, health_port: int = 0) -> argparse.Namespace:
@@ -69,7 +75,7 @@ class FakeInThread:
 
 
 def test_a_missing_token_is_a_clear_error(capsys):
-    code = serve(None, settings(discord_token=None), args())  # type: ignore[arg-type]
+    code = serve(None, settings(token=None), args())
     assert code == 2
     err = capsys.readouterr().err
     assert "DISCORD_TOKEN is not set" in err and err.count("\n") == 1
@@ -78,13 +84,13 @@ def test_a_missing_token_is_a_clear_error(capsys):
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"discord_guild_ids": "123,abc"}, "DISCORD_GUILD_IDS: 'abc' is not a server id"),
-        ({"discord_api_url": "discord.com/api"}, "DISCORD_API_URL must be an http(s) URL"),
-        ({"discord_gateway_url": "http://gateway"}, "DISCORD_GATEWAY_URL must be a ws(s) URL"),
+        ({"guild_ids": "123,abc"}, "DISCORD_GUILD_IDS: 'abc' is not a server id"),
+        ({"api_url": "discord.com/api"}, "DISCORD_API_URL must be an http(s) URL"),
+        ({"gateway_url": "http://gateway"}, "DISCORD_GATEWAY_URL must be a ws(s) URL"),
     ],
 )
 def test_bad_settings_are_usage_errors(values, message, capsys, restore_endpoints):
-    assert serve(None, settings(**values), args()) == 2  # type: ignore[arg-type]
+    assert serve(None, settings(**values), args()) == 2
     assert message in capsys.readouterr().err
 
 
@@ -102,9 +108,9 @@ def test_serve_reaches_discord_through_the_configured_urls(
         outcome["code"] = serve(
             tutor,
             settings(
-                discord_api_url=fake.api_url + "/",
-                discord_gateway_url=fake.gateway_url,
-                discord_guild_ids=fake.guild_id,
+                api_url=fake.api_url + "/",
+                gateway_url=fake.gateway_url,
+                guild_ids=fake.guild_id,
             ),
             args(health_port=port),
         )
@@ -146,7 +152,7 @@ def test_a_rejected_token_exits_2(course, retriever, sqlite_url, clock, capsys, 
     engine = make_engine(sqlite_url)
     try:
         tutor = Tutor(course, Store(engine), retriever, clock=clock)
-        code = serve(tutor, settings(discord_api_url=server.fake.api_url), args())
+        code = serve(tutor, settings(api_url=server.fake.api_url), args())
     finally:
         server.close()
         engine.dispose()
@@ -194,7 +200,7 @@ async def test_the_sharded_client_serves_too(fake_with_a_gateway_proxy, course, 
 
 def test_the_core_never_imports_discord():
     code = (
-        "import sys, bot.cli, bot.tutor, bot.runtime, adapters.discord, adapters.discord.parse;"
+        "import sys, tutor_cli.cli, bot.tutor, bot.runtime, adapters.discord, adapters.discord.parse;"
         "print(sorted(m for m in sys.modules if m == 'discord' or m.startswith('discord.')))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

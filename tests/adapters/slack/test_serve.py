@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from adapters.slack.app import serve
+from adapters.slack.app import serve as serve_slack
+from adapters.slack.settings import SlackSettings
 from bot.settings import Settings
 from tests.adapters.slack.harness import BOT_TOKEN, SIGNING_SECRET, slack_signature
 from tests.conftest import http_get
@@ -25,15 +26,20 @@ from tests.conftest import http_get
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _settings(api_url: str = "http://127.0.0.1:9/api/", **kw) -> Settings:
+def _settings(api_url: str = "http://127.0.0.1:9/api/", **kw) -> SlackSettings:
     values = {
-        "slack_bot_token": BOT_TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_app_token": None,
-        "slack_api_url": api_url,
+        "bot_token": BOT_TOKEN,
+        "signing_secret": SIGNING_SECRET,
+        "app_token": None,
+        "api_url": api_url,
         **kw,
     }
-    return Settings(**values)
+    return SlackSettings(**values)
+
+
+def serve(tutor, slack_settings: SlackSettings, args: argparse.Namespace) -> int:
+    """`tutor serve slack` as the CLI runs it, the core's settings from the environment, Slack's given."""
+    return serve_slack(tutor, Settings(), args, slack_settings)
 
 
 def _args(port: int = 0, stop: threading.Event | None = None, health_port: int = 0) -> argparse.Namespace:
@@ -43,9 +49,9 @@ def _args(port: int = 0, stop: threading.Event | None = None, health_port: int =
 @pytest.mark.parametrize(
     ("missing", "named"),
     [
-        ({"slack_bot_token": None}, "SLACK_BOT_TOKEN"),
-        ({"slack_signing_secret": None}, "SLACK_SIGNING_SECRET"),
-        ({"slack_app_token": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
+        ({"bot_token": None}, "SLACK_BOT_TOKEN"),
+        ({"signing_secret": None}, "SLACK_SIGNING_SECRET"),
+        ({"app_token": "xoxb-not-an-app-token"}, "SLACK_APP_TOKEN"),
     ],
 )
 def test_a_missing_or_wrong_token_is_a_one_line_error_and_exit_2(tutor, capsys, missing, named):
@@ -117,9 +123,7 @@ def test_http_mode_serves_healthz_and_signed_commands_until_stopped(tutor, slack
 
 def test_socket_mode_when_an_app_token_is_set(tutor, slack_api):
     stop = threading.Event()
-    settings = _settings(
-        slack_api.api_url, slack_app_token="xapp-1-A0TUTOR-1-test", slack_signing_secret=None
-    )
+    settings = _settings(slack_api.api_url, app_token="xapp-1-A0TUTOR-1-test", signing_secret=None)
     health_port = _free_port()
     thread, result = _run(tutor, settings, _args(_free_port(), stop, health_port=health_port))
     try:
@@ -205,7 +209,7 @@ def test_the_cli_reports_a_missing_bot_token(tmp_path):
         TUTOR_DATA_DIR=str(tmp_path / "data"),
     )
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve", "slack", "--port", "0"],
+        [sys.executable, "-m", "tutor_cli", "serve", "slack", "--port", "0"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from bot import events as E
-from bot import loadgen
 from bot.storage import Workspace
+from tutor_cli import loadgen
 
 PG_URL = os.environ.get("TUTOR_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -73,8 +73,8 @@ def _question(i: int) -> str:
 
 # -- the worker: one process per encoder, driven over stdin/stdout ------------------------------------------
 def worker() -> None:
-    """`python -c "from bot.bench import worker; worker()"` with TUTOR_ENCODER set: builds the tutor, answers
-    one question, then answers the parent's requests, one JSON line each way."""
+    """`python -c "from tutor_cli.bench import worker; worker()"` with TUTOR_ENCODER set: builds the tutor,
+    answers one question, then answers the parent's requests, one JSON line each way."""
     from bot.runtime import build_tutor
     from bot.settings import Settings
 
@@ -168,7 +168,7 @@ class _Worker:
         self.encoder = encoder
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from bot.bench import worker; worker()"],
+            [sys.executable, "-c", "from tutor_cli.bench import worker; worker()"],
             env=dict(env, TUTOR_ENCODER=encoder),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -324,7 +324,7 @@ def _run_bench(settings: Settings, queries: int, encoders: tuple[str, ...], env:
     print("peak memory after batches of 32 on the batch threads too (a course's first embedding) (MiB):")
     print("  " + "   ".join(f"{enc} {p['peak']:.0f}" for enc, p in peaks.items()))
 
-    exe = [sys.executable, "-m", "bot.cli"]
+    exe = [sys.executable, "-m", "tutor_cli"]
     helps = _timed_subprocess([*exe, "--help"], env, 5)
     print(
         f"\n`tutor --help`: median {statistics.median(helps) * 1000:.0f} ms over 5 runs (goal: under 500 ms)"

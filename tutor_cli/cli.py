@@ -31,8 +31,7 @@ def _settings():  # type: ignore[no-untyped-def]
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = str(err["loc"][0]).upper() if err["loc"] else "?"
-            name = name if name.startswith(("SLACK_", "DISCORD_")) else f"TUTOR_{name}"
+            name = f"TUTOR_{str(err['loc'][0]).upper()}" if err["loc"] else "?"
             lines.append(f"{name}: {err['msg']}")
         raise CliError("invalid environment: " + "; ".join(lines), EXIT_USAGE) from None
     from bot.logs import configure
@@ -479,29 +478,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """`tutor serve NAME`: the platform's `serve` from the registry (`tutor_cli.platforms`), given the tutor."""
+    from tutor_cli import platforms
+
+    try:
+        entry = platforms.find(args.platform_name)
+    except platforms.UnknownPlatform as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     settings = _settings()
-    if args.platform_name == "slack":
-        try:
-            from adapters.slack.app import serve
-        except ImportError as exc:
-            raise CliError(
-                f"the Slack adapter needs slack-bolt: pip install 'tutor[slack]' ({exc})", EXIT_USAGE
-            ) from None
-    else:
-        try:
-            from adapters.discord.app import serve  # type: ignore[no-redef]
-        except ImportError as exc:
-            raise CliError(
-                f"the Discord adapter needs discord.py: pip install 'tutor[discord]' ({exc})", EXIT_USAGE
-            ) from None
+    try:
+        serve = platforms.load(entry)
+    except platforms.PlatformUnavailable as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     tutor = _tutor(settings, serving=True)
     return serve(tutor, settings, args)
 
 
 def cmd_eval_grading(args: argparse.Namespace) -> int:
     from bot.course import CourseError, load_course
-    from bot.evaluate_grading import GRADERS, answer_line, grade_items, load_grading_set, summarise, table
     from bot.runtime import make_embedder
+    from tutor_cli.evaluate_grading import (
+        GRADERS,
+        answer_line,
+        grade_items,
+        load_grading_set,
+        summarise,
+        table,
+    )
 
     settings = _settings()
     try:
@@ -546,7 +549,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "tutor eval FILE (retrieval), --grading FILE (open-ended grading) or --dialogues FILE (answers)",
             EXIT_USAGE,
         )
-    from bot.evaluate import load_eval, report
+    from tutor_cli.evaluate import load_eval, report
 
     tutor = _tutor()
     sets = {}
@@ -574,9 +577,9 @@ def _eval_encoders(tutor, sets, encoders: str) -> int:  # type: ignore[no-untype
     0.01 from the first one's."""
     from pathlib import Path
 
-    from bot.evaluate import encoder_report
     from bot.retrieval import ENCODERS, Retriever
     from bot.runtime import make_embedder
+    from tutor_cli.evaluate import encoder_report
 
     names = [e.strip() for e in encoders.split(",") if e.strip()]
     unknown = [e for e in names if e not in ENCODERS]
@@ -595,7 +598,7 @@ def _eval_encoders(tutor, sets, encoders: str) -> int:  # type: ignore[no-untype
 
 
 def _eval_dialogues(args: argparse.Namespace) -> int:
-    from bot import dialogues
+    from tutor_cli import dialogues
 
     tutor = _tutor()
     try:
@@ -629,10 +632,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from bot.bench import run_bench
+    from tutor_cli.bench import run_bench
 
     if args.scale:
-        from bot.bench_scale import run_scale
+        from tutor_cli.bench_scale import run_scale
 
         _settings()
         return run_scale(attempts=args.attempts)
@@ -742,7 +745,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_export_calibration)
 
     p = sub.add_parser("serve", help="run the tutor on a chat platform: slack or discord")
-    p.add_argument("platform_name", choices=["slack", "discord"], metavar="PLATFORM", help="slack or discord")
+    p.add_argument(
+        "platform_name",
+        metavar="PLATFORM",
+        help="slack or discord, or another platform installed in the tutor.platforms entry points",
+    )
     p.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port (default 3000)")
     p.add_argument(
         "--host", default="0.0.0.0", help="Slack HTTP mode: the address to listen on (default 0.0.0.0)"
