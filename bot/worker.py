@@ -140,35 +140,42 @@ def split_direct(replies: list[R.Reply]) -> tuple[list[R.Reply], list[R.DirectMe
 
 @dataclass(frozen=True)
 class Notice:
-    """Messages a learner is owed, taken for this worker to send as a direct message: the outcome of an
-    instructor's review of their answer. `ids` give them back if sending fails (`notice_failed`)."""
+    """One entry of a learner's outbox, taken for this worker to send as a direct message: an instructor's
+    answer to their question (a stored notification, `inbox` its id) or the outcomes of instructors' reviews of
+    their answers (review notices, `reviews` their ids). The two are stored apart (schemas 0006 and 0007) and
+    handed out here as one: the sender reports each with `notice_done`, and what did not arrive is tried again
+    on a later tick."""
 
     to: E.LearnerRef
     replies: list[R.Reply]
-    ids: tuple[int, ...]
+    inbox: tuple[int, ...] = ()
+    reviews: tuple[int, ...] = ()
+
+    @property
+    def what(self) -> str:
+        """For the log: "notification 7", "a review notice"."""
+        return "a review notice" if self.reviews else f"notification {', '.join(map(str, self.inbox))}"
+
+
+def as_notices(messages: list[R.DirectMessage]) -> list[Notice]:
+    """The direct messages a command just made (an instructor's answer, for each asker) as outbox entries."""
+    return [Notice(m.to, [R.Text(m.text)], inbox=(m.notice_id,)) for m in messages]
 
 
 def due_notices(
     tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
-) -> list[R.DirectMessage]:
-    """The notifications this platform's worker sends now: answers whose direct message failed or was never
-    reported, claimed for this worker. One this platform cannot address is logged and left to lapse."""
-    mine = []
-    for notice in tutor.due_notices(platform):
-        if deliverable(notice.to):
-            mine.append(notice)
-        else:
-            log.warning(
-                "%s: notification %s is for a learner this worker cannot message", platform, notice.notice_id
-            )
-    return mine
-
-
-def due_review_notices(
-    tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
 ) -> list[Notice]:
-    """The notices this platform's worker sends now (sent along with the review digests), each taken so that no
-    other worker sends it too. Learners this platform cannot address are left, and said so."""
+    """What this platform's worker sends now from the learners' outbox, each entry taken so that no other worker
+    sends it too: the answers whose direct message failed or was never reported, then the review notices. An
+    entry for a learner this platform cannot address is left (and said so)."""
+    out: list[Notice] = []
+    for message in tutor.due_notices(platform):
+        if deliverable(message.to):
+            out.extend(as_notices([message]))
+        else:  # claimed for a lease: it lapses, for a worker that can send it
+            log.warning(
+                "%s: notification %s is for a learner this worker cannot message", platform, message.notice_id
+            )
     skipped: list[str] = []
 
     def mine(ref: E.LearnerRef) -> bool:
@@ -177,10 +184,8 @@ def due_review_notices(
         skipped.append(ref.user)
         return False
 
-    out = [
-        Notice(ref, replies, tuple(ids))
-        for ref, replies, ids in review.take_notices(tutor, platform, None, mine)
-    ]
+    for ref, replies, ids in review.take_notices(tutor, platform, None, mine):
+        out.append(Notice(ref, replies, reviews=tuple(ids)))
     if skipped:
         log.warning(
             "%s: %d review notices are for learners this worker cannot message", platform, len(skipped)
@@ -188,9 +193,12 @@ def due_review_notices(
     return out
 
 
-def notice_failed(tutor: Tutor, notice: Notice) -> None:
-    """Sending failed: the notices go back, to be sent on the next tick."""
-    tutor.store.release_review_notices(list(notice.ids))
+def notice_done(tutor: Tutor, notice: Notice, delivered: bool) -> None:
+    """Report an outbox entry: delivered, it is never sent again; not, it goes back for the next tick."""
+    for notice_id in notice.inbox:
+        tutor.notice_sent(notice_id, delivered)
+    if notice.reviews and not delivered:
+        tutor.store.release_review_notices(list(notice.reviews))
 
 
 def session_notices(tutor: Tutor, who: E.LearnerRef) -> list[R.Reply]:
@@ -219,8 +227,8 @@ DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests and 
 class Worker:
     """One platform's background work, the same on every platform: the round closer (every `round_interval`
     seconds it closes the rounds past their deadline, restarts included, and posts their results) and the
-    digest sender (every `digest_interval` seconds: the review digests, the notifications still undelivered,
-    the review notices; None sends none from this process). Each tick may also be called directly (tests, an
+    digest sender (every `digest_interval` seconds: the review digests and the learners' outbox, the
+    instructors' answers still undelivered and the review notices; None sends none from this process). Each tick may also be called directly (tests, an
     adapter's own schedule). A failing tick is logged and tried again; one learner's failure never costs the
     others their message."""
 
@@ -293,50 +301,37 @@ class Worker:
         return delivered
 
     def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
-        """Each notification (an instructor's answer to a learner's question) as a direct message: those a
-        command just made, or (None) the undelivered ones this tick claims. Each is reported delivered, or
-        released for a later tick. Returns how many arrived."""
-        if notices is None:
-            notices = due_notices(self.tutor, self.name, self.platform.deliverable)
+        """The learners' outbox, each entry as a direct message: the messages a command just made (an
+        instructor's answer, for each asker), or (None) what is owed and not yet delivered: answers whose
+        message failed, the outcomes of instructors' reviews. Each entry is reported delivered, or given back
+        for a later tick. Returns how many arrived."""
+        entries = (
+            as_notices(notices)
+            if notices is not None
+            else due_notices(self.tutor, self.name, self.platform.deliverable)
+        )
         delivered = 0
-        for notice in notices:
+        for notice in entries:
             arrived = self.platform.deliverable(notice.to) and self._send(
-                notice.to, [R.Text(notice.text)], f"notification {notice.notice_id}"
+                notice.to, notice.replies, notice.what
             )
             if not arrived:
                 log.warning(
-                    "%s: notification %s for %s was not delivered; it is tried again later",
+                    "%s: could not send %s to %s (it was not delivered; it is tried again later)",
                     self.name,
-                    notice.notice_id,
+                    notice.what,
                     notice.to.user,
                 )
-            self.tutor.notice_sent(notice.notice_id, arrived)
+            notice_done(self.tutor, notice, arrived)
             delivered += arrived
         return delivered
 
-    def send_review_notices(self) -> int:
-        """With each digest tick: the outcomes of instructors' reviews of answers, one direct message per
-        learner. What could not be delivered goes back for the next tick. Returns how many learners got theirs."""
-        delivered = 0
-        for notice in due_review_notices(self.tutor, self.name, self.platform.deliverable):
-            if self._send(notice.to, notice.replies, "a review notice"):
-                delivered += 1
-            else:
-                log.warning(
-                    "%s: could not send a review notice to %s; it is tried again later",
-                    self.name,
-                    notice.to.user,
-                )
-                notice_failed(self.tutor, notice)
-        return delivered
-
     def send_due(self) -> None:
-        """One digest tick: digests, pending notifications and review notices, each on its own (a failing
-        one, the database down say, is logged and does not keep the others from going out)."""
+        """One digest tick: the review digests, then the learners' outbox (answers still undelivered, review
+        notices), each on its own (a failing one, the database down say, does not keep the other back)."""
         for tick, what in (
             (self.send_digests, "review digests"),
-            (self.send_notices, "pending notifications"),
-            (self.send_review_notices, "review notices"),
+            (self.send_notices, "notices"),
         ):
             try:
                 tick()

@@ -938,13 +938,9 @@ class DiscordAdapter:
         return await asyncio.to_thread(self.worker.send_digests)
 
     async def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
-        """Each notification as a DM: those a command just made, or (None) the undelivered ones this tick
-        claims; returns how many arrived."""
+        """The learners' outbox as DMs: the messages a command just made, or (None) what this tick finds owed
+        (answers still undelivered, the outcomes of instructors' reviews of answers); how many arrived."""
         return await asyncio.to_thread(self.worker.send_notices, notices)
-
-    async def send_review_notices(self) -> int:
-        """The outcomes of instructors' reviews of answers, as DMs; how many learners got theirs."""
-        return await asyncio.to_thread(self.worker.send_review_notices)
 
 
 # -- `tutor serve discord` ---------------------------------------------------------------------------

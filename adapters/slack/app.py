@@ -790,12 +790,9 @@ class SlackTutor:
         return self.worker.send_digests()
 
     def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
-        """Notifications as DMs: those a command just made, or (None) the undelivered ones this tick claims."""
+        """The learners' outbox as DMs: the messages a command just made, or (None) what this tick finds owed
+        (answers still undelivered, the outcomes of instructors' reviews of answers); how many arrived."""
         return self.worker.send_notices(notices)
-
-    def send_review_notices(self) -> int:
-        """The outcomes of instructors' reviews of answers, as DMs; how many learners got theirs."""
-        return self.worker.send_review_notices()
 
 
 # -- HTTP -------------------------------------------------------------------------------------------

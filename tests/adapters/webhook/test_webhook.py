@@ -11,6 +11,7 @@ import time
 import pytest
 
 from adapters.webhook.app import WebhookTutor, serve
+from bot import events as E
 from bot.platform import Platform
 from bot.settings import Settings
 from bot.storage import Store, make_engine
@@ -130,6 +131,25 @@ def test_an_instructors_answer_reaches_each_asker_and_a_refused_one_waits_for_th
     assert "Week 7, Monday." in texts(bob["replies"])
     chat.tick()
     assert len(chat.direct("ada")) == 1 and len(chat.direct("bob")) == 1
+
+
+def test_the_outcome_of_a_review_goes_out_with_the_same_outbox_and_waits_when_refused(chat, tutor):
+    from tests.test_review_answers import queued
+
+    item = queued(tutor, E.LearnerRef("webhook", "webhook", "ada", "ada"))
+    done = chat.say(f"/review-answers score {item} 1,2,3,5 Good pilot conditions.", user="prof", place=None)
+    assert "re-scored: 50% (not passed) → 67% (passed)" in texts(done)
+    assert chat.direct("ada") == []  # nobody is messaged before the worker's tick
+    chat.refuse.add("ada")
+    chat.tick()  # refused: given back, not lost
+    assert chat.direct("ada") == []
+    chat.refuse.clear()
+    chat.tick()
+    [dm] = chat.direct("ada")
+    assert "changed its grade from 50% to 67%: it now passes" in texts(dm["replies"])
+    assert "Good pilot conditions." in texts(dm["replies"])
+    chat.tick()
+    assert len(chat.direct("ada")) == 1  # once
 
 
 def test_the_review_digest_is_a_direct_message(chat, tutor, clock):
