@@ -6,9 +6,9 @@ by Bolt. A redelivered event (the same event_id) is dropped before any work. Cla
 database; the shared worker (bot/worker.py, run against this adapter as its Platform) closes those past
 their deadline (a restart included) and posts the results, sends the daily digest of due reviews as direct
 messages, the outcomes of instructors' reviews of answers, and retries the instructors' answers whose direct
-message to an asker failed (an answer is sent to every learner who asked at once, as a DM). Pictures (the /progress chart, the
-/class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
-upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
+message to an asker failed (an answer is sent to every learner who asked at once, as a DM). Pictures (the
+/progress chart, the /class-report charts) and files (/my-data) are uploaded to the learner's DM with the
+tutor, with Slack's upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
 
 from __future__ import annotations
