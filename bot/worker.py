@@ -1,12 +1,16 @@
-"""What every platform's worker does on a timer, written once: close the rounds past their deadline and say
-where their results go, pick the review digests and the notices a platform sends, and warm the model up. The
-adapters only deliver (a post to a channel, a direct message), each in its own way (threads on Slack, tasks on
-Discord)."""
+"""What every platform's worker does on a timer, written once: close the rounds past their deadline and post
+their results, send the review digests and the notices learners are owed (giving back what could not be sent),
+warm the model up, and stop on a signal. `Worker` runs these ticks on its own threads against any `Platform`
+(bot/platform.py); the adapters only deliver (a post to a channel, a direct message), each in its own way
+(Slack's Web API from threads, Discord's event loop)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from bot import events as E
 from bot import replies as R
 from bot.features import review
+from bot.platform import Platform
 from bot.tutor import Tutor
 
 log = logging.getLogger(__name__)
@@ -135,35 +140,42 @@ def split_direct(replies: list[R.Reply]) -> tuple[list[R.Reply], list[R.DirectMe
 
 @dataclass(frozen=True)
 class Notice:
-    """Messages a learner is owed, taken for this worker to send as a direct message: the outcome of an
-    instructor's review of their answer. `ids` give them back if sending fails (`notice_failed`)."""
+    """One entry of a learner's outbox, taken for this worker to send as a direct message: an instructor's
+    answer to their question (a stored notification, `inbox` its id) or the outcomes of instructors' reviews of
+    their answers (review notices, `reviews` their ids). The two are stored apart (schemas 0006 and 0007) and
+    handed out here as one: the sender reports each with `notice_done`, and what did not arrive is tried again
+    on a later tick."""
 
     to: E.LearnerRef
     replies: list[R.Reply]
-    ids: tuple[int, ...]
+    inbox: tuple[int, ...] = ()
+    reviews: tuple[int, ...] = ()
+
+    @property
+    def what(self) -> str:
+        """For the log: "notification 7", "a review notice"."""
+        return "a review notice" if self.reviews else f"notification {', '.join(map(str, self.inbox))}"
+
+
+def as_notices(messages: list[R.DirectMessage]) -> list[Notice]:
+    """The direct messages a command just made (an instructor's answer, for each asker) as outbox entries."""
+    return [Notice(m.to, [R.Text(m.text)], inbox=(m.notice_id,)) for m in messages]
 
 
 def due_notices(
     tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
-) -> list[R.DirectMessage]:
-    """The notifications this platform's worker sends now: answers whose direct message failed or was never
-    reported, claimed for this worker. One this platform cannot address is logged and left to lapse."""
-    mine = []
-    for notice in tutor.due_notices(platform):
-        if deliverable(notice.to):
-            mine.append(notice)
-        else:
-            log.warning(
-                "%s: notification %s is for a learner this worker cannot message", platform, notice.notice_id
-            )
-    return mine
-
-
-def due_review_notices(
-    tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
 ) -> list[Notice]:
-    """The notices this platform's worker sends now (sent along with the review digests), each taken so that no
-    other worker sends it too. Learners this platform cannot address are left, and said so."""
+    """What this platform's worker sends now from the learners' outbox, each entry taken so that no other worker
+    sends it too: the answers whose direct message failed or was never reported, then the review notices. An
+    entry for a learner this platform cannot address is left (and said so)."""
+    out: list[Notice] = []
+    for message in tutor.due_notices(platform):
+        if deliverable(message.to):
+            out.extend(as_notices([message]))
+        else:  # claimed for a lease: it lapses, for a worker that can send it
+            log.warning(
+                "%s: notification %s is for a learner this worker cannot message", platform, message.notice_id
+            )
     skipped: list[str] = []
 
     def mine(ref: E.LearnerRef) -> bool:
@@ -172,10 +184,8 @@ def due_review_notices(
         skipped.append(ref.user)
         return False
 
-    out = [
-        Notice(ref, replies, tuple(ids))
-        for ref, replies, ids in review.take_notices(tutor, platform, None, mine)
-    ]
+    for ref, replies, ids in review.take_notices(tutor, platform, None, mine):
+        out.append(Notice(ref, replies, reviews=tuple(ids)))
     if skipped:
         log.warning(
             "%s: %d review notices are for learners this worker cannot message", platform, len(skipped)
@@ -183,9 +193,12 @@ def due_review_notices(
     return out
 
 
-def notice_failed(tutor: Tutor, notice: Notice) -> None:
-    """Sending failed: the notices go back, to be sent on the next tick."""
-    tutor.store.release_review_notices(list(notice.ids))
+def notice_done(tutor: Tutor, notice: Notice, delivered: bool) -> None:
+    """Report an outbox entry: delivered, it is never sent again; not, it goes back for the next tick."""
+    for notice_id in notice.inbox:
+        tutor.notice_sent(notice_id, delivered)
+    if notice.reviews and not delivered:
+        tutor.store.release_review_notices(list(notice.reviews))
 
 
 def session_notices(tutor: Tutor, who: E.LearnerRef) -> list[R.Reply]:
@@ -204,3 +217,196 @@ def warm_up(tutor: Tutor) -> None:
         tutor.warm_up()
     except Exception as exc:
         log.warning("tutor: warming up the embedding model failed: %s", exc)
+
+
+# -- the worker ------------------------------------------------------------------------------------------
+ROUND_INTERVAL = 5.0  # seconds between two looks for rounds past their deadline
+DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests and notices
+
+
+class Worker:
+    """One platform's background work, the same on every platform: the round closer (every `round_interval`
+    seconds it closes the rounds past their deadline, restarts included, and posts their results) and the
+    digest sender (every `digest_interval` seconds: the review digests and the learners' outbox, the
+    instructors' answers still undelivered and the review notices; None sends none from this process). Each tick may also be called directly (tests, an
+    adapter's own schedule). A failing tick is logged and tried again; one learner's failure never costs the
+    others their message."""
+
+    def __init__(
+        self,
+        tutor: Tutor,
+        platform: Platform,
+        *,
+        round_interval: float = ROUND_INTERVAL,
+        digest_interval: float | None = DIGEST_INTERVAL,
+    ):
+        self.tutor, self.platform = tutor, platform
+        self.round_interval, self.digest_interval = round_interval, digest_interval
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def name(self) -> str:
+        return self.platform.name
+
+    # -- rounds --------------------------------------------------------------------------------------
+    def close_due_rounds(self) -> int:
+        """One tick of the round closer: close this platform's rounds past their deadline and post each one's
+        results in its class's channel. Returns how many were closed (posted or not: the answers are kept)."""
+        posts = due_round_posts(self.tutor, self.name)
+        for post in posts:
+            self.publish_round(post.channel, post.result)
+        return len(posts)
+
+    def publish_round(self, channel: str, result: R.RoundResult) -> bool:
+        """A closed round (by its deadline or by a click): its results posted in `channel`, its question's
+        buttons taken off. True if the results were posted; a failure is logged, the answers stay stored."""
+        posted = False
+        try:
+            posted = self.platform.post(channel, [result])
+        except Exception:
+            log.exception("%s: posting the results of round %s failed", self.name, result.session_id)
+        if not posted:
+            log.error(
+                "%s: the results of round %s were not posted in %s; the answers are kept",
+                self.name,
+                result.session_id,
+                channel,
+            )
+        try:  # closed whether or not its results could be posted: its buttons would only say so
+            self.platform.retire_round(result.session_id)
+        except Exception:
+            log.warning(
+                "%s: could not take the buttons off round %s", self.name, result.session_id, exc_info=True
+            )
+        return posted
+
+    # -- digests and notices -------------------------------------------------------------------------
+    def _send(self, to: E.LearnerRef, replies: list[R.Reply], what: str) -> bool:
+        try:
+            return self.platform.send_direct(to, replies)
+        except Exception:  # one learner's failure must not cost the others theirs
+            log.exception("%s: sending %s to %s failed", self.name, what, to.user)
+            return False
+
+    def send_digests(self) -> int:
+        """One tick of the digest sender: the due review digests of this platform's learners, each as a direct
+        message. Returns how many arrived; one that did not is logged (it is due again on the next day)."""
+        delivered = 0
+        for ref, replies in due_digests(self.tutor, self.name, self.platform.deliverable):
+            if self._send(ref, replies, "the review digest"):
+                delivered += 1
+            else:
+                log.warning("%s: the review digest for %s could not be delivered", self.name, ref.user)
+        return delivered
+
+    def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
+        """The learners' outbox, each entry as a direct message: the messages a command just made (an
+        instructor's answer, for each asker), or (None) what is owed and not yet delivered: answers whose
+        message failed, the outcomes of instructors' reviews. Each entry is reported delivered, or given back
+        for a later tick. Returns how many arrived."""
+        entries = (
+            as_notices(notices)
+            if notices is not None
+            else due_notices(self.tutor, self.name, self.platform.deliverable)
+        )
+        delivered = 0
+        for notice in entries:
+            arrived = self.platform.deliverable(notice.to) and self._send(
+                notice.to, notice.replies, notice.what
+            )
+            if not arrived:
+                log.warning(
+                    "%s: could not send %s to %s (it was not delivered; it is tried again later)",
+                    self.name,
+                    notice.what,
+                    notice.to.user,
+                )
+            notice_done(self.tutor, notice, arrived)
+            delivered += arrived
+        return delivered
+
+    def send_due(self) -> None:
+        """One digest tick: the review digests, then the learners' outbox (answers still undelivered, review
+        notices), each on its own (a failing one, the database down say, does not keep the other back)."""
+        for tick, what in (
+            (self.send_digests, "review digests"),
+            (self.send_notices, "notices"),
+        ):
+            try:
+                tick()
+            except Exception:
+                log.exception("%s: sending the %s failed; trying again", self.name, what)
+
+    # -- scheduling ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the round closer (it closes overdue rounds at once, after a restart too, then every
+        `round_interval`) and the digest sender (at once, then every `digest_interval`). Again while running:
+        nothing."""
+        if any(t.is_alive() for t in self._threads):
+            return
+        self._stop.clear()
+        loops: list[tuple[Callable[[], None], Callable[[], float], str]] = [
+            (self._close_tick, lambda: self.round_interval, "rounds")
+        ]
+        if self.digest_interval is not None:
+            loops.append((self.send_due, lambda: self.digest_interval or DIGEST_INTERVAL, "digest"))
+        self._threads = [
+            threading.Thread(
+                target=self._every, args=(tick, interval), name=f"tutor-{self.name}-{what}", daemon=True
+            )
+            for tick, interval, what in loops
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the loops (a tick under way finishes first, up to `timeout` seconds)."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads = []
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._threads)
+
+    def _close_tick(self) -> None:
+        try:
+            self.close_due_rounds()
+        except Exception:  # a bad tick (database down, ...) must not end the loop
+            log.exception("%s: closing due rounds failed; trying again", self.name)
+
+    def _every(self, tick: Callable[[], None], interval: Callable[[], float]) -> None:
+        while True:
+            tick()
+            if self._stop.wait(interval()):
+                return
+
+    def warm_up_soon(self) -> threading.Thread:
+        """Load the embedding model on a thread of its own, while the first requests are acknowledged."""
+        thread = threading.Thread(target=warm_up, args=(self.tutor,), name="tutor-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+
+# -- signals, for serve() ---------------------------------------------------------------------------------
+def on_signals(callback: Callable[[], None]) -> None:
+    """Call `callback` on SIGINT or SIGTERM (from the main thread; elsewhere signals cannot be handled, and
+    the caller stops some other way)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(sig, lambda *_: callback())
+
+
+def on_loop_signals(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+    """The same on an asyncio loop: `callback` runs on the loop (where the loop can handle signals)."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, callback)
+
+
+def wait(stop: threading.Event) -> None:
+    """Block until `stop` is set, in short waits: a signal handler runs between them."""
+    while not stop.wait(1.0):
+        pass

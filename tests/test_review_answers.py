@@ -193,17 +193,18 @@ def test_accept_keeps_the_grade_and_is_audited(tutor):
 def test_the_learner_is_told_once(tutor):
     item = queued(tutor)
     review(tutor, f"score {item} 1,2,3,5 Well argued; @everyone should read it.")
-    [(to, replies, ids)] = [(n.to, n.replies, n.ids) for n in worker.due_review_notices(tutor, "console")]
+    [notice] = worker.due_notices(tutor, "console")
+    to, replies = notice.to, notice.replies
     assert to.user == "ada"
     [text] = [r.plain() for r in replies]
     title = tutor.course.concepts[CONCEPT].title
     assert text.startswith(f"An instructor reviewed your answer to *{title}* (")
     assert "changed its grade from 50% to 67%: it now passes. Points for it: 0 → 15." in text
     assert "Their comment:" in text and "@everyone" not in text  # defused: no mass mention
-    assert worker.due_review_notices(tutor, "console") == []  # taken: no second worker sends it
-    worker.notice_failed(tutor, worker.Notice(to, replies, ids))  # sending failed: it comes back
+    assert worker.due_notices(tutor, "console") == []  # taken: no second worker sends it
+    worker.notice_done(tutor, notice, delivered=False)  # sending failed: it comes back
     assert worker.session_notices(tutor, ADA) == replies and worker.session_notices(tutor, ADA) == []
-    assert worker.due_review_notices(tutor, "slack") == []  # another platform's worker leaves it alone
+    assert worker.due_notices(tutor, "slack") == []  # another platform's worker leaves it alone
 
 
 def test_students_other_workspaces_and_bad_input_change_nothing(tutor):
@@ -222,7 +223,7 @@ def test_students_other_workspaces_and_bad_input_change_nothing(tutor):
         ("frobnicate 3", "/review-answers accept ID [COMMENT]"),
     ]:
         assert says in texts(review(tutor, line)), line
-    assert tutor.store.review_decisions(item) == [] and worker.due_review_notices(tutor, "console") == []
+    assert tutor.store.review_decisions(item) == [] and worker.due_notices(tutor, "console") == []
     [attempt] = tutor.store.attempts_of(tutor.store.learner(ADA).id)
     assert (attempt.score, attempt.points) == (0.5, 0)
 
@@ -266,7 +267,7 @@ def test_my_data_shows_the_reviews_and_forget_me_deletes_them(tutor):
 
     tutor.handle(E.ForgetMe(ADA, confirm=True))
     assert tutor.store.review_item(item) is None and tutor.store.review_decisions(item) == []
-    assert worker.due_review_notices(tutor, "console") == []
+    assert worker.due_notices(tutor, "console") == []
     assert tutor.store.find_learner("console", "local", "ada") is None
 
 

@@ -6,8 +6,9 @@ questions in DMs and mentions; class rounds with buttons, select menus and a mod
 acknowledged first (defer) and the tutor's work runs in a thread after it, except answers: an answer is
 recorded (committed) before its interaction is acknowledged, those that arrive together in one transaction.
 Buttons and menus are DynamicItems whose custom_id carries the quiz session (or the learner), so they keep
-working after a restart; round deadlines are stored, and a periodic task posts the results of the rounds that
-are due (rounds left open by a restart too). Another sends the daily digest of due reviews and the outcomes of
+working after a restart; round deadlines are stored, and the shared worker (bot/worker.py, on its own threads,
+through `DiscordPlatform`, this adapter's side of the Platform port) posts the results of the rounds that are
+due (rounds left open by a restart too), sends the daily digest of due reviews and the outcomes of
 instructors' reviews of answers as direct messages, and retries the instructors' answers whose direct message
 to an asker failed. Pictures (charts) and files (/my-data) are uploaded as attachments.
 
@@ -19,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import signal
 import sys
 from datetime import UTC
 from typing import Any, Literal
@@ -56,6 +56,7 @@ UNKNOWN_COMMAND = (
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
 PRIVATE_COMMANDS = commands.PRIVATE_COMMANDS
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
+SEND_TIMEOUT = 60.0  # seconds a worker's thread waits for one send on the client's loop
 
 
 def intents(message_content: bool) -> discord.Intents:
@@ -363,6 +364,92 @@ def build_tree(client: discord.Client, adapter: "DiscordAdapter") -> app_command
     return tree
 
 
+# -- the Platform port, for the shared worker ---------------------------------------------------------
+class DiscordPlatform:
+    """Discord as the worker (bot/worker.py) sees it. The worker's ticks run on threads; each send here runs
+    on the client's event loop (`asyncio.run_coroutine_threadsafe`) and the thread waits for its outcome."""
+
+    name = parse.PLATFORM
+
+    def __init__(self, adapter: "DiscordAdapter"):
+        self.adapter = adapter
+        self.loop: asyncio.AbstractEventLoop | None = None  # the client's, set when it starts
+
+    def _on_loop(self, coro: Any) -> Any:
+        loop, client = self.loop, self.adapter.client
+        if loop is None or client is None or client.is_closed():
+            coro.close()
+            raise ConnectionError("discord: the client is not running")
+        future = asyncio.run_coroutine_threadsafe(coro, loop)
+        try:
+            return future.result(SEND_TIMEOUT)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    @property
+    def client(self) -> discord.Client:
+        assert self.adapter.client is not None
+        return self.adapter.client
+
+    def post(self, channel: str, replies: list[R.Reply]) -> bool:
+        return bool(self._on_loop(self._post(channel, replies)))
+
+    async def _post(self, channel_id: str, replies: list[R.Reply]) -> bool:
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            for out in render.render(replies):
+                await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.exception(
+                "could not post in channel %s (does the bot have Send Messages and Embed Links there?)",
+                channel_id,
+            )
+            return False
+        return True
+
+    def retire_round(self, session_id: int) -> None:
+        self._on_loop(self._retire(session_id))
+
+    async def _retire(self, session_id: int) -> None:
+        """The round's message loses its buttons, if this process posted it (after a restart the buttons
+        answer "closed" instead)."""
+        known = self.adapter.round_messages.pop(session_id, None)
+        if known is not None:
+            channel = self.client.get_partial_messageable(known[0])
+            await channel.get_partial_message(known[1]).edit(view=None)
+
+    def send_direct(self, to: E.LearnerRef, replies: list[R.Reply]) -> bool:
+        return bool(self._on_loop(self._send_direct(to, replies)))
+
+    async def _send_direct(self, to: E.LearnerRef, replies: list[R.Reply]) -> bool:
+        """Replies as a direct message (the DM channel is opened first). False when Discord refuses."""
+        try:
+            channel = await self.client.create_dm(discord.Object(id=int(to.user)))
+            for out in render.render(replies):
+                await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
+        except discord.Forbidden as exc:
+            log.warning(
+                "could not send a direct message to Discord user %s (code %s: DMs closed, or no server shared "
+                "with the bot)",
+                to.user,
+                exc.code,
+            )
+            return False
+        return True
+
+    def deliverable(self, to: E.LearnerRef) -> bool:
+        """A learner this bot can message: its learners are one identity across servers, a numeric id."""
+        return to.platform == parse.PLATFORM and to.workspace == parse.LEARNER_WORKSPACE and to.user.isdigit()
+
+    def health(self) -> str | None:
+        """For /healthz (called from the health server's thread: it only reads flags)."""
+        client = self.adapter.client
+        if client is None or client.is_closed() or not client.is_ready():
+            return "discord: not connected to the gateway"
+        return None
+
+
 # -- the adapter -------------------------------------------------------------------------------------
 class DiscordAdapter:
     """Translates between discord.py and the tutor. `run(token)` connects and serves until `stop()`."""
@@ -382,8 +469,6 @@ class DiscordAdapter:
         self.sharded = sharded
         self.guild_ids = list(guild_ids)
         self.gateway_url = gateway_url
-        self.close_every = close_every
-        self.digest_every = digest_every
         self.client_options = client_options or {}
         self.client: discord.Client | None = None
         self.ready = asyncio.Event()
@@ -394,6 +479,10 @@ class DiscordAdapter:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
         self.recorder = worker.Recorder(tutor, name="tutor-discord-recorder")
+        self.platform = DiscordPlatform(self)
+        self.worker = worker.Worker(
+            tutor, self.platform, round_interval=close_every, digest_interval=digest_every
+        )
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def build_client(self, message_content: bool) -> discord.Client:
@@ -427,28 +516,19 @@ class DiscordAdapter:
                 await client.start(token)
         finally:
             self.ready.clear()
+            await asyncio.to_thread(self.worker.stop)  # its threads may be waiting on this loop
             for task in list(self._tasks):
                 task.cancel()
 
     async def serve_forever(self, token: str) -> None:
         """run(), stopping cleanly on SIGTERM or SIGINT (where signals can be handled)."""
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, lambda: self._spawn(self.stop()))
+        worker.on_loop_signals(asyncio.get_running_loop(), lambda: self._spawn(self.stop()))
         await self.run(token)
 
     async def stop(self) -> None:
         self._stopping = True
         if self.client is not None:
             await self.client.close()
-
-    def gateway_check(self) -> str | None:
-        """For /healthz (called from the health server's thread: it only reads flags)."""
-        client = self.client
-        if client is None or client.is_closed() or not client.is_ready():
-            return "discord: not connected to the gateway"
-        return None
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(coro)
@@ -457,7 +537,9 @@ class DiscordAdapter:
         return task
 
     async def setup(self, client: discord.Client) -> None:
-        """After login, before the gateway: persistent components, commands, the round closer, the digest."""
+        """After login, before the gateway: persistent components, commands, and the embedding model loading
+        (the worker's round closer and digest sender start once the gateway is ready)."""
+        self.platform.loop = asyncio.get_running_loop()
         client.add_dynamic_items(TutorButton, FormSelect, ForgetButton, ChoicesSelect)
         if self.sharded and self.gateway_url:
             # AutoShardedClient asks REST for the gateway URL; a gateway proxy replaces that answer's URL
@@ -469,9 +551,7 @@ class DiscordAdapter:
 
             client.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
         await self.sync_commands(client)
-        self._spawn(self._close_rounds_forever(client))
-        self._spawn(self._send_digests_forever(client))
-        self._spawn(asyncio.to_thread(worker.warm_up, self.tutor))
+        self.worker.warm_up_soon()
 
     async def sync_commands(self, client: discord.Client) -> None:
         """Register the commands: in the servers of DISCORD_GUILD_IDS (instantly, for setting up), else
@@ -496,6 +576,7 @@ class DiscordAdapter:
     def on_ready(self, client: discord.Client) -> None:
         log.info("connected to Discord as %s, in %d servers", client.user, len(client.guilds))
         self.ready.set()
+        self.worker.start()  # again after a reconnection: nothing
 
     # -- who and where ------------------------------------------------------------------------------
     def who(self, interaction: discord.Interaction) -> E.LearnerRef:
@@ -555,7 +636,7 @@ class DiscordAdapter:
             sent = await self.send(interaction, replies, ephemeral=private)
             if notices and self.client is not None:
                 # an instructor's answer: each learner who asked gets it as a DM
-                self._spawn(self.send_notices(self.client, notices))
+                self._spawn(self.send_notices(notices))
             for out, message in sent:
                 if isinstance(out.view, discord.ui.View) and isinstance(event, E.StartRound):
                     round_q = next((r for r in replies if isinstance(r, R.Question) and r.is_round), None)
@@ -848,143 +929,19 @@ class DiscordAdapter:
             return None
         return self.tutor.handle(event)
 
-    # -- round deadlines ----------------------------------------------------------------------------
-    async def _close_rounds_forever(self, client: discord.Client) -> None:
-        await client.wait_until_ready()
-        while not client.is_closed():
-            try:
-                await self.close_due_rounds(client)
-            except Exception:
-                log.exception("closing the rounds past their deadline failed")
-            await asyncio.sleep(self.close_every)
-
-    async def close_due_rounds(self, client: discord.Client) -> int:
+    # -- the worker's ticks, from the event loop (tests, an instructor's answer) --------------------------
+    async def close_due_rounds(self) -> int:
         """Post the results of the rounds that are due in their channels; returns how many."""
-        closed = await asyncio.to_thread(worker.due_round_posts, self.tutor, parse.PLATFORM)
-        for session_id, channel_id, result in ((p.session_id, p.channel, p.result) for p in closed):
-            channel = client.get_partial_messageable(int(channel_id))
-            try:
-                for out in render.render([result]):
-                    await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
-            except discord.HTTPException:
-                log.exception(
-                    "could not post the results of round %s in channel %s (does the bot have Send "
-                    "Messages and Embed Links there?)",
-                    session_id,
-                    channel_id,
-                )
-                continue
-            known = self.round_messages.pop(session_id, None)
-            if known is not None:
-                try:
-                    await channel.get_partial_message(known[1]).edit(view=None)
-                except discord.HTTPException:
-                    log.warning("could not remove the buttons of round %s", session_id, exc_info=True)
-        return len(closed)
+        return await asyncio.to_thread(self.worker.close_due_rounds)
 
-    # -- the daily digest ---------------------------------------------------------------------------
-    async def _send_digests_forever(self, client: discord.Client) -> None:
-        await client.wait_until_ready()
-        while not client.is_closed():
-            try:
-                await self.send_digests(client)
-            except Exception:
-                log.exception("sending the review digests failed")
-            try:
-                await self.send_notices(client)
-            except Exception:
-                log.exception("sending pending notifications failed")
-            try:
-                await self.send_review_notices(client)
-            except Exception:
-                log.exception("sending the review notices failed")
-            await asyncio.sleep(self.digest_every)
+    async def send_digests(self) -> int:
+        """Send each due digest as a direct message; returns how many were delivered."""
+        return await asyncio.to_thread(self.worker.send_digests)
 
-    @staticmethod
-    def _addressable(ref: E.LearnerRef) -> bool:
-        """A learner this bot can message: its learners are one identity across servers, a numeric id."""
-        return ref.workspace == parse.LEARNER_WORKSPACE and ref.user.isdigit()
-
-    @staticmethod
-    async def send_direct(client: discord.Client, ref: E.LearnerRef, replies: list[R.Reply]) -> None:
-        """Replies as a direct message (the DM channel is opened first); raises when Discord refuses."""
-        channel = await client.create_dm(discord.Object(id=int(ref.user)))
-        for out in render.render(replies):
-            await channel.send(**out.send_kwargs(), allowed_mentions=NO_PINGS)
-
-    async def send_notices(self, client: discord.Client, notices: list[R.DirectMessage] | None = None) -> int:
-        """Each notification as a DM, the digest's way: those a command just made, or (None) the ones still
-        undelivered that this tick claims. Each is reported delivered, or released for the next tick."""
-        if notices is None:
-            notices = await asyncio.to_thread(
-                worker.due_notices, self.tutor, parse.PLATFORM, self._addressable
-            )
-        delivered = 0
-        for notice in notices:
-            arrived = False
-            try:
-                if self._addressable(notice.to):
-                    await self.send_direct(client, notice.to, [R.Text(notice.text)])
-                    arrived = True
-            except discord.Forbidden as exc:
-                log.warning(
-                    "could not send notification %s to Discord user %s (code %s: DMs closed, or no server "
-                    "shared with the bot); it is tried again later",
-                    notice.notice_id,
-                    notice.to.user,
-                    exc.code,
-                )
-            except Exception:  # one learner's failure must not cost the others theirs
-                log.exception(
-                    "could not send notification %s to Discord user %s", notice.notice_id, notice.to.user
-                )
-            await asyncio.to_thread(self.tutor.notice_sent, notice.notice_id, arrived)
-            delivered += arrived
-        return delivered
-
-    def _digests(self) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
-        """This platform's digests: its learners are one identity across servers, addressed by a numeric id."""
-        return worker.due_digests(self.tutor, parse.PLATFORM, self._addressable)
-
-    async def send_digests(self, client: discord.Client) -> int:
-        """Send each due digest as a direct message (the DM channel is opened first); returns how many were
-        delivered. A learner who cannot be messaged (DMs closed, no shared server) is logged and skipped."""
-        digests = await asyncio.to_thread(self._digests)
-        delivered = 0
-        for ref, replies in digests:
-            try:
-                await self.send_direct(client, ref, replies)
-            except discord.Forbidden as exc:
-                log.warning(
-                    "could not send the review digest to Discord user %s (code %s: DMs closed, or no "
-                    "server shared with the bot)",
-                    ref.user,
-                    exc.code,
-                )
-                continue
-            except Exception:  # one learner's failure must not cost the others their digest
-                log.exception("could not send the review digest to Discord user %s", ref.user)
-                continue
-            delivered += 1
-        return delivered
-
-    async def send_review_notices(self, client: discord.Client) -> int:
-        """With each digest tick: what learners are owed as a DM (an instructor's review of their answer), by
-        the digest's path. What cannot be delivered goes back for the next tick. Returns how many learners
-        got theirs."""
-        notices = await asyncio.to_thread(
-            worker.due_review_notices, self.tutor, parse.PLATFORM, self._addressable
-        )
-        delivered = 0
-        for notice in notices:
-            try:
-                await self.send_direct(client, notice.to, notice.replies)
-            except Exception as exc:  # DMs closed, no shared server, Discord down: try again next tick
-                log.warning("could not send a review notice to Discord user %s: %s", notice.to.user, exc)
-                await asyncio.to_thread(worker.notice_failed, self.tutor, notice)
-                continue
-            delivered += 1
-        return delivered
+    async def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
+        """The learners' outbox as DMs: the messages a command just made, or (None) what this tick finds owed
+        (answers still undelivered, the outcomes of instructors' reviews of answers); how many arrived."""
+        return await asyncio.to_thread(self.worker.send_notices, notices)
 
 
 # -- `tutor serve discord` ---------------------------------------------------------------------------
@@ -1024,7 +981,7 @@ def serve(
     )
     port = settings.health_port if getattr(args, "health_port", None) is None else int(args.health_port)
     try:  # no HTTP port of its own: /healthz and /metrics on TUTOR_HEALTH_PORT
-        probe = health.start_health_server(tutor, "0.0.0.0", port, [adapter.gateway_check])
+        probe = health.start_health_server(tutor, "0.0.0.0", port, [adapter.platform.health])
     except OSError as exc:
         _error(
             f"cannot listen on port {port} for /healthz: {exc.strerror or exc} "

@@ -3,12 +3,12 @@
 `tutor serve slack` runs it over HTTP (POST /slack/events for slash commands, interactivity and the Events
 API; GET /healthz) or, when SLACK_APP_TOKEN is set, over Socket Mode. Every request's signature is checked
 by Bolt. A redelivered event (the same event_id) is dropped before any work. Class rounds live in the
-database; a background loop closes those past their deadline (a restart included) and posts the results.
-Another loop sends the daily digest of due reviews as direct messages, the outcomes of instructors' reviews
-of answers, and retries the instructors' answers whose direct message to an asker failed (an answer is sent to
-every learner who asked at once, as a DM). Pictures (the /progress chart, the
-/class-report charts) and files (/my-data) are uploaded to the learner's DM with the tutor, with Slack's
-upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
+database; the shared worker (bot/worker.py, run against this adapter as its Platform) closes those past
+their deadline (a restart included) and posts the results, sends the daily digest of due reviews as direct
+messages, the outcomes of instructors' reviews of answers, and retries the instructors' answers whose direct
+message to an asker failed (an answer is sent to every learner who asked at once, as a DM). Pictures (the
+/progress chart, the /class-report charts) and files (/my-data) are uploaded to the learner's DM with the
+tutor, with Slack's upload flow (files.getUploadURLExternal, the upload URL, files.completeUploadExternal).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import contextlib
 import json
 import logging
 import re
-import signal
 import sys
 import threading
 import time
@@ -53,7 +52,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 INSTRUCTOR_CACHE_SECONDS = 600
-DIGEST_INTERVAL = 600.0  # seconds between two looks for due review digests
 MAX_RETRY_AFTER = 60
 SLACK_NOTE = (
     "In Slack: answer with the buttons under a question (a form opens for written answers). "
@@ -167,11 +165,14 @@ class Private:
 
 
 class SlackTutor:
-    """The tutor behind a Bolt App. `app` is the Bolt app; `pool` runs its listeners; `close_due_rounds()`
-    is one tick of the round closer and `send_digests()` one of the digest sender, `send_notices()` one of
-    the sender of pending notifications (the background loops started by `start()` call them every
-    `round_interval` and `digest_interval` seconds; a digest_interval of None sends no digests, and retries
-    no notifications, from this process)."""
+    """The tutor behind a Bolt App, and Slack's side of the Platform port (bot/platform.py) that the shared
+    `worker` runs against. `app` is the Bolt app; `pool` runs its listeners; `close_due_rounds()` is one tick
+    of the round closer and `send_digests()` one of the digest sender, `send_notices()` one of the sender of
+    pending notifications (the worker's loops, started by `start()`, call them every `round_interval` and
+    `digest_interval` seconds; a digest_interval of None sends no digests, and retries no notifications,
+    from this process)."""
+
+    name = P.PLATFORM
 
     def __init__(
         self,
@@ -182,12 +183,14 @@ class SlackTutor:
         api_url: str = "https://slack.com/api/",
         verify_requests: bool = True,
         workers: int = 16,
-        round_interval: float = 5.0,
-        digest_interval: float | None = DIGEST_INTERVAL,
+        round_interval: float = worker.ROUND_INTERVAL,
+        digest_interval: float | None = worker.DIGEST_INTERVAL,
     ):
         self.tutor = tutor
-        self.round_interval = round_interval
-        self.digest_interval = digest_interval
+        self.worker = worker.Worker(
+            tutor, self, round_interval=round_interval, digest_interval=digest_interval
+        )
+        self.socket: Any = None  # Socket Mode's handler, when serve() runs over Socket Mode
         self.client = WebClient(
             token=bot_token,
             base_url=api_url if api_url.endswith("/") else api_url + "/",
@@ -214,10 +217,19 @@ class SlackTutor:
         )
         self._round_messages: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
         self._instructors: dict[tuple[str, str], tuple[bool, float]] = {}
-        self._stop = threading.Event()
-        self._closer: threading.Thread | None = None
-        self._digester: threading.Thread | None = None
         self._register()
+
+    @property
+    def round_interval(self) -> float:
+        return self.worker.round_interval
+
+    @round_interval.setter
+    def round_interval(self, seconds: float) -> None:
+        self.worker.round_interval = seconds
+
+    @property
+    def digest_interval(self) -> float | None:
+        return self.worker.digest_interval
 
     # -- wiring ---------------------------------------------------------------------------------
     def _register(self) -> None:
@@ -424,7 +436,7 @@ class SlackTutor:
             return
         results = [r for r in replies if isinstance(r, R.RoundResult)]
         for result in results:
-            self._publish_result(channel, result)
+            self.worker.publish_round(channel, result)
         rest = [r for r in replies if not isinstance(r, R.RoundResult)]
         if rest:
             self._send_private(Private(channel, user.user, respond, direct=direct), rest)
@@ -522,39 +534,41 @@ class SlackTutor:
             self._instructors[(team, user)] = (verdict, time.monotonic() + INSTRUCTOR_CACHE_SECONDS)
         return verdict
 
-    # -- rounds ---------------------------------------------------------------------------------
+    # -- rounds: the worker's round closer, and the Platform port ----------------------------------
     def close_due_rounds(self) -> int:
         """One tick of the round closer: close every round past its deadline and post its results."""
-        posts = worker.due_round_posts(self.tutor, P.PLATFORM)
-        for post in posts:
-            self._publish_result(post.channel, post.result)
-        return len(posts)
+        return self.worker.close_due_rounds()
 
-    def _publish_result(self, channel: str, result: R.RoundResult) -> None:
-        """Post a closed round's results in `channel` (the round's own: checked against the stored round for a
-        click, the class's channel for the deadline), and take the buttons off the round's question: the
-        message stored with the round, never one a click's payload names (a forged click could name another
-        open round's message and strip its buttons)."""
-        cached = self._round_messages.pop(result.session_id, None)
-        posted = self._round_message(result.session_id, cached)
-        if posted is not None:
-            where, ts, blocks = posted
-            self._call(
-                "chat.update",
-                self.client.chat_update,
-                where,
-                channel=where,
-                ts=ts,
-                text="Round closed: results below.",
-                blocks=V.closed_question_blocks(blocks, "Round closed: the results are below."),
-            )
-        for message in V.messages([result]):
-            if self._post(channel, message) is None:
-                log.error(
-                    "slack: the results of round %s were not posted in %s; the answers are kept",
-                    result.session_id,
-                    channel,
-                )
+    def post(self, channel: str, replies: list[R.Reply]) -> bool:
+        """Replies posted in a channel for everyone (a round's results): True if every message was posted."""
+        return all([self._post(channel, message) is not None for message in V.messages(replies)])
+
+    def retire_round(self, session_id: int) -> None:
+        """Take the buttons off a closed round's question: the message stored with the round, never one a
+        click's payload names (a forged click could name another open round's message and strip its
+        buttons)."""
+        posted = self._round_message(session_id, self._round_messages.pop(session_id, None))
+        if posted is None:
+            return
+        where, ts, blocks = posted
+        self._call(
+            "chat.update",
+            self.client.chat_update,
+            where,
+            channel=where,
+            ts=ts,
+            text="Round closed: results below.",
+            blocks=V.closed_question_blocks(blocks, "Round closed: the results are below."),
+        )
+
+    def deliverable(self, to: E.LearnerRef) -> bool:
+        return to.platform == P.PLATFORM
+
+    def health(self) -> str | None:
+        """Over Socket Mode, whether the socket is open; over HTTP nothing to add (the server answers)."""
+        if self.socket is not None and not self.socket.client.is_connected():
+            return "slack: the Socket Mode connection is not open"
+        return None
 
     def _round_message(
         self, session_id: int, cached: tuple[str, str, list[Any]] | None
@@ -583,25 +597,16 @@ class SlackTutor:
             blocks = V.messages([shown], started_by=poster)[0].blocks
         return where, ts, blocks
 
-    def start(self) -> None:
-        """Start the round closer (it closes overdue rounds at once, after a restart too, then every few
-        seconds) and the digest sender (it looks for due digests at once, then every `digest_interval`)."""
-        if self._closer and self._closer.is_alive():
-            return
-        self._stop.clear()
-        self._closer = threading.Thread(target=self._close_loop, name="tutor-slack-rounds", daemon=True)
-        self._closer.start()
-        if self.digest_interval is not None:
-            self._digester = threading.Thread(
-                target=self._digest_loop, name="tutor-slack-digest", daemon=True
-            )
-            self._digester.start()
+    def start(self, warm_up: bool = False) -> None:
+        """Start the worker's loops: the round closer (overdue rounds at once, after a restart too, then every
+        few seconds) and the digest sender (at once, then every `digest_interval`); with `warm_up`, load the
+        embedding model meanwhile."""
+        if warm_up:
+            self.worker.warm_up_soon()
+        self.worker.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        for thread in (self._closer, self._digester):
-            if thread:
-                thread.join(timeout)
+        self.worker.stop(timeout)
         self.wait_idle(timeout)
         self.recorder.stop(timeout)
         for pool in (self.pool, self.deliveries):
@@ -617,15 +622,6 @@ class SlackTutor:
                 return False
             if all(p.wait_idle(0) for p in pools):  # nothing new arrived meanwhile
                 return True
-
-    def _close_loop(self) -> None:
-        while True:
-            try:
-                self.close_due_rounds()
-            except Exception:  # a bad tick (database down, ...) must not end the loop
-                log.exception("slack: closing due rounds failed; trying again")
-            if self._stop.wait(self.round_interval):
-                return
 
     # -- talking to Slack -----------------------------------------------------------------------
     def _call(self, method: str, fn: Callable[..., Any], _where: str, /, **kwargs: Any) -> Any:
@@ -766,10 +762,10 @@ class SlackTutor:
         )
         return done is not None
 
-    def send_direct(self, user: str, replies: list[R.Reply]) -> bool:
+    def send_direct(self, to: E.LearnerRef, replies: list[R.Reply]) -> bool:
         """Replies as direct messages to a learner (conversations.open, then chat.postMessage; pictures and
         files uploaded there). True if everything arrived."""
-        dm = self.open_dm(user)
+        dm = self.open_dm(to.user)
         if dm is None:
             return False
         delivered = True
@@ -789,78 +785,15 @@ class SlackTutor:
                 texts.append(reply)
         return flush() and delivered
 
-    # -- the daily digest -------------------------------------------------------------------------
+    # -- the worker's digest sender --------------------------------------------------------------------
     def send_digests(self) -> int:
-        """One tick of the digest sender: the core's due digests of Slack learners, each as a DM. Returns how
-        many arrived. A learner who cannot be messaged is logged and skipped; the others still get theirs."""
-        delivered = 0
-        for ref, replies in worker.due_digests(self.tutor, P.PLATFORM):
-            try:
-                if self.send_direct(ref.user, replies):
-                    delivered += 1
-                else:
-                    log.warning("slack: the review digest for %s could not be delivered", ref.user)
-            except Exception:  # one learner's failure must not cost the others their digest
-                log.exception("slack: sending the review digest to %s failed", ref.user)
-        return delivered
+        """One tick of the digest sender: the due digests of Slack learners, each as a DM; how many arrived."""
+        return self.worker.send_digests()
 
-    # -- notifications (an instructor answered a learner's question) ----------------------------------
     def send_notices(self, notices: list[R.DirectMessage] | None = None) -> int:
-        """Each notification as a DM, the digest's way (`send_direct`): those a command just made, or (None)
-        the ones still undelivered that this tick claims. Each is reported delivered, or released for the
-        next tick. Returns how many arrived."""
-        if notices is None:
-            notices = worker.due_notices(self.tutor, P.PLATFORM)
-        delivered = 0
-        for notice in notices:
-            arrived = False
-            try:
-                arrived = self.send_direct(notice.to.user, [R.Text(notice.text)])
-            except Exception:  # one learner's failure must not cost the others theirs
-                log.exception("slack: sending notification %s to %s failed", notice.notice_id, notice.to.user)
-            if not arrived:
-                log.warning(
-                    "slack: notification %s for %s was not delivered; it is tried again later",
-                    notice.notice_id,
-                    notice.to.user,
-                )
-            self.tutor.notice_sent(notice.notice_id, arrived)
-            delivered += arrived
-        return delivered
-
-    def send_review_notices(self) -> int:
-        """With each digest tick: what learners are owed as a DM (an instructor's review of their answer).
-        What cannot be delivered goes back for the next tick. Returns how many learners got theirs."""
-        delivered = 0
-        for notice in worker.due_review_notices(self.tutor, P.PLATFORM):
-            try:
-                sent = self.send_direct(notice.to.user, notice.replies)
-            except Exception:
-                log.exception("slack: sending a review notice to %s failed", notice.to.user)
-                sent = False
-            if sent:
-                delivered += 1
-            else:
-                log.warning(
-                    "slack: a review notice for %s could not be delivered; trying again", notice.to.user
-                )
-                worker.notice_failed(self.tutor, notice)
-        return delivered
-
-    def _digest_loop(self) -> None:
-        interval = self.digest_interval or DIGEST_INTERVAL
-        while True:
-            for tick, what in (
-                (self.send_digests, "review digests"),
-                (self.send_notices, "pending notifications"),
-                (self.send_review_notices, "review notices"),
-            ):
-                try:
-                    tick()
-                except Exception:  # a bad tick (database down, ...) must not end the loop
-                    log.exception("slack: sending the %s failed; trying again", what)
-            if self._stop.wait(interval):
-                return
+        """The learners' outbox as DMs: the messages a command just made, or (None) what this tick finds owed
+        (answers still undelivered, the outcomes of instructors' reviews of answers); how many arrived."""
+        return self.worker.send_notices(notices)
 
 
 # -- HTTP -------------------------------------------------------------------------------------------
@@ -967,22 +900,17 @@ def serve(
         verify_requests=not app_token,  # Socket Mode messages come over the app's own authenticated socket
         digest_interval=float(settings.digest_interval),
     )
-    # The embedding model loads while the first requests are acknowledged, not on the first question.
-    threading.Thread(target=worker.warm_up, args=(tutor,), name="tutor-warm-up", daemon=True).start()
     stop: threading.Event = getattr(args, "stop", None) or threading.Event()
-    _on_signals(stop.set)
-    slack.start()
+    worker.on_signals(stop.set)
+    # The embedding model loads while the first requests are acknowledged, not on the first question.
+    slack.start(warm_up=True)
     if app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(slack.app, app_token)
-
-        def socket_open() -> str | None:
-            return None if handler.client.is_connected() else "slack: the Socket Mode connection is not open"
-
+        handler = slack.socket = SocketModeHandler(slack.app, app_token)
         host, port = getattr(args, "host", "0.0.0.0"), _health_port(args, settings)
         try:  # no HTTP port of its own in Socket Mode: /healthz and /metrics on TUTOR_HEALTH_PORT
-            probe = health.start_health_server(tutor, host, port, [socket_open])
+            probe = health.start_health_server(tutor, host, port, [slack.health])
         except OSError as exc:
             slack.stop()
             print(
@@ -993,7 +921,7 @@ def serve(
             return 2
         handler.connect()
         log.warning("tutor: Slack Socket Mode connected")
-        _wait(stop)
+        worker.wait(stop)
         handler.close()
         if probe is not None:
             probe.stop()
@@ -1007,7 +935,7 @@ def serve(
             return 2
         server.start()
         log.warning("tutor: Slack HTTP mode on %s:%d%s", host, server.port, EVENTS_PATH)
-        _wait(stop)
+        worker.wait(stop)
         server.stop()
     slack.stop()
     return 0
@@ -1016,14 +944,3 @@ def serve(
 def _health_port(args: argparse.Namespace, settings: Settings) -> int:
     port = getattr(args, "health_port", None)
     return settings.health_port if port is None else int(port)
-
-
-def _wait(stop: threading.Event) -> None:
-    while not stop.wait(1.0):  # short waits: a signal handler runs between them
-        pass
-
-
-def _on_signals(callback: Callable[[], None]) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError):  # not the main thread
-            signal.signal(sig, lambda *_: callback())

@@ -231,7 +231,7 @@ def test_review_answers_rescores_and_the_student_gets_a_direct_message(slack):
     assert "No answer #999 to review" in slack.responses(key)[0].texts()
     assert not slack.api.of("chat.postMessage")  # nobody is messaged before the worker's tick
 
-    assert slack.bot.send_review_notices() == 1
+    assert slack.bot.send_notices() == 1
     [dm] = slack.api.wait_for("chat.postMessage")
     assert dm.args["channel"] == "D0ADA"
     assert (
@@ -240,5 +240,5 @@ def test_review_answers_rescores_and_the_student_gets_a_direct_message(slack):
     )
     # U0GONE's notice goes back for the next tick; ada's is not sent twice
     assert [ln.user_id for _, ln in slack.tutor.store.pending_review_notices("slack")] == ["U0GONE"]
-    assert slack.bot.send_review_notices() == 0
+    assert slack.bot.send_notices() == 0
     assert len(slack.api.of("chat.postMessage")) == 1
