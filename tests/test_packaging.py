@@ -66,7 +66,8 @@ def test_non_editable_install_finds_the_course_and_the_migrations(tmp_path):
         timeout=60,
     )
     assert (
-        registry.stdout.strip() == "['discord=adapters.discord.app:serve', 'slack=adapters.slack.app:serve']"
+        registry.stdout.strip()
+        == "['discord=adapters.discord.app:serve', 'slack=adapters.slack.app:serve', 'webhook=adapters.webhook.app:serve']"
     )
     db = subprocess.run(
         [*run, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120

@@ -50,7 +50,7 @@ def no_tutor(monkeypatch: pytest.MonkeyPatch, tmp_path):
 
 def test_without_installed_entry_points_the_bundled_adapters_are_found(installed):
     installed({})
-    assert set(platforms.platforms()) == {"slack", "discord"}
+    assert set(platforms.platforms()) == {"slack", "discord", "webhook"}
     from adapters.discord.app import serve as discord_serve
     from adapters.slack.app import serve as slack_serve
 
@@ -60,7 +60,7 @@ def test_without_installed_entry_points_the_bundled_adapters_are_found(installed
 
 def test_an_installed_entry_point_is_a_platform_of_its_own(installed, no_tutor):
     installed({"chalkboard": f"{__name__}:chalkboard_serve"})
-    assert set(platforms.platforms()) == {"slack", "discord", "chalkboard"}
+    assert set(platforms.platforms()) == {"slack", "discord", "webhook", "chalkboard"}
     code = cli.main(["serve", "chalkboard", "--port", "3100", "--host", "127.0.0.1", "--health-port", "0"])
     assert code == 7  # the platform's exit code is the command's
     [(tutor, settings, args)] = SERVED
@@ -83,7 +83,9 @@ def test_an_unknown_platform_is_a_usage_error_naming_the_known_ones(installed, n
     installed({"chalkboard": f"{__name__}:chalkboard_serve"})
     assert cli.main(["serve", "teams"]) == cli.EXIT_USAGE
     err = capsys.readouterr().err
-    assert err == "tutor: no platform called 'teams': the known ones are chalkboard, discord, slack\n"
+    assert (
+        err == "tutor: no platform called 'teams': the known ones are chalkboard, discord, slack, webhook\n"
+    )
     assert SERVED == []
 
 

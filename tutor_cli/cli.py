@@ -744,15 +744,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.set_defaults(func=cmd_export_calibration)
 
-    p = sub.add_parser("serve", help="run the tutor on a chat platform: slack or discord")
+    p = sub.add_parser("serve", help="run the tutor on a chat platform: slack, discord or webhook")
     p.add_argument(
         "platform_name",
         metavar="PLATFORM",
-        help="slack or discord, or another platform installed in the tutor.platforms entry points",
+        help="slack, discord or webhook, or another platform installed in the tutor.platforms entry points",
     )
-    p.add_argument("--port", type=int, default=3000, help="Slack HTTP mode: the port (default 3000)")
     p.add_argument(
-        "--host", default="0.0.0.0", help="Slack HTTP mode: the address to listen on (default 0.0.0.0)"
+        "--port", type=int, default=3000, help="Slack HTTP mode and webhook: the port (default 3000)"
+    )
+    p.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="Slack HTTP mode and webhook: the address to listen on (default 0.0.0.0)",
     )
     p.add_argument(
         "--sharded", action="store_true", help="Discord: use AutoShardedClient (large deployments)"

@@ -30,6 +30,7 @@ Serve = Callable[["Tutor", "Settings", argparse.Namespace], int]
 BUNDLED = {
     "slack": "adapters.slack.app:serve",
     "discord": "adapters.discord.app:serve",
+    "webhook": "adapters.webhook.app:serve",
 }
 
 # What to install when a bundled adapter's SDK is missing (the extras in pyproject.toml).

@@ -237,6 +237,9 @@ class SlackTutor:
         app.guard = self.guard
         app.middleware(self._skip_redelivery)
         app.command(P.COMMAND_PATTERN)(ack=self._ack, lazy=[self._on_command])
+        # a command this app no longer has (an older manifest still installed): "unknown, try /help", not a
+        # 404 that Slack shows as dispatch_failed (Bolt answers 404 to a command no listener matches)
+        app.command(re.compile(".*"))(ack=self._ack, lazy=[self._on_command])
         app.event("app_mention")(ack=self._ack, lazy=[self._on_mention])
         app.event("message")(ack=self._ack, lazy=[self._on_direct_message])
         app.event("app_home_opened")(ack=self._ack, lazy=[self._on_home])

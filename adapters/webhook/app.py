@@ -198,15 +198,26 @@ class WebhookHTTPServer(health.WSGIServerThread):
 
 
 # -- `serve` --------------------------------------------------------------------------------------------
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 def serve(tutor: Tutor, settings: Settings, args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM (or `args.stop` is set): the HTTP endpoint on --host/--port and the worker."""
+    token = os.environ.get("TUTOR_WEBHOOK_TOKEN", "").strip()
+    host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 3000)
+    if not token and host not in LOOPBACK:
+        # without a token anyone who reaches the port speaks as any learner, or as an instructor
+        print(
+            f"tutor: set TUTOR_WEBHOOK_TOKEN to serve the webhook on {host}; without it, serve on 127.0.0.1 only",
+            file=sys.stderr,
+        )
+        return 2
     hook = WebhookTutor(
         tutor,
         out_url=os.environ.get("TUTOR_WEBHOOK_URL", ""),
-        token=os.environ.get("TUTOR_WEBHOOK_TOKEN", ""),
+        token=token,
         digest_interval=float(settings.digest_interval),
     )
-    host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 3000)
     try:
         server = WebhookHTTPServer(hook, host, port)
     except OSError as exc:

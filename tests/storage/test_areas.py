@@ -14,8 +14,8 @@ def test_no_two_areas_define_the_same_method():
     owners: dict[str, list[str]] = defaultdict(list)
     for area in areas:
         for name, value in vars(area).items():
-            if callable(value) or isinstance(value, (staticmethod, classmethod, property)):
-                if not name.startswith("__"):
-                    owners[name].append(area.__name__)
+            is_method = callable(value) or isinstance(value, (staticmethod, classmethod, property))
+            if is_method and not name.startswith("__"):
+                owners[name].append(area.__name__)
     clashes = {name: who for name, who in owners.items() if len(who) > 1}
     assert clashes == {}, f"methods defined by more than one area (the first base wins): {clashes}"

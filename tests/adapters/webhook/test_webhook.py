@@ -204,3 +204,10 @@ def test_serve_answers_until_stopped(tutor):
         stop.set()
         thread.join(20)
     assert result == [0]
+
+
+def test_serve_refuses_an_open_address_without_a_token(tutor, monkeypatch, capsys):
+    monkeypatch.delenv("TUTOR_WEBHOOK_TOKEN", raising=False)
+    args = argparse.Namespace(host="0.0.0.0", port=0, stop=threading.Event())
+    assert serve(tutor, Settings(), args) == 2
+    assert "TUTOR_WEBHOOK_TOKEN" in capsys.readouterr().err
