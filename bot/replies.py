@@ -15,6 +15,10 @@ PRIVATE, CLASS, DIRECT = "private", "class", "direct"
 
 @dataclass(frozen=True)
 class Reply:
+    # who sees it (PRIVATE, CLASS, DIRECT); "" until the core decides (`bot.visibility.stamp`), which it does
+    # for every reply that leaves `Tutor.handle`
+    visibility: str = field(default="", kw_only=True)
+
     def plain(self) -> str:
         """A readable plain-text form: the fallback for any renderer that does not know this type."""
         return ""

@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 
 from bot import events as E
 from bot import replies as R
+from bot import visibility
 from bot.compose.intent import Intent
 from bot.features import FILTERS, HANDLERS, Filter, Handler, ask, inbox, learner, picking, rounds, standing
 from bot.features.ask import AnswerResult, Source
@@ -42,7 +43,8 @@ class Tutor(Kit):
     filters: tuple[Filter, ...] = FILTERS
 
     def handle(self, event: E.Event) -> list[R.Reply]:
-        """Answer one event. Every reply's text is defused of mass mentions before it leaves the core.
+        """Answer one event. Every reply's text is defused of mass mentions and its visibility decided
+        (`bot.visibility`) before it leaves the core.
 
         A database that does not answer gets a short "try again" (the pool reconnects by itself); any other
         failure is logged with its traceback and the learner gets a plain apology, never the traceback.
@@ -66,7 +68,7 @@ class Tutor(Kit):
             self.metrics.error(command, "internal")
             out = [R.Text(INTERNAL, kind="error")]
         self.metrics.observe(command, time.perf_counter() - started)
-        return [defuse_reply(r) for r in out]
+        return [defuse_reply(r) for r in visibility.stamp(event, out)]
 
     def handle_together(self, events: list[E.Event]) -> list[list[R.Reply]]:
         """Answer events that arrived together: each gets what `handle` would give it, but answers to the
@@ -98,7 +100,7 @@ class Tutor(Kit):
                 continue
             elapsed = time.perf_counter() - started
             for i, got in zip(indexes, replies, strict=True):
-                out[i] = [defuse_reply(r) for r in got]
+                out[i] = [defuse_reply(r) for r in visibility.stamp(events[i], got)]
                 self.metrics.observe("answer", elapsed)
         return [done if done is not None else self.handle(events[i]) for i, done in enumerate(out)]
 

@@ -48,3 +48,22 @@ def test_inbox_forms_are_its_grammar_and_every_parser_reads_them():
     for action in inbox.subcommands:
         event = parse_line(f"/inbox {action} 7 words", WHO, None)
         assert event == E.Inbox(WHO, action=action, item_id=7, text="words"), action
+
+
+def test_who_sees_a_commands_answer_in_a_channel_is_the_tables_private_flag():
+    """`bot.visibility` (what every platform shows to the channel or to the learner alone) agrees with the
+    command table: a private command's answer is never shown to the class, any other one is."""
+    from bot import replies as R
+    from bot import visibility
+
+    room = E.ClassRef("console", "local", "cs-101")
+    for c in commands.CHAT:
+        event = parse_line(f"/{c.name} x", WHO, room)
+        if c.name == "quiz":  # in a channel the chat platforms start a class round
+            event = E.StartRound(WHO, topic="x", where=room)
+        assert visibility.of(event) == (R.PRIVATE if c.private else R.CLASS), c.name
+        assert visibility.of(type(event)(WHO)) == R.PRIVATE, c.name  # in a direct conversation: private
+    answer = E.Ask(WHO, text="what is RLHF?", where=room)
+    assert visibility.decide(answer, R.Text("RLHF is ...")) == R.CLASS
+    assert visibility.decide(answer, R.Text("not covered", kind="notice")) == R.PRIVATE
+    assert visibility.decide(answer, R.DirectMessage(WHO, "for another learner")) == R.DIRECT

@@ -32,7 +32,7 @@ from discord import app_commands
 from adapters.discord import parse, render
 from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
 from adapters.discord.settings import DiscordSettings
-from bot import commands, health, worker
+from bot import commands, health, visibility, worker
 from bot import events as E
 from bot import replies as R
 from bot.quiz.machine import show_question
@@ -54,7 +54,6 @@ UNKNOWN_COMMAND = (
     "(Discord may take a minute to show the new list)."
 )
 # answered only to the learner (in a server channel): their own data, settings, and instructors' views
-PRIVATE_COMMANDS = commands.PRIVATE_COMMANDS
 EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 2, 1, 3
 SEND_TIMEOUT = 60.0  # seconds a worker's thread waits for one send on the client's loop
 
@@ -613,7 +612,7 @@ class DiscordAdapter:
     async def on_command(
         self, interaction: discord.Interaction, command: str, options: dict[str, Any]
     ) -> None:
-        private = command in PRIVATE_COMMANDS and interaction.guild_id is not None
+        private = interaction.guild_id is not None  # until the event says otherwise (bot.visibility)
         try:
             if command == "help":
                 # Discord's commands are not the console's: the help is this adapter's (and it is instant)
@@ -624,6 +623,7 @@ class DiscordAdapter:
             where = self.where(interaction)
             # read first: an unreadable request is refused as the interaction's own (private) response
             event = parse.command_event(command, options, self.who(interaction), where)
+            private = private and visibility.of(event) == R.PRIVATE
             await interaction.response.defer(ephemeral=private, thinking=True)
             replies, notices = worker.split_direct(await self.handle(event))
             if any(isinstance(r, R.Confirm) for r in replies):
@@ -633,7 +633,7 @@ class DiscordAdapter:
                 )
                 await self.send_outs(interaction, outs, ephemeral=private)
                 return
-            sent = await self.send(interaction, replies, ephemeral=private)
+            sent = await self.send_seen(interaction, replies, ephemeral=private)
             if notices and self.client is not None:
                 # an instructor's answer: each learner who asked gets it as a DM
                 self._spawn(self.send_notices(notices))
@@ -650,6 +650,22 @@ class DiscordAdapter:
         except Exception:
             log.exception("/%s failed", command)
             await self.tell_failure(interaction)
+
+    async def send_seen(
+        self, interaction: discord.Interaction, replies: list[R.Reply], *, ephemeral: bool
+    ) -> list[tuple[render.Out, discord.WebhookMessage]]:
+        """A command's replies after its defer, each seen by whom the core says: after a public defer (an
+        answer for the channel), what is the learner's alone ("not covered", a refusal) follows ephemerally,
+        and when nothing is for the channel the public "thinking" message is deleted first."""
+        mine = [r for r in replies if r.visibility == R.PRIVATE]
+        if ephemeral or not mine:
+            return await self.send(interaction, replies, ephemeral=ephemeral)
+        shown = [r for r in replies if r.visibility != R.PRIVATE]
+        if not shown:
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+        sent = await self.send(interaction, shown, ephemeral=False) if shown else []
+        return sent + await self.send(interaction, mine, ephemeral=True)
 
     async def send(
         self, interaction: discord.Interaction, replies: list[R.Reply], *, ephemeral: bool

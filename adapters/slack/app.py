@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import logging
 import re
@@ -662,10 +663,14 @@ class SlackTutor:
         return str(response.get("ts", "")) if response is not None else None
 
     def _respond(self, respond: Respond | None, replies: list[R.Reply]) -> bool:
-        """Reply through the response_url, visible to the learner only."""
+        """Reply through the response_url: what the core shows the class (an answer, the leaderboard asked in
+        a channel) in the channel, everything else to the learner only."""
         if respond is None:
             return False
-        return all([self._respond_message(respond, m) for m in V.messages(replies)])
+        sent = []
+        for public, run in itertools.groupby(replies, key=lambda r: r.visibility == R.CLASS):
+            sent += [self._respond_message(respond, m, public=public) for m in V.messages(list(run))]
+        return all(sent)
 
     def _send_private(self, to: Private, replies: list[R.Reply]) -> None:
         """A reply for one learner: ephemeral in a channel (or a DM message), then the response_url, then a
@@ -697,10 +702,13 @@ class SlackTutor:
             log.error("slack: a reply to %s could not be delivered (the answer itself is stored)", to.user)
         return delivered
 
-    def _respond_message(self, respond: Respond, message: V.Message) -> bool:
+    def _respond_message(self, respond: Respond, message: V.Message, *, public: bool = False) -> bool:
         try:
             result = respond(
-                text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+                text=message.text,
+                blocks=message.blocks,
+                response_type="in_channel" if public else "ephemeral",
+                replace_original=False,
             )
         except Exception as exc:
             log.warning("slack: response_url post failed: %s", exc)
@@ -714,7 +722,8 @@ class SlackTutor:
     def _respond_with_uploads(
         self, respond: Respond | None, replies: list[R.Reply], user: str, channel: str
     ) -> None:
-        """A command's replies, for the learner only: text through the response_url; pictures and files
+        """A command's replies: text through the response_url (to the channel what the core shows the class);
+        pictures and files
         uploaded to the learner's DM with the tutor (an upload cannot be ephemeral, and in a channel everyone
         would see it). An upload that fails is shown as text instead: the picture's description, the file's
         content."""

@@ -12,17 +12,22 @@ from tests.adapters.slack.harness import (
 DM = ("D0ADA", "directmessage")
 
 
-def test_ask_answers_from_the_course_privately(slack):
+def test_ask_in_a_channel_answers_the_class_and_a_refusal_stays_private(slack):
     r, key = slack.command("/ask", "what is RLHF?")
     assert r.status == 200
     [reply] = slack.responses(key)
-    assert reply.args["response_type"] == "ephemeral"
+    assert reply.args["response_type"] == "in_channel"  # the core shows an answer to the class (bot.visibility)
     text = reply.texts()
     assert "Reinforcement Learning from Human Feedback (RLHF)" in text
     assert "reward model" in text.lower() and "Learn next" in text
     quoted = [b for b in reply.args["blocks"] if b["type"] == "section" and b["text"]["text"].startswith(">")]
     assert quoted, "the course's sentences are quoted"
-    assert slack.api.of("chat.postMessage") == []  # nothing in the channel
+    assert slack.api.of("chat.postMessage") == []  # through the response_url, not a post of the bot's own
+    _, key = slack.command("/ask", "recipe for pancakes")
+    [reply] = slack.responses(key)
+    assert "not sure" in reply.texts() and reply.args["response_type"] == "ephemeral"
+    _, key = slack.command("/ask", "what is RLHF?", channel=DM)
+    assert slack.responses(key)[0].args["response_type"] == "ephemeral"  # a DM is private
 
 
 def test_a_command_whose_text_says_payload_is_answered(slack):
@@ -30,7 +35,7 @@ def test_a_command_whose_text_says_payload_is_answered(slack):
     r, key = slack.command("/ask", "what is a payload in RLHF? payload=1 &payload")
     assert r.status == 200
     [reply] = slack.responses(key)
-    assert reply.texts().strip() and reply.args["response_type"] == "ephemeral"
+    assert reply.texts().strip() and reply.args["response_type"] in ("ephemeral", "in_channel")
 
 
 def test_help_lists_the_commands(slack):
