@@ -35,11 +35,18 @@ def _discord(setup: Setup, tmp: Path) -> Driver:
     return DiscordDriver(setup)
 
 
+def _webhook(setup: Setup, tmp: Path) -> Driver:
+    from tests.scenarios.webhook_driver import WebhookDriver
+
+    return WebhookDriver(setup)
+
+
 # The platforms every scenario runs on: a new platform's driver is one more line here.
 DRIVERS: list[tuple[str, Factory]] = [
     ("console", _console),
     ("slack", _slack),
     ("discord", _discord),
+    ("webhook", _webhook),
 ]
 
 

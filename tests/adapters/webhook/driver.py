@@ -76,15 +76,18 @@ class WebhookDriver:
         assert status == 200, (status, answer)
         return answer["replies"]
 
-    def say(self, text: str, user: str = "ada", place: str | None = CLASS) -> list[dict[str, Any]]:
-        """A message from `user` in `place` (None: their direct conversation with the tutor); the replies."""
-        return self._event("message", user, place, text=text)
+    def say(
+        self, text: str, user: str = "ada", place: str | None = CLASS, **fields: Any
+    ) -> list[dict[str, Any]]:
+        """A message from `user` in `place` (None: their direct conversation with the tutor); the replies.
+        `fields` go into the event as well (`name="Ada"`)."""
+        return self._event("message", user, place, text=text, **fields)
 
     def click(
-        self, session_id: int, value: str, user: str = "ada", place: str | None = CLASS
+        self, session_id: int, value: str, user: str = "ada", place: str | None = CLASS, **fields: Any
     ) -> list[dict[str, Any]]:
         """A click on a question's button (an answer's key, or "close")."""
-        return self._event("click", user, place, session_id=session_id, value=value)
+        return self._event("click", user, place, session_id=session_id, value=value, **fields)
 
     # -- the worker --------------------------------------------------------------------------------------
     def tick(self) -> None:
