@@ -9,8 +9,13 @@ from bot import replies as R
 
 
 def render(reply: R.Reply) -> dict[str, Any]:
-    """{"type": "question", "text": ..., ...}: the type's name, its plain text, and what a client acts on."""
-    out: dict[str, Any] = {"type": type(reply).__name__.lower(), "text": reply.plain()}
+    """{"type": "question", "text": ..., "visibility": ..., ...}: the type's name, its plain text, who may see
+    it (private: the sender alone; class: the channel it was asked in), and what a client acts on."""
+    out: dict[str, Any] = {
+        "type": type(reply).__name__.lower(),
+        "text": reply.plain(),
+        "visibility": reply.visibility or R.PRIVATE,
+    }
     if isinstance(reply, R.Question):
         out.update(session_id=reply.session_id, round=reply.is_round, buttons=[c.key for c in reply.choices])
         if reply.is_round:

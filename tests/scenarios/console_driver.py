@@ -20,6 +20,7 @@ WORKSPACE = "local"
 
 class ConsoleDriver(Driver):
     name = "console"
+    direct_place = False
 
     def __init__(self, setup: Setup, tmp: Path):
         super().__init__(setup)
@@ -101,5 +102,7 @@ class ConsoleDriver(Driver):
                 choices += () if reply.is_round else ("Hint", "Skip")
             elif isinstance(reply, R.Confirm):
                 choices = (reply.yes, reply.no)
-            out.append(Seen(render(reply, width=100), visibility, user, choices, reply))
+            # one terminal shows everything to whoever types; who else would see it is the core's word
+            seen_by = reply.visibility if visibility == PRIVATE and reply.visibility else visibility
+            out.append(Seen(render(reply, width=100), seen_by, user, choices, reply))
         return out

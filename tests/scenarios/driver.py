@@ -78,6 +78,7 @@ class Driver:
 
     name = "?"
     typed_answers = True  # a bare answer typed in a DM while a question is open is taken as the answer
+    direct_place = True  # a direct conversation apart from the class's channel (the console has one place)
 
     def __init__(self, setup: Setup):
         self.setup = setup

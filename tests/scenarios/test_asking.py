@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.scenarios.driver import CHANNEL, DM, INSTRUCTOR, PRIVATE, Driver, text
+from tests.scenarios.driver import CHANNEL, CLASS, DM, INSTRUCTOR, PRIVATE, Driver, text
 
 RLHF = "reinforcement-learning-from-human-feedback"
 DPO = "direct-preference-optimization"
@@ -28,6 +28,16 @@ def test_a_question_is_answered_from_the_course_and_cites_it(driver):
     said = text(driver.command("ask", "what is RLHF?"))
     assert cites(driver, said, RLHF), said
     assert "reward model" in said.lower() and "Learn next" in said
+
+
+def test_an_answer_asked_in_the_channel_is_the_classs_a_refusal_is_the_askers(driver):
+    answered = driver.command("ask", "what is RLHF?", place=CHANNEL)
+    assert cites(driver, text(answered), RLHF) and all(s.visibility == CLASS for s in answered)
+    refused = driver.command("ask", "recipe for pancakes", place=CHANNEL)
+    assert "not sure" in text(refused) and all(s.visibility == PRIVATE for s in refused)
+    if driver.direct_place:
+        in_dm = driver.command("ask", "what is RLHF?", place=DM)
+        assert in_dm and all(s.visibility == PRIVATE for s in in_dm)
 
 
 @pytest.mark.parametrize("place", [CHANNEL, DM])

@@ -124,7 +124,7 @@ class WebhookDriver(Driver):
     # -- what the tutor sent ----------------------------------------------------------------------
     def _seen(self, replies: list[dict[str, Any]], actor: str, where: str | None) -> list[Seen]:
         """The answer (the actor's alone), then what went to the outbox because of it."""
-        seen = [self._one(reply, PRIVATE, actor, where) for reply in replies]
+        seen = [self._one(reply, reply.get("visibility") or PRIVATE, actor, where) for reply in replies]
         return seen + self._collect()
 
     def _collect(self) -> list[Seen]:

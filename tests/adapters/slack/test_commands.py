@@ -16,7 +16,9 @@ def test_ask_in_a_channel_answers_the_class_and_a_refusal_stays_private(slack):
     r, key = slack.command("/ask", "what is RLHF?")
     assert r.status == 200
     [reply] = slack.responses(key)
-    assert reply.args["response_type"] == "in_channel"  # the core shows an answer to the class (bot.visibility)
+    assert (
+        reply.args["response_type"] == "in_channel"
+    )  # the core shows an answer to the class (bot.visibility)
     text = reply.texts()
     assert "Reinforcement Learning from Human Feedback (RLHF)" in text
     assert "reward model" in text.lower() and "Learn next" in text
