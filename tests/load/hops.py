@@ -47,6 +47,10 @@ def short(filename: str) -> str:
     return str(Path(filename).relative_to(ROOT))
 
 
+# what issue #13 found repeated on one request: the question's length checked, excerpts computed
+WATCHED = ("check_text", "too_long", "excerpt", "_excerpt")
+
+
 @dataclass
 class Journey:
     name: str
@@ -64,6 +68,10 @@ class Journey:
             *(f"  {i + 1:2}. {short(f)}: {fn}" for i, (f, fn) in enumerate(self.stack)),
             f"functions of ours called: {len(self.calls)} in {len(called_files)} files",
             f"transactions (commits): {self.commits}",
+            "the smells issue #13 counted: "
+            + ", ".join(
+                f"{name} x{sum(n for (_, fn), n in self.calls.items() if fn == name)}" for name in WATCHED
+            ),
             "called more than once: "
             + (", ".join(f"{name} x{n}" for name, n in repeats[:12]) if repeats else "none"),
         ]
