@@ -77,14 +77,16 @@ class Tutor(Kit):
         out: list[list[R.Reply] | None] = [None] * len(events)
         together: dict[int, list[int]] = {}
         for i, event in enumerate(events):
-            if (
-                isinstance(event, E.Answer)
-                and event.session_id is not None
-                and self._filtered(event) is None
-                and self.too_long(event.response, "answer") is None
-            ):
+            if isinstance(event, E.Answer) and event.session_id is not None:
                 together.setdefault(event.session_id, []).append(i)
-        for session_id, indexes in together.items():
+        for session_id, candidates in together.items():
+            if len(candidates) < 2:
+                continue  # one answer: `handle` checks it, once
+            indexes = [
+                i
+                for i in candidates
+                if self._filtered(events[i]) is None and self.too_long(events[i].response, "answer") is None  # type: ignore[attr-defined]
+            ]
             if len(indexes) < 2:
                 continue
             started = time.perf_counter()

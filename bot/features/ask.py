@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from bot import events as E
@@ -26,10 +27,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Source:
+    """A concept an answer drew on. Its excerpt (the sentences closest to the question) is worked out only
+    when something reads it (`tutor ask --json`): a chat answer quotes its own sentences."""
+
     concept_id: str
     title: str
     score: float
-    excerpt: str
+    excerpt_of: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
+
+    @cached_property
+    def excerpt(self) -> str:
+        return self.excerpt_of()
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,7 @@ def answer(
     not seem to cover it."""
     ctx.sync_instructor_passages()
     prepared = ctx.retriever.prepare(question) if ctx.retriever.concept_ids else None
-    hits = ctx.retriever.search(question, k=max(k, 1), prepared=prepared)
+    hits = ctx.retriever.search(question, k=max(k, 1), prepared=prepared, excerpts=False)
     vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
@@ -90,12 +98,7 @@ def answer(
     if composed.confident and not confident:
         composed = ctx.composer.not_covered(hits, Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE"))
     sources = tuple(
-        Source(
-            h.concept_id,
-            h.title,
-            h.score,
-            composed.quote_of(h.concept_id) or h.excerpt or _excerpt(ctx, h, question),
-        )
+        Source(h.concept_id, h.title, h.score, _excerpt_of(ctx, h, composed.quote_of(h.concept_id), vector))
         for h in hits
     )
     main = composed.concepts[0] if confident and composed.concepts else hits[0].concept_id
@@ -104,8 +107,16 @@ def answer(
     )
 
 
-def _excerpt(ctx: Kit, hit: Hit, question: str) -> str:
-    return ctx.retriever.excerpt(hit.concept_id, ctx.retriever.encode_query(question))
+def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> Callable[[], str]:
+    """What to quote of `hit` if asked: the answer's own quote of it, else its sentences closest to the
+    question."""
+
+    def excerpt() -> str:
+        if quoted or vector is None:
+            return quoted
+        return ctx.retriever.excerpt(hit.concept_id, vector)
+
+    return excerpt
 
 
 def _about_the_last_answer(

@@ -322,9 +322,11 @@ class Retriever:
         k: int = 3,
         method: str = "hybrid",
         prepared: tuple[str, np.ndarray] | None = None,
+        excerpts: bool = True,
     ) -> list[Hit]:
         """The k best concepts, best first; `dense` is the best cosine similarity of the concept's text.
-        `prepared`: `prepare(query)`, when the caller has it already."""
+        `prepared`: `prepare(query)`, when the caller has it already; `excerpts=False` leaves each hit's
+        excerpt empty, for a caller that quotes on its own."""
         if not self.concept_ids:
             return []
         normalized, qvec = prepared if prepared is not None else (self.normalize(query), None)
@@ -336,7 +338,7 @@ class Retriever:
         hits = []
         for i in np.argsort(-fused)[:k]:
             cid = self.concept_ids[int(i)]
-            excerpt = self.excerpt(cid, qvec) if qvec is not None else ""
+            excerpt = self.excerpt(cid, qvec) if qvec is not None and excerpts else ""
             hits.append(Hit(cid, self.course.concepts[cid].title, float(fused[i]), excerpt, float(dense[i])))
         return hits
 
