@@ -23,6 +23,7 @@ import discord
 
 from adapters.discord import parse
 from adapters.discord.components import ChoicesSelect, ForgetButton, FormSelect, TutorButton
+from adapters.text import clip, split
 from bot import commands
 from bot import replies as R
 from bot.course import Course
@@ -74,33 +75,9 @@ class Out:
         return kw
 
 
-def clip(text: str, limit: int) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def split_text(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
     """Split at line breaks (or spaces in a very long line) into pieces of at most `limit` characters."""
-    chunks: list[str] = []
-    current = ""
-    for line in (text or "").split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:cut])
-            line = line[cut:].lstrip()
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current.strip():
-        chunks.append(current)
-    return [c for c in chunks if c.strip()]
+    return split(text, limit)
 
 
 def safe_name(name: str) -> str:

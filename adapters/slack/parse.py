@@ -18,6 +18,7 @@ from adapters.payload import BadPayload
 from adapters.payload import text as _text
 from adapters.slack import render as V
 from bot import events as E
+from bot.grammar import command_event, round_arguments
 
 PLATFORM = "slack"
 
@@ -30,8 +31,6 @@ COMMAND_PATTERN = re.compile(
     r"^/(?:tutor[-_])?(?:" + "|".join(re.escape(c) for c in COMMANDS) + r")$", re.IGNORECASE
 )
 
-_QUIET_HOURS = re.compile(r"^\d{1,2}\s*-\s*\d{1,2}$")
-_DURATION = re.compile(r"^(\d{1,5})\s*(s|sec|secs|seconds|m|min|mins|minutes)$", re.IGNORECASE)
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _ID = re.compile(r"[0-9]{1,18}")  # a database id (quiz session, inbox item): fits a 64-bit integer
 _POSITION = re.compile(r"[0-9]{1,4}")
@@ -207,64 +206,26 @@ def check_envelope(body: Any) -> None:
 
 def quiz_arguments(text: str) -> tuple[str, int | None]:
     """'/quiz reward models 90s' -> ('reward models', 90): an optional last word sets the round's length."""
-    words = text.split()
-    if words:
-        m = _DURATION.match(words[-1])
-        if m:
-            seconds = int(m.group(1)) * (60 if m.group(2).lower().startswith("m") else 1)
-            return " ".join(words[:-1]), max(10, min(seconds, 86400))
-    return text.strip(), None
+    return round_arguments(text)
 
 
 def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:
-    """A slash command's form body -> an Event. /quiz in a channel is a class round, in a DM a personal question."""
+    """A slash command's form body -> an Event, by the grammar every platform shares. /quiz in a channel is a
+    class round, in a DM a personal question; /forget-me always asks first (the confirmation is a button on
+    its question, `parse_action`, never typed text)."""
     learner = learner_of(body, is_instructor)
     where = where_of(body)
     command = _text(body.get("command"), "command")
-    name = command_name(command)
-    text = _text(body.get("text"), "text").strip()
-    if name == "ask":
-        return E.Ask(learner, text=text, where=where)
-    if name == "quiz":
-        if where is None:
-            return E.StartQuiz(learner, topic=text)
-        topic, seconds = quiz_arguments(text)
-        return E.StartRound(learner, topic=topic, seconds=seconds, where=where)
-    if name == "leaderboard":
-        return E.ShowLeaderboard(learner, period=text or "all", where=where)
-    if name == "privacy":
-        mode, _, pseudonym = text.partition(" ")
-        return E.Privacy(learner, mode=mode, name=pseudonym.strip(), where=where)
-    if name == "digest":
-        setting, _, quiet = text.partition(" ")
-        if _QUIET_HOURS.match(setting) and not quiet:  # "/digest 22-8": only the quiet hours
-            setting, quiet = "", setting
-        return E.Digest(learner, setting=setting, quiet=quiet.strip(), where=where)
-    if name in ("timezone", "class-timezone"):
-        return E.SetTimezone(learner, zone=text, for_class=name == "class-timezone", where=where)
-    if name == "forget-me":
-        # Always the question first: the confirmation is a button on it (parse_action), never typed text.
-        return E.ForgetMe(learner, where=where)
-    if name == "inbox":
-        return inbox_event(text, learner, where)
-    if name == "review-answers":
-        return E.ReviewAnswers.from_text(learner, text, where=where)
-    simple = E.NO_ARGUMENT.get(name)
-    if simple is not None:
-        return simple(learner, where=where)
-    return E.Unknown(learner, command=command, where=where)
-
-
-def inbox_event(text: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.Inbox:
-    """'/inbox' lists; '/inbox answer 3 TEXT' answers question 3; '/inbox add 3 [CONCEPT]' adds the answer to
-    the course. A missing or bad number is item 0, which the core says it cannot find."""
-    action, _, more = text.strip().partition(" ")
-    if not action:
-        return E.Inbox(learner, where=where)
-    number, _, rest = more.strip().partition(" ")
-    number = number.lstrip("#")
-    item = int(number) if _ID.fullmatch(number) else 0
-    return E.Inbox(learner, action=action.lower(), item_id=item, text=rest.strip(), where=where)
+    text = _text(body.get("text"), "text")
+    return command_event(
+        command_name(command),
+        text,
+        learner,
+        where,
+        rounds_in_channels=True,
+        typed_confirm=False,
+        typed=command,
+    )
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:

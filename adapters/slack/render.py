@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from adapters.text import clip, split
 from bot import commands
 from bot import replies as R
 from bot.safety import defuse_mentions
@@ -47,31 +48,13 @@ def esc(text: str) -> str:
 
 
 def trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(text, limit)
 
 
 def chunks(text: str, limit: int = SECTION_MAX) -> list[str]:
-    """Split text into pieces of at most `limit` characters, at line breaks where possible, else at spaces."""
-    out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            piece, line = line[:cut], line[cut:].lstrip()
-            if current:
-                out.append(current)
-                current = ""
-            out.append(piece)
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            out.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not out:
-        out.append(current)
-    return [c for c in out if c.strip()] or [""]
+    """Split text into pieces of at most `limit` characters, at line breaks where possible, else at spaces
+    (a blank text is one blank piece: a section needs a text)."""
+    return split(text, limit) or [""]
 
 
 def plain_text(text: str, limit: int) -> dict[str, Any]:

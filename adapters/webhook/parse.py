@@ -6,14 +6,15 @@
 `place` is a class's channel; absent or null, the learner's direct conversation with the tutor. `value`
 "close" is a round's Close button; any other value is an answer. `instructor: true` says the sender is an
 instructor (the caller is trusted: its requests carry the shared token). `id`, when given, is answered once.
-A message's text reads as a line in the console (`/quiz dpo`, `/answer B`, a question in plain words)."""
+A message's text is a question in plain words or a command in the grammar every platform shares
+(`bot.grammar`: `/quiz dpo`, `/answer B`, `/round dpo 90s`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.console.parse import parse_line
 from bot import events as E
+from bot.grammar import command_event
 
 PLATFORM = "webhook"
 WORKSPACE = "webhook"
@@ -57,7 +58,13 @@ def parse_event(body: Any) -> E.Event | None:
     kind = body.get("type")
     who, where = learner(body), place(body)
     if kind == "message":
-        return parse_line(_text(body, "text", required=False), who, where)
+        text = _text(body, "text", required=False)
+        if not text:
+            return None
+        if not text.startswith("/"):
+            return E.Ask(who, text=text, where=where)
+        command, _, rest = text.partition(" ")
+        return command_event(command, rest, who, where, typed=command.lower())
     if kind == "click":
         session_id = body.get("session_id")
         if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id <= 0:
