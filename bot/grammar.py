@@ -86,3 +86,14 @@ def command_event(
     if simple is not None:
         return simple(learner, where=where)
     return E.Unknown(learner, command=typed or f"/{name}", where=where)
+
+
+def line_event(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.Event | None:
+    """A typed line: a command (`/quiz dpo`), or else a question in plain words; None when blank."""
+    text = line.strip()
+    if not text:
+        return None
+    if not text.startswith("/"):
+        return E.Ask(learner, text=text, where=where)
+    command, _, rest = text.partition(" ")
+    return command_event(command, rest, learner, where, typed=command.lower())

@@ -17,7 +17,19 @@ from bot import events as E
 from bot import replies as R
 from bot import visibility
 from bot.compose.intent import Intent
-from bot.features import FILTERS, HANDLERS, Filter, Handler, ask, inbox, learner, picking, rounds, standing
+from bot.features import (
+    FILTERS,
+    HANDLERS,
+    Filter,
+    Handler,
+    ask,
+    inbox,
+    learner,
+    picking,
+    quiz,
+    rounds,
+    standing,
+)
 from bot.features.ask import AnswerResult, Source
 from bot.features.help import HELP
 from bot.features.kit import Kit, utcnow
@@ -140,6 +152,14 @@ class Tutor(Kit):
 
     def close_due_rounds(self, platform: str | None = None) -> list[tuple[QuizSession, R.RoundResult]]:
         return rounds.close_due_rounds(self, platform)
+
+    def shown(self, session_id: int) -> tuple[QuizSession, R.Question] | None:
+        """A stored question as its learners saw it, for a platform that makes its message or form again."""
+        return quiz.shown(self, session_id)
+
+    def closed(self, row: QuizSession) -> str:
+        """Why a stored question takes no more answers ("" while it does)."""
+        return quiz.closed(self, row)
 
     def round_result(self, row: QuizSession) -> R.RoundResult:
         return rounds.round_result(self, row)

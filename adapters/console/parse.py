@@ -4,15 +4,9 @@ grammar every platform shares (`bot.grammar`)."""
 from __future__ import annotations
 
 from bot import events as E
-from bot.grammar import command_event
+from bot.grammar import line_event
 
 
 def parse_line(line: str, learner: E.LearnerRef, where: E.ClassRef | None) -> E.Event | None:
     """None for a blank line (nothing to answer)."""
-    text = line.strip()
-    if not text:
-        return None
-    if not text.startswith("/"):
-        return E.Ask(learner, text=text, where=where)
-    command, _, rest = text.partition(" ")
-    return command_event(command, rest, learner, where, typed=command.lower())
+    return line_event(line, learner, where)

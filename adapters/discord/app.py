@@ -18,10 +18,8 @@ time (the /ask length limit comes from TUTOR_MAX_TEXT).
 
 import asyncio
 import contextlib
-import json
 import logging
 import sys
-from datetime import UTC
 from typing import Any, Literal
 
 import aiohttp
@@ -35,7 +33,6 @@ from adapters.discord.settings import DiscordSettings
 from bot import commands, health, visibility, worker
 from bot import events as E
 from bot import replies as R
-from bot.quiz.machine import show_question
 from bot.settings import Settings
 from bot.tutor import Tutor
 
@@ -820,27 +817,15 @@ class DiscordAdapter:
 
     def _form(self, session_id: int, picks: str, value: str, kind: str = "") -> render.Out:
         """The answer form after one more pick (or fresh), from the session as stored."""
-        row = self.tutor.store.session(session_id)
-        question = self.tutor.course.questions.get(row.question_id) if row else None
-        if row is None or question is None:
+        found = self.tutor.shown(session_id)
+        if found is None:
             return render.Out(content="That question is no longer available. Start a new one with /quiz.")
-        deadline = row.deadline
-        if deadline is not None and deadline.tzinfo is None:
-            deadline = deadline.replace(tzinfo=UTC)  # SQLite hands datetimes back naive; they are UTC
-        if row.status != "open" or (deadline is not None and self.tutor.clock() > deadline):
-            if row.kind == "round":
-                return render.Out(content="This round is closed; its results are posted in the channel.")
-            return render.Out(content="That question is closed. Start a new one with /quiz.")
+        row, shown = found
+        if self.tutor.closed(row):
+            return render.Out(content=self.tutor.closed(row))
+        question = self.tutor.course.questions[row.question_id]
         if question.type not in ("ordering", "matching"):
             return render.Out(content="This question is answered with the buttons on it.")
-        concept = self.tutor.course.concepts.get(question.concept_id)
-        shown = show_question(
-            row.id or 0,
-            question,
-            json.loads(row.presentation),
-            concept.title if concept else question.concept_id,
-            row.kind == "round",
-        )
         expected = "o" if question.type == "ordering" else "m"
         if value and kind == expected:
             picks = parse.pick(kind, len(question.options), picks, value)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import json
 import logging
 import re
 import sys
@@ -45,7 +44,6 @@ from adapters.slack.settings import SlackSettings
 from bot import events as E
 from bot import health, worker
 from bot import replies as R
-from bot.quiz.machine import show_question
 from bot.settings import Settings
 from bot.tutor import Tutor
 
@@ -586,19 +584,11 @@ class SlackTutor:
         where, _, ts = (row.message if row else "").partition("/")
         if row is None or not where or not ts:
             return None
-        question = self.tutor.course.questions.get(row.question_id)
+        found = self.tutor.shown(session_id)
         blocks: list[Any] = []
-        if question is not None:
-            concept = self.tutor.course.concepts.get(question.concept_id)
-            shown = show_question(
-                row.id or 0,
-                question,
-                json.loads(row.presentation),
-                concept.title if concept else question.concept_id,
-                is_round=True,
-            )
+        if found is not None:
             poster = self.tutor.store.learner_name(row.created_by) if row.created_by else ""
-            blocks = V.messages([shown], started_by=poster)[0].blocks
+            blocks = V.messages([found[1]], started_by=poster)[0].blocks
         return where, ts, blocks
 
     def start(self, warm_up: bool = False) -> None:

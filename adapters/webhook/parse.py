@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import events as E
-from bot.grammar import command_event
+from bot.grammar import line_event
 
 PLATFORM = "webhook"
 WORKSPACE = "webhook"
@@ -58,13 +58,7 @@ def parse_event(body: Any) -> E.Event | None:
     kind = body.get("type")
     who, where = learner(body), place(body)
     if kind == "message":
-        text = _text(body, "text", required=False)
-        if not text:
-            return None
-        if not text.startswith("/"):
-            return E.Ask(who, text=text, where=where)
-        command, _, rest = text.partition(" ")
-        return command_event(command, rest, who, where, typed=command.lower())
+        return line_event(_text(body, "text", required=False), who, where)
     if kind == "click":
         session_id = body.get("session_id")
         if not isinstance(session_id, int) or isinstance(session_id, bool) or session_id <= 0:

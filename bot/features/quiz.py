@@ -14,6 +14,7 @@ from bot.features.sessions import grade_and_record, practice_note, session_for, 
 from bot.progress.report import zone
 from bot.quiz import machine
 from bot.quiz.grading import presentation_for
+from bot.storage.models import QuizSession
 
 ALREADY = "You have already answered that question; your first answer counts."
 CLOSED = "That question is closed. Start a new one with /quiz."
@@ -165,3 +166,29 @@ HANDLERS: dict[type[E.Event], Handler] = {
     E.Skip: on_skip,
     E.Review: on_review,
 }
+
+
+def shown(ctx: Kit, session_id: int) -> tuple[QuizSession, R.Question] | None:
+    """A stored question as its learners saw it (its options in their order, its deadline), for a platform
+    that makes its message or answer form again (after a restart, on another worker); None when the session
+    or its question is gone."""
+    row = ctx.store.session(session_id)
+    question = ctx.course.questions.get(row.question_id) if row else None
+    if row is None or question is None:
+        return None
+    concept = ctx.course.concepts.get(question.concept_id)
+    title = concept.title if concept else question.concept_id
+    deadline = aware(row.deadline).isoformat() if row.deadline is not None else ""
+    return row, machine.show_question(
+        row.id or 0, question, json.loads(row.presentation), title, row.kind == "round", deadline=deadline
+    )
+
+
+def closed(ctx: Kit, row: QuizSession) -> str:
+    """Why a stored question takes no more answers ("" while it does): answered, skipped, closed, past its
+    deadline."""
+    if row.status == "open" and (row.deadline is None or ctx.clock() <= aware(row.deadline)):
+        return ""
+    if row.kind == "round":
+        return "This round is closed; its results are posted in the channel."
+    return "That question is closed. Start a new one with /quiz."
