@@ -215,7 +215,7 @@ class SlackTutor:
             logger=logging.getLogger("adapters.slack.bolt"),
         )
         self._round_messages: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
-        self._instructors: dict[tuple[str, str], tuple[bool, float]] = {}
+        self._profiles: dict[tuple[str, str], tuple[dict[str, Any], float]] = {}
         self._register()
 
     @property
@@ -369,7 +369,7 @@ class SlackTutor:
         if parsed is None:
             return
         thread = str(event.get("thread_ts") or event.get("ts") or "")
-        for message in V.messages(self.tutor.handle(parsed)):
+        for message in V.messages(self.tutor.handle(self._named(parsed))):
             self._post(str(event.get("channel", "")), message, thread_ts=thread or None)
 
     def _on_direct_message(self, body: dict[str, Any], event: dict[str, Any], context: Any) -> None:
@@ -382,7 +382,7 @@ class SlackTutor:
             return
         if parsed is None:
             return
-        for message in V.messages(self.tutor.handle(parsed)):
+        for message in V.messages(self.tutor.handle(self._named(parsed))):
             self._post(str(event.get("channel", "")), message, thread_ts=event.get("thread_ts"))
 
     def _on_home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -526,15 +526,34 @@ class SlackTutor:
         """An instructor: named in TUTOR_INSTRUCTORS, or a workspace admin or owner (users.info, cached)."""
         if user in self.tutor.instructors:
             return True
-        cached = self._instructors.get((team, user))
+        profile = self._profile(team, user)
+        return bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
+
+    def _profile(self, team: str, user: str) -> dict[str, Any]:
+        """users.info's `user` object (cached a while; {} when Slack does not answer)."""
+        cached = self._profiles.get((team, user))
         if cached and cached[1] > time.monotonic():
             return cached[0]
         info = self._call("users.info", self.client.users_info, "", user=user)
         profile = (info or {}).get("user") or {}
-        verdict = bool(profile.get("is_admin") or profile.get("is_owner") or profile.get("is_primary_owner"))
         if info is not None:
-            self._instructors[(team, user)] = (verdict, time.monotonic() + INSTRUCTOR_CACHE_SECONDS)
-        return verdict
+            self._profiles[(team, user)] = (profile, time.monotonic() + INSTRUCTOR_CACHE_SECONDS)
+        return profile
+
+    def _named(self, event: E.Event) -> E.Event:
+        """A message event carries only the user's id: the learner's name from their profile, so that
+        instructors and leaderboards read "ada", not "U0ADA". Asked once per learner a while (cached)."""
+        who = event.learner
+        if who.display_name and who.display_name != who.user:
+            return event
+        if self.tutor.store.find_learner(who.platform, who.workspace, who.user) is not None:
+            return event  # named already (a slash command carries the name), or asked before
+        profile = self._profile(who.workspace, who.user)
+        shown = (profile.get("profile") or {}).get("display_name") or (profile.get("profile") or {}).get(
+            "real_name"
+        )
+        name = str(shown or profile.get("name") or "")
+        return replace(event, learner=replace(who, display_name=name)) if name else event
 
     # -- rounds: the worker's round closer, and the Platform port ----------------------------------
     def close_due_rounds(self) -> int:

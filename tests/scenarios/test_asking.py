@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.scenarios.driver import CHANNEL, CLASS, DM, INSTRUCTOR, PRIVATE, Driver, text
+from tests.scenarios.driver import CHANNEL, CLASS, DM, INSTRUCTOR, PRIVATE, Driver, names_in, text
 
 RLHF = "reinforcement-learning-from-human-feedback"
 DPO = "direct-preference-optimization"
@@ -76,8 +76,9 @@ def test_a_question_the_course_does_not_cover_reaches_the_instructor_and_their_a
 
     answer = f"answer {item.id} The midterm is in week 7. @everyone bring a pen."
     done = [s for s in driver.command("inbox", answer, user=INSTRUCTOR) if s.to == INSTRUCTOR]
-    # (Slack names a learner who has only written to the tutor by their user id: "U004ADA is told")
+    # the asker only ever wrote to the tutor (no slash command, which carries a name): still named, not an id
     assert f"Inbox #{item.id} is answered;" in text(done) and "is told" in text(done), text(done)
+    assert names_in(done, "ada") == {"ada"}, text(done)
     [dm] = driver.direct_messages("ada", expect=1)
     assert f'You asked: "{question}"' in dm.text and "week 7" in dm.text
     assert "@everyone" not in dm.text  # defused, never a mass mention
