@@ -203,8 +203,28 @@ def test_the_learner_is_told_once(tutor):
     assert "Their comment:" in text and "@everyone" not in text  # defused: no mass mention
     assert worker.due_notices(tutor, "console") == []  # taken: no second worker sends it
     worker.notice_done(tutor, notice, delivered=False)  # sending failed: it comes back
-    assert worker.session_notices(tutor, ADA) == replies and worker.session_notices(tutor, ADA) == []
     assert worker.due_notices(tutor, "slack") == []  # another platform's worker leaves it alone
+    # the console has no direct messages: the learner's next session opens with it, once
+    assert [r.plain() for r in tutor.handle(E.SessionStart(ADA))] == [text]
+    assert tutor.handle(E.SessionStart(ADA)) == [] and worker.due_notices(tutor, "console") == []
+
+
+def test_a_worker_killed_while_sending_a_review_notice_loses_nothing(tutor, clock):
+    item = queued(tutor)
+    review(tutor, f"accept {item} Fair.")
+    [taken] = worker.due_notices(tutor, "console")  # a worker takes it, then dies before it reports
+    assert taken.kinds == ("review",) and "kept its grade" in taken.replies[0].plain()
+    clock.advance(minutes=4)
+    assert worker.due_notices(tutor, "console") == []  # its lease holds: nobody sends it twice meanwhile
+    assert tutor.handle(E.SessionStart(ADA)) == []
+    clock.advance(minutes=1, seconds=1)  # the lease lapsed: the next tick takes it again
+    [again] = worker.due_notices(tutor, "console")
+    assert again.ids == taken.ids and again.replies == taken.replies
+    worker.notice_done(tutor, again, delivered=True)
+    clock.advance(hours=1)
+    assert worker.due_notices(tutor, "console") == [] and tutor.handle(E.SessionStart(ADA)) == []
+    [entry] = tutor.store.outbox_of(tutor.store.learner(ADA).id)
+    assert entry.delivered_at is not None
 
 
 def test_students_other_workspaces_and_bad_input_change_nothing(tutor):
