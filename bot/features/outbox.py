@@ -23,7 +23,12 @@ from bot.storage.outbox import ANSWER, REVIEW
 # An entry taken for sending and not reported within this long is taken again (its sender failed or died).
 LEASE = timedelta(minutes=5)
 
-WHAT = {ANSWER: "an instructor's answer", REVIEW: "a review notice"}
+# what an entry is called in the log, one and several
+WHAT = {
+    ANSWER: ("an instructor's answer", "instructors' answers"),
+    REVIEW: ("a review notice", "review notices"),
+}
+NOTICE = ("a notice", "notices")
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,8 @@ class Notice:
     @property
     def what(self) -> str:
         """For the log: "a review notice (outbox 7)", "notices (outbox 3, 4)"."""
-        kinds = set(self.kinds)
-        label = WHAT.get(self.kinds[0], "a notice") if len(kinds) == 1 else "notices"
+        one, many = WHAT.get(self.kinds[0], NOTICE) if len(set(self.kinds)) == 1 else NOTICE
+        label = one if len(self.ids) == 1 else many
         return f"{label} (outbox {', '.join(map(str, self.ids))})"
 
 
