@@ -231,9 +231,9 @@ class Image(Reply):
 @dataclass(frozen=True)
 class DirectMessage(Reply):
     """A message for another learner than the one who acted (an instructor's answer, for each learner who
-    asked): sent to them directly, the way the review digest is, and never shown to whoever acted. It is a
-    stored notification: the adapter reports whether it arrived (`Tutor.notice_sent`), and one that did not
-    stays pending for the next look (the console shows it at the learner's next session)."""
+    asked): sent to them directly, the way the review digest is, and never shown to whoever acted. It is an
+    entry of their outbox (`notice_id`): the adapter reports whether it arrived (`Tutor.notice_sent`), and one
+    that did not stays pending for the next look (the console shows it at the learner's next session)."""
 
     to: LearnerRef
     text: str

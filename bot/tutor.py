@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -23,8 +24,8 @@ from bot.features import (
     Filter,
     Handler,
     ask,
-    inbox,
     learner,
+    outbox,
     picking,
     quiz,
     rounds,
@@ -167,13 +168,16 @@ class Tutor(Kit):
     def digests(self, platform: str | None = None) -> list[tuple[E.LearnerRef, list[R.Reply]]]:
         return learner.digests(self, platform)
 
-    def due_notices(self, platform: str) -> list[R.DirectMessage]:
-        """Answers to learners' questions not yet delivered on this platform, claimed for the caller to send."""
-        return inbox.due_notices(self, platform)
+    def due_notices(
+        self, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
+    ) -> list[outbox.Notice]:
+        """What this platform's learners are owed from their outbox and nobody is sending, taken with a lease
+        for the caller to send: one Notice per learner (whom `deliverable` says it can message)."""
+        return outbox.due(self, platform, deliverable)
 
     def notice_sent(self, notice_id: int, delivered: bool) -> None:
-        """A notification arrived (never sent again) or did not (the next look tries again)."""
-        inbox.notice_sent(self, notice_id, delivered)
+        """An outbox entry arrived (never sent again) or did not (the next look tries again)."""
+        outbox.sent(self, notice_id, delivered)
 
     def progress_report(self, learner_id: int) -> dict:
         return standing.progress_report(self, learner_id)

@@ -1,5 +1,5 @@
 """What every platform's worker does on a timer, written once: close the rounds past their deadline and post
-their results, send the review digests and the notices learners are owed (giving back what could not be sent),
+their results, send the review digests and the learners' outbox (giving back what could not be sent),
 warm the model up, and stop on a signal. `Worker` runs these ticks on its own threads against any `Platform`
 (bot/platform.py); the adapters only deliver (a post to a channel, a direct message), each in its own way
 (Slack's Web API from threads, Discord's event loop)."""
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot import events as E
 from bot import replies as R
-from bot.features import review
+from bot.features.outbox import Notice
 from bot.platform import Platform
 from bot.tutor import Tutor
 
@@ -138,76 +138,42 @@ def split_direct(replies: list[R.Reply]) -> tuple[list[R.Reply], list[R.DirectMe
     return mine, [r for r in replies if isinstance(r, R.DirectMessage)]
 
 
-@dataclass(frozen=True)
-class Notice:
-    """One entry of a learner's outbox, taken for this worker to send as a direct message: an instructor's
-    answer to their question (a stored notification, `inbox` its id) or the outcomes of instructors' reviews of
-    their answers (review notices, `reviews` their ids). The two are stored apart (schemas 0006 and 0007) and
-    handed out here as one: the sender reports each with `notice_done`, and what did not arrive is tried again
-    on a later tick."""
-
-    to: E.LearnerRef
-    replies: list[R.Reply]
-    inbox: tuple[int, ...] = ()
-    reviews: tuple[int, ...] = ()
-
-    @property
-    def what(self) -> str:
-        """For the log: "notification 7", "a review notice"."""
-        return "a review notice" if self.reviews else f"notification {', '.join(map(str, self.inbox))}"
-
-
 def as_notices(messages: list[R.DirectMessage]) -> list[Notice]:
-    """The direct messages a command just made (an instructor's answer, for each asker) as outbox entries."""
-    return [Notice(m.to, [R.Text(m.text)], inbox=(m.notice_id,)) for m in messages]
+    """The direct messages a command just made (an instructor's answer, for each asker) as the outbox entries
+    they are: the command's caller holds them, and reports each with `notice_done`."""
+    return [Notice(m.to, [R.Text(m.text)], ids=(m.notice_id,)) for m in messages]
 
 
 def due_notices(
     tutor: Tutor, platform: str, deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True
 ) -> list[Notice]:
-    """What this platform's worker sends now from the learners' outbox, each entry taken so that no other worker
-    sends it too: the answers whose direct message failed or was never reported, then the review notices. An
-    entry for a learner this platform cannot address is left (and said so)."""
-    out: list[Notice] = []
-    for message in tutor.due_notices(platform):
-        if deliverable(message.to):
-            out.extend(as_notices([message]))
-        else:  # claimed for a lease: it lapses, for a worker that can send it
-            log.warning(
-                "%s: notification %s is for a learner this worker cannot message", platform, message.notice_id
-            )
-    skipped: list[str] = []
+    """What this platform's worker sends now from the learners' outbox (answers whose direct message failed or
+    was never reported, the outcomes of instructors' reviews), one Notice per learner, each entry taken with a
+    lease so that no other worker sends it too. Entries for learners this platform cannot address are left
+    for a worker that can (and said so)."""
+    skipped: set[str] = set()
 
     def mine(ref: E.LearnerRef) -> bool:
         if deliverable(ref):
             return True
-        skipped.append(ref.user)
+        skipped.add(ref.user)
         return False
 
-    for ref, replies, ids in review.take_notices(tutor, platform, None, mine):
-        out.append(Notice(ref, replies, reviews=tuple(ids)))
+    out = tutor.due_notices(platform, mine)
     if skipped:
         log.warning(
-            "%s: %d review notices are for learners this worker cannot message", platform, len(skipped)
+            "%s: the outbox holds messages for %d learners this worker cannot message; they are left for one "
+            "that can",
+            platform,
+            len(skipped),
         )
     return out
 
 
 def notice_done(tutor: Tutor, notice: Notice, delivered: bool) -> None:
-    """Report an outbox entry: delivered, it is never sent again; not, it goes back for the next tick."""
-    for notice_id in notice.inbox:
-        tutor.notice_sent(notice_id, delivered)
-    if notice.reviews and not delivered:
-        tutor.store.release_review_notices(list(notice.reviews))
-
-
-def session_notices(tutor: Tutor, who: E.LearnerRef) -> list[R.Reply]:
-    """What a learner is told when a session starts (the console has no direct messages): their notices,
-    marked delivered."""
-    learner = tutor.store.find_learner(who.platform, who.workspace, who.user)
-    if learner is None:
-        return []
-    return [r for _, replies, _ in review.take_notices(tutor, learner_id=learner.id) for r in replies]
+    """Report a notice's outbox entries: delivered, never sent again; not, given back for the next tick."""
+    for entry_id in notice.ids:
+        tutor.notice_sent(entry_id, delivered)
 
 
 def warm_up(tutor: Tutor) -> None:

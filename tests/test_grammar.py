@@ -34,7 +34,10 @@ def _args(event: E.Event | None) -> dict:
     """The event's type and arguments, without who sent it or where (each platform names those its own way)."""
     assert event is not None
     fields = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
-    return {"type": type(event).__name__, **{k: v for k, v in fields.items() if k not in ("learner", "where")}}
+    return {
+        "type": type(event).__name__,
+        **{k: v for k, v in fields.items() if k not in ("learner", "where")},
+    }
 
 
 @pytest.mark.parametrize(
@@ -72,4 +75,6 @@ def test_rounds_take_a_length_and_chat_platforms_start_one_with_quiz_in_a_channe
 def test_forget_me_is_confirmed_by_typing_only_where_there_are_no_buttons():
     WHO = E.LearnerRef("console", "local", "ada")
     assert parse_line("/forget-me confirm", WHO, None) == E.ForgetMe(WHO, confirm=True)
-    assert _slack("/forget-me", "confirm") == E.ForgetMe(_slack("/forget-me", "").learner)  # a button confirms
+    assert _slack("/forget-me", "confirm") == E.ForgetMe(
+        _slack("/forget-me", "").learner
+    )  # a button confirms

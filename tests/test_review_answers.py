@@ -203,8 +203,46 @@ def test_the_learner_is_told_once(tutor):
     assert "Their comment:" in text and "@everyone" not in text  # defused: no mass mention
     assert worker.due_notices(tutor, "console") == []  # taken: no second worker sends it
     worker.notice_done(tutor, notice, delivered=False)  # sending failed: it comes back
-    assert worker.session_notices(tutor, ADA) == replies and worker.session_notices(tutor, ADA) == []
     assert worker.due_notices(tutor, "slack") == []  # another platform's worker leaves it alone
+    # the console has no direct messages: the learner's next session opens with it, once
+    assert [r.plain() for r in tutor.handle(E.SessionStart(ADA))] == [text]
+    assert tutor.handle(E.SessionStart(ADA)) == [] and worker.due_notices(tutor, "console") == []
+
+
+def test_a_worker_killed_while_sending_a_review_notice_loses_nothing(tutor, clock):
+    item = queued(tutor)
+    review(tutor, f"accept {item} Fair.")
+    [taken] = worker.due_notices(tutor, "console")  # a worker takes it, then dies before it reports
+    assert taken.kinds == ("review",) and "kept its grade" in taken.replies[0].plain()
+    clock.advance(minutes=4)
+    assert worker.due_notices(tutor, "console") == []  # its lease holds: nobody sends it twice meanwhile
+    assert tutor.handle(E.SessionStart(ADA)) == []
+    clock.advance(minutes=1, seconds=1)  # the lease lapsed: the next tick takes it again
+    [again] = worker.due_notices(tutor, "console")
+    assert again.ids == taken.ids and again.replies == taken.replies
+    worker.notice_done(tutor, again, delivered=True)
+    clock.advance(hours=1)
+    assert worker.due_notices(tutor, "console") == [] and tutor.handle(E.SessionStart(ADA)) == []
+    [entry] = tutor.store.outbox_of(tutor.store.learner(ADA).id)
+    assert entry.delivered_at is not None
+
+
+def test_one_outbox_holds_answers_and_review_notices_and_a_tick_sends_a_learners_together(tutor):
+    """An instructor's inbox answer whose direct message failed and a review's outcome wait in the same
+    outbox: the worker's next tick takes both for the learner, as one message, and reports both."""
+    ada = tutor.store.learner(ADA).id
+    asked = tutor.store.add_inbox(ada, None, "when is the exam?", [], tutor.clock())
+    answered = tutor.handle(E.Inbox(PROF, action="answer", item_id=asked, text="Week 7."))
+    [dm] = [r for r in answered if isinstance(r, R.DirectMessage)]
+    tutor.notice_sent(dm.notice_id, delivered=False)  # the direct message did not arrive
+    review(tutor, f"accept {queued(tutor)}")
+    [notice] = worker.due_notices(tutor, "console")
+    assert notice.to.user == "ada" and notice.kinds == ("answer", "review") and notice.ids[0] == dm.notice_id
+    first, second = (r.plain() for r in notice.replies)
+    assert 'You asked: "when is the exam?"' in first and "Week 7." in first and "kept its grade" in second
+    worker.notice_done(tutor, notice, delivered=True)
+    assert worker.due_notices(tutor, "console") == [] and tutor.handle(E.SessionStart(ADA)) == []
+    assert [e.kind for e in tutor.store.outbox_of(ada) if e.delivered_at is not None] == ["answer", "review"]
 
 
 def test_students_other_workspaces_and_bad_input_change_nothing(tutor):
@@ -263,11 +301,14 @@ def test_my_data_shows_the_reviews_and_forget_me_deletes_them(tutor):
     )
     [decision] = mine["decisions"]
     assert decision["comment"] == "Nice." and "reviewer_id" not in decision
-    assert "changed its grade" in data["review_notices"][0]["text"]
+    [notice] = data["review_notices"]  # their outbox entry, under the key it always had
+    assert "changed its grade" in notice["text"] and notice["decision_id"] == decision["id"]
+    assert notice["claimed_at"] is None and notice["delivered_at"] is None  # not sent yet
 
+    lid = tutor.store.learner(ADA).id
     tutor.handle(E.ForgetMe(ADA, confirm=True))
     assert tutor.store.review_item(item) is None and tutor.store.review_decisions(item) == []
-    assert worker.due_notices(tutor, "console") == []
+    assert worker.due_notices(tutor, "console") == [] and tutor.store.outbox_of(lid) == []
     assert tutor.store.find_learner("console", "local", "ada") is None
 
 

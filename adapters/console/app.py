@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 import threading
 from dataclasses import fields, is_dataclass
@@ -16,8 +15,6 @@ from bot import replies as R
 from bot import worker
 from bot.compose import intent
 from bot.tutor import Tutor
-
-log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -38,14 +35,10 @@ class ConsoleApp:
         self.out = out or sys.stdout
 
     def start(self) -> list[R.Reply]:
-        """The start of a session: what the learner is to be told since their last one (an instructor's answer
-        to their question, the outcome of an instructor's review of their answer), shown now and so delivered."""
-        replies = self.tutor.handle(E.SessionStart(self.learner, where=self.where))
-        try:
-            replies += worker.session_notices(self.tutor, self.learner)
-        except Exception:  # the database is down: the session goes on, the notices wait for the next one
-            log.warning("console: could not read the learner's notices", exc_info=True)
-        return replies
+        """The start of a session: what the learner is to be told since their last one (their outbox: an
+        instructor's answer to their question, the outcome of an instructor's review of their answer), shown now
+        and so delivered."""
+        return self.tutor.handle(E.SessionStart(self.learner, where=self.where))
 
     def say(self, line: str) -> list:
         """Handle one line; returns the replies (the tutorbot fixture asserts on them)."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from bot import events as E
 from bot import replies as R
-from bot.features import ask, help, inbox, instructors, learner, quiz, review, rounds, standing
+from bot.features import ask, help, inbox, instructors, learner, outbox, quiz, review, rounds, standing
 from bot.features.kit import Handler, Kit
 
 Filter = Callable[[E.Event, Kit], list[R.Reply] | None]
@@ -23,6 +23,7 @@ HANDLERS: dict[type[E.Event], Handler] = {
     **learner.HANDLERS,
     **instructors.HANDLERS,
     **inbox.HANDLERS,
+    **outbox.HANDLERS,
     **review.HANDLERS,
     **help.HANDLERS,
 }

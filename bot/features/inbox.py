@@ -1,8 +1,9 @@
 """The instructors' inbox: the course questions the tutor could not answer, the same question asked again
 merged into one item with a count, and `/inbox` (list; answer, add to the course, dismiss). When an
 instructor answers, every learner who asked is told: the answer comes back as a `DirectMessage` per asker
-(a DM on Slack and Discord, sent the way the review digest is), each a stored notification kept until it is
-delivered; the console shows a learner's pending ones at the start of their next session.
+(a DM on Slack and Discord, sent the way the review digest is), each an entry of the learner's outbox kept
+until it is delivered (bot/features/outbox.py); the console shows a learner's at the start of their next
+session.
 
 Whether a question repeats an open item is `bot.retrieval.duplicates` (its threshold is measured there).
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import timedelta
 
 import numpy as np
 
@@ -19,12 +19,9 @@ from bot import commands
 from bot import events as E
 from bot import replies as R
 from bot.features.kit import Handler, Kit, aware
+from bot.features.outbox import direct_message
 from bot.retrieval.duplicates import same_question
-from bot.safety import defuse_reply
-from bot.storage.models import Learner, Notification
 
-# A notification claimed for sending and not reported delivered within this long is tried again.
-NOTICE_LEASE = timedelta(minutes=5)
 LISTED = 20
 
 
@@ -163,9 +160,11 @@ def _answer(ev: E.Inbox, ctx: Kit, item_id: int, instructor_id: int) -> list[R.R
                 kind="error",
             )
         ]
-    _, notices = done
-    learners = {n.learner_id: ctx.store.learner_by_id(n.learner_id) for n in notices}
-    messages = [message(n, learner) for n in notices if (learner := learners.get(n.learner_id)) is not None]
+    _, owed = done
+    learners = {n.learner_id: ctx.store.learner_by_id(n.learner_id) for n in owed}
+    messages = [
+        direct_message(n, learner) for n in owed if (learner := learners.get(n.learner_id)) is not None
+    ]
     names = [m.to.display_name or m.to.user for m in messages]
     return [
         R.Text(
@@ -184,40 +183,4 @@ def _dismiss(ctx: Kit, item_id: int, instructor_id: int) -> list[R.Reply]:
     return [R.Text(f"Inbox #{item_id} was dismissed already.", kind="error")]
 
 
-# -- telling the askers ------------------------------------------------------------------------------------
-def notice_text(notice: Notification) -> str:
-    return (
-        "An instructor answered the question you asked the tutor.\n"
-        f'You asked: "{notice.question}"\n'
-        f"Answer: {notice.answer}"
-    )
-
-
-def message(notice: Notification, learner: Learner) -> R.DirectMessage:
-    to = E.LearnerRef(learner.platform, learner.workspace, learner.user_id, learner.display_name)
-    return R.DirectMessage(to, notice_text(notice), notice.id or 0)
-
-
-def due_notices(ctx: Kit, platform: str) -> list[R.DirectMessage]:
-    """This platform's undelivered notifications that nobody is sending (a failed DM, one whose sender
-    died), claimed for the caller: it sends each and reports with `notice_sent`."""
-    now = ctx.clock()
-    claimed = ctx.store.claim_notifications(now, now - NOTICE_LEASE, platform=platform)
-    return [defuse_reply(message(notice, learner)) for notice, learner in claimed]
-
-
-def notice_sent(ctx: Kit, notice_id: int, delivered: bool) -> None:
-    ctx.store.notification_sent(notice_id, delivered, ctx.clock())
-
-
-def on_session_start(ev: E.SessionStart, ctx: Kit) -> list[R.Reply]:
-    """What the learner is to be told since their last session, shown now (and so delivered)."""
-    learner = ctx.store.find_learner(ev.learner.platform, ev.learner.workspace, ev.learner.user)
-    if learner is None:
-        return []
-    now = ctx.clock()
-    taken = ctx.store.claim_notifications(now, now - NOTICE_LEASE, learner_id=learner.id, deliver=True)
-    return [R.Text(notice_text(notice), kind="notice") for notice, _ in taken]
-
-
-HANDLERS: dict[type[E.Event], Handler] = {E.Inbox: on_inbox, E.SessionStart: on_session_start}
+HANDLERS: dict[type[E.Event], Handler] = {E.Inbox: on_inbox}

@@ -4,7 +4,8 @@ An answer the grader is unsure of (`bot.quiz.open_ended.doubts`) is recorded as 
 and queued (`Store.record_attempt(provisional=...)`); the learner is told that an instructor will review it.
 Instructors list the queue, keep a grade (accept) or re-score it by the rubric points the answer covers
 (score): the attempt's score, points, standings and mastery follow, every decision is audited, and the learner
-is sent a notice (a direct message on Slack and Discord, the start of the next console session).
+is sent a notice through their outbox (bot/features/outbox.py: a direct message on Slack and Discord, the
+start of the next console session).
 
 Scale: a grade is the share of rubric points covered, 0 to 1, passing at PASS_SCORE, as the grader's own
 (which also subtracts contradicted points; an instructor's covered points are the points asserted correctly).
@@ -14,14 +15,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 
 from bot import events as E
 from bot import replies as R
 from bot.course.model import Question
 from bot.features.kit import Handler, Kit, aware, plural
 from bot.progress import PASS_SCORE, points_for, spaced
-from bot.safety import defuse_reply
 from bot.storage.repo import ReviewItem
 
 SHOWN = 10  # queued answers listed at once: each is a few paragraphs
@@ -268,27 +267,6 @@ def _entry(ctx: Kit, item: ReviewItem) -> str:
             for i, (v, point) in enumerate(zip(verdicts, question.rubric, strict=True), 1)
         ]
     return "\n".join(lines)
-
-
-def take_notices(
-    ctx: Kit,
-    platform: str | None = None,
-    learner_id: int | None = None,
-    deliverable: Callable[[E.LearnerRef], bool] = lambda ref: True,
-) -> list[tuple[E.LearnerRef, list[R.Reply], list[int]]]:
-    """The review notices to send now, one message list per learner, with the notice ids: each is taken (marked
-    delivered) here, so no other worker sends it; give back what could not be sent with
-    `Store.release_review_notices`. Learners `deliverable` says no to are left for another worker."""
-    now = ctx.clock()
-    out: dict[int, tuple[E.LearnerRef, list[R.Reply], list[int]]] = {}
-    for notice, learner in ctx.store.pending_review_notices(platform, learner_id):
-        ref = E.LearnerRef(learner.platform, learner.workspace, learner.user_id, learner.display_name)
-        if not deliverable(ref) or not ctx.store.claim_review_notice(notice.id or 0, now):
-            continue
-        entry = out.setdefault(learner.id or 0, (ref, [], []))
-        entry[1].append(defuse_reply(R.Text(notice.text)))  # the instructor's comment is in it
-        entry[2].append(notice.id or 0)
-    return list(out.values())
 
 
 HANDLERS: dict[type[E.Event], Handler] = {E.ReviewAnswers: on_review_answers}

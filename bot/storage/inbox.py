@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.storage.base import StoreBase
-from bot.storage.models import InboxAsk, InboxQuestion, InstructorPassage, Learner, Notification
+from bot.storage.models import InboxAsk, InboxQuestion, InstructorPassage, Learner, OutboxEntry
+from bot.storage.outbox import ANSWER, forget_about
 
 
 class InboxStore(StoreBase):
@@ -139,9 +140,9 @@ class InboxStore(StoreBase):
 
     def answer_inbox(
         self, item_id: int, answer: str, by: int, now: datetime
-    ) -> tuple[InboxQuestion, list[Notification]] | None:
-        """Answer an open (or dismissed) item, and in the same transaction leave a notification for each of
-        its askers, in their own words, claimed at `now` by the caller, who is to deliver them. None, and
+    ) -> tuple[InboxQuestion, list[OutboxEntry]] | None:
+        """Answer an open (or dismissed) item, and in the same transaction leave the answer in the outbox of each
+        of its askers, with their own words, claimed at `now` by the caller, who is to deliver them. None, and
         nothing written, if there is no such item or it was answered already (a second instructor, a retry)."""
         with Session(self.engine, expire_on_commit=False) as s:
             done = s.exec(  # type: ignore[call-overload]
@@ -156,11 +157,12 @@ class InboxStore(StoreBase):
                 s.rollback()
                 return None
             notices = [
-                Notification(
+                OutboxEntry(
                     learner_id=ask.learner_id,
-                    inbox_id=item_id,
+                    kind=ANSWER,
+                    ref_id=item_id,
                     question=ask.text,
-                    answer=answer[:4000],
+                    text=answer[:4000],
                     created_at=now,
                     claimed_at=now,
                 )
@@ -254,7 +256,7 @@ def forget_asker(s: Session, learner_id: int) -> None:
             .order_by(col(InboxAsk.asked_at), col(InboxAsk.id))
         ).all()
         if not rest:
-            s.exec(delete(Notification).where(col(Notification.inbox_id) == item.id))  # type: ignore[call-overload]
+            forget_about(s, ANSWER, item.id or 0)
             s.delete(item)
             continue
         item.asked = max(len(rest), item.asked - ask.times)
@@ -264,6 +266,6 @@ def forget_asker(s: Session, learner_id: int) -> None:
         s.add(item)
     # an item of theirs without askings (none since schema 0006 gave every item its asker) goes too
     for item in s.exec(select(InboxQuestion).where(InboxQuestion.learner_id == learner_id)).all():
-        s.exec(delete(Notification).where(col(Notification.inbox_id) == item.id))  # type: ignore[call-overload]
+        forget_about(s, ANSWER, item.id or 0)
         s.delete(item)
     s.flush()

@@ -182,23 +182,6 @@ class InboxAsk(SQLModel, table=True):
     model: str = Field(default="", max_length=200)  # the embedding model, so vectors of two models never meet
 
 
-class Notification(SQLModel, table=True):
-    """Something a learner is to be told (an instructor answered their question): a direct message on Slack
-    and Discord, the start of their next session in the console. Kept until delivered; `claimed_at` keeps
-    two workers from sending it twice, and lapses so that a failed send is tried again (schema 0006)."""
-
-    __table_args__ = (Index("ix_notification_pending", "delivered_at", "claimed_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    learner_id: int = Field(foreign_key="learner.id", index=True)
-    inbox_id: int | None = Field(default=None, foreign_key="inbox_question.id")
-    question: str = Field(max_length=4000)
-    answer: str = Field(max_length=4000)
-    created_at: datetime = Field(default_factory=utcnow)
-    claimed_at: datetime | None = None
-    delivered_at: datetime | None = None
-
-
 class ConversationTurn(SQLModel, table=True):
     """One question a learner asked in one place (a console session, a channel or thread, a DM) and the
     concepts its answer was about: what a follow-up ("why?", "give me an example") leans on. Rows, so a
@@ -289,17 +272,23 @@ class ReviewDecision(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
-class ReviewNotice(SQLModel, table=True):
-    """What a learner is told about a review of their answer: a direct message on Slack and Discord, shown at
-    the start of the next console session. `delivered_at` is set when a worker takes it (reset if sending
-    fails), so two workers never send it twice."""
+class OutboxEntry(SQLModel, table=True):
+    """What a learner is owed a message about (schema 0009, one table for every kind): an instructor's answer to
+    their question (kind 'answer': `ref_id` the inbox item, `question` their words, `text` the answer) or the
+    outcome of an instructor's review of their answer (kind 'review': `ref_id` the review decision, `text` the
+    message). A direct message on Slack, Discord and the webhook, the start of the next console session. Kept
+    until delivered: a sender claims it (`claimed_at`) and reports it delivered or gives it back; a claim
+    nobody reports lapses, so a send that failed or died is tried again, and two workers never send it at once."""
 
-    __tablename__ = "review_notice"
-    __table_args__ = (Index("ix_review_notice_pending", "delivered_at", "learner_id"),)
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "claimed_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True)
-    decision_id: int = Field(foreign_key="review_decision.id")
+    kind: str = Field(max_length=16)  # answer | review
+    ref_id: int | None = None  # what it is about: the inbox item (answer) or the review decision (review)
+    question: str = Field(default="", max_length=4000)  # answer: the learner's question, in their words
     text: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
     delivered_at: datetime | None = None

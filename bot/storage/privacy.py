@@ -19,12 +19,25 @@ from bot.storage.models import (
     InboxQuestion,
     InstructorPassage,
     Learner,
-    Notification,
+    OutboxEntry,
     QuizSession,
     ReviewDecision,
-    ReviewNotice,
     WeeklyStanding,
 )
+from bot.storage.outbox import ANSWER, REVIEW
+
+
+def _outbox_json(entry: OutboxEntry) -> dict:
+    """One outbox entry under the names /my-data gave it before the outbox was one table (schema 0009): an
+    answer's `inbox_id`, `question` and `answer`, a review notice's `decision_id` and `text`; both with when
+    it was made, claimed and delivered."""
+    row = entry.model_dump(mode="json")
+    if entry.kind == ANSWER:
+        about = {"inbox_id": row["ref_id"], "question": row["question"], "answer": row["text"]}
+    else:
+        about = {"decision_id": row["ref_id"], "text": row["text"]}
+    times = {key: row[key] for key in ("created_at", "claimed_at", "delivered_at")}
+    return {"id": row["id"], "learner_id": row["learner_id"], **about, **times}
 
 
 class PrivacyStore(StoreBase):
@@ -47,10 +60,8 @@ class PrivacyStore(StoreBase):
                 .order_by(col(InboxAsk.id))
             ).all()
             turns = s.exec(select(ConversationTurn).where(ConversationTurn.learner_id == learner_id)).all()
-            notices = s.exec(
-                select(Notification)
-                .where(Notification.learner_id == learner_id)
-                .order_by(col(Notification.id))
+            owed = s.exec(
+                select(OutboxEntry).where(OutboxEntry.learner_id == learner_id).order_by(col(OutboxEntry.id))
             ).all()
             reviews = s.exec(
                 select(AnswerReview)
@@ -62,11 +73,6 @@ class PrivacyStore(StoreBase):
                 .join(AnswerReview, col(AnswerReview.id) == col(ReviewDecision.review_id))
                 .where(AnswerReview.learner_id == learner_id)
                 .order_by(col(ReviewDecision.id))
-            ).all()
-            review_notices = s.exec(
-                select(ReviewNotice)
-                .where(ReviewNotice.learner_id == learner_id)
-                .order_by(col(ReviewNotice.id))
             ).all()
             by_review: dict[int, list[dict]] = {}
             for d in decisions:
@@ -93,21 +99,22 @@ class PrivacyStore(StoreBase):
                     for ask, item in asks
                 ],
                 "conversation": [t.model_dump(mode="json") for t in turns],
-                "notifications": [n.model_dump(mode="json") for n in notices],
+                # their outbox, by kind, under the keys it had before it was one table
+                "notifications": [_outbox_json(e) for e in owed if e.kind == ANSWER],
                 "answer_reviews": [
                     {**r.model_dump(mode="json"), "decisions": by_review.get(r.id or 0, [])} for r in reviews
                 ],
-                "review_notices": [n.model_dump(mode="json") for n in review_notices],
+                "review_notices": [_outbox_json(e) for e in owed if e.kind == REVIEW],
             }
 
     def forget_learner(self, learner_id: int) -> int:
         """Delete everything about a learner; returns how many attempts went. Rounds they started stay, unowned."""
         with Session(self.engine) as s:
             n = len(s.exec(select(Attempt.id).where(Attempt.learner_id == learner_id)).all())
-            # the reviews of their answers, with their audit and notices, go with the answers; decisions they
-            # made as an instructor stay, unsigned (as an inbox answer does)
+            # their outbox goes; the reviews of their answers, with their audit, go with the answers; decisions
+            # they made as an instructor stay, unsigned (as an inbox answer does)
             mine = select(AnswerReview.id).where(AnswerReview.learner_id == learner_id)
-            s.exec(delete(ReviewNotice).where(col(ReviewNotice.learner_id) == learner_id))  # type: ignore[call-overload]
+            s.exec(delete(OutboxEntry).where(col(OutboxEntry.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(ReviewDecision).where(col(ReviewDecision.review_id).in_(mine)))  # type: ignore[call-overload]
             s.exec(delete(AnswerReview).where(col(AnswerReview.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(
@@ -119,7 +126,6 @@ class PrivacyStore(StoreBase):
             s.exec(delete(ConceptProgress).where(col(ConceptProgress.learner_id) == learner_id))
             s.exec(delete(ClassStanding).where(col(ClassStanding.learner_id) == learner_id))  # type: ignore[call-overload]
             s.exec(delete(WeeklyStanding).where(col(WeeklyStanding.learner_id) == learner_id))  # type: ignore[call-overload]
-            s.exec(delete(Notification).where(col(Notification.learner_id) == learner_id))  # type: ignore[call-overload]
             forget_asker(s, learner_id)
             s.exec(delete(ConversationTurn).where(col(ConversationTurn.learner_id) == learner_id))  # type: ignore[call-overload]
             for who in ("answered_by", "dismissed_by"):

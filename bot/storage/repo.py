@@ -1,8 +1,8 @@
 """The repository the core calls: one `Store` made of the area stores, each in its own module.
 
 Every read and write the tutor makes is a method of `Store`, each in its own transaction; the methods live by
-area (learners, classes, sessions, attempts, concepts, boards, inbox, delivery, conversation, reviews,
-reports, privacy), each area a class deriving from `StoreBase`. A new area is a new module with one such
+area (learners, classes, sessions, attempts, concepts, boards, inbox, delivery, outbox, conversation,
+reviews, reports, privacy), each area a class deriving from `StoreBase`. A new area is a new module with one such
 class, added to `Store`'s bases below. The names callers import from here (the rows and scopes the methods
 take and return, `monday_of`, `rebuild_weekly_standings` for migration 0004) are re-exported.
 """
@@ -19,6 +19,7 @@ from bot.storage.conversation import ConversationStore
 from bot.storage.delivery import DeliveryStore
 from bot.storage.inbox import InboxStore
 from bot.storage.learners import LearnerStore
+from bot.storage.outbox import OutboxStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.reports import ReportStore
 from bot.storage.reviews import DecisionRow, Provisional, ReviewItem, ReviewStore
@@ -49,6 +50,7 @@ class Store(
     BoardStore,
     InboxStore,
     DeliveryStore,
+    OutboxStore,
     ConversationStore,
     ReviewStore,
     ReportStore,

@@ -1,6 +1,6 @@
 """Instructor review of open-ended answers: the queue of answers the grader was unsure of, decisions applied
 in one transaction (re-scored attempt, standings, progress replayed by bot.progress.concept), their audit,
-the notices to learners, and the instructors' labels the grader is calibrated on.
+the notices to learners (left in the outbox), and the instructors' labels the grader is calibrated on.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from bot.storage.models import (
     ClassStanding,
     ConceptProgress,
     Learner,
+    OutboxEntry,
     QuizSession,
     ReviewDecision,
-    ReviewNotice,
     WeeklyStanding,
 )
+from bot.storage.outbox import REVIEW
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class DecisionRow:
 
 
 class ReviewStore(StoreBase):
-    """Answer reviews, their decisions and notices."""
+    """Answer reviews and their decisions (the notices to learners are in the outbox)."""
 
     def review_queue(
         self, platform: str, workspace: str, status: str = "pending", limit: int = 50
@@ -139,8 +140,8 @@ class ReviewStore(StoreBase):
         """Apply an instructor's decision on a queued answer in one transaction: the review's grade, and on a
         re-score the attempt's score, correctness and points, the learner's standings (all time and the week
         the answer counted in) and their progress on the concept (mastery and the review schedule replayed
-        from every attempt on it, in order); the audit row; the notice to the learner. None when the item
-        changed since `item` was read (another instructor decided first): nothing is applied then."""
+        from every attempt on it, in order); the audit row; the notice to the learner, in their outbox. None when
+        the item changed since `item` was read (another instructor decided first): nothing is applied then."""
         reviews, attempts, progress_t = table_of(AnswerReview), table_of(Attempt), table_of(ConceptProgress)
         attempt = item.attempt
         status = "accepted" if action == "accept" else "overridden"
@@ -238,12 +239,13 @@ class ReviewStore(StoreBase):
                 insert(decision_t).values(**values).returning(decision_t.c.id)
             ).scalar()
             conn.execute(
-                insert(table_of(ReviewNotice)).values(
+                insert(table_of(OutboxEntry)).values(
                     learner_id=attempt.learner_id,
-                    decision_id=decision_id,
+                    kind=REVIEW,
+                    ref_id=decision_id,
+                    question="",
                     text=notice[:4000],
                     created_at=now,
-                    delivered_at=None,
                 )
             )
         return ReviewDecision(id=decision_id, **values)
@@ -257,42 +259,6 @@ class ReviewStore(StoreBase):
                     .order_by(col(ReviewDecision.id))
                 )
             )
-
-    def pending_review_notices(
-        self, platform: str | None = None, learner_id: int | None = None
-    ) -> list[tuple[ReviewNotice, Learner]]:
-        """The notices not yet sent, of one platform's learners or of one learner, oldest first."""
-        with Session(self.engine, expire_on_commit=False) as s:
-            stmt = (
-                select(ReviewNotice, Learner)
-                .join(Learner, col(Learner.id) == col(ReviewNotice.learner_id))
-                .where(col(ReviewNotice.delivered_at).is_(None))
-            )
-            if platform is not None:
-                stmt = stmt.where(Learner.platform == platform)
-            if learner_id is not None:
-                stmt = stmt.where(ReviewNotice.learner_id == learner_id)
-            return [(n, ln) for n, ln in s.exec(stmt.order_by(col(ReviewNotice.id)))]
-
-    def claim_review_notice(self, notice_id: int, now: datetime) -> bool:
-        """Mark a notice as sent before sending it; False if another worker took it first. A worker that
-        cannot send it gives it back (`release_review_notices`)."""
-        notices = table_of(ReviewNotice)
-        with self.engine.begin() as conn:
-            moved = conn.execute(
-                update(notices)
-                .where(notices.c.id == notice_id, notices.c.delivered_at.is_(None))
-                .values(delivered_at=now)
-            )
-            return bool(moved.rowcount)
-
-    def release_review_notices(self, notice_ids: list[int]) -> None:
-        """Give notices back for the next try (sending them failed)."""
-        if not notice_ids:
-            return
-        notices = table_of(ReviewNotice)
-        with self.engine.begin() as conn:
-            conn.execute(update(notices).where(notices.c.id.in_(notice_ids)).values(delivered_at=None))
 
     def export_review_decisions(self) -> Iterator[DecisionRow]:
         """Every /review-answers decision, oldest first, with the learner and the instructor."""

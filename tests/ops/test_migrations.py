@@ -4,13 +4,14 @@ schema upgrades to the current one with nothing lost."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import SQLModel
 
 from bot.storage import StorageUnavailable, Store, make_engine, migrate
@@ -112,4 +113,103 @@ def test_schema_0005_inbox_rows_upgrade_with_their_askers_and_are_answered_to_th
     assert migrate.current(engine) == "0005"
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM inbox_question")).scalar() == 2
+    engine.dispose()
+
+
+def test_schema_0008_notices_move_to_one_outbox_with_nothing_lost_and_nothing_sent_again(db_url):
+    """A 0008 database with a pending and a delivered row of each kind (an instructor's answer in
+    `notification`, a review's outcome in `review_notice`): after the upgrade the outbox holds all four, in the
+    order they were made; the two pending ones are taken once, the delivered ones never; /my-data shows them
+    under the keys it always did. Downgrading moves them back."""
+    engine = make_engine(db_url, create=False)
+    migrate.upgrade(engine, "0008")
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO learner (id, platform, workspace, user_id, display_name, created_at, privacy, pseudonym, "
+            "timezone, digest, quiet_start, quiet_end, digest_sent_on) VALUES "
+            "(1, 'slack', 'T1', 'U1', 'Ada', '2026-11-02 09:00:00', 'visible', '', '', false, 22, 8, ''), "
+            "(2, 'slack', 'T1', 'U2', 'Prof', '2026-11-02 09:00:00', 'visible', '', '', false, 22, 8, '')",
+            "INSERT INTO inbox_question (id, learner_id, class_id, text, closest, asked_at, status, answer, "
+            "answered_by, answered_at, added_to_course, asked) VALUES "
+            "(1, 1, NULL, 'when is the exam?', '[]', '2026-11-02 09:00:00', 'answered', 'Week 7.', 2, "
+            "'2026-11-02 10:00:00', false, 1), "
+            "(2, 1, NULL, 'is lora on it?', '[]', '2026-11-02 09:05:00', 'answered', 'No.', 2, "
+            "'2026-11-02 12:00:00', false, 1)",
+            "INSERT INTO notification (learner_id, inbox_id, question, answer, created_at, claimed_at, "
+            "delivered_at) VALUES "
+            "(1, 1, 'when is the exam?', 'Week 7.', '2026-11-02 10:00:00', '2026-11-02 10:00:00', "
+            "'2026-11-02 10:00:01'), "
+            "(1, 2, 'is lora on it?', 'No.', '2026-11-02 12:00:00', NULL, NULL)",
+            "INSERT INTO quiz_session (id, kind, learner_id, class_id, question_id, concept_id, presentation, "
+            "status, hints_used, created_by, created_at, deadline, closed_at, version, message) VALUES "
+            "(1, 'solo', 1, NULL, 'q1', 'c1', '[]', 'answered', 0, NULL, '2026-11-02 09:00:00', NULL, NULL, 1, '')",
+            "INSERT INTO attempt (id, session_id, class_id, learner_id, question_id, concept_id, correct, score, "
+            "response, points, first_try, answered_at) VALUES "
+            "(1, 1, NULL, 1, 'q1', 'c1', true, 0.667, 'an answer', 15, true, '2026-11-02 09:01:00')",
+            "INSERT INTO answer_review (id, attempt_id, learner_id, question_id, rubric_size, verdicts, doubts, "
+            "graded_score, score, covered, status, queued_at, version) VALUES "
+            "(1, 1, 1, 'q1', 6, '[]', '[]', 0.5, 0.667, '[0, 1, 2, 4]', 'overridden', '2026-11-02 09:01:00', 2)",
+            "INSERT INTO review_decision (id, review_id, reviewer_id, action, old_score, new_score, old_points, "
+            "new_points, covered, comment, at) VALUES "
+            "(1, 1, 2, 'accept', 0.5, 0.5, 0, 0, '[0, 1, 2]', '', '2026-11-02 11:00:00'), "
+            "(2, 1, 2, 'override', 0.5, 0.667, 0, 15, '[0, 1, 2, 4]', '', '2026-11-02 13:00:00')",
+            "INSERT INTO review_notice (learner_id, decision_id, text, created_at, delivered_at) VALUES "
+            "(1, 1, 'kept its grade', '2026-11-02 11:00:00', '2026-11-02 11:05:00'), "
+            "(1, 2, 'changed its grade', '2026-11-02 13:00:00', NULL)",
+        ):
+            conn.execute(text(sql))
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
+    with engine.connect() as conn:
+        tables = {"notification", "review_notice", "outbox"} & set(sa_inspect(conn).get_table_names())
+    assert tables == {"outbox"}
+    store = Store(engine)
+    owed = store.outbox_of(1)
+    assert [(e.kind, e.ref_id, e.question, e.text, e.delivered_at is not None) for e in owed] == [
+        ("answer", 1, "when is the exam?", "Week 7.", True),
+        ("review", 1, "", "kept its grade", True),
+        ("answer", 2, "is lora on it?", "No.", False),
+        ("review", 2, "", "changed its grade", False),
+    ]
+    data = store.learner_data(1)
+    assert [
+        (n["inbox_id"], n["question"], n["answer"], bool(n["delivered_at"])) for n in data["notifications"]
+    ] == [
+        (1, "when is the exam?", "Week 7.", True),
+        (2, "is lora on it?", "No.", False),
+    ]
+    assert [(n["decision_id"], n["text"], bool(n["delivered_at"])) for n in data["review_notices"]] == [
+        (1, "kept its grade", True),
+        (2, "changed its grade", False),
+    ]
+    # the pending two go out once, with the same lease; the delivered two never again
+    now, lease = datetime(2026, 11, 3, tzinfo=UTC), timedelta(minutes=5)
+    taken = store.claim_outbox(now, now - lease, platform="slack")
+    assert [(e.kind, e.text) for e, _ in taken] == [("answer", "No."), ("review", "changed its grade")]
+    assert store.claim_outbox(now, now - lease, platform="slack") == []
+    for entry, _ in taken:
+        store.outbox_sent(entry.id, True, now)
+    later = now + timedelta(days=1)
+    assert store.claim_outbox(later, later - lease) == []
+    # a new notice after the upgrade is the next entry: no id of the moved rows is taken twice
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO outbox (learner_id, kind, ref_id, question, text, created_at) "
+                "VALUES (1, 'answer', 1, 'again?', 'Yes.', '2026-11-04 09:00:00')"
+            )
+        )
+    assert len({e.id for e in store.outbox_of(1)}) == 5
+    with engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0008")
+    assert migrate.current(engine) == "0008"
+    with engine.connect() as conn:
+        answers = conn.execute(
+            text("SELECT inbox_id, answer, delivered_at IS NOT NULL FROM notification ORDER BY id")
+        ).all()
+        reviews = conn.execute(
+            text("SELECT decision_id, text, delivered_at IS NOT NULL FROM review_notice ORDER BY id")
+        ).all()
+    assert [tuple(r) for r in answers] == [(1, "Week 7.", True), (2, "No.", True), (1, "Yes.", False)]
+    assert [tuple(r) for r in reviews] == [(1, "kept its grade", True), (2, "changed its grade", True)]
     engine.dispose()

@@ -1,5 +1,5 @@
 """The inbox's storage on SQLite and PostgreSQL alike: merged askers and counts, the order instructors read,
-answers that leave one notification per asker (claimed once, retried when a send fails), dismissals, and
+answers that leave one entry in each asker's outbox (claimed once, retried when a send fails), dismissals, and
 /forget-me leaving other askers' items alone."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.events import LearnerRef
+from bot.storage.outbox import ANSWER
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LAPSE = timedelta(minutes=5)
@@ -54,7 +55,7 @@ def test_the_inbox_reads_most_asked_first_then_longest_waiting(store):
     assert [i.id for i in store.inbox()] == [popular, early, late]
 
 
-def test_an_answer_leaves_one_notification_per_asker_in_their_words_once(store):
+def test_an_answer_leaves_one_entry_in_each_askers_outbox_in_their_words_once(store):
     ada, bob, prof = _learners(store, "ada", "bob", "prof")
     item = store.add_inbox(ada, None, "when is the midterm exam?", [], T0)
     store.merge_inbox(item, bob, "When is the midterm exam??", T0)
@@ -62,21 +63,21 @@ def test_an_answer_leaves_one_notification_per_asker_in_their_words_once(store):
     assert done is not None
     row, notices = done
     assert (row.status, row.answer, row.answered_by) == ("answered", "Week 7, Monday.", prof)
-    assert [(n.learner_id, n.question, n.answer) for n in notices] == [
-        (ada, "when is the midterm exam?", "Week 7, Monday."),
-        (bob, "When is the midterm exam??", "Week 7, Monday."),
+    assert [(n.learner_id, n.kind, n.ref_id, n.question, n.text) for n in notices] == [
+        (ada, ANSWER, item, "when is the midterm exam?", "Week 7, Monday."),
+        (bob, ANSWER, item, "When is the midterm exam??", "Week 7, Monday."),
     ]
     assert all(n.id and n.claimed_at is not None and n.delivered_at is None for n in notices)
     # a second answer (another instructor, a retry) changes nothing and tells nobody twice
     assert store.answer_inbox(item, "Week 8.", prof, T0 + timedelta(hours=2)) is None
     assert store.inbox_item(item).answer == "Week 7, Monday."
-    assert len(store.notifications_of(ada)) == 1
+    assert len(store.outbox_of(ada, ANSWER)) == 1
     # an answered item is no longer a merge target
     assert not store.merge_inbox(item, bob, "when is the midterm exam?", T0)
     assert store.inbox_item(item).asked == 2
 
 
-def test_notifications_are_claimed_once_and_a_failed_send_is_tried_again(store):
+def test_answers_in_the_outbox_are_claimed_once_and_a_failed_send_is_tried_again(store):
     ada, bob, prof = _learners(store, "ada", "bob", "prof")
     dee = store.learner(LearnerRef("discord", "discord", "42", display_name="dee")).id
     item = store.add_inbox(ada, None, "q", [], T0)
@@ -86,31 +87,31 @@ def test_notifications_are_claimed_once_and_a_failed_send_is_tried_again(store):
     _, notices = store.answer_inbox(item, "a", prof, now)
     by = {n.learner_id: n.id for n in notices}
     # held by whoever answered: nobody else takes them while the claim is fresh
-    assert store.claim_notifications(now, now - LAPSE, platform="slack") == []
-    store.notification_sent(by[ada], True, now)
-    store.notification_sent(by[bob], False, now)  # bob's DM failed: released at once
+    assert store.claim_outbox(now, now - LAPSE, platform="slack") == []
+    store.outbox_sent(by[ada], True, now)
+    store.outbox_sent(by[bob], False, now)  # bob's DM failed: released at once
     later = now + timedelta(seconds=30)
-    claimed = store.claim_notifications(later, later - LAPSE, platform="slack")
+    claimed = store.claim_outbox(later, later - LAPSE, platform="slack")
     assert [(n.id, learner.user_id) for n, learner in claimed] == [(by[bob], "Ubob")]
-    assert store.claim_notifications(later, later - LAPSE, platform="slack") == []  # taken: once
+    assert store.claim_outbox(later, later - LAPSE, platform="slack") == []  # taken: once
     # a sender that died without saying: its claim lapses, and the next look takes it
     much_later = later + LAPSE + timedelta(seconds=1)
-    assert [n.id for n, _ in store.claim_notifications(much_later, much_later - LAPSE, platform="slack")] == [
+    assert [n.id for n, _ in store.claim_outbox(much_later, much_later - LAPSE, platform="slack")] == [
         by[bob]
     ]
-    store.notification_sent(by[bob], True, much_later)
-    store.notification_sent(by[bob], False, much_later)  # a late failure report cannot undo a delivery
-    assert store.claim_notifications(much_later + LAPSE * 2, much_later + LAPSE, platform="slack") == []
+    store.outbox_sent(by[bob], True, much_later)
+    store.outbox_sent(by[bob], False, much_later)  # a late failure report cannot undo a delivery
+    assert store.claim_outbox(much_later + LAPSE * 2, much_later + LAPSE, platform="slack") == []
     # the Discord learner's is the Discord worker's, never Slack's
-    [(notice, learner)] = store.claim_notifications(much_later, much_later - LAPSE, platform="discord")
+    [(notice, learner)] = store.claim_outbox(much_later, much_later - LAPSE, platform="discord")
     assert (notice.id, learner.user_id) == (by[dee], "42")
     # shown in a reply (the console's next session): claimed and delivered in one step
     other = store.add_inbox(ada, None, "q2", [], T0)
     store.answer_inbox(other, "a2", prof, now)
-    store.notification_sent(store.notifications_of(ada)[-1].id, False, now)
-    [(shown, _)] = store.claim_notifications(now, now - LAPSE, learner_id=ada, deliver=True)
-    assert shown.delivered_at is not None and shown.answer == "a2"
-    assert store.claim_notifications(now + LAPSE * 3, now + LAPSE * 2, learner_id=ada, deliver=True) == []
+    store.outbox_sent(store.outbox_of(ada, ANSWER)[-1].id, False, now)
+    [(shown, _)] = store.claim_outbox(now, now - LAPSE, learner_id=ada, deliver=True)
+    assert shown.delivered_at is not None and shown.text == "a2"
+    assert store.claim_outbox(now + LAPSE * 3, now + LAPSE * 2, learner_id=ada, deliver=True) == []
 
 
 def test_dismissing_keeps_who_and_when_and_only_open_items(store):
@@ -122,7 +123,7 @@ def test_dismissing_keeps_who_and_when_and_only_open_items(store):
     assert row.dismissed_at.replace(tzinfo=UTC) == T0 + timedelta(hours=1)
     assert store.inbox() == [] and [i.id for i in store.inbox(status="dismissed")] == [item]
     assert not store.dismiss_inbox(item, prof, T0)  # already dismissed
-    assert store.notifications_of(ada) == []  # nobody is told of a dismissal
+    assert store.outbox_of(ada) == []  # nobody is told of a dismissal
     answered = store.add_inbox(ada, None, "q2", [], T0)
     store.answer_inbox(answered, "a", prof, T0)
     assert not store.dismiss_inbox(answered, prof, T0)
@@ -157,7 +158,7 @@ def test_forget_me_leaves_merged_items_to_the_other_askers(store):
     assert [a.learner_id for a, _ in store.inbox_askers(shared)] == [bob, cy]
     assert store.inbox_item(alone) is None  # asked by ada alone: gone
     assert store.inbox_item(answered).asked == 1 and store.inbox_item(answered).answer == "an answer"
-    assert store.notifications_of(ada) == [] and len(store.notifications_of(bob)) == 1
+    assert store.outbox_of(ada, ANSWER) == [] and len(store.outbox_of(bob, ANSWER)) == 1
     # forgetting the instructor leaves their answers and dismissals, unsigned
     store.dismiss_inbox(shared, prof, T0)
     store.forget_learner(prof)

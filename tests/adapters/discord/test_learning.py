@@ -382,7 +382,7 @@ async def test_an_answer_is_a_dm_to_every_learner_who_asked(bot, fake, caplog):
     delivered = {
         u.name: [
             n.delivered_at is not None
-            for n in store.notifications_of(store.find_learner("discord", "discord", u.id).id)
+            for n in store.outbox_of(store.find_learner("discord", "discord", u.id).id)
         ]
         for u in (ada, bob, cat)
     }

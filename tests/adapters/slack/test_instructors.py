@@ -167,7 +167,7 @@ def test_an_answer_is_a_dm_to_every_learner_who_asked(slack):
         assert "Week 7, the Monday lecture slot." in dm.texts()
         assert "<!channel>" not in dm.texts() and "@\u200bchannel" in dm.texts()
     ada = slack.tutor.store.find_learner("slack", slack.api.team_id, "U0ADA")
-    assert all(n.delivered_at is not None for n in slack.tutor.store.notifications_of(ada.id))
+    assert all(n.delivered_at is not None for n in slack.tutor.store.outbox_of(ada.id))
     assert slack.bot.send_notices() == 0  # delivered: the worker's tick sends nothing again
 
 
@@ -180,7 +180,7 @@ def test_a_failed_dm_stays_pending_and_the_worker_sends_it_later(slack, caplog):
     assert [c.args["channel"] for c in slack.api.of("chat.postMessage")] == ["D0ADA"]
     assert "was not delivered; it is tried again later" in caplog.text
     new = slack.tutor.store.find_learner("slack", slack.api.team_id, "U0NEW")
-    [pending] = slack.tutor.store.notifications_of(new.id)
+    [pending] = slack.tutor.store.outbox_of(new.id)
     assert pending.delivered_at is None
 
     slack.api.add_user("U0NEW", "newcomer")  # the next tick of the worker reaches them
@@ -239,6 +239,14 @@ def test_review_answers_rescores_and_the_student_gets_a_direct_message(slack):
         and "Good pilot conditions." in dm.texts()
     )
     # U0GONE's notice goes back for the next tick; ada's is not sent twice
-    assert [ln.user_id for _, ln in slack.tutor.store.pending_review_notices("slack")] == ["U0GONE"]
+    store = slack.tutor.store
+    pending = {
+        user: [
+            e.delivered_at is None
+            for e in store.outbox_of(store.find_learner("slack", slack.api.team_id, user).id)
+        ]
+        for user in ("U0ADA", "U0GONE")
+    }
+    assert pending == {"U0ADA": [False], "U0GONE": [True]}
     assert slack.bot.send_notices() == 0
     assert len(slack.api.of("chat.postMessage")) == 1
