@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-06
+Create Date: 2026-12-04
 
 `notification` (0006: an instructor's answer to a learner's question, claimed with a lease that lapses) and
 `review_notice` (0007: the outcome of a review of their answer, marked delivered when a worker took it, so a
