@@ -278,10 +278,16 @@ class Worker:
         )
         delivered = 0
         for notice in entries:
-            arrived = self.platform.deliverable(notice.to) and self._send(
-                notice.to, notice.replies, notice.what
-            )
-            if not arrived:
+            reachable = self.platform.deliverable(notice.to)
+            arrived = reachable and self._send(notice.to, notice.replies, notice.what)
+            if not reachable:  # another platform's learner, or one a console session will show
+                log.debug(
+                    "%s: %s is for %s, whom this worker cannot message",
+                    self.name,
+                    notice.what,
+                    notice.to.user,
+                )
+            elif not arrived:
                 log.warning(
                     "%s: could not send %s to %s (it was not delivered; it is tried again later)",
                     self.name,

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from adapters.console.app import ConsoleApp
 from adapters.discord.app import DiscordAdapter, DiscordPlatform
 from adapters.slack.app import SlackTutor
 from adapters.webhook.app import WebhookTutor
@@ -84,7 +85,13 @@ def open_round(tutor: Tutor) -> int:
 def test_every_adapter_implements_the_port(tutor):
     slack = SlackTutor(tutor, bot_token="xoxb-test", api_url="http://127.0.0.1:9/api/")
     try:
-        ports = [slack, DiscordPlatform(DiscordAdapter(tutor)), WebhookTutor(tutor), FakePlatform()]
+        ports = [
+            slack,
+            DiscordPlatform(DiscordAdapter(tutor)),
+            WebhookTutor(tutor),
+            ConsoleApp(tutor),
+            FakePlatform(),
+        ]
         assert all(isinstance(port, Platform) for port in ports)
     finally:
         slack.stop()

@@ -21,6 +21,13 @@ WORKSPACE = "local"
 
 
 class ConsoleApp:
+    """The terminal as a platform. It implements the Platform port (the terminal is both the class's channel
+    and this learner's direct messages) and runs the shared worker's ticks itself, once before each line: a
+    round past its deadline is closed and its results shown then; a message for another learner stays in
+    their outbox for their next session."""
+
+    name = PLATFORM
+
     def __init__(
         self,
         tutor: Tutor,
@@ -33,6 +40,32 @@ class ConsoleApp:
         self.learner = E.LearnerRef(PLATFORM, WORKSPACE, user, display_name=user, is_instructor=instructor)
         self.where = E.ClassRef(PLATFORM, WORKSPACE, class_name, name=class_name)
         self.out = out or sys.stdout
+        self.worker = worker.Worker(tutor, self, digest_interval=None)  # ticks called here, no threads
+        self._shown: list[R.Reply] = []  # what the worker sent to this terminal, shown with the next replies
+
+    # -- the Platform port -----------------------------------------------------------------------------
+    def post(self, channel: str, replies: list[R.Reply]) -> bool:
+        """The class's channel is this terminal; another class's is not here."""
+        if channel != self.where.channel:
+            return False
+        self._shown += replies
+        return True
+
+    def send_direct(self, to: E.LearnerRef, replies: list[R.Reply]) -> bool:
+        if not self.deliverable(to):
+            return False
+        self._shown += [R.Text(r.plain(), kind="notice") if isinstance(r, R.Text) else r for r in replies]
+        return True
+
+    def retire_round(self, session_id: int) -> None:
+        """A terminal's lines have no buttons to take off."""
+
+    def deliverable(self, to: E.LearnerRef) -> bool:
+        me = self.learner
+        return (to.platform, to.workspace, to.user) == (me.platform, me.workspace, me.user)
+
+    def health(self) -> str | None:
+        return None
 
     def start(self) -> list[R.Reply]:
         """The start of a session: what the learner is to be told since their last one (their outbox: an
@@ -45,23 +78,18 @@ class ConsoleApp:
         event = parse_line(line, self.learner, self.where)
         if event is None:
             return []
+        self.worker.close_due_rounds()  # a round past its deadline: closed now, its results shown first
         return self._deliver(self.tutor.handle(event))
 
     def _deliver(self, replies: list[R.Reply]) -> list[R.Reply]:
-        """Messages for other learners (an instructor's answer) cannot reach them from this terminal: they stay
-        pending, and each learner sees theirs at the start of their next session. One for this learner is
-        shown here."""
+        """The replies for this learner, after what the worker showed here (a round's results). Messages for
+        other learners (an instructor's answer) go through the worker's outbox: they cannot reach them from
+        this terminal, so they stay pending, and each learner sees theirs at the start of their next
+        session; one for this learner is shown here."""
         mine, direct = worker.split_direct(replies)
-        for message in direct:
-            here = (message.to.platform, message.to.workspace, message.to.user) == (
-                self.learner.platform,
-                self.learner.workspace,
-                self.learner.user,
-            )
-            self.tutor.notice_sent(message.notice_id, delivered=here)
-            if here:
-                mine.append(R.Text(message.text, kind="notice"))
-        return mine
+        self.worker.send_notices(direct)
+        shown, self._shown = self._shown, []
+        return [*shown, *mine]
 
     def print_replies(self, replies: list) -> None:
         for r in replies:
@@ -77,6 +105,7 @@ class ConsoleApp:
         if event is None:
             return None
         inbox_before = self.tutor.store.forwarded_count()
+        self.worker.close_due_rounds()
         replies = self._deliver(self.tutor.handle(event))
         concepts = list(dict.fromkeys(r.concept_id for r in replies if isinstance(r, R.Passage)))
         confident: bool | None = None
