@@ -19,6 +19,7 @@ from bot.storage.models import Learner, OutboxEntry
 ANSWER = "answer"  # an instructor's answer to the learner's question; ref_id: the inbox item
 REVIEW = "review"  # the outcome of an instructor's review of the learner's answer; ref_id: the decision
 KINDS = (ANSWER, REVIEW)
+PAGES = 20  # a claim looks at most this many pages of `limit` entries
 
 
 def _claimable(lapsed: datetime) -> Any:
@@ -61,21 +62,29 @@ class OutboxStore(StoreBase):
         if learner_id is not None:
             pending = pending.where(OutboxEntry.learner_id == learner_id)
         values: dict[str, Any] = {"claimed_at": now, **({"delivered_at": now} if deliver else {})}
-        out = []
+        out: list[tuple[OutboxEntry, Learner]] = []
+        after = 0
         with Session(self.engine, expire_on_commit=False) as s:
-            rows = list(s.exec(pending.order_by(col(OutboxEntry.id)).limit(limit)))
-            for entry, learner in rows:
-                if accept is not None and not accept(learner):
-                    continue
-                taken = s.exec(  # type: ignore[call-overload]
-                    update(OutboxEntry)
-                    .where(col(OutboxEntry.id) == entry.id, _claimable(lapsed))
-                    .values(**values)
-                )
-                if taken.rowcount:
-                    for key, value in values.items():
-                        setattr(entry, key, value)
-                    out.append((entry, learner))
+            # page on past entries `accept` leaves (learners this worker cannot message, who may never be
+            # reachable again) so that they do not hold back the ones behind them
+            for _ in range(PAGES):
+                page = pending.where(col(OutboxEntry.id) > after)
+                rows = list(s.exec(page.order_by(col(OutboxEntry.id)).limit(limit)))
+                for entry, learner in rows:
+                    after = entry.id or after
+                    if len(out) >= limit or (accept is not None and not accept(learner)):
+                        continue
+                    taken = s.exec(  # type: ignore[call-overload]
+                        update(OutboxEntry)
+                        .where(col(OutboxEntry.id) == entry.id, _claimable(lapsed))
+                        .values(**values)
+                    )
+                    if taken.rowcount:
+                        for key, value in values.items():
+                            setattr(entry, key, value)
+                        out.append((entry, learner))
+                if len(out) >= limit or len(rows) < limit:
+                    break
             s.commit()
         return out
 
