@@ -16,7 +16,9 @@ def _owe(store, user: str, n: int = 1) -> int:
     learner = store.learner(E.LearnerRef("slack", "T1", user, display_name=user))
     with Session(store.engine) as s:
         for i in range(n):
-            s.add(OutboxEntry(learner_id=learner.id, kind="answer", question="q", text=f"a{i}", created_at=NOW))
+            s.add(
+                OutboxEntry(learner_id=learner.id, kind="answer", question="q", text=f"a{i}", created_at=NOW)
+            )
         s.commit()
     return learner.id
 
