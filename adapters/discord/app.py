@@ -408,12 +408,17 @@ class DiscordPlatform:
         self._on_loop(self._retire(session_id))
 
     async def _retire(self, session_id: int) -> None:
-        """The round's message loses its buttons, if this process posted it (after a restart the buttons
-        answer "closed" instead)."""
+        """The round's message loses its buttons: the one this process posted, or else where the database says
+        it was posted (another worker's round, or this one's before a restart)."""
         known = self.adapter.round_messages.pop(session_id, None)
-        if known is not None:
-            channel = self.client.get_partial_messageable(known[0])
-            await channel.get_partial_message(known[1]).edit(view=None)
+        if known is None:
+            row = await asyncio.to_thread(self.adapter.tutor.store.session, session_id)
+            channel_id, _, message_id = (row.message if row else "").partition("/")
+            if not (channel_id.isdigit() and message_id.isdigit()):
+                return  # a round posted before its message was stored: its buttons answer "closed"
+            known = (int(channel_id), int(message_id))
+        channel = self.client.get_partial_messageable(known[0])
+        await channel.get_partial_message(known[1]).edit(view=None)
 
     def send_direct(self, to: E.LearnerRef, replies: list[R.Reply]) -> bool:
         return bool(self._on_loop(self._send_direct(to, replies)))
@@ -606,6 +611,12 @@ class DiscordAdapter:
         return await asyncio.wrap_future(self.recorder.submit(event))
 
     # -- slash commands -----------------------------------------------------------------------------
+    def _store_round_message(self, session_id: int, where: str) -> None:
+        try:
+            self.tutor.store.set_round_message(session_id, where)
+        except Exception as exc:  # the round stands; only its message may keep its buttons when it closes
+            log.warning("could not store where round %s was posted: %s", session_id, exc)
+
     async def on_command(
         self, interaction: discord.Interaction, command: str, options: dict[str, Any]
     ) -> None:
@@ -641,6 +652,10 @@ class DiscordAdapter:
                         self.round_messages[round_q.session_id] = (message.channel.id, message.id)
                         while len(self.round_messages) > 1000:  # rounds another worker closed
                             self.round_messages.pop(next(iter(self.round_messages)))
+                        # stored with the round too (as Slack does), so that whoever closes it (the deadline
+                        # on another worker, after a restart) takes the buttons off this message
+                        posted_at = f"{message.channel.id}/{message.id}"
+                        await asyncio.to_thread(self._store_round_message, round_q.session_id, posted_at)
         except parse.BadPayload as exc:
             log.warning("/%s: could not read the request: %s", command, exc)
             await self.tell_unreadable(interaction)

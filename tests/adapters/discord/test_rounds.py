@@ -151,6 +151,9 @@ async def test_rounds_left_open_by_a_restart_close_when_due(bot, fake, course, c
     [posted] = await fake.wait_for(lambda: fake.kinds("channel_message"))
     assert "Nobody answered this round." in text_of(posted.body)
     assert bot.store.session(sid).status == "closed"
+    # the new process never posted the question, yet takes its buttons off: where it was is stored
+    [edit] = await fake.wait_for(lambda: fake.kinds("channel_edit"))
+    assert edit.path.endswith(f"/messages/{message['id']}") and edit.message["components"] == []
 
 
 async def test_ordering_is_answered_with_select_menus(bot, fake, course):
