@@ -836,8 +836,9 @@ class DiscordAdapter:
         if found is None:
             return render.Out(content="That question is no longer available. Start a new one with /quiz.")
         row, shown = found
-        if self.tutor.closed(row):
-            return render.Out(content=self.tutor.closed(row))
+        refusal = self.tutor.closed(row)
+        if refusal:
+            return render.Out(content=refusal)
         question = self.tutor.course.questions[row.question_id]
         if question.type not in ("ordering", "matching"):
             return render.Out(content="This question is answered with the buttons on it.")

@@ -18,7 +18,7 @@ from adapters.payload import BadPayload
 from adapters.payload import text as _text
 from adapters.slack import render as V
 from bot import events as E
-from bot.grammar import command_event, round_arguments
+from bot.grammar import command_event
 
 PLATFORM = "slack"
 
@@ -202,11 +202,6 @@ def check_envelope(body: Any) -> None:
         event = body.get("event")
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise BadPayload("the event is not an event object")
-
-
-def quiz_arguments(text: str) -> tuple[str, int | None]:
-    """'/quiz reward models 90s' -> ('reward models', 90): an optional last word sets the round's length."""
-    return round_arguments(text)
 
 
 def parse_command(body: dict[str, Any], is_instructor: bool = False) -> E.Event:

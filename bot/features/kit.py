@@ -20,7 +20,7 @@ from bot.course.model import Course
 from bot.metrics import Metrics
 from bot.retrieval import Retriever
 from bot.storage import Store
-from bot.storage.models import Learner
+from bot.storage.models import Learner, QuizSession
 
 # a feature's handler: the event (of the type it is registered for) and the kit, to the replies
 Handler = Callable[[Any, "Kit"], list[R.Reply]]
@@ -33,6 +33,11 @@ def utcnow() -> datetime:
 def aware(moment: datetime) -> datetime:
     """SQLite hands datetimes back naive; they were stored as UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def takes_answers(row: QuizSession, now: datetime) -> bool:
+    """A stored question still open for answers: not answered, skipped or closed, and not past its deadline."""
+    return row.status == "open" and (row.deadline is None or now <= aware(row.deadline))
 
 
 def plural(n: int, word: str) -> str:

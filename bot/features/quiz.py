@@ -9,7 +9,7 @@ from bot import events as E
 from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking, review, rounds
-from bot.features.kit import Handler, Kit, aware, plural
+from bot.features.kit import Handler, Kit, aware, plural, takes_answers
 from bot.features.sessions import grade_and_record, practice_note, session_for, state_of, verdict_for
 from bot.progress.report import zone
 from bot.quiz import machine
@@ -187,7 +187,7 @@ def shown(ctx: Kit, session_id: int) -> tuple[QuizSession, R.Question] | None:
 def closed(ctx: Kit, row: QuizSession) -> str:
     """Why a stored question takes no more answers ("" while it does): answered, skipped, closed, past its
     deadline."""
-    if row.status == "open" and (row.deadline is None or ctx.clock() <= aware(row.deadline)):
+    if takes_answers(row, ctx.clock()):
         return ""
     if row.kind == "round":
         return "This round is closed; its results are posted in the channel."

@@ -9,7 +9,7 @@ from bot import events as E
 from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking
-from bot.features.kit import Handler, Kit, aware
+from bot.features.kit import Handler, Kit, takes_answers
 from bot.features.sessions import grade_and_record, latest_open_round, practice_note, state_of, verdict_for
 from bot.progress import points_for, spaced
 from bot.quiz import machine
@@ -62,7 +62,7 @@ def answer_round(
     ctx: Kit, row: QuizSession, question: Question, learner_id: int, response: str
 ) -> list[R.Reply]:
     now = ctx.clock()
-    if row.status != "open" or (row.deadline is not None and now > aware(row.deadline)):
+    if not takes_answers(row, now):
         return [R.Text(ROUND_CLOSED, kind="notice")]
     done = grade_and_record(ctx, row, question, learner_id, response, now)
     if done.step.grade is None:
@@ -85,7 +85,7 @@ def answer_round_together(
     """`answer_round` for many learners' answers to one round that arrived together (a class's burst): the
     same grading, points and replies, each answer's, with all the attempts recorded in one transaction."""
     now = ctx.clock()
-    if row.status != "open" or (row.deadline is not None and now > aware(row.deadline)):
+    if not takes_answers(row, now):
         return [[R.Text(ROUND_CLOSED, kind="notice")] for _ in answers]
     ids = ctx.store.learner_ids([a.learner for a in answers])
     if question.type == "open_ended":  # written answers: the copy check and the review queue, one at a time

@@ -9,6 +9,7 @@ from adapters.slack import parse as P
 from adapters.slack import render as V
 from bot import events as E
 from bot import replies as R
+from bot.grammar import round_arguments
 
 
 def _texts(blocks) -> str:
@@ -153,10 +154,10 @@ def test_home_view_fits_the_home_tab():
 
 
 def test_parse_quiz_arguments_and_commands():
-    assert P.quiz_arguments("reward models 90s") == ("reward models", 90)
-    assert P.quiz_arguments("dpo 2m") == ("dpo", 120)
-    assert P.quiz_arguments("dpo 1s") == ("dpo", 10)  # at least 10 seconds
-    assert P.quiz_arguments("chapter 3") == ("chapter 3", None)
+    assert round_arguments("reward models 90s") == ("reward models", 90)
+    assert round_arguments("dpo 2m") == ("dpo", 120)
+    assert round_arguments("dpo 1s") == ("dpo", 10)  # at least 10 seconds
+    assert round_arguments("chapter 3") == ("chapter 3", None)
     assert P.command_name("/Tutor-Quiz") == "quiz" and P.command_name("/help") == "help"
     assert P.COMMAND_PATTERN.match("/tutor_leaderboard") and not P.COMMAND_PATTERN.match("/giphy")
     assert P.strip_mentions("<@UBOT> what is <@U2|bob> doing?", "UBOT") == "what is @U2 doing?"
