@@ -216,6 +216,7 @@ class SlackTutor:
         )
         self._round_messages: dict[int, tuple[str, str, list[dict[str, Any]]]] = {}
         self._profiles: dict[tuple[str, str], tuple[dict[str, Any], float]] = {}
+        self._named_users: set[tuple[str, str]] = set()  # learners whose name the tutor has (see _named)
         self._register()
 
     @property
@@ -546,14 +547,21 @@ class SlackTutor:
         who = event.learner
         if who.display_name and who.display_name != who.user:
             return event
+        key = (who.workspace, who.user)
+        if key in self._named_users:
+            return event
         if self.tutor.store.find_learner(who.platform, who.workspace, who.user) is not None:
+            self._named_users.add(key)
             return event  # named already (a slash command carries the name), or asked before
         profile = self._profile(who.workspace, who.user)
         shown = (profile.get("profile") or {}).get("display_name") or (profile.get("profile") or {}).get(
             "real_name"
         )
         name = str(shown or profile.get("name") or "")
-        return replace(event, learner=replace(who, display_name=name)) if name else event
+        if not name:
+            return event  # Slack did not say: asked again with the next message
+        self._named_users.add(key)
+        return replace(event, learner=replace(who, display_name=name))
 
     # -- rounds: the worker's round closer, and the Platform port ----------------------------------
     def close_due_rounds(self) -> int:
