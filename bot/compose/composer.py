@@ -42,7 +42,44 @@ CONTRAST = re.compile(
     r"\b(unlike|whereas|instead|while|rather than|without|compared|than|differs?|difference|but)\b",
     re.IGNORECASE,
 )
+# "why"/"how": the second concept leads when the fused scores are this close and its best explaining sentence
+# is this much closer to the question than the first concept's best (cosine, with the same bonus).
+EXPLAIN_TIE = 0.05
+EXPLAIN_MARGIN = 0.1
 LEANS_BACK = re.compile(r"(it|its|this|these|that|those|they|their|them|such|here)\b", re.IGNORECASE)
+# What may follow the verb of a summary that defines its subject ("Fine-tuning adapts a ...", "A reward model
+# stands in for ..."): an article, a preposition or a determiner, so "strategies are" is not taken for a verb.
+_DEFINER_NEXT = frozenset(
+    "a an the in for to on of from with its their each every one two any by how what when that this these "
+    "whether why".split()
+)
+_PARTICIPLE = re.compile(r"(ed|used|done|made|given|seen|known|taken|shown)$")
+
+
+def _plain(text: str) -> str:
+    """Lower case, hyphens as spaces, words only: "Fine-tuning" and "fine tuning" compare equal."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("-", " ")))
+
+
+def defines(summary: str, subject: str) -> bool:
+    """Whether a one-line summary opens by defining `subject`: "Fine-tuning adapts a pre-trained model ...",
+    "A reward model stands in for ...", "PPO is the ...", and not "Fine-tuning is used at many points"
+    (what it is used for) or "Fine-tuning strategies are ..." (another subject)."""
+    want = _plain(subject)
+    if not want:
+        return False
+    want = re.sub(r"^(a|an|the) ", "", want)
+    head = re.sub(r"^(a|an|the) ", "", _plain(re.sub(r"\([^)]*\)", " ", summary)))
+    stem = want[:-1] if want.endswith("s") and len(want) > 3 else want
+    m = re.match(rf"{re.escape(stem)}s? (\w+) (\w+)", head)
+    if not m:
+        return False
+    verb, after = m.groups()
+    if verb in ("is", "are"):
+        return not _PARTICIPLE.search(after)
+    if verb in ("means", "refers", "describes", "denotes"):
+        return True
+    return verb.endswith("s") and after in _DEFINER_NEXT
 
 
 @dataclass(frozen=True)
@@ -167,6 +204,22 @@ class ExtractiveComposer:
                     return cid, sentence
         return "", ""
 
+    def _definer(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> str:
+        """For "what is X?" when the top concept is not X itself: the concept whose summary defines X (the
+        retrieved ones first, then the closest of the rest), or ""."""
+        top = concepts[0]
+        if not intent.subject or defines(self.course.concepts[top].summary, intent.subject):
+            return ""
+        if set(_terms(intent.subject)) == self._names(top):
+            return ""
+        found = [c for c in self.course.concepts if defines(self.course.concepts[c].summary, intent.subject)]
+        if not found:
+            return ""
+        retrieved = [c for c in concepts if c in found]
+        if retrieved:
+            return retrieved[0]
+        return max(found, key=lambda c: max((s for s, _ in self._ranked(c, qvec, None)), default=-1.0))
+
     def _names(self, concept_id: str) -> set[str]:
         c = self.course.concepts[concept_id]
         return set(_terms(" ".join([c.title, *c.aliases])))
@@ -212,7 +265,9 @@ class ExtractiveComposer:
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec)
         else:
-            parts = self._single(intent, concepts, qvec)
+            parts = self._single(
+                intent, concepts, qvec, () if intent.follow_up and previous else hits, normalized
+            )
         main = next(p.concept_id for p in parts if p.concept_id)
         nexts = tuple(self.course.next_after(main)[:2])
         if nexts:
@@ -225,7 +280,35 @@ class ExtractiveComposer:
         about = tuple(dict.fromkeys(p.concept_id for p in parts if p.concept_id))
         return Composed(tuple(parts), sources, about, True, False, nexts, verdict)
 
-    def _single(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> list[Part]:
+    def _named(self, concept_id: str, question: str) -> bool:
+        """Whether the question names the concept: its title or one of its aliases, as words."""
+        c = self.course.concepts[concept_id]
+        said = f" {_plain(question)} "
+        return any(f" {_plain(name)} " in said for name in (c.title, *c.aliases) if _plain(name))
+
+    def _explains_better(
+        self, question: str, hits: Sequence[Hit], qvec: np.ndarray, bonus: re.Pattern[str] | None
+    ) -> str:
+        """A "why"/"how" question whose two closest concepts are nearly tied: the one with the sentence that
+        explains it ("why are human values hard to align to?" is answered by the concept on how diverse and
+        conflicting values are, not by the one that defines value alignment)."""
+        first, second = hits[0], hits[1]
+        if first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question):
+            return first.concept_id  # "why is there a KL penalty in RLHF?" is asked of RLHF
+        best = [
+            max((s for s, _ in self._ranked(h.concept_id, qvec, bonus)), default=-1.0)
+            for h in (first, second)
+        ]
+        return second.concept_id if best[1] - best[0] >= EXPLAIN_MARGIN else first.concept_id
+
+    def _single(
+        self,
+        intent: I.Intent,
+        concepts: Sequence[str],
+        qvec: np.ndarray,
+        hits: Sequence[Hit] = (),
+        question: str = "",
+    ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
         if intent.kind == I.LIST:
@@ -244,7 +327,14 @@ class ExtractiveComposer:
             return parts
         if intent.kind == I.DEFINITION or intent.kind == I.QUESTION and not intent.follow_up:
             subject_terms = set(_terms(intent.subject))
-            if intent.kind == I.DEFINITION and subject_terms and not subject_terms <= self._names(top):
+            definer = (
+                self._definer(intent, concepts, qvec)
+                if intent.kind == I.DEFINITION and not intent.follow_up
+                else ""
+            )
+            if definer:  # "what is fine-tuning?": the concept whose summary says what fine-tuning is
+                top = definer
+            elif intent.kind == I.DEFINITION and subject_terms and not subject_terms <= self._names(top):
                 cid, sentence = self._defining_sentence(intent.subject, concepts[:3])
                 if sentence:  # "what is PPO?": the sentence that says what PPO is, wherever it is
                     parts.append(self._quote(cid, sentence))
@@ -258,6 +348,8 @@ class ExtractiveComposer:
         bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE}.get(intent.kind)
         if intent.kind == I.QUESTION and intent.ordinal is not None:
             bonus = ENUMERATION
+        if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
+            top = self._explains_better(question, hits, qvec, bonus)
         parts.append(self._quote(top, self._pick(top, qvec, bonus, 2)))
         parts.append(self._summary(top))
         return parts

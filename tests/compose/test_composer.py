@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose.composer import MAX_CHARS, ExtractiveComposer
+from bot.compose.composer import MAX_CHARS, ExtractiveComposer, defines
 from bot.compose.intent import classify
 
 
@@ -51,6 +51,47 @@ def test_a_definition_leads_with_the_summary(composer, retriever, course):
     lead = result.parts[0]
     assert lead.role == "lead" and course.concepts["direct-preference-optimization"].summary in lead.text
     assert any(p.role == "quote" and p.title for p in result.parts)  # supporting sentences, attributed
+
+
+@pytest.mark.parametrize(
+    ("summary", "subject", "expected"),
+    [
+        ("Fine-tuning adapts a pre-trained model to a specific downstream task", "fine tuning", True),
+        ("A reward model stands in for human expert judges", "reward models", True),
+        (
+            "Direct Preference Optimization (DPO) trains an LLM on pairs",
+            "direct preference optimization",
+            True,
+        ),
+        ("PPO is the policy-gradient algorithm used in RLHF", "PPO", True),
+        # what fine-tuning is used for, not what it is; and another subject that starts with the same word
+        ("Fine-tuning is used at many points in building an LLM", "fine-tuning", False),
+        ("Fine-tuning strategies are the choices about how to fine-tune", "fine-tuning", False),
+        ("Prompting adapts an LLM to a new task", "fine-tuning", False),
+    ],
+)
+def test_a_summary_that_defines_its_subject(summary, subject, expected):
+    assert defines(summary, subject) is expected
+
+
+def test_a_general_term_is_defined_by_the_concept_that_defines_it(composer, retriever, course):
+    # the closest concept is about where fine-tuning is used; the answer leads with what fine-tuning is
+    result = answer(composer, retriever, "what is fine-tuning?")
+    assert result.confident
+    lead = result.parts[0]
+    assert lead.role == "lead" and defines(course.concepts[lead.concept_id].summary, "fine-tuning")
+    assert "task" in lead.text.lower()
+
+
+def test_why_is_answered_by_the_concept_that_explains_it(composer, retriever):
+    # two concepts nearly tied: the one whose sentence gives the reason leads
+    result = answer(composer, retriever, "why are human values so hard to align a model to?")
+    assert result.concepts[0] == "complexity-of-human-values-in-llm-alignment"
+    assert "divers" in result.text().lower()
+    # a question that names its concept stays with it, however close a neighbour's wording
+    result = answer(composer, retriever, "why is there a KL penalty in RLHF?")
+    assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "close to a frozen reference model" in result.text()
 
 
 def test_a_term_without_a_concept_is_defined_where_the_course_explains_it(composer, retriever):
