@@ -350,6 +350,12 @@ class ExtractiveComposer:
             bonus = ENUMERATION
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
+        summary = self.course.concepts[top].summary
+        if intent.kind == I.HOW and len({m.lower() for m in PROCEDURE.findall(summary)}) >= 2:
+            # the summary already says how it works ("draws N candidates, scores each ..."): it leads
+            parts.append(self._summary(top))
+            parts.append(self._quote(top, self._pick(top, qvec, bonus, 2, skip=summary)))
+            return parts
         parts.append(self._quote(top, self._pick(top, qvec, bonus, 2)))
         parts.append(self._summary(top))
         return parts

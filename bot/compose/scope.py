@@ -23,7 +23,8 @@ from bot.retrieval.index import stem, tokenize
 # Calibrated on eval/scope-in.jsonl + eval/scope-out.jsonl (logistic regression, see `calibrate` below).
 WEIGHTS = (10.3, 1.83, -3.43)  # dense, coverage, unknown
 BIAS = -6.21
-IN_SCOPE = 0.4  # logit: at or above, the tutor answers from the course
+IN_SCOPE = 0.5  # logit: at or above, the tutor answers from the course (the lowest round value at which no
+# scope-out question is answered, with 20 asks per concept: its closest scores 0.48)
 RELATED = -1.5  # logit: at or above (and below IN_SCOPE), "not covered" but worth an instructor's look
 
 

@@ -88,7 +88,12 @@ def answer(
     vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
-    if previous and max(h.dense for h in hits) >= OWN_TOPIC and not _LEANS.search(question):
+    if (
+        previous
+        and max(h.dense for h in hits) >= OWN_TOPIC
+        and not _LEANS.search(question)
+        and hits[0].concept_id not in previous
+    ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
     composed = ctx.composer.compose(question, intent or intents.classify(question), hits, previous)
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it

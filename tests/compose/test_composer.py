@@ -157,3 +157,11 @@ def test_a_vague_question_near_the_course_gets_a_best_guess_not_a_refusal(compos
 def test_a_vague_question_far_from_the_course_is_still_not_covered(composer, retriever):
     result = answer(composer, retriever, "whats the deal with crypto stuff")
     assert not result.tentative and not result.confident and "doesn't cover" in result.text()
+
+
+def test_how_leads_with_a_summary_that_already_says_how(composer, retriever, course):
+    # "draws N candidate responses, scores each with a reward model and returns the highest-scoring one"
+    result = answer(composer, retriever, "how does best-of-n work?")
+    lead = result.parts[0]
+    assert lead.role == "lead" and course.concepts["best-of-n-sampling"].summary in lead.text
+    assert any(p.role == "quote" for p in result.parts)  # the supporting sentences still follow
