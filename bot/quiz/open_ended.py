@@ -26,9 +26,12 @@ Pure: data and an `encode` function in, a verdict per point out.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -61,6 +64,8 @@ MODEL_ANCHOR_THRESHOLD = 0.45
 # similarity is this close to its threshold. Chosen on eval/grading-dev.jsonl only (README, "Instructor review").
 REVIEW_SCORE_MARGIN = 0.15
 REVIEW_SIMILARITY_MARGIN = 0.03
+# ... or, with the learned decision, a point whose probability of being covered is this close to its threshold.
+REVIEW_CONFIDENCE_MARGIN = 0.15
 
 # Closed-class words: prose has many of them, a list of terms almost none.
 FUNCTION_WORDS = frozenset(
@@ -136,6 +141,8 @@ class PointVerdict:
     support: float  # best similarity of a prose piece to the point's right stance (same polarity)
     against: float  # best similarity to its opposite stance (or a negated match)
     evidence: str = ""  # the piece of the answer the verdict rests on
+    # The learned decision's probability that a reader judges the point covered (None: hand thresholds).
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -197,14 +204,30 @@ def _as_point(p: RubricPoint | str) -> RubricPoint:
     return p if isinstance(p, RubricPoint) else RubricPoint(str(p))
 
 
-def grade_assertions(
+@dataclass(frozen=True)
+class Signals:
+    """What the grader measures of an answer, per prose piece (rows) and rubric point (columns)."""
+
+    pieces: list[str]
+    rights: np.ndarray  # best match to the point's right stance (model anchors less MODEL_PENALTY)
+    wrongs: np.ndarray  # best match to its opposite stance (or a denial of the right one)
+    authored: np.ndarray  # best match to the point's text and affirm anchors, same polarity
+    model: np.ndarray  # best match to the model-answer sentences that anchor the point (0: none)
+    topic: np.ndarray  # nearest anchor of the point, either stance
+    about: np.ndarray  # bool: the piece is about the point (nearest point, within TOPIC_SLACK)
+    focus: np.ndarray  # bool: the point is among those the piece supports best (within COVER_SLACK)
+    negated: np.ndarray  # bool per piece: it carries a negation
+    flipped: np.ndarray  # bool: its best right-stance match is a denial of an opposite anchor
+    pro_ok: np.ndarray  # bool: the piece covers the point by the hand thresholds
+    con_ok: np.ndarray  # bool: the piece contradicts the point by the hand thresholds
+    words: int  # words in the answer
+
+
+def analyse(
     points: Sequence[RubricPoint | str], answer: str, encode: Encode, model_answer: str = ""
-) -> OpenGrade:
-    """Decide, per rubric point, whether the answer asserts it (covered), asserts its opposite
-    (contradicted) or neither (absent). Score: (covered - contradicted) / points, at least 0."""
+) -> Signals | None:
+    """Embed the answer's prose pieces and the anchors, and compare them; None when no piece is prose."""
     rubric = [_as_point(p) for p in points]
-    if not rubric:
-        return OpenGrade((), False, 0.0, False)
     answer = answer.replace("\u2019", "'")
     # Anchors: (point index, text, stance) with stance +1 for the right stance, -1 for its opposite.
     anchors: list[tuple[int, str, int]] = []
@@ -214,10 +237,8 @@ def grade_assertions(
         anchors += [(i, o, -1) for o in p.oppose]
     model_pieces = [m for m in pieces_of(model_answer) if is_prose(m)] if model_answer.strip() else []
     prose_pieces = [p for p in pieces_of(answer) if is_prose(p)]
-    if not prose_pieces:
-        return OpenGrade(
-            tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(len(rubric))), False, 0.0, False
-        )
+    if not rubric or not prose_pieces:
+        return None
 
     # Model-answer pieces become right-stance anchors of the point they are nearest to.
     n_authored = len(anchors)
@@ -265,44 +286,178 @@ def grade_assertions(
     disagree = crossed > same + FLIP_MARGIN
 
     stance = np.array([a[2] for a in anchors])
-    model_penalty = np.array([MODEL_PENALTY if k >= n_authored else 0.0 for k in range(len(anchors))])
+    is_model = np.arange(len(anchors)) >= n_authored
+    model_penalty = np.where(is_model, MODEL_PENALTY, 0.0)
     owner = np.array([a[0] for a in anchors])
+    n = len(rubric)
+
+    def per_point(mask: np.ndarray, values: np.ndarray, empty: float = 0.0) -> np.ndarray:
+        return np.stack([np.where((owner == i) & mask, values, empty).max(axis=1) for i in range(n)], axis=1)
+
     # What each piece is about: its nearest point over anchors of either stance. A piece contradicts only
     # the point it is about; nearness to another point's opposite stance is shared vocabulary.
-    topic = np.stack([np.where(owner == i, sims, -1.0).max(axis=1) for i in range(len(rubric))], axis=1)
+    everything = np.ones_like(sims, dtype=bool)
+    topic = per_point(everything, sims, -1.0)
     about = topic >= topic.max(axis=1, keepdims=True) - TOPIC_SLACK
     # Per piece and point: the best match to the point's right stance and to its opposite one.
-    rights = np.stack(
+    right_side = (stance == 1) ^ disagree
+    rights = per_point(right_side, sims - model_penalty)
+    wrongs = per_point((stance == -1) ^ disagree, sims)
+    authored = per_point(right_side & ~is_model, sims)
+    model = per_point(right_side & is_model, sims)
+    flipped = per_point(right_side & (stance == -1), sims) >= rights - 1e-9
+    # A piece covers the points it supports best: a vague sentence near several points covers one.
+    focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
+    pro_ok = (rights >= COVER_THRESHOLD) & (rights > wrongs + STANCE_MARGIN) & focus
+    con_ok = (wrongs >= OPPOSE_THRESHOLD) & (wrongs > rights + CONTRA_MARGIN) & about
+    return Signals(
+        prose_pieces,
+        rights,
+        wrongs,
+        authored,
+        model,
+        topic,
+        about,
+        focus,
+        piece_neg[:, 0],
+        flipped & (rights > 0),
+        pro_ok,
+        con_ok,
+        len(_words(answer)),
+    )
+
+
+FEATURES = (
+    "support",  # best right-stance match of any piece
+    "support_focus",  # ... of a piece that supports this point best (within COVER_SLACK)
+    "margin",  # right minus opposite stance, at the piece with the best margin
+    "against_at_best",  # opposite-stance match of the best-supporting piece
+    "lead",  # at the best piece: its match to this point minus its best match to another point
+    "relative",  # best support minus the answer's mean best support over all points
+    "authored",  # best match to the point's text and affirm anchors
+    "model",  # best match to model-answer sentences anchoring the point
+    "top2",  # mean of the two best pieces' support
+    "shared",  # how many other points the best piece also supports (>= COVER_THRESHOLD)
+    "negated",  # the best piece carries a negation
+    "flipped",  # its support is a denial of an opposite anchor
+    "rule_cover",  # the hand-threshold verdict: covered
+    "rule_contra",  # ... contradicted
+    "log_words",  # length of the answer
+    "log_points",  # number of rubric points
+)
+
+
+def point_features(s: Signals) -> np.ndarray:
+    """One row of FEATURES per rubric point."""
+    n_pieces, n = s.rights.shape
+    best = s.rights.argmax(axis=0)  # the best-supporting piece per point
+    cols = np.arange(n)
+    support = s.rights[best, cols]
+    others = np.where(np.eye(n, dtype=bool)[None, :, :], -1.0, s.rights[:, None, :]).max(
+        axis=2
+    )  # piece x point
+    focus_support = np.where(s.focus, s.rights, 0.0).max(axis=0)
+    top = np.sort(s.rights, axis=0)[::-1]
+    top2 = top[:2].mean(axis=0) if n_pieces > 1 else top[0]
+    shared = ((s.rights[best] >= COVER_THRESHOLD).sum(axis=1) - (support >= COVER_THRESHOLD)).astype(float)
+    against = np.where(s.con_ok, s.wrongs, 0.0).max(axis=0)
+    rule_cover = s.pro_ok.any(axis=0) & (np.where(s.pro_ok, s.rights, 0.0).max(axis=0) >= against)
+    rule_contra = ~rule_cover & s.con_ok.any(axis=0)
+    return np.stack(
         [
-            np.where((owner == i) & ((stance == 1) ^ disagree), sims - model_penalty, 0.0).max(axis=1)
-            for i in range(len(rubric))
+            support,
+            focus_support,
+            (s.rights - s.wrongs).max(axis=0),
+            s.wrongs[best, cols],
+            support - (others[best, cols] if n > 1 else 0.0),
+            support - support.mean(),
+            s.authored.max(axis=0),
+            s.model.max(axis=0),
+            top2,
+            shared,
+            s.negated[best].astype(float),
+            s.flipped[best, cols].astype(float),
+            rule_cover.astype(float),
+            rule_contra.astype(float),
+            np.full(n, np.log1p(s.words)),
+            np.full(n, np.log(n)),
         ],
         axis=1,
     )
-    # A piece covers the points it supports best: a vague sentence near several points covers one.
-    focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
+
+
+@functools.cache
+def learned_decision(path: str = "") -> tuple[tuple[int, ...], np.ndarray, float, float]:
+    """The fitted per-point decision (eval/fit_grader.py): feature columns, coefficients, intercept and the
+    probability from which a point counts as covered."""
+    file = Path(path) if path else Path(__file__).with_name("open_ended_weights.json")
+    data = json.loads(file.read_text(encoding="utf-8"))
+    cols = tuple(FEATURES.index(f) for f in data["features"])
+    return cols, np.array(data["coef"], dtype=float), float(data["intercept"]), float(data["threshold"])
+
+
+def grade_assertions(
+    points: Sequence[RubricPoint | str],
+    answer: str,
+    encode: Encode,
+    model_answer: str = "",
+    decide: Literal["learned", "thresholds"] = "learned",
+) -> OpenGrade:
+    """Decide, per rubric point, whether the answer asserts it (covered), asserts its opposite
+    (contradicted) or neither (absent). Score: (covered - contradicted) / points, at least 0.
+
+    `decide`: "learned" (default) covers a point by the fitted decision over the grader's signals
+    (`point_features`, bot/quiz/open_ended_weights.json) when every point has affirm and oppose anchors and
+    there is a model answer; otherwise, or with "thresholds", by the hand thresholds alone. Either way a
+    point the answer does not cover is contradicted by the hand thresholds (CONTRA_MARGIN etc.)."""
+    n = len(points)
+    if not n:
+        return OpenGrade((), False, 0.0, False)
+    s = analyse(points, answer, encode, model_answer)
+    if s is None:
+        return OpenGrade(tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(n)), False, 0.0, False)
+    probs: np.ndarray | None = None
+    # The decision was fitted on anchored points (affirm and oppose anchors, a model answer): a rubric
+    # without them gives signals outside what it has seen, and keeps the hand thresholds.
+    anchored = model_answer.strip() and all(
+        isinstance(p, RubricPoint) and p.affirm and p.oppose for p in points
+    )
+    if decide == "learned" and anchored:
+        cols, coef, intercept, threshold = learned_decision()
+        z = point_features(s)[:, cols] @ coef + intercept
+        probs = 1 / (1 + np.exp(-z))
     verdicts: list[PointVerdict] = []
-    for i in range(len(rubric)):
-        cols = owner == i
-        right = rights[:, i]
-        wrong = np.where(cols & ((stance == -1) ^ disagree), sims, 0.0).max(axis=1)
-        pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN) & focus[:, i]
-        con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + CONTRA_MARGIN) & about[:, i]
+    for i in range(n):
+        right, wrong, pro_ok, con_ok = s.rights[:, i], s.wrongs[:, i], s.pro_ok[:, i], s.con_ok[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
         against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
-        if support and support >= against:
-            piece = prose_pieces[int(np.where(pro_ok, right, -1).argmax())]
-            verdicts.append(PointVerdict(i, "covered", round(support, 3), round(against, 3), piece))
-        elif against:
-            piece = prose_pieces[int(np.where(con_ok, wrong, -1).argmax())]
-            verdicts.append(PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece))
+        rule_covers = bool(support) and support >= against
+        if probs is None:
+            covers, confidence = rule_covers, None
+        else:
+            covers, confidence = bool(probs[i] >= threshold), round(float(probs[i]), 3)
+            if covers and not support:  # covered by the learned decision: its best-supporting piece
+                support = float(np.where(s.focus[:, i], right, 0.0).max()) or float(right.max())
+                pro_ok = right >= support - 1e-9
+        if covers:
+            piece = s.pieces[int(np.where(pro_ok, right, -1).argmax())]
+            verdicts.append(
+                PointVerdict(i, "covered", round(support, 3), round(against, 3), piece, confidence)
+            )
+        elif against and not rule_covers:
+            piece = s.pieces[int(np.where(con_ok, wrong, -1).argmax())]
+            verdicts.append(
+                PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece, confidence)
+            )
         else:
             verdicts.append(
-                PointVerdict(i, "absent", round(float(right.max()), 3), round(float(wrong.max()), 3))
+                PointVerdict(
+                    i, "absent", round(float(right.max()), 3), round(float(wrong.max()), 3), "", confidence
+                )
             )
     n_cov = sum(v.status == "covered" for v in verdicts)
     n_con = sum(v.status == "contradicted" for v in verdicts)
-    score = max(0.0, (n_cov - n_con) / len(rubric))
+    score = max(0.0, (n_cov - n_con) / n)
     return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE)
 
 
@@ -336,8 +491,9 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
     - the score is within REVIEW_SCORE_MARGIN of the pass mark;
     - a point judged contradicted decides it: the answer also covers points, and read as absent instead of
       contradicted the point would turn a fail into a pass (contradictions are the least reliable verdicts);
-    - a point's similarity is within REVIEW_SIMILARITY_MARGIN of its threshold, and the opposite verdict on it
-      would flip the decision.
+    - a point's similarity is within REVIEW_SIMILARITY_MARGIN of its threshold (with the learned decision: its
+      probability of being covered within REVIEW_CONFIDENCE_MARGIN of the decision's threshold), and the
+      opposite verdict on it would flip the decision.
 
     A contradiction or a borderline point that cannot change pass/fail is no doubt: an answer that denies
     three points and covers one fails either way. A list of terms (no prose) is never in doubt.
@@ -353,6 +509,16 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
     if covered and contradicted and _passes(covered, n) != grade.passed:
         out.append("a contradicted point decides pass or fail")
     for v in grade.verdicts:
+        if v.confidence is not None and v.status != "contradicted":
+            threshold = learned_decision()[3]
+            if abs(v.confidence - threshold) <= REVIEW_CONFIDENCE_MARGIN:
+                flipped = net - 1 if v.status == "covered" else net + 1
+                if _passes(flipped, n) != grade.passed:
+                    out.append(
+                        f"point {v.index + 1} is borderline ({v.status}: confidence {v.confidence:.2f}, "
+                        f"threshold {threshold:.2f})"
+                    )
+            continue
         if v.status == "covered" and v.support - COVER_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
             flipped, similarity, threshold = net - 1, v.support, COVER_THRESHOLD
         elif v.status == "absent" and 0 < COVER_THRESHOLD - v.support <= REVIEW_SIMILARITY_MARGIN:
