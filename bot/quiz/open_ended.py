@@ -200,6 +200,20 @@ def pieces_of(text: str) -> list[str]:
     return [p for p in pieces if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
 
 
+def parts_of_point(text: str) -> list[str]:
+    """The items of a compound point ("Measures several dimensions, such as A, B and C" -> its head, A, B
+    and C; "X; Y" or "X, and Y" -> X, Y), or the point itself."""
+    listing = re.search(r",?\s*\b(?:such as|including|e\.g\.|for example)\b,?\s*", text)
+    if listing:
+        head, body = text[: listing.start()].strip(), text[listing.end() :]
+        items = [p.strip(" .") for p in re.split(r";\s*|,\s*(?:and\s+|or\s+)?|\s+and\s+", body)]
+        items = ([head] if len(head.split()) >= 2 else []) + [p for p in items if len(p.split()) >= 2]
+    else:
+        items = [p.strip(" .") for p in re.split(r";\s*|,\s*(?:and|but|while|so)\s+", text)]
+        items = [p for p in items if len(p.split()) >= 3]
+    return items if len(items) > 1 else [text]
+
+
 def _as_point(p: RubricPoint | str) -> RubricPoint:
     return p if isinstance(p, RubricPoint) else RubricPoint(str(p))
 
@@ -221,6 +235,10 @@ class Signals:
     pro_ok: np.ndarray  # bool: the piece covers the point by the hand thresholds
     con_ok: np.ndarray  # bool: the piece contradicts the point by the hand thresholds
     words: int  # words in the answer
+    parts: list[np.ndarray]  # per point: pieces x parts of the point's text (a compound point's items)
+    pairs: np.ndarray  # best match of two adjacent sentences to the point's right-stance anchors
+    mean2: np.ndarray  # per piece and point: mean of its two best right-stance matches
+    reference: np.ndarray  # per point: how near the model answer's best sentence comes to the point
 
 
 def analyse(
@@ -254,6 +272,14 @@ def analyse(
                 anchors.append((anchors[point_rows[best]][0], model_pieces[m], 1))
                 kept.append(m)
         anchor_vecs = np.vstack([anchor_vecs, model_vecs[kept]])
+
+    # A compound point ("several dimensions, such as A, B and C") is also compared part by part; and
+    # adjacent sentences together, for a point an answer makes over two sentences.
+    point_parts = [parts_of_point(p.text) for p in rubric]
+    sentences = [x for x in split_sentences(answer) if x.strip()]
+    pair_texts = [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
+    flat_parts = [t for parts in point_parts for t in parts]
+    extra_vecs = encode(flat_parts + pair_texts) if flat_parts or pair_texts else np.zeros((0, vecs.shape[1]))
 
     # Undo the negations of pieces and anchors and compare the four pairings: when a piece and an anchor
     # are nearer with exactly one of them un-negated than as written (or both un-negated), they disagree.
@@ -308,6 +334,25 @@ def analyse(
     flipped = per_point(right_side & (stance == -1), sims) >= rights - 1e-9
     # A piece covers the points it supports best: a vague sentence near several points covers one.
     focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
+    part_vecs, pair_vecs = extra_vecs[: len(flat_parts)], extra_vecs[len(flat_parts) :]
+    parts, start = [], 0
+    for ps in point_parts:
+        parts.append(piece_vecs @ part_vecs[start : start + len(ps)].T)
+        start += len(ps)
+    right_vecs = anchor_vecs[stance == 1]
+    pair_sims = pair_vecs @ right_vecs.T if len(pair_texts) else np.zeros((1, len(right_vecs)))
+    pair_owner = owner[stance == 1]
+    pairs = np.stack([np.where(pair_owner == i, pair_sims, 0.0).max(axis=1) for i in range(n)], axis=1)
+    masked = np.where(right_side[None, :, :] & (owner[None, None, :] == np.arange(n)[:, None, None]), sims, -1.0)
+    top = np.sort(masked, axis=2)[:, :, -2:]  # point x piece x 2
+    mean2 = np.where(top[:, :, 0] > -1, top.mean(axis=2), top[:, :, 1]).T
+    model_rows = np.flatnonzero(is_model)
+    reference = np.zeros(n)
+    for i in range(n):
+        own_model = anchor_vecs[model_rows[owner[model_rows] == i]]
+        own_authored = anchor_vecs[(owner == i) & (stance == 1) & ~is_model]
+        if len(own_model):
+            reference[i] = float((own_model @ own_authored.T).max())
     pro_ok = (rights >= COVER_THRESHOLD) & (rights > wrongs + STANCE_MARGIN) & focus
     con_ok = (wrongs >= OPPOSE_THRESHOLD) & (wrongs > rights + CONTRA_MARGIN) & about
     return Signals(
@@ -324,6 +369,10 @@ def analyse(
         pro_ok,
         con_ok,
         len(_words(answer)),
+        parts,
+        pairs,
+        mean2,
+        reference,
     )
 
 
@@ -344,6 +393,12 @@ FEATURES = (
     "rule_contra",  # ... contradicted
     "log_words",  # length of the answer
     "log_points",  # number of rubric points
+    "parts_max",  # best match of a piece to one part of a compound point (the point itself otherwise)
+    "parts_mean",  # mean over the point's parts of their best match
+    "pairs",  # best match of two adjacent sentences to the right stance
+    "mean2",  # best mean of a piece's two best right-stance matches
+    "reference",  # how near the model answer's nearest sentence comes to the point's authored anchors
+    "support_ref",  # support minus reference
 )
 
 
@@ -381,6 +436,12 @@ def point_features(s: Signals) -> np.ndarray:
             rule_contra.astype(float),
             np.full(n, np.log1p(s.words)),
             np.full(n, np.log(n)),
+            np.array([p.max() for p in s.parts]),
+            np.array([p.max(axis=0).mean() for p in s.parts]),
+            s.pairs.max(axis=0),
+            s.mean2.max(axis=0),
+            s.reference,
+            support - s.reference,
         ],
         axis=1,
     )
