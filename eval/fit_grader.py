@@ -4,10 +4,14 @@
 
 Every (answer, rubric point) pair of the sets is one example: FEATURES from bot.quiz.open_ended (the signals
 the grader computes) in, the hand judgement (covered or not) out, fitted by an L2-regularised logistic
-regression (numpy, Newton's method: deterministic). Cross-validation leaves one question out at a time, so
-the figures say how the decision carries over to questions it was not fitted on; they are printed per set
-next to the hand-threshold grader's. --write fits on every example and saves the coefficients.
-Never run this on eval/grading.jsonl: it is the held-out set.
+regression (numpy, Newton's method: deterministic). A point the answer does not cover is contradicted, as
+before, by the hand thresholds (rule_contra). Cross-validation leaves one question out at a time (its
+answers in every set), so the figures say how the decision carries over to questions it was not fitted on;
+they are printed per set next to the hand-threshold grader's. --search picks the features by forward
+selection on that cross-validation (objective: kappa + half the strong > partial > weak share per set,
+less 0.1 per contradicting or salad answer that passes); --write fits on every example and saves the
+coefficients. Never run this on eval/grading.jsonl: it is the
+held-out set.
 """
 
 from __future__ import annotations
@@ -46,26 +50,28 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float) -> tuple[np.ndarray, f
     return w[:-1], float(w[-1])
 
 
+NAMES = oe.FEATURES
+
+
 class Model:
-    def __init__(self, x: np.ndarray, y: np.ndarray, l2: float, keep: list[int]):
-        self.keep = keep
+    def __init__(self, x: np.ndarray, y: np.ndarray, l2: float, keep: list[int], threshold: float):
+        self.keep, self.threshold = keep, threshold
         xs = x[:, keep]
         self.mean, self.scale = xs.mean(axis=0), xs.std(axis=0) + 1e-9
         self.w, self.b = fit_logistic((xs - self.mean) / self.scale, y, l2)
 
-    def prob(self, x: np.ndarray) -> np.ndarray:
-        z = ((x[:, self.keep] - self.mean) / self.scale) @ self.w + self.b
-        return 1 / (1 + np.exp(-z))
-
-    def export(self, threshold: float) -> dict:
-        # folded into raw feature units: z = x . coef + intercept
+    def export(self) -> dict:
+        # in raw feature units: z = x . coef + intercept
         coef = self.w / self.scale
         return {
-            "features": [oe.FEATURES[k] for k in self.keep],
+            "features": [NAMES[k] for k in self.keep],
             "coef": [round(float(c), 6) for c in coef],
             "intercept": round(float(self.b - (self.mean * coef).sum()), 6),
-            "threshold": threshold,
+            "threshold": self.threshold,
         }
+
+    def logistic(self) -> oe.Logistic:
+        return oe.Logistic.load(self.export())
 
 
 def examples(sets, course, encode):
@@ -81,16 +87,17 @@ def examples(sets, course, encode):
     return out
 
 
-def results_from(rows, probs, threshold: float) -> list[Result]:
+def results_from(rows, probs, threshold: float = 0.5) -> list[Result]:
+    """`probs`: per answer, (p_cover, p_contradicted) per point, or None for a non-prose answer."""
     out = []
     for (item, f), p in zip(rows, probs, strict=True):
-        if f is None:
+        if f is None or p is None:
             out.append(Result(item, 0.0, False, (), (), ()))
             continue
-        cov = tuple(int(i) for i in np.flatnonzero(p >= threshold))
-        con_col = oe.FEATURES.index("rule_contra")
-        con = tuple(int(i) for i in np.flatnonzero((p < threshold) & (f[:, con_col] > 0)))
-        score = max(0.0, (len(cov) - len(con)) / len(p))
+        p_cov, denied = p
+        cov = tuple(int(i) for i in np.flatnonzero(p_cov >= threshold))
+        con = tuple(int(i) for i in np.flatnonzero((p_cov < threshold) & denied))
+        score = max(0.0, (len(cov) - len(con)) / len(p_cov))
         out.append(Result(item, round(score, 3), score >= PASS_SCORE, cov, con, ()))
     return out
 
@@ -110,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("sets", nargs="+")
     ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--threshold", type=float, default=0.5)
-    ap.add_argument("--features", default="", help="comma-separated subset of FEATURES (default: all)")
+    ap.add_argument("--threshold", type=float, default=0.5, help="probability from which a point counts")
+    ap.add_argument("--features", default="", help="comma-separated FEATURES (default: the saved model's)")
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--search", action="store_true", help="choose the features by forward selection")
+    ap.add_argument(
+        "--errors", action="store_true", help="print the points where CV disagrees with the judgement"
+    )
     args = ap.parse_args(argv)
     if any(Path(p).name == "grading.jsonl" for p in args.sets):
         sys.exit("eval/grading.jsonl is the held-out set: never fit on it")
@@ -121,49 +132,93 @@ def main(argv: list[str] | None = None) -> int:
     encode = make_embedder(settings).encode
     sets = [(p, load_grading_set(p, course)) for p in args.sets]
     data = examples(sets, course, encode)
-    keep = (
-        [oe.FEATURES.index(f) for f in args.features.split(",")]
-        if args.features
-        else list(range(len(oe.FEATURES)))
-    )
+    if args.features:
+        keep = [NAMES.index(f) for f in args.features.split(",")]
+    else:
+        keep = list(oe.learned_decision().columns)
 
     every = [(item, f) for _, rows in data for item, f in rows if f is not None]
     x = np.vstack([f for _, f in every])
     y = np.concatenate([[i in item.covered for i in range(len(f))] for item, f in every]).astype(float)
     qids = np.concatenate([[item.question_id] * len(f) for item, f in every])
+    contra = x[:, oe.FEATURES.index("rule_contra")] > 0
 
-    # leave one question out
-    cv_prob = np.zeros(len(y))
-    for q in sorted(set(qids)):
-        test = qids == q
-        cv_prob[test] = Model(x[~test], y[~test], args.l2, keep).prob(x[test])
+    def cross_validate(keep: list[int]) -> list[list]:
+        """Leave one question out: per set, per answer, (p_cover, contradicted) per point."""
+        p_cov = np.zeros(len(y))
+        for q in sorted(set(qids)):
+            test = qids == q
+            p_cov[test] = Model(x[~test], y[~test], args.l2, keep, args.threshold).logistic().prob(x[test])
+        offset = 0
+        by_item: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for item, f in every:
+            span = slice(offset, offset + len(f))
+            by_item[id(item)] = (p_cov[span], contra[span])
+            offset += len(f)
+        return [[by_item.get(id(item)) for item, _ in rows] for _, rows in data]
 
-    offset = 0
-    probs_by_item: dict[int, np.ndarray] = {}
-    for item, f in every:
-        probs_by_item[id(item)] = cv_prob[offset : offset + len(f)]
-        offset += len(f)
-    for path, rows in data:
-        probs = [probs_by_item.get(id(item), np.zeros(0)) for item, _ in rows]
-        rule = [
-            f[:, oe.FEATURES.index("rule_cover")] - 0.5 + 0.5 if f is not None else np.zeros(0)
-            for _, f in rows
-        ]
-        print(line(f"{Path(path).name} rules", summarise(results_from(rows, rule, 0.5), course)))
-        print(
-            line(
-                f"{Path(path).name} learned (CV)",
-                summarise(results_from(rows, probs, args.threshold), course),
-            )
-        )
+    def objective(keep: list[int]) -> float:
+        total = 0.0
+        for (_, rows), probs in zip(data, cross_validate(keep), strict=True):
+            s = summarise(results_from(rows, probs, args.threshold), course)
+            spw = s["strong_partial_weak_ordered"] / max(1, s["strong_partial_weak_questions"])
+            total += s["kappa"] + 0.5 * spw - 0.1 * (s["contradicting_passed"] + s["salad_passed"])
+        return total
+
+    if args.search:
+        chosen: list[int] = []
+        best = -np.inf
+        while True:
+            trials = [(objective(chosen + [k]), k) for k in range(len(NAMES)) if k not in chosen]
+            if not trials:
+                break
+            value, k = max(trials)
+            if value <= best + 1e-4:
+                break
+            best, chosen = value, chosen + [k]
+            print(f"+{NAMES[k]:<20} objective {value:.3f}")
+        keep = chosen
+        print("features:", ",".join(NAMES[k] for k in keep))
+
+    rule_col = oe.FEATURES.index("rule_cover")
+    for (path, rows), probs in zip(data, cross_validate(keep), strict=True):
+        rule = [None if f is None else (f[:, rule_col], f[:, rule_col + 1] > 0) for _, f in rows]
+        name = Path(path).name
+        print(line(f"{name} rules", summarise(results_from(rows, rule), course)))
+        print(line(f"{name} learned (CV)", summarise(results_from(rows, probs, args.threshold), course)))
+        if args.errors:
+            show_errors(rows, probs, course, args.threshold)
 
     if args.write:
-        model = Model(x, y, args.l2, keep)
-        WEIGHTS.write_text(json.dumps(model.export(args.threshold), indent=1) + "\n")
+        model = Model(x, y, args.l2, keep, args.threshold)
+        WEIGHTS.write_text(json.dumps(model.export(), indent=1) + "\n")
         print(f"wrote {WEIGHTS}")
-        for name, c in zip(model.export(args.threshold)["features"], model.w, strict=True):
-            print(f"  {name:<16} {c:+.3f} (standardised)")
+        for name, c in zip(model.export()["features"], model.w, strict=True):
+            print(f"  {name:<20} {c:+.3f} (standardised)")
     return 0
+
+
+def show_errors(rows, probs, course, threshold: float) -> None:
+    table: dict[str, dict[str, str]] = {}
+    for r in results_from(rows, probs, threshold):
+        human = len(r.item.covered) / len(course.questions[r.item.question_id].rubric)
+        table.setdefault(r.item.question_id, {})[r.item.kind] = f"{r.score:.2f}/{human:.2f}"
+    for q, kinds in table.items():
+        cells = " ".join(
+            f"{k[:4]} {kinds.get(k, '-'):>9}" for k in ("strong", "partial", "weak", "contradicting")
+        )
+        print(f"  SPW {q[:40]:<40} {cells}")
+    for (item, f), p in zip(rows, probs, strict=True):
+        if p is None:
+            continue
+        for i in range(len(p[0])):
+            if (p[0][i] >= threshold) != (i in item.covered):
+                q = course.questions[item.question_id]
+                what = "FN" if i in item.covered else "FP"
+                print(
+                    f"  {what} {item.kind:<13} {item.question_id[:30]} p{i} {p[0][i]:.2f} {q.rubric[i][:70]}"
+                )
+                print("      " + " ".join(f"{n}={v:.2f}" for n, v in zip(oe.FEATURES, f[i], strict=True)))
 
 
 if __name__ == "__main__":

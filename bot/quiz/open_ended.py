@@ -235,10 +235,12 @@ class Signals:
     pro_ok: np.ndarray  # bool: the piece covers the point by the hand thresholds
     con_ok: np.ndarray  # bool: the piece contradicts the point by the hand thresholds
     words: int  # words in the answer
+    sentences: int  # its sentences
     parts: list[np.ndarray]  # per point: pieces x parts of the point's text (a compound point's items)
     pairs: np.ndarray  # best match of two adjacent sentences to the point's right-stance anchors
     mean2: np.ndarray  # per piece and point: mean of its two best right-stance matches
     reference: np.ndarray  # per point: how near the model answer's best sentence comes to the point
+    stance: np.ndarray  # per piece and point: projection on the point's right-minus-opposite direction
 
 
 def analyse(
@@ -343,9 +345,20 @@ def analyse(
     pair_sims = pair_vecs @ right_vecs.T if len(pair_texts) else np.zeros((1, len(right_vecs)))
     pair_owner = owner[stance == 1]
     pairs = np.stack([np.where(pair_owner == i, pair_sims, 0.0).max(axis=1) for i in range(n)], axis=1)
-    masked = np.where(right_side[None, :, :] & (owner[None, None, :] == np.arange(n)[:, None, None]), sims, -1.0)
+    masked = np.where(
+        right_side[None, :, :] & (owner[None, None, :] == np.arange(n)[:, None, None]), sims, -1.0
+    )
     top = np.sort(masked, axis=2)[:, :, -2:]  # point x piece x 2
     mean2 = np.where(top[:, :, 0] > -1, top.mean(axis=2), top[:, :, 1]).T
+    # The direction from a point's opposite stance to its right one (mean anchors of each), and each
+    # piece's position along it: positive leans right, negative leans opposite.
+    direction = np.zeros((n, anchor_vecs.shape[1]))
+    for i in range(n):
+        pro, con = anchor_vecs[(owner == i) & (stance == 1)], anchor_vecs[(owner == i) & (stance == -1)]
+        if len(pro) and len(con):
+            d = pro.mean(axis=0) - con.mean(axis=0)
+            direction[i] = d / (np.linalg.norm(d) + 1e-9)
+    stance_proj = piece_vecs @ direction.T
     model_rows = np.flatnonzero(is_model)
     reference = np.zeros(n)
     for i in range(n):
@@ -369,10 +382,12 @@ def analyse(
         pro_ok,
         con_ok,
         len(_words(answer)),
+        len(sentences),
         parts,
         pairs,
         mean2,
         reference,
+        stance_proj,
     )
 
 
@@ -399,6 +414,19 @@ FEATURES = (
     "mean2",  # best mean of a piece's two best right-stance matches
     "reference",  # how near the model answer's nearest sentence comes to the point's authored anchors
     "support_ref",  # support minus reference
+    "owned",  # best support among the pieces nearer this point than any other (0: none)
+    "answer_mean",  # the answer's mean best support over all points
+    "contra_share",  # share of the points the hand thresholds judge contradicted
+    "cover_share",  # share of the points the hand thresholds judge covered
+    "negated_share",  # share of the answer's pieces that carry a negation
+    "sentences_per_point",  # the answer's sentences per rubric point
+    "stance_best",  # stance projection of the best-supporting piece
+    "stance_min",  # the most opposite-leaning stance among the pieces about the point (0: none)
+    "stance_about",  # mean stance of the pieces about the point (0: none)
+    "answer_stance",  # the answer's mean stance_best over all points
+    "short40",  # how far the answer falls short of 40 words (log scale, 0 from 40 on)
+    "short60",
+    "short80",
 )
 
 
@@ -442,19 +470,51 @@ def point_features(s: Signals) -> np.ndarray:
             s.mean2.max(axis=0),
             s.reference,
             support - s.reference,
+            np.where(s.rights >= s.rights.max(axis=1, keepdims=True), s.rights, 0.0).max(axis=0),
+            np.full(n, support.mean()),
+            np.full(n, rule_contra.mean()),
+            np.full(n, rule_cover.mean()),
+            np.full(n, s.negated.mean()),
+            np.full(n, s.sentences / n),
+            s.stance[best, cols],
+            np.where(s.about, s.stance, np.inf).min(axis=0).clip(-1, 1) * s.about.any(axis=0),
+            np.where(s.about, s.stance, 0.0).sum(axis=0) / np.maximum(s.about.sum(axis=0), 1),
+            np.full(n, s.stance[best, cols].mean()),
+            np.full(n, max(0.0, np.log(40) - np.log1p(s.words))),
+            np.full(n, max(0.0, np.log(60) - np.log1p(s.words))),
+            np.full(n, max(0.0, np.log(80) - np.log1p(s.words))),
         ],
         axis=1,
     )
 
 
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic regression over FEATURES: the probability that a reader judges a point covered."""
+
+    columns: tuple[int, ...]  # into FEATURES
+    coef: np.ndarray
+    intercept: float
+    threshold: float  # the probability from which the point counts as covered
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(1 / (1 + np.exp(-(x[:, list(self.columns)] @ self.coef + self.intercept))))
+
+    @classmethod
+    def load(cls, data: dict) -> Logistic:
+        return cls(
+            tuple(FEATURES.index(f) for f in data["features"]),
+            np.array(data["coef"], dtype=float),
+            float(data["intercept"]),
+            float(data["threshold"]),
+        )
+
+
 @functools.cache
-def learned_decision(path: str = "") -> tuple[tuple[int, ...], np.ndarray, float, float]:
-    """The fitted per-point decision (eval/fit_grader.py): feature columns, coefficients, intercept and the
-    probability from which a point counts as covered."""
+def learned_decision(path: str = "") -> Logistic:
+    """The fitted per-point decision (eval/fit_grader.py, bot/quiz/open_ended_weights.json)."""
     file = Path(path) if path else Path(__file__).with_name("open_ended_weights.json")
-    data = json.loads(file.read_text(encoding="utf-8"))
-    cols = tuple(FEATURES.index(f) for f in data["features"])
-    return cols, np.array(data["coef"], dtype=float), float(data["intercept"]), float(data["threshold"])
+    return Logistic.load(json.loads(file.read_text(encoding="utf-8")))
 
 
 def grade_assertions(
@@ -462,50 +522,48 @@ def grade_assertions(
     answer: str,
     encode: Encode,
     model_answer: str = "",
-    decide: Literal["learned", "thresholds"] = "learned",
+    decide_by: Literal["learned", "thresholds"] = "learned",
 ) -> OpenGrade:
     """Decide, per rubric point, whether the answer asserts it (covered), asserts its opposite
     (contradicted) or neither (absent). Score: (covered - contradicted) / points, at least 0.
 
-    `decide`: "learned" (default) covers a point by the fitted decision over the grader's signals
+    `decide_by`: "learned" (default) judges each point by the fitted decision over the grader's signals
     (`point_features`, bot/quiz/open_ended_weights.json) when every point has affirm and oppose anchors and
-    there is a model answer; otherwise, or with "thresholds", by the hand thresholds alone. Either way a
-    point the answer does not cover is contradicted by the hand thresholds (CONTRA_MARGIN etc.)."""
+    there is a model answer; otherwise, or with "thresholds", by the hand thresholds alone. Either way a point
+    the answer does not cover is contradicted by the hand thresholds (CONTRA_MARGIN etc.)."""
     n = len(points)
     if not n:
         return OpenGrade((), False, 0.0, False)
     s = analyse(points, answer, encode, model_answer)
     if s is None:
         return OpenGrade(tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(n)), False, 0.0, False)
-    probs: np.ndarray | None = None
     # The decision was fitted on anchored points (affirm and oppose anchors, a model answer): a rubric
     # without them gives signals outside what it has seen, and keeps the hand thresholds.
     anchored = model_answer.strip() and all(
         isinstance(p, RubricPoint) and p.affirm and p.oppose for p in points
     )
-    if decide == "learned" and anchored:
-        cols, coef, intercept, threshold = learned_decision()
-        z = point_features(s)[:, cols] @ coef + intercept
-        probs = 1 / (1 + np.exp(-z))
+    model = learned_decision() if decide_by == "learned" and anchored else None
+    probs = model.prob(point_features(s)) if model else None
     verdicts: list[PointVerdict] = []
     for i in range(n):
         right, wrong, pro_ok, con_ok = s.rights[:, i], s.wrongs[:, i], s.pro_ok[:, i], s.con_ok[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
         against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
         rule_covers = bool(support) and support >= against
-        if probs is None:
-            covers, confidence = rule_covers, None
-        else:
-            covers, confidence = bool(probs[i] >= threshold), round(float(probs[i]), 3)
+        covers, confidence = rule_covers, None
+        if model is not None and probs is not None:
+            covers, confidence = bool(probs[i] >= model.threshold), round(float(probs[i]), 3)
             if covers and not support:  # covered by the learned decision: its best-supporting piece
                 support = float(np.where(s.focus[:, i], right, 0.0).max()) or float(right.max())
                 pro_ok = right >= support - 1e-9
+        # a point not covered is contradicted by the hand thresholds (unless they found it covered)
+        denies = not covers and bool(against) and not rule_covers
         if covers:
             piece = s.pieces[int(np.where(pro_ok, right, -1).argmax())]
             verdicts.append(
                 PointVerdict(i, "covered", round(support, 3), round(against, 3), piece, confidence)
             )
-        elif against and not rule_covers:
+        elif denies:
             piece = s.pieces[int(np.where(con_ok, wrong, -1).argmax())]
             verdicts.append(
                 PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece, confidence)
@@ -571,7 +629,7 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
         out.append("a contradicted point decides pass or fail")
     for v in grade.verdicts:
         if v.confidence is not None and v.status != "contradicted":
-            threshold = learned_decision()[3]
+            threshold = learned_decision().threshold
             if abs(v.confidence - threshold) <= REVIEW_CONFIDENCE_MARGIN:
                 flipped = net - 1 if v.status == "covered" else net + 1
                 if _passes(flipped, n) != grade.passed:
