@@ -17,9 +17,15 @@ grader adds what the embedding lacks:
 - topic: a piece contradicts only the point it is nearest to, so shared vocabulary with another point's
   opposite stance is not read as a contradiction.
 
+Whether a point is covered is decided by a logistic regression over these signals (`point_features`: the
+hand-threshold verdict, how well the best piece supports the point and leads the other points, and
+answer-level signals such as the share of points contradicted, the mean stance and length), fitted on hand-
+judged development answers by eval/fit_grader.py (bot/quiz/open_ended_weights.json); a rubric without
+anchors keeps the hand thresholds. A point not covered is contradicted by the hand thresholds.
+
 Score: (covered - contradicted) / points, at least 0; the answer passes at PASS_SCORE. `doubts` says when
 the grader's own signals leave its pass/fail decision unsure, so that an instructor reviews the answer.
-Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading.jsonl` (see the README).
+Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading-dev2.jsonl eval/grading.jsonl` (README).
 
 Pure: data and an `encode` function in, a verdict per point out.
 """
@@ -237,7 +243,6 @@ class Signals:
     words: int  # words in the answer
     sentences: int  # its sentences
     parts: list[np.ndarray]  # per point: pieces x parts of the point's text (a compound point's items)
-    pairs: np.ndarray  # best match of two adjacent sentences to the point's right-stance anchors
     mean2: np.ndarray  # per piece and point: mean of its two best right-stance matches
     reference: np.ndarray  # per point: how near the model answer's best sentence comes to the point
     stance: np.ndarray  # per piece and point: projection on the point's right-minus-opposite direction
@@ -275,13 +280,11 @@ def analyse(
                 kept.append(m)
         anchor_vecs = np.vstack([anchor_vecs, model_vecs[kept]])
 
-    # A compound point ("several dimensions, such as A, B and C") is also compared part by part; and
-    # adjacent sentences together, for a point an answer makes over two sentences.
+    # A compound point ("several dimensions, such as A, B and C") is also compared part by part.
     point_parts = [parts_of_point(p.text) for p in rubric]
     sentences = [x for x in split_sentences(answer) if x.strip()]
-    pair_texts = [f"{a} {b}" for a, b in zip(sentences, sentences[1:], strict=False)]
     flat_parts = [t for parts in point_parts for t in parts]
-    extra_vecs = encode(flat_parts + pair_texts) if flat_parts or pair_texts else np.zeros((0, vecs.shape[1]))
+    part_vecs = encode(flat_parts)
 
     # Undo the negations of pieces and anchors and compare the four pairings: when a piece and an anchor
     # are nearer with exactly one of them un-negated than as written (or both un-negated), they disagree.
@@ -336,15 +339,10 @@ def analyse(
     flipped = per_point(right_side & (stance == -1), sims) >= rights - 1e-9
     # A piece covers the points it supports best: a vague sentence near several points covers one.
     focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
-    part_vecs, pair_vecs = extra_vecs[: len(flat_parts)], extra_vecs[len(flat_parts) :]
     parts, start = [], 0
     for ps in point_parts:
         parts.append(piece_vecs @ part_vecs[start : start + len(ps)].T)
         start += len(ps)
-    right_vecs = anchor_vecs[stance == 1]
-    pair_sims = pair_vecs @ right_vecs.T if len(pair_texts) else np.zeros((1, len(right_vecs)))
-    pair_owner = owner[stance == 1]
-    pairs = np.stack([np.where(pair_owner == i, pair_sims, 0.0).max(axis=1) for i in range(n)], axis=1)
     masked = np.where(
         right_side[None, :, :] & (owner[None, None, :] == np.arange(n)[:, None, None]), sims, -1.0
     )
@@ -384,7 +382,6 @@ def analyse(
         len(_words(answer)),
         len(sentences),
         parts,
-        pairs,
         mean2,
         reference,
         stance_proj,
@@ -410,7 +407,6 @@ FEATURES = (
     "log_points",  # number of rubric points
     "parts_max",  # best match of a piece to one part of a compound point (the point itself otherwise)
     "parts_mean",  # mean over the point's parts of their best match
-    "pairs",  # best match of two adjacent sentences to the right stance
     "mean2",  # best mean of a piece's two best right-stance matches
     "reference",  # how near the model answer's nearest sentence comes to the point's authored anchors
     "support_ref",  # support minus reference
@@ -466,7 +462,6 @@ def point_features(s: Signals) -> np.ndarray:
             np.full(n, np.log(n)),
             np.array([p.max() for p in s.parts]),
             np.array([p.max(axis=0).mean() for p in s.parts]),
-            s.pairs.max(axis=0),
             s.mean2.max(axis=0),
             s.reference,
             support - s.reference,
