@@ -49,8 +49,9 @@ def test_grading_eval_prints_one_line_per_answer_then_the_summary(env, tmp_path)
     table = tutor("eval", "--grading", str(f), env=env)
     assert (
         table.returncode == 0
-        and "similarity (before)" in table.stdout
-        and "assertions (after)" in table.stdout
+        and "similarity (v1)" in table.stdout
+        and "thresholds (before)" in table.stdout
+        and "learned (after)" in table.stdout
     )
     assert "queued for review" in table.stdout and "0/2 (0%)" in table.stdout
 

@@ -532,7 +532,7 @@ def cmd_eval_grading(args: argparse.Namespace) -> int:
             if args.json and grader == "assertions":
                 for r in results:
                     print(json.dumps(answer_line(r), ensure_ascii=False))
-                before = next(s for p, _, s in rows if p == path and s is not summary)
+                before = next(s for p, label, s in rows if p == path and label == GRADERS[1][0])
                 print(json.dumps({"file": path, **summary, "before": before}, ensure_ascii=False))
     if not args.json:
         print(table(rows))

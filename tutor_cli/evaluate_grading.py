@@ -3,7 +3,8 @@
 FILE holds JSON lines `{"question_id", "kind", "answer", "covered": [0-based rubric point indices]}`, kinds
 strong, partial, weak, off-topic, contradicting and salad, and instructor (students' answers an instructor
 re-scored in /review-answers, from `tutor export calibration`). Every answer is graded by the current grader
-(reads assertions) and by the previous one (similarity to the rubric), so one run gives before and after.
+(reads assertions, a learned decision per point), by the same signals with hand thresholds (the grader before
+it) and by the first one (similarity to the rubric), so one run gives before and after.
 The current grader's doubts say which answers would go to the instructors' review queue: the summary counts
 them, and how many of the grader's wrong pass/fail decisions they hold.
 """
@@ -88,7 +89,8 @@ def load_grading_set(path: str | Path, course: Course) -> list[GradedItem]:
 def grade_items(
     items: Sequence[GradedItem], course: Course, encode: Encode, grader: str = "assertions"
 ) -> list[Result]:
-    """Grade every item with the current grader ("assertions") or the previous one ("similarity")."""
+    """Grade every item with the current grader ("assertions": the learned per-point decision), the same
+    signals with the hand thresholds alone ("thresholds") or the first grader ("similarity")."""
     out = []
     for item in items:
         q: Question = course.questions[item.question_id]
@@ -97,7 +99,11 @@ def grade_items(
             score = len(covered) / len(q.rubric)
             out.append(Result(item, round(score, 3), score >= PASS_SCORE, covered, ()))
         else:
-            g = grade_assertions(q.rubric_points or q.rubric, item.answer, encode, q.model_answer)
+            points, answer = q.rubric_points or q.rubric, item.answer
+            if grader == "thresholds":
+                g = grade_assertions(points, answer, encode, q.model_answer, "thresholds")
+            else:
+                g = grade_assertions(points, answer, encode, q.model_answer)
             out.append(Result(item, g.score, g.passed, g.covered, g.contradicted, doubts(g)))
     return out
 
@@ -242,4 +248,8 @@ def table(rows: Sequence[tuple[str, str, dict[str, Any]]]) -> str:
     return "\n".join(lines)
 
 
-GRADERS = (("similarity (before)", "similarity"), ("assertions (after)", "assertions"))
+GRADERS = (
+    ("similarity (v1)", "similarity"),
+    ("thresholds (before)", "thresholds"),
+    ("learned (after)", "assertions"),
+)

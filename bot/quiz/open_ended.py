@@ -17,18 +17,27 @@ grader adds what the embedding lacks:
 - topic: a piece contradicts only the point it is nearest to, so shared vocabulary with another point's
   opposite stance is not read as a contradiction.
 
+Whether a point is covered is decided by a logistic regression over these signals (`point_features`: the
+hand-threshold verdict, how well the best piece supports the point and leads the other points, and
+answer-level signals such as the share of points contradicted, the mean stance and length), fitted on hand-
+judged development answers by eval/fit_grader.py (bot/quiz/open_ended_weights.json); a rubric without
+anchors keeps the hand thresholds. A point not covered is contradicted by the hand thresholds.
+
 Score: (covered - contradicted) / points, at least 0; the answer passes at PASS_SCORE. `doubts` says when
 the grader's own signals leave its pass/fail decision unsure, so that an instructor reviews the answer.
-Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading.jsonl` (see the README).
+Measured with `tutor eval --grading eval/grading-dev.jsonl eval/grading-dev2.jsonl eval/grading.jsonl` (README).
 
 Pure: data and an `encode` function in, a verdict per point out.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -61,6 +70,8 @@ MODEL_ANCHOR_THRESHOLD = 0.45
 # similarity is this close to its threshold. Chosen on eval/grading-dev.jsonl only (README, "Instructor review").
 REVIEW_SCORE_MARGIN = 0.15
 REVIEW_SIMILARITY_MARGIN = 0.03
+# ... or, with the learned decision, a point whose probability of being covered is this close to its threshold.
+REVIEW_CONFIDENCE_MARGIN = 0.15
 
 # Closed-class words: prose has many of them, a list of terms almost none.
 FUNCTION_WORDS = frozenset(
@@ -136,6 +147,8 @@ class PointVerdict:
     support: float  # best similarity of a prose piece to the point's right stance (same polarity)
     against: float  # best similarity to its opposite stance (or a negated match)
     evidence: str = ""  # the piece of the answer the verdict rests on
+    # The learned decision's probability that a reader judges the point covered (None: hand thresholds).
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -193,18 +206,53 @@ def pieces_of(text: str) -> list[str]:
     return [p for p in pieces if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
 
 
+def parts_of_point(text: str) -> list[str]:
+    """The items of a compound point ("Measures several dimensions, such as A, B and C" -> its head, A, B
+    and C; "X; Y" or "X, and Y" -> X, Y), or the point itself."""
+    listing = re.search(r",?\s*\b(?:such as|including|e\.g\.|for example)\b,?\s*", text)
+    if listing:
+        head, body = text[: listing.start()].strip(), text[listing.end() :]
+        items = [p.strip(" .") for p in re.split(r";\s*|,\s*(?:and\s+|or\s+)?|\s+and\s+", body)]
+        items = ([head] if len(head.split()) >= 2 else []) + [p for p in items if len(p.split()) >= 2]
+    else:
+        items = [p.strip(" .") for p in re.split(r";\s*|,\s*(?:and|but|while|so)\s+", text)]
+        items = [p for p in items if len(p.split()) >= 3]
+    return items if len(items) > 1 else [text]
+
+
 def _as_point(p: RubricPoint | str) -> RubricPoint:
     return p if isinstance(p, RubricPoint) else RubricPoint(str(p))
 
 
-def grade_assertions(
+@dataclass(frozen=True)
+class Signals:
+    """What the grader measures of an answer, per prose piece (rows) and rubric point (columns)."""
+
+    pieces: list[str]
+    rights: np.ndarray  # best match to the point's right stance (model anchors less MODEL_PENALTY)
+    wrongs: np.ndarray  # best match to its opposite stance (or a denial of the right one)
+    authored: np.ndarray  # best match to the point's text and affirm anchors, same polarity
+    model: np.ndarray  # best match to the model-answer sentences that anchor the point (0: none)
+    topic: np.ndarray  # nearest anchor of the point, either stance
+    about: np.ndarray  # bool: the piece is about the point (nearest point, within TOPIC_SLACK)
+    focus: np.ndarray  # bool: the point is among those the piece supports best (within COVER_SLACK)
+    negated: np.ndarray  # bool per piece: it carries a negation
+    flipped: np.ndarray  # bool: its best right-stance match is a denial of an opposite anchor
+    pro_ok: np.ndarray  # bool: the piece covers the point by the hand thresholds
+    con_ok: np.ndarray  # bool: the piece contradicts the point by the hand thresholds
+    words: int  # words in the answer
+    sentences: int  # its sentences
+    parts: list[np.ndarray]  # per point: pieces x parts of the point's text (a compound point's items)
+    mean2: np.ndarray  # per piece and point: mean of its two best right-stance matches
+    reference: np.ndarray  # per point: how near the model answer's best sentence comes to the point
+    stance: np.ndarray  # per piece and point: projection on the point's right-minus-opposite direction
+
+
+def analyse(
     points: Sequence[RubricPoint | str], answer: str, encode: Encode, model_answer: str = ""
-) -> OpenGrade:
-    """Decide, per rubric point, whether the answer asserts it (covered), asserts its opposite
-    (contradicted) or neither (absent). Score: (covered - contradicted) / points, at least 0."""
+) -> Signals | None:
+    """Embed the answer's prose pieces and the anchors, and compare them; None when no piece is prose."""
     rubric = [_as_point(p) for p in points]
-    if not rubric:
-        return OpenGrade((), False, 0.0, False)
     answer = answer.replace("\u2019", "'")
     # Anchors: (point index, text, stance) with stance +1 for the right stance, -1 for its opposite.
     anchors: list[tuple[int, str, int]] = []
@@ -214,10 +262,8 @@ def grade_assertions(
         anchors += [(i, o, -1) for o in p.oppose]
     model_pieces = [m for m in pieces_of(model_answer) if is_prose(m)] if model_answer.strip() else []
     prose_pieces = [p for p in pieces_of(answer) if is_prose(p)]
-    if not prose_pieces:
-        return OpenGrade(
-            tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(len(rubric))), False, 0.0, False
-        )
+    if not rubric or not prose_pieces:
+        return None
 
     # Model-answer pieces become right-stance anchors of the point they are nearest to.
     n_authored = len(anchors)
@@ -233,6 +279,12 @@ def grade_assertions(
                 anchors.append((anchors[point_rows[best]][0], model_pieces[m], 1))
                 kept.append(m)
         anchor_vecs = np.vstack([anchor_vecs, model_vecs[kept]])
+
+    # A compound point ("several dimensions, such as A, B and C") is also compared part by part.
+    point_parts = [parts_of_point(p.text) for p in rubric]
+    sentences = [x for x in split_sentences(answer) if x.strip()]
+    flat_parts = [t for parts in point_parts for t in parts]
+    part_vecs = encode(flat_parts)
 
     # Undo the negations of pieces and anchors and compare the four pairings: when a piece and an anchor
     # are nearer with exactly one of them un-negated than as written (or both un-negated), they disagree.
@@ -265,44 +317,261 @@ def grade_assertions(
     disagree = crossed > same + FLIP_MARGIN
 
     stance = np.array([a[2] for a in anchors])
-    model_penalty = np.array([MODEL_PENALTY if k >= n_authored else 0.0 for k in range(len(anchors))])
+    is_model = np.arange(len(anchors)) >= n_authored
+    model_penalty = np.where(is_model, MODEL_PENALTY, 0.0)
     owner = np.array([a[0] for a in anchors])
+    n = len(rubric)
+
+    def per_point(mask: np.ndarray, values: np.ndarray, empty: float = 0.0) -> np.ndarray:
+        return np.stack([np.where((owner == i) & mask, values, empty).max(axis=1) for i in range(n)], axis=1)
+
     # What each piece is about: its nearest point over anchors of either stance. A piece contradicts only
     # the point it is about; nearness to another point's opposite stance is shared vocabulary.
-    topic = np.stack([np.where(owner == i, sims, -1.0).max(axis=1) for i in range(len(rubric))], axis=1)
+    everything = np.ones_like(sims, dtype=bool)
+    topic = per_point(everything, sims, -1.0)
     about = topic >= topic.max(axis=1, keepdims=True) - TOPIC_SLACK
     # Per piece and point: the best match to the point's right stance and to its opposite one.
-    rights = np.stack(
+    right_side = (stance == 1) ^ disagree
+    rights = per_point(right_side, sims - model_penalty)
+    wrongs = per_point((stance == -1) ^ disagree, sims)
+    authored = per_point(right_side & ~is_model, sims)
+    model = per_point(right_side & is_model, sims)
+    flipped = per_point(right_side & (stance == -1), sims) >= rights - 1e-9
+    # A piece covers the points it supports best: a vague sentence near several points covers one.
+    focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
+    parts, start = [], 0
+    for ps in point_parts:
+        parts.append(piece_vecs @ part_vecs[start : start + len(ps)].T)
+        start += len(ps)
+    masked = np.where(
+        right_side[None, :, :] & (owner[None, None, :] == np.arange(n)[:, None, None]), sims, -1.0
+    )
+    top = np.sort(masked, axis=2)[:, :, -2:]  # point x piece x 2
+    mean2 = np.where(top[:, :, 0] > -1, top.mean(axis=2), top[:, :, 1]).T
+    # The direction from a point's opposite stance to its right one (mean anchors of each), and each
+    # piece's position along it: positive leans right, negative leans opposite.
+    direction = np.zeros((n, anchor_vecs.shape[1]))
+    for i in range(n):
+        pro, con = anchor_vecs[(owner == i) & (stance == 1)], anchor_vecs[(owner == i) & (stance == -1)]
+        if len(pro) and len(con):
+            d = pro.mean(axis=0) - con.mean(axis=0)
+            direction[i] = d / (np.linalg.norm(d) + 1e-9)
+    stance_proj = piece_vecs @ direction.T
+    model_rows = np.flatnonzero(is_model)
+    reference = np.zeros(n)
+    for i in range(n):
+        own_model = anchor_vecs[model_rows[owner[model_rows] == i]]
+        own_authored = anchor_vecs[(owner == i) & (stance == 1) & ~is_model]
+        if len(own_model):
+            reference[i] = float((own_model @ own_authored.T).max())
+    pro_ok = (rights >= COVER_THRESHOLD) & (rights > wrongs + STANCE_MARGIN) & focus
+    con_ok = (wrongs >= OPPOSE_THRESHOLD) & (wrongs > rights + CONTRA_MARGIN) & about
+    return Signals(
+        prose_pieces,
+        rights,
+        wrongs,
+        authored,
+        model,
+        topic,
+        about,
+        focus,
+        piece_neg[:, 0],
+        flipped & (rights > 0),
+        pro_ok,
+        con_ok,
+        len(_words(answer)),
+        len(sentences),
+        parts,
+        mean2,
+        reference,
+        stance_proj,
+    )
+
+
+FEATURES = (
+    "support",  # best right-stance match of any piece
+    "support_focus",  # ... of a piece that supports this point best (within COVER_SLACK)
+    "margin",  # right minus opposite stance, at the piece with the best margin
+    "against_at_best",  # opposite-stance match of the best-supporting piece
+    "lead",  # at the best piece: its match to this point minus its best match to another point
+    "relative",  # best support minus the answer's mean best support over all points
+    "authored",  # best match to the point's text and affirm anchors
+    "model",  # best match to model-answer sentences anchoring the point
+    "top2",  # mean of the two best pieces' support
+    "shared",  # how many other points the best piece also supports (>= COVER_THRESHOLD)
+    "negated",  # the best piece carries a negation
+    "flipped",  # its support is a denial of an opposite anchor
+    "rule_cover",  # the hand-threshold verdict: covered
+    "rule_contra",  # ... contradicted
+    "log_words",  # length of the answer
+    "log_points",  # number of rubric points
+    "parts_max",  # best match of a piece to one part of a compound point (the point itself otherwise)
+    "parts_mean",  # mean over the point's parts of their best match
+    "mean2",  # best mean of a piece's two best right-stance matches
+    "reference",  # how near the model answer's nearest sentence comes to the point's authored anchors
+    "support_ref",  # support minus reference
+    "owned",  # best support among the pieces nearer this point than any other (0: none)
+    "answer_mean",  # the answer's mean best support over all points
+    "contra_share",  # share of the points the hand thresholds judge contradicted
+    "cover_share",  # share of the points the hand thresholds judge covered
+    "negated_share",  # share of the answer's pieces that carry a negation
+    "sentences_per_point",  # the answer's sentences per rubric point
+    "stance_best",  # stance projection of the best-supporting piece
+    "stance_min",  # the most opposite-leaning stance among the pieces about the point (0: none)
+    "stance_about",  # mean stance of the pieces about the point (0: none)
+    "answer_stance",  # the answer's mean stance_best over all points
+    "short40",  # how far the answer falls short of 40 words (log scale, 0 from 40 on)
+    "short60",
+    "short80",
+)
+
+
+def point_features(s: Signals) -> np.ndarray:
+    """One row of FEATURES per rubric point."""
+    n_pieces, n = s.rights.shape
+    best = s.rights.argmax(axis=0)  # the best-supporting piece per point
+    cols = np.arange(n)
+    support = s.rights[best, cols]
+    others = np.where(np.eye(n, dtype=bool)[None, :, :], -1.0, s.rights[:, None, :]).max(
+        axis=2
+    )  # piece x point
+    focus_support = np.where(s.focus, s.rights, 0.0).max(axis=0)
+    top = np.sort(s.rights, axis=0)[::-1]
+    top2 = top[:2].mean(axis=0) if n_pieces > 1 else top[0]
+    shared = ((s.rights[best] >= COVER_THRESHOLD).sum(axis=1) - (support >= COVER_THRESHOLD)).astype(float)
+    against = np.where(s.con_ok, s.wrongs, 0.0).max(axis=0)
+    rule_cover = s.pro_ok.any(axis=0) & (np.where(s.pro_ok, s.rights, 0.0).max(axis=0) >= against)
+    rule_contra = ~rule_cover & s.con_ok.any(axis=0)
+    return np.stack(
         [
-            np.where((owner == i) & ((stance == 1) ^ disagree), sims - model_penalty, 0.0).max(axis=1)
-            for i in range(len(rubric))
+            support,
+            focus_support,
+            (s.rights - s.wrongs).max(axis=0),
+            s.wrongs[best, cols],
+            support - (others[best, cols] if n > 1 else 0.0),
+            support - support.mean(),
+            s.authored.max(axis=0),
+            s.model.max(axis=0),
+            top2,
+            shared,
+            s.negated[best].astype(float),
+            s.flipped[best, cols].astype(float),
+            rule_cover.astype(float),
+            rule_contra.astype(float),
+            np.full(n, np.log1p(s.words)),
+            np.full(n, np.log(n)),
+            np.array([p.max() for p in s.parts]),
+            np.array([p.max(axis=0).mean() for p in s.parts]),
+            s.mean2.max(axis=0),
+            s.reference,
+            support - s.reference,
+            np.where(s.rights >= s.rights.max(axis=1, keepdims=True), s.rights, 0.0).max(axis=0),
+            np.full(n, support.mean()),
+            np.full(n, rule_contra.mean()),
+            np.full(n, rule_cover.mean()),
+            np.full(n, s.negated.mean()),
+            np.full(n, s.sentences / n),
+            s.stance[best, cols],
+            np.where(s.about, s.stance, np.inf).min(axis=0).clip(-1, 1) * s.about.any(axis=0),
+            np.where(s.about, s.stance, 0.0).sum(axis=0) / np.maximum(s.about.sum(axis=0), 1),
+            np.full(n, s.stance[best, cols].mean()),
+            np.full(n, max(0.0, np.log(40) - np.log1p(s.words))),
+            np.full(n, max(0.0, np.log(60) - np.log1p(s.words))),
+            np.full(n, max(0.0, np.log(80) - np.log1p(s.words))),
         ],
         axis=1,
     )
-    # A piece covers the points it supports best: a vague sentence near several points covers one.
-    focus = rights >= rights.max(axis=1, keepdims=True) - COVER_SLACK
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """A fitted logistic regression over FEATURES: the probability that a reader judges a point covered."""
+
+    columns: tuple[int, ...]  # into FEATURES
+    coef: np.ndarray
+    intercept: float
+    threshold: float  # the probability from which the point counts as covered
+
+    def prob(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(1 / (1 + np.exp(-(x[:, list(self.columns)] @ self.coef + self.intercept))))
+
+    @classmethod
+    def load(cls, data: dict) -> Logistic:
+        return cls(
+            tuple(FEATURES.index(f) for f in data["features"]),
+            np.array(data["coef"], dtype=float),
+            float(data["intercept"]),
+            float(data["threshold"]),
+        )
+
+
+@functools.cache
+def learned_decision(path: str = "") -> Logistic:
+    """The fitted per-point decision (eval/fit_grader.py, bot/quiz/open_ended_weights.json)."""
+    file = Path(path) if path else Path(__file__).with_name("open_ended_weights.json")
+    return Logistic.load(json.loads(file.read_text(encoding="utf-8")))
+
+
+def grade_assertions(
+    points: Sequence[RubricPoint | str],
+    answer: str,
+    encode: Encode,
+    model_answer: str = "",
+    decide_by: Literal["learned", "thresholds"] = "learned",
+) -> OpenGrade:
+    """Decide, per rubric point, whether the answer asserts it (covered), asserts its opposite
+    (contradicted) or neither (absent). Score: (covered - contradicted) / points, at least 0.
+
+    `decide_by`: "learned" (default) judges each point by the fitted decision over the grader's signals
+    (`point_features`, bot/quiz/open_ended_weights.json) when every point has affirm and oppose anchors and
+    there is a model answer; otherwise, or with "thresholds", by the hand thresholds alone. Either way a point
+    the answer does not cover is contradicted by the hand thresholds (CONTRA_MARGIN etc.)."""
+    n = len(points)
+    if not n:
+        return OpenGrade((), False, 0.0, False)
+    s = analyse(points, answer, encode, model_answer)
+    if s is None:
+        return OpenGrade(tuple(PointVerdict(i, "absent", 0.0, 0.0) for i in range(n)), False, 0.0, False)
+    # The decision was fitted on anchored points (affirm and oppose anchors, a model answer): a rubric
+    # without them gives signals outside what it has seen, and keeps the hand thresholds.
+    anchored = model_answer.strip() and all(
+        isinstance(p, RubricPoint) and p.affirm and p.oppose for p in points
+    )
+    model = learned_decision() if decide_by == "learned" and anchored else None
+    probs = model.prob(point_features(s)) if model else None
     verdicts: list[PointVerdict] = []
-    for i in range(len(rubric)):
-        cols = owner == i
-        right = rights[:, i]
-        wrong = np.where(cols & ((stance == -1) ^ disagree), sims, 0.0).max(axis=1)
-        pro_ok = (right >= COVER_THRESHOLD) & (right > wrong + STANCE_MARGIN) & focus[:, i]
-        con_ok = (wrong >= OPPOSE_THRESHOLD) & (wrong > right + CONTRA_MARGIN) & about[:, i]
+    for i in range(n):
+        right, wrong, pro_ok, con_ok = s.rights[:, i], s.wrongs[:, i], s.pro_ok[:, i], s.con_ok[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
         against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
-        if support and support >= against:
-            piece = prose_pieces[int(np.where(pro_ok, right, -1).argmax())]
-            verdicts.append(PointVerdict(i, "covered", round(support, 3), round(against, 3), piece))
-        elif against:
-            piece = prose_pieces[int(np.where(con_ok, wrong, -1).argmax())]
-            verdicts.append(PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece))
+        rule_covers = bool(support) and support >= against
+        covers, confidence = rule_covers, None
+        if model is not None and probs is not None:
+            covers, confidence = bool(probs[i] >= model.threshold), round(float(probs[i]), 3)
+            if covers and not support:  # covered by the learned decision: its best-supporting piece
+                support = float(np.where(s.focus[:, i], right, 0.0).max()) or float(right.max())
+                pro_ok = right >= support - 1e-9
+        # a point not covered is contradicted by the hand thresholds (unless they found it covered)
+        denies = not covers and bool(against) and not rule_covers
+        if covers:
+            piece = s.pieces[int(np.where(pro_ok, right, -1).argmax())]
+            verdicts.append(
+                PointVerdict(i, "covered", round(support, 3), round(against, 3), piece, confidence)
+            )
+        elif denies:
+            piece = s.pieces[int(np.where(con_ok, wrong, -1).argmax())]
+            verdicts.append(
+                PointVerdict(i, "contradicted", round(support, 3), round(against, 3), piece, confidence)
+            )
         else:
             verdicts.append(
-                PointVerdict(i, "absent", round(float(right.max()), 3), round(float(wrong.max()), 3))
+                PointVerdict(
+                    i, "absent", round(float(right.max()), 3), round(float(wrong.max()), 3), "", confidence
+                )
             )
     n_cov = sum(v.status == "covered" for v in verdicts)
     n_con = sum(v.status == "contradicted" for v in verdicts)
-    score = max(0.0, (n_cov - n_con) / len(rubric))
+    score = max(0.0, (n_cov - n_con) / n)
     return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE)
 
 
@@ -336,8 +605,9 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
     - the score is within REVIEW_SCORE_MARGIN of the pass mark;
     - a point judged contradicted decides it: the answer also covers points, and read as absent instead of
       contradicted the point would turn a fail into a pass (contradictions are the least reliable verdicts);
-    - a point's similarity is within REVIEW_SIMILARITY_MARGIN of its threshold, and the opposite verdict on it
-      would flip the decision.
+    - a point's similarity is within REVIEW_SIMILARITY_MARGIN of its threshold (with the learned decision: its
+      probability of being covered within REVIEW_CONFIDENCE_MARGIN of the decision's threshold), and the
+      opposite verdict on it would flip the decision.
 
     A contradiction or a borderline point that cannot change pass/fail is no doubt: an answer that denies
     three points and covers one fails either way. A list of terms (no prose) is never in doubt.
@@ -353,6 +623,16 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
     if covered and contradicted and _passes(covered, n) != grade.passed:
         out.append("a contradicted point decides pass or fail")
     for v in grade.verdicts:
+        if v.confidence is not None and v.status != "contradicted":
+            threshold = learned_decision().threshold
+            if abs(v.confidence - threshold) <= REVIEW_CONFIDENCE_MARGIN:
+                flipped = net - 1 if v.status == "covered" else net + 1
+                if _passes(flipped, n) != grade.passed:
+                    out.append(
+                        f"point {v.index + 1} is borderline ({v.status}: confidence {v.confidence:.2f}, "
+                        f"threshold {threshold:.2f})"
+                    )
+            continue
         if v.status == "covered" and v.support - COVER_THRESHOLD < REVIEW_SIMILARITY_MARGIN:
             flipped, similarity, threshold = net - 1, v.support, COVER_THRESHOLD
         elif v.status == "absent" and 0 < COVER_THRESHOLD - v.support <= REVIEW_SIMILARITY_MARGIN:

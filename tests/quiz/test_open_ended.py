@@ -259,3 +259,35 @@ HALF_MEMO = (
     "four harmful requests got answers and 38 harmless security questions were refused, so both counts must "
     "come down."
 )
+
+
+def test_a_learned_verdict_is_borderline_by_its_confidence():
+    """With the learned decision a point is borderline when its probability of being covered is near the
+    decision's threshold (not its similarity), and only when the other verdict would flip pass or fail."""
+    from bot.quiz.open_ended import REVIEW_CONFIDENCE_MARGIN, learned_decision
+
+    t = learned_decision().threshold
+    near, far = t - REVIEW_CONFIDENCE_MARGIN / 2, t - REVIEW_CONFIDENCE_MARGIN * 2
+
+    def verdicts(third: float) -> OpenGrade:
+        vs = (
+            PointVerdict(0, "covered", 0.8, 0.1, confidence=0.95),
+            PointVerdict(1, "covered", 0.8, 0.1, confidence=0.95),
+            PointVerdict(2, "absent", 0.4, 0.1, confidence=third),
+            PointVerdict(3, "absent", 0.3, 0.1, confidence=0.02),
+            PointVerdict(4, "absent", 0.3, 0.1, confidence=0.02),
+        )
+        return OpenGrade(vs, True, 0.4, False)
+
+    assert doubts(verdicts(near)) == (
+        f"point 3 is borderline (absent: confidence {near:.2f}, threshold {t:.2f})",
+    )
+    assert doubts(verdicts(far)) == ()
+
+
+def test_the_saved_decision_reads_known_signals():
+    from bot.quiz.open_ended import FEATURES, learned_decision
+
+    model = learned_decision()
+    assert model.columns and all(0 <= c < len(FEATURES) for c in model.columns)
+    assert len(model.coef) == len(model.columns) and 0 < model.threshold < 1
