@@ -157,6 +157,8 @@ class OpenGrade:
     prose: bool  # False when the answer is a list of terms rather than statements
     score: float
     passed: bool
+    # With the learned decision: whether the hand thresholds alone would pass the answer (None: not asked).
+    rule_passed: bool | None = None
 
     @property
     def covered(self) -> tuple[int, ...]:
@@ -540,6 +542,7 @@ def grade_assertions(
     model = learned_decision() if decide_by == "learned" and anchored else None
     probs = model.prob(point_features(s)) if model else None
     verdicts: list[PointVerdict] = []
+    rule_net = 0
     for i in range(n):
         right, wrong, pro_ok, con_ok = s.rights[:, i], s.wrongs[:, i], s.pro_ok[:, i], s.con_ok[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
@@ -551,6 +554,7 @@ def grade_assertions(
             if covers and not support:  # covered by the learned decision: its best-supporting piece
                 support = float(np.where(s.focus[:, i], right, 0.0).max()) or float(right.max())
                 pro_ok = right >= support - 1e-9
+        rule_net += 1 if rule_covers else -1 if against else 0
         # a point not covered is contradicted by the hand thresholds (unless they found it covered)
         denies = not covers and bool(against) and not rule_covers
         if covers:
@@ -572,7 +576,8 @@ def grade_assertions(
     n_cov = sum(v.status == "covered" for v in verdicts)
     n_con = sum(v.status == "contradicted" for v in verdicts)
     score = max(0.0, (n_cov - n_con) / n)
-    return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE)
+    rule_passed = _passes(rule_net, n) if model is not None else None
+    return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE, rule_passed)
 
 
 # An answer whose word trigrams are this much found in the rubric and model answer the learner was shown copies
@@ -620,6 +625,10 @@ def doubts(grade: OpenGrade) -> tuple[str, ...]:
     out: list[str] = []
     if abs(grade.score - PASS_SCORE) <= REVIEW_SCORE_MARGIN + 1e-9:
         out.append(f"score {grade.score:.0%} is near the {PASS_SCORE:.0%} pass mark")
+    if grade.passed and grade.rule_passed is False:
+        # the learned decision passes what the hand thresholds fail: a fluent dismissal of the points reads
+        # much like the points to the embedding model, so a human looks before the pass stands
+        out.append("the hand thresholds alone would fail it")
     if covered and contradicted and _passes(covered, n) != grade.passed:
         out.append("a contradicted point decides pass or fail")
     for v in grade.verdicts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bot.quiz.grading import Grade, grade, grade_open
@@ -237,6 +239,17 @@ SURE_COVER, SURE_ABSENT, SURE_AGAINST = (
 )
 def test_the_grader_doubts_only_what_could_flip_pass_or_fail(verdicts, why):
     assert list(doubts(_grade(*verdicts))) == why
+
+
+def test_a_learned_pass_the_hand_thresholds_would_fail_goes_to_an_instructor():
+    # a fluent dismissal of every point reads to the embedding model much like the points: when the learned
+    # decision passes an answer the hand thresholds fail, the pass is provisional
+    graded = dataclasses.replace(_grade(*(SURE_COVER,) * 4), rule_passed=False)
+    assert graded.passed and "the hand thresholds alone would fail it" in doubts(graded)
+    assert doubts(dataclasses.replace(graded, rule_passed=True)) == ()
+    # a fail the thresholds would pass is no new risk to the class: no extra doubt
+    failed = dataclasses.replace(_grade(*(SURE_ABSENT,) * 4), rule_passed=True)
+    assert doubts(failed) == ()
 
 
 def test_a_list_of_terms_is_never_in_doubt():
