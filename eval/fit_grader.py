@@ -97,7 +97,7 @@ def results_from(rows, probs, threshold: float = 0.5) -> list[Result]:
         p_cov, denied = p
         cov = tuple(int(i) for i in np.flatnonzero(p_cov >= threshold))
         con = tuple(int(i) for i in np.flatnonzero((p_cov < threshold) & denied))
-        score = max(0.0, (len(cov) - len(con)) / len(p_cov))
+        score = oe.net_score(len(cov) - len(con), len(p_cov))
         out.append(Result(item, round(score, 3), score >= PASS_SCORE, cov, con, ()))
     return out
 
@@ -180,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
         keep = chosen
         print("features:", ",".join(NAMES[k] for k in keep))
 
-    rule_col = oe.FEATURES.index("rule_cover")
+    cover_col, contra_col = oe.FEATURES.index("rule_cover"), oe.FEATURES.index("rule_contra")
     for (path, rows), probs in zip(data, cross_validate(keep), strict=True):
-        rule = [None if f is None else (f[:, rule_col], f[:, rule_col + 1] > 0) for _, f in rows]
+        rule = [None if f is None else (f[:, cover_col], f[:, contra_col] > 0) for _, f in rows]
         name = Path(path).name
         print(line(f"{name} rules", summarise(results_from(rows, rule), course)))
         print(line(f"{name} learned (CV)", summarise(results_from(rows, probs, args.threshold), course)))

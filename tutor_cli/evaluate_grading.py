@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -99,11 +99,10 @@ def grade_items(
             score = len(covered) / len(q.rubric)
             out.append(Result(item, round(score, 3), score >= PASS_SCORE, covered, ()))
         else:
-            points, answer = q.rubric_points or q.rubric, item.answer
-            if grader == "thresholds":
-                g = grade_assertions(points, answer, encode, q.model_answer, "thresholds")
-            else:
-                g = grade_assertions(points, answer, encode, q.model_answer)
+            decide_by: Literal["learned", "thresholds"] = (
+                "thresholds" if grader == "thresholds" else "learned"
+            )
+            g = grade_assertions(q.rubric_points or q.rubric, item.answer, encode, q.model_answer, decide_by)
             out.append(Result(item, g.score, g.passed, g.covered, g.contradicted, doubts(g)))
     return out
 

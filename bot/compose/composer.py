@@ -204,6 +204,11 @@ class ExtractiveComposer:
                     return cid, sentence
         return "", ""
 
+    def _best(self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None) -> float:
+        """The score of the concept's sentence nearest the question (with `bonus`), -1 when it has none."""
+        ranked = self._ranked(concept_id, qvec, bonus)
+        return ranked[0][0] if ranked else -1.0
+
     def _definer(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> str:
         """For "what is X?" when the top concept is not X itself: the concept whose summary defines X (the
         retrieved ones first, then the closest of the rest), or ""."""
@@ -218,7 +223,7 @@ class ExtractiveComposer:
         retrieved = [c for c in concepts if c in found]
         if retrieved:
             return retrieved[0]
-        return max(found, key=lambda c: max((s for s, _ in self._ranked(c, qvec, None)), default=-1.0))
+        return max(found, key=lambda c: self._best(c, qvec, None))
 
     def _names(self, concept_id: str) -> set[str]:
         c = self.course.concepts[concept_id]
@@ -295,11 +300,8 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         if first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question):
             return first.concept_id  # "why is there a KL penalty in RLHF?" is asked of RLHF
-        best = [
-            max((s for s, _ in self._ranked(h.concept_id, qvec, bonus)), default=-1.0)
-            for h in (first, second)
-        ]
-        return second.concept_id if best[1] - best[0] >= EXPLAIN_MARGIN else first.concept_id
+        lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
+        return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
 
     def _single(
         self,

@@ -428,6 +428,15 @@ FEATURES = (
 )
 
 
+def hand_verdicts(s: Signals) -> tuple[np.ndarray, np.ndarray]:
+    """Per point, the hand thresholds' verdict: (covered, contradicted). Covered when a piece covers it and
+    supports it at least as much as any piece contradicting it opposes it; contradicted when not covered and
+    some piece contradicts it."""
+    against = np.where(s.con_ok, s.wrongs, 0.0).max(axis=0)
+    cover = s.pro_ok.any(axis=0) & (np.where(s.pro_ok, s.rights, 0.0).max(axis=0) >= against)
+    return cover, ~cover & s.con_ok.any(axis=0)
+
+
 def point_features(s: Signals) -> np.ndarray:
     """One row of FEATURES per rubric point."""
     n_pieces, n = s.rights.shape
@@ -441,9 +450,7 @@ def point_features(s: Signals) -> np.ndarray:
     top = np.sort(s.rights, axis=0)[::-1]
     top2 = top[:2].mean(axis=0) if n_pieces > 1 else top[0]
     shared = ((s.rights[best] >= COVER_THRESHOLD).sum(axis=1) - (support >= COVER_THRESHOLD)).astype(float)
-    against = np.where(s.con_ok, s.wrongs, 0.0).max(axis=0)
-    rule_cover = s.pro_ok.any(axis=0) & (np.where(s.pro_ok, s.rights, 0.0).max(axis=0) >= against)
-    rule_contra = ~rule_cover & s.con_ok.any(axis=0)
+    rule_cover, rule_contra = hand_verdicts(s)
     return np.stack(
         [
             support,
@@ -541,22 +548,20 @@ def grade_assertions(
     )
     model = learned_decision() if decide_by == "learned" and anchored else None
     probs = model.prob(point_features(s)) if model else None
+    rule_cover, rule_contra = hand_verdicts(s)
     verdicts: list[PointVerdict] = []
-    rule_net = 0
     for i in range(n):
         right, wrong, pro_ok, con_ok = s.rights[:, i], s.wrongs[:, i], s.pro_ok[:, i], s.con_ok[:, i]
         support = float(right[pro_ok].max()) if pro_ok.any() else 0.0
         against = float(wrong[con_ok].max()) if con_ok.any() else 0.0
-        rule_covers = bool(support) and support >= against
-        covers, confidence = rule_covers, None
+        covers, confidence = bool(rule_cover[i]), None
         if model is not None and probs is not None:
             covers, confidence = bool(probs[i] >= model.threshold), round(float(probs[i]), 3)
             if covers and not support:  # covered by the learned decision: its best-supporting piece
                 support = float(np.where(s.focus[:, i], right, 0.0).max()) or float(right.max())
                 pro_ok = right >= support - 1e-9
-        rule_net += 1 if rule_covers else -1 if against else 0
         # a point not covered is contradicted by the hand thresholds (unless they found it covered)
-        denies = not covers and bool(against) and not rule_covers
+        denies = not covers and bool(rule_contra[i])
         if covers:
             piece = s.pieces[int(np.where(pro_ok, right, -1).argmax())]
             verdicts.append(
@@ -575,8 +580,8 @@ def grade_assertions(
             )
     n_cov = sum(v.status == "covered" for v in verdicts)
     n_con = sum(v.status == "contradicted" for v in verdicts)
-    score = max(0.0, (n_cov - n_con) / n)
-    rule_passed = _passes(rule_net, n) if model is not None else None
+    score = net_score(n_cov - n_con, n)
+    rule_passed = _passes(int(rule_cover.sum() - rule_contra.sum()), n) if model is not None else None
     return OpenGrade(tuple(verdicts), True, round(score, 3), score >= PASS_SCORE, rule_passed)
 
 
@@ -600,8 +605,13 @@ def copied_share(answer: str, sources: Sequence[str], n: int = 3) -> float:
     return len(grams & known) / len(grams)
 
 
+def net_score(net: int, n: int) -> float:
+    """The score of an answer covering `net` more of the `n` points than it contradicts: at least 0."""
+    return max(0.0, net / n)
+
+
 def _passes(net: int, n: int) -> bool:
-    return max(0.0, net / n) >= PASS_SCORE - 1e-9
+    return net_score(net, n) >= PASS_SCORE - 1e-9
 
 
 def doubts(grade: OpenGrade) -> tuple[str, ...]:
