@@ -53,6 +53,7 @@ class Evidence:
     coverage: float  # IDF-weighted share of the question's terms that the best concept uses
     unknown: float  # share of the question's terms the course never uses
     mentioned_only: bool = False  # a definition asked of a term the course mentions but never defines
+    named: bool = False  # every term of the question is in the best concept's name, one of them distinctive
 
     def logit(self) -> float:
         w_dense, w_cover, w_unknown = WEIGHTS
@@ -112,6 +113,17 @@ class CourseVocabulary:
         terms = _terms(question)
         return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 0.0
 
+    def names(self, question: str, concept_id: str) -> bool:
+        """Does the question only name the concept ("who is norbert wiener", "best of n?"): every term of it is in
+        the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
+        places a bare name far from the passages about it (a person's name most of all), so the dense score
+        alone would refuse it."""
+        terms = _terms(question)
+        names = self._names.get(concept_id, set())
+        if not terms or not set(terms) <= names:
+            return False
+        return min(sum(t in n for n in self._names.values()) for t in terms) <= 2
+
     def mentioned_only(self, subject: str) -> bool:
         """Is `subject` a specific term (one or two words, used by few concepts) that the course uses but never
         names as a concept nor defines in a sentence ("X is ...", "... (X)", "X (Author, 2017) does ...")?"""
@@ -162,6 +174,7 @@ class ScopeJudge:
             self.vocabulary.coverage(question, top_concept),
             self.vocabulary.unknown(question),
             mentioned,
+            self.vocabulary.names(question, top_concept),
         )
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
@@ -172,6 +185,8 @@ class ScopeJudge:
             return Verdict(False, True, score, "the course mentions it but does not teach it")
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
+        if evidence.named and score >= self.related:
+            return Verdict(True, False, score, "the question names a concept")
         if score >= self.related:
             return Verdict(False, True, score, "close to the course, not covered")
         return Verdict(False, False, score, "outside the course")

@@ -165,3 +165,13 @@ def test_how_leads_with_a_summary_that_already_says_how(composer, retriever, cou
     lead = result.parts[0]
     assert lead.role == "lead" and course.concepts["best-of-n-sampling"].summary in lead.text
     assert any(p.role == "quote" for p in result.parts)  # the supporting sentences still follow
+
+
+def test_a_question_that_only_names_a_concept_is_answered_from_it(composer, retriever):
+    # the model puts a bare name far from the passages about it: "who is norbert wiener" scored just under
+    # the scope threshold and was forwarded, though a concept is named after him
+    result = answer(composer, retriever, "who is norbert wiener")
+    assert result.confident and result.concepts[0] == "early-origins-of-ai-alignment-norbert-wiener"
+    assert "1960" in result.text()
+    hinton = answer(composer, retriever, "who is geoffrey hinton")  # named nowhere in the course
+    assert not hinton.confident and "doesn't cover" in hinton.text()
