@@ -16,10 +16,11 @@ from typing import Protocol
 import numpy as np
 
 from bot.compose import intent as I
-from bot.compose.scope import ScopeJudge, Verdict, _terms
+from bot.compose.scope import GREEK, ScopeJudge, Verdict, _terms
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval import Hit, Retriever
+from bot.retrieval.index import tokenize
 
 MAX_CHARS = 1500  # well under Slack's and Discord's 2,000-character message limits
 CAUSAL = re.compile(
@@ -54,6 +55,14 @@ _DEFINER_NEXT = frozenset(
     "whether why".split()
 )
 _PARTICIPLE = re.compile(r"(ed|used|done|made|given|seen|known|taken|shown)$")
+
+
+# Words of a follow-up that ask, point back or judge, never a detail of the concept to look for.
+NOT_A_DETAIL = frozenset(
+    """here there again more mean means meant work works worked need needed needs used use uses important matter
+    matters point role simpler simple simply explain say said example examples part bit thing things stuff one
+    ones other else about exactly actually basically really kind sort way case cases good bad better best""".split()
+)
 
 
 def _plain(text: str) -> str:
@@ -225,6 +234,27 @@ class ExtractiveComposer:
             return retrieved[0]
         return max(found, key=lambda c: self._best(c, qvec, None))
 
+    def _focus(self, subject: str, concept_id: str) -> re.Pattern[str] | None:
+        """For a follow-up that names a detail of the last answer's concept ("what does beta do in it?", "what
+        is honesty here?"): a pattern for the sentences that mention it, or None (no such detail, or the words
+        only name the concept itself)."""
+        names = self._names(concept_id)
+        alternatives = []
+        for word in tokenize(subject):
+            if word in NOT_A_DETAIL or word in names or not word.isalpha():
+                continue
+            root = _terms(word)[0].rstrip("y") if _terms(word) else word
+            if len(root) >= 5 and root[-1] == root[-2]:
+                root = root[:-1]  # "clipping" -> "clipp" -> "clip"
+            pattern = rf"\b{re.escape(root)}\w*" if len(root) >= 4 else rf"\b{re.escape(word)}s?\b"
+            if word in GREEK:
+                pattern += "|" + re.escape(GREEK[word])
+            alternatives.append(pattern)
+        if not alternatives:
+            return None
+        focus = re.compile("|".join(alternatives), re.IGNORECASE)
+        return focus if any(focus.search(t) for t in self.sentences(concept_id)[0]) else None
+
     def _names(self, concept_id: str) -> set[str]:
         c = self.course.concepts[concept_id]
         return set(_terms(" ".join([c.title, *c.aliases])))
@@ -268,7 +298,7 @@ class ExtractiveComposer:
                 return self.best_guess(hits, verdict, qvec)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
-            parts = self._comparison(intent, concepts, qvec)
+            parts = self._comparison(intent, concepts, qvec, previous)
         else:
             parts = self._single(
                 intent, concepts, qvec, () if intent.follow_up and previous else hits, normalized
@@ -313,6 +343,31 @@ class ExtractiveComposer:
     ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
+        focus = (
+            self._focus(intent.subject, top)
+            if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)
+            else None
+        )
+        if focus is not None:  # "what does beta do in it?": the sentences about beta lead, then the gist
+            texts, _ = self.sentences(top)
+            # a sentence about the detail ("Honest means ...", "β plays the same role as ...") before one
+            # that only names it in passing
+            opens = re.compile(rf"^(the |a |an )?({focus.pattern})", re.IGNORECASE)
+            says = re.compile(
+                rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
+            )
+            best = (
+                max(
+                    (bool(says.search(texts[j])), bool(opens.search(texts[j])), score, -j)
+                    for score, j in self._ranked(top, qvec, focus)
+                    if focus.search(texts[j])
+                )[-1]
+                * -1
+            )
+            lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
+            parts.append(self._quote(top, " ".join(lead)))
+            parts.append(self._summary(top))
+            return parts
         if intent.kind == I.LIST:
             texts, _ = self.sentences(top)
             summary = self.course.concepts[top].summary
@@ -362,12 +417,30 @@ class ExtractiveComposer:
         parts.append(self._summary(top))
         return parts
 
-    def _comparison(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> list[Part]:
+    def _side(self, side: str, previous: Sequence[str]) -> str:
+        """The concept a side of a comparison stands for: the last answer's for "it" or "that", the concept
+        the side names by title or alias ("sft" is instruction alignment), else the closest one."""
+        if I.anaphoric_side(side):
+            return previous[0] if previous else ""
+        said = _plain(side)
+        named = {  # where the side is a name, how early it comes (a concept's own first alias before others')
+            cid: next(i for i, name in enumerate((c.title, *c.aliases)) if _plain(name) == said)
+            for cid, c in self.course.concepts.items()
+            if any(_plain(name) == said for name in (c.title, *c.aliases))
+        }
+        if named:
+            return min(named, key=lambda cid: named[cid])
+        found = self.retriever.search(side, k=1)
+        return found[0].concept_id if found else ""
+
+    def _comparison(
+        self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray, previous: Sequence[str] = ()
+    ) -> list[Part]:
         sides: list[str] = []
         for side in intent.sides:
-            found = self.retriever.search(side, k=1)
-            if found and found[0].concept_id not in sides:
-                sides.append(found[0].concept_id)
+            found = self._side(side, previous)
+            if found and found not in sides:
+                sides.append(found)
         for cid in concepts:
             if len(sides) >= 2:
                 break

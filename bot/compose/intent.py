@@ -56,13 +56,25 @@ _EXAMPLE = re.compile(
 )
 _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
-    r"better than|worse than|same as|instead of|rather than|which one|which is|which of)\b"
+    r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs)\b"
+)
+# "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
+_WHICH = re.compile(r"\bwhich (one|ones|is|are|of them|of the two|should|would|do)\b|\bdiffer|\bdifference")
+# Anaphors that stand for a side of a comparison: "how is it different from prompting?"
+_ANAPHOR_SIDE = re.compile(
+    r"^(it|its|that|this|they|them|these|those|that one|this one|the former|the latter)$"
+)
+# "explain it simpler", "in plain english?", "eli5": say the last answer again, more simply
+_SIMPLER = re.compile(
+    r"\b(simpler|simply|simple (words|terms|english|language)|plain (english|words|language)|eli5|"
+    r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
+    r"summari[sz]e|shorter|less technical|without (the )?(jargon|math|maths))\b"
 )
 # A short message that leans on what was said before: "why?", "what about the second one?", "can they
 # conflict?", "and if beta is too large?", "give me an example".
 _ANAPHOR = re.compile(
     r"\b(it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|one|ones|former|latter|"
-    r"same|there)\b"
+    r"same|there|here)\b"
 )
 _ELLIPSIS = re.compile(
     r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
@@ -206,6 +218,11 @@ def _sides(t: str) -> tuple[str, ...]:
     return ()
 
 
+def anaphoric_side(side: str) -> bool:
+    """Does a side of a comparison point back ("it" in "how is it different from prompting?")?"""
+    return bool(_ANAPHOR_SIDE.match(side.strip().lower()))
+
+
 def _subject(t: str) -> str:
     words = _strip_punct(t)
     words = re.sub(
@@ -269,8 +286,21 @@ def _classify(text: str) -> Intent:
 
     if _COMPARE_MARK.search(t):
         sides = _sides(t)
-        if sides or re.search(r"\bwhich one\b|\bdifference\b|\bdiffer\b", t):
-            return Intent(COMPARISON, follow_up and not sides, sides, subject, ordinal)
+        if sides or _WHICH.search(t):
+            # "how is it different from prompting?" compares the last answer's concept with prompting
+            leans = any(anaphoric_side(side) for side in sides)
+            # "so which is better?": short, no sides named, so about what was just compared
+            return Intent(COMPARISON, leans or (follow_up or short) and not sides, sides, subject, ordinal)
+    if _SIMPLER.search(t) and short:
+        rest = _SIMPLER.sub(" ", subject)
+        rest = re.sub(
+            r"\b(it|that|this|again|in|say|put|explain|can you|could you|please|pls|more|a bit|bit|"
+            r"way|words|terms|me|like|i'm|im|to|for|one|the|a)\b",
+            " ",
+            rest,
+        )
+        if not rest.strip() or _ANAPHOR.search(t):
+            return Intent(DEFINITION, True, (), subject, ordinal)  # the gist: the concept's one-line summary
     if re.search(
         r"\bgive me an? example\b|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$", t
     ):

@@ -22,7 +22,7 @@ OPENERS = frozenset(
 LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(?=\S)")
 HEADING = re.compile(r"^\s*#{1,6}\s+")
 # A candidate end: . ! or ? (with closing quotes or brackets), then space, then what may open a sentence.
-CANDIDATE = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9])")
+CANDIDATE = re.compile(r"([.!?…]+)([\"'”’)\]]*)(\s+)(?=[\"'“‘(\[]?[A-Z0-9α-ωΑ-Ω])")
 INITIAL = re.compile(r"^[A-Z]$")
 
 

@@ -175,3 +175,35 @@ def test_a_question_that_only_names_a_concept_is_answered_from_it(composer, retr
     assert "1960" in result.text()
     hinton = answer(composer, retriever, "who is geoffrey hinton")  # named nowhere in the course
     assert not hinton.confident and "doesn't cover" in hinton.text()
+
+
+def test_a_comparison_with_it_compares_the_last_answers_concept(composer, retriever):
+    dpo = ("direct-preference-optimization",)
+    result = answer(composer, retriever, "how is it different from rlhf?", dpo)
+    assert result.confident
+    assert set(result.concepts[:2]) == {dpo[0], "reinforcement-learning-from-human-feedback"}
+    prompting = answer(
+        composer, retriever, "how is that different from prompting", ("instruction-alignment",)
+    )
+    assert set(prompting.concepts[:2]) == {"instruction-alignment", "prompting-in-language-models"}
+
+
+def test_a_side_named_by_an_alias_is_that_concept(composer, retriever):
+    # SFT is an alias of several concepts; the one that lists it first is about it
+    result = answer(composer, retriever, "whats the difference between sft and rlhf")
+    assert set(result.concepts[:2]) == {"instruction-alignment", "reinforcement-learning-from-human-feedback"}
+
+
+@pytest.mark.parametrize(
+    ("question", "previous", "lead"),
+    [
+        ("what does beta do in it", "direct-preference-optimization", "β plays the same role"),
+        ("what is honesty here", "desirable-attributes-of-aligned-llms", "Honest means"),
+    ],
+)
+def test_a_follow_up_about_a_detail_leads_with_the_sentence_about_it(
+    composer, retriever, question, previous, lead
+):
+    result = answer(composer, retriever, question, (previous,))
+    assert result.confident and result.concepts[0] == previous
+    assert result.parts[0].text.startswith(lead), result.parts[0].text

@@ -42,6 +42,11 @@ from bot.compose.intent import bare_answer, classify, small_talk
         ("what's the difference between fine-tuning and prompting?", "comparison", False),
         ("which one changes the weights, fine-tuning or prompting?", "comparison", False),
         ("how does DPO differ from PPO?", "comparison", False),
+        ("is rlhf different from dpo", "comparison", False),
+        ("how is it different from rlhf?", "comparison", True),  # "it": the last answer's concept
+        ("how is that different from prompting", "comparison", True),
+        ("so which is better", "comparison", True),  # what was just compared
+        ("which one is cheaper?", "comparison", True),
         # follow-ups
         ("give me an example", "example", True),
         ("example pls", "example", True),
@@ -50,6 +55,11 @@ from bot.compose.intent import bare_answer, classify, small_talk
         ("and if beta is too large?", "question", True),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),
+        ("explain it simpler", "definition", True),  # the gist again: the summary
+        ("in plain english?", "definition", True),
+        ("eli5", "definition", True),
+        ("explain ppo simply", "definition", False),  # names its own topic
+        ("what is honesty here", "definition", True),
         # small talk
         ("thanks, that helps", "small-talk", False),
         ("ok", "small-talk", False),

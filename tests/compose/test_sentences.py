@@ -53,6 +53,10 @@ from bot.compose.sentences import split_sentences
             ["Aligned models are helpful, honest, harmless, etc.", "Each can be measured."],
         ),
         ("Is it safe? Yes! It is.", ["Is it safe?", "Yes!", "It is."]),
+        (  # a sentence may open with a Greek letter: "β plays ..." was glued to the one before
+            "Both often fall. β plays the role of the KL coefficient.",
+            ["Both often fall.", "β plays the role of the KL coefficient."],
+        ),
         ('He said "stop." Then he left.', ['He said "stop."', "Then he left."]),
         (
             "lower case after a stop. is not a new sentence",
