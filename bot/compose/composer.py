@@ -61,8 +61,14 @@ _PARTICIPLE = re.compile(r"(ed|used|done|made|given|seen|known|taken|shown)$")
 NOT_A_DETAIL = frozenset(
     """here there again more mean means meant work works worked need needed needs used use uses important matter
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
-    ones other else about exactly actually basically really kind sort way case cases good bad better best""".split()
+    ones other else about exactly actually basically really kind sort way case cases good bad better best happen
+    happens happened would could should too big small high low much many""".split()
 )
+
+
+def announces(sentence: str) -> bool:
+    """A sentence that only announces the next ("The method has limits too.", "It works in three steps:")."""
+    return len(sentence) < 45 or sentence.rstrip().endswith(":")
 
 
 def _plain(text: str) -> str:
@@ -194,6 +200,8 @@ class ExtractiveComposer:
             if texts[j] in skip or texts[j] in (texts[c] for c in chosen):
                 continue
             group = [j - 1, j] if j > 0 and LEANS_BACK.match(texts[j]) and j - 1 not in chosen else [j]
+            if announces(texts[j]) and j + 1 < len(texts) and j + 1 not in chosen:
+                group.append(j + 1)  # "The method has limits too." says nothing without what follows
             if len(chosen) + len(group) > most + 1:
                 continue
             chosen += group
@@ -365,6 +373,8 @@ class ExtractiveComposer:
                 * -1
             )
             lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
+            if announces(texts[best]) and best + 1 < len(texts):
+                lead.append(texts[best + 1])
             parts.append(self._quote(top, " ".join(lead)))
             parts.append(self._summary(top))
             return parts
@@ -377,7 +387,9 @@ class ExtractiveComposer:
             if ENUMERATION.search(summary):
                 parts.append(self._summary(top))
             elif enumerations:
-                parts.append(self._quote(top, texts[enumerations[0][1]]))
+                j = enumerations[0][1]
+                said = texts[j : j + 2] if announces(texts[j]) else texts[j : j + 1]
+                parts.append(self._quote(top, " ".join(said)))
             else:
                 parts.append(self._summary(top))
             parts.append(self._quote(top, self._pick(top, qvec, ENUMERATION, 2, skip=parts[0].text)))

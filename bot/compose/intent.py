@@ -79,7 +79,8 @@ _ANAPHOR = re.compile(
 _ELLIPSIS = re.compile(
     r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
     r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
-    r"give me an example|an example|for example|in what way|meaning|huh)\b"
+    r"give me an example|an example|for example|in what way|meaning|huh|what happens (if|when|to)|"
+    r"what would happen|and if|and what if|what if)\b"
     r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
 )
 _ORDINAL = {
@@ -250,6 +251,15 @@ _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um|uh|well|alright|cool|great|nice|right|hmm)\W*\s+)+"
 )
 
+_LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
+
+
+def question_part(text: str) -> str:
+    """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
+    penalty"), for retrieval: the filler words pull the question's vector away from the course."""
+    rest = _LEAD_ANY_CASE.sub("", text.strip())
+    return rest if rest.strip() else text
+
 
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
@@ -302,7 +312,9 @@ def _classify(text: str) -> Intent:
         if not rest.strip() or _ANAPHOR.search(t):
             return Intent(DEFINITION, True, (), subject, ordinal)  # the gist: the concept's one-line summary
     if re.search(
-        r"\bgive me an? example\b|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$", t
+        r"\b(give|show|got|have|any|need)( me| us)?( an?| some| one| another| more)? examples?\b"
+        r"|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$",
+        t,
     ):
         return Intent(EXAMPLE, follow_up or short, (), subject, ordinal)
     if _LIST.search(t):

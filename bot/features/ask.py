@@ -83,19 +83,20 @@ def answer(
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it."""
     ctx.sync_instructor_passages()
-    prepared = ctx.retriever.prepare(question) if ctx.retriever.concept_ids else None
-    hits = ctx.retriever.search(question, k=max(k, 1), prepared=prepared, excerpts=False)
+    asked = intents.question_part(question)  # "hmm ok. what is the KL penalty": the question, not the chat
+    prepared = ctx.retriever.prepare(asked) if ctx.retriever.concept_ids else None
+    hits = ctx.retriever.search(asked, k=max(k, 1), prepared=prepared, excerpts=False)
     vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
     if (
         previous
         and max(h.dense for h in hits) >= OWN_TOPIC
-        and not _LEANS.search(question)
+        and not _LEANS.search(asked)
         and hits[0].concept_id not in previous
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
-    composed = ctx.composer.compose(question, intent or intents.classify(question), hits, previous)
+    composed = ctx.composer.compose(asked, intent or intents.classify(question), hits, previous)
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
     follows = bool(intent and intent.follow_up and previous)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose.intent import bare_answer, classify, small_talk
+from bot.compose.intent import bare_answer, classify, question_part, small_talk
 
 
 @pytest.mark.parametrize(
@@ -55,6 +55,9 @@ from bot.compose.intent import bare_answer, classify, small_talk
         ("and if beta is too large?", "question", True),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),
+        ("can you give an example", "example", True),
+        ("got an example?", "example", True),
+        ("what happens if n is too big", "definition", True),
         ("explain it simpler", "definition", True),  # the gist again: the summary
         ("in plain english?", "definition", True),
         ("eli5", "definition", True),
@@ -188,3 +191,16 @@ def test_subject(text, subject):
 )
 def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
     assert classify(text).vague is vague
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("hmm ok. what is the KL penalty", "what is the KL penalty"),
+        ("thanks! and why does it matter?", "and why does it matter?"),
+        ("ok", "ok"),  # nothing but chat: kept as it is
+        ("what is RLHF?", "what is RLHF?"),
+    ],
+)
+def test_the_question_part_of_a_message(text, question):
+    assert question_part(text) == question

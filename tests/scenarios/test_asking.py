@@ -55,6 +55,21 @@ def test_a_follow_up_continues_the_conversation(driver, place):
     assert driver.store.forwarded_count() == forwarded
 
 
+def test_a_student_compares_asks_for_details_and_examples_in_their_own_words(driver):
+    forwarded = driver.store.forwarded_count()
+    # chat before the question does not push it out of the course
+    kl = text(driver.say("hmm ok. what is the kl penalty"))
+    assert cites(driver, kl, RLHF) and "not sure" not in kl, kl
+    driver.say("what is dpo?")
+    compared = text(driver.say("how is it different from rlhf?"))  # "it": the last answer's DPO
+    assert title(driver, DPO) in compared and title(driver, RLHF) in compared, compared
+    beta = text(driver.say("what does beta do in it"))  # a detail of DPO: the sentence about β leads
+    assert "β plays the same role" in beta, beta
+    example = text(driver.say("can you give an example"))
+    assert "not sure" not in example and title(driver, DPO) in example, example
+    assert driver.store.forwarded_count() == forwarded
+
+
 def test_small_talk_gets_a_short_reply_and_is_never_forwarded(driver):
     forwarded = driver.store.forwarded_count()
     hello = text(driver.say("hello"))
