@@ -364,14 +364,15 @@ class ExtractiveComposer:
             says = re.compile(
                 rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
             )
-            best = (
-                max(
-                    (bool(says.search(texts[j])), bool(opens.search(texts[j])), score, -j)
-                    for score, j in self._ranked(top, qvec, focus)
-                    if focus.search(texts[j])
-                )[-1]
-                * -1
-            )
+            best = max(
+                self._ranked(top, qvec, focus),
+                key=lambda ranked: (
+                    bool(says.search(texts[ranked[1]])),
+                    bool(opens.search(texts[ranked[1]])),
+                    focus.search(texts[ranked[1]]) is not None,
+                    ranked[0],
+                ),
+            )[1]
             lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
             if announces(texts[best]) and best + 1 < len(texts):
                 lead.append(texts[best + 1])

@@ -53,7 +53,7 @@ class Evidence:
     coverage: float  # IDF-weighted share of the question's terms that the best concept uses
     unknown: float  # share of the question's terms the course never uses
     mentioned_only: bool = False  # a definition asked of a term the course mentions but never defines
-    named: bool = False  # every term of the question is in the best concept's name, one of them distinctive
+    named: bool = False  # the question's terms are all in the best concept's names, one naming at most two
 
     def logit(self) -> float:
         w_dense, w_cover, w_unknown = WEIGHTS
