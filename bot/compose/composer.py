@@ -116,7 +116,8 @@ class Composed:
     related: bool = False  # not confident, yet close to the course: worth an instructor's look
     next_concepts: tuple[str, ...] = ()
     verdict: Verdict | None = field(default=None, compare=False)
-    # a vague question near the course ("the rl thing"): a best guess, said to be one, not forwarded
+    # a question near the course under the confidence bar: a best guess, said to be one (forwarded when
+    # `related`: a near miss, not a vague question)
     tentative: bool = False
 
     def quote_of(self, concept_id: str) -> str:
@@ -302,8 +303,8 @@ class ExtractiveComposer:
                 return self.not_covered(
                     hits, Verdict(False, False, verdict.score, "a follow-up without context")
                 )
-            if intent.vague and verdict.related and not intent.follow_up:
-                return self.best_guess(hits, verdict, qvec)
+            if verdict.related and not intent.follow_up and (intent.vague or verdict.guess):
+                return self.best_guess(hits, verdict, qvec, near_miss=not intent.vague)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec, previous)
@@ -486,22 +487,36 @@ class ExtractiveComposer:
         closest = tuple(h.concept_id for h in hits[:3])
         return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
 
-    def best_guess(self, hits: Sequence[Hit], verdict: Verdict, qvec: np.ndarray) -> Composed:
-        """A vague question close to the course ("can u explain the rl thing"): the closest concept's gist,
-        said to be a guess, and the other candidates to name instead. A tutor asked this by a student guesses
-        and checks; it does not send the question to the instructors."""
+    def best_guess(
+        self, hits: Sequence[Hit], verdict: Verdict, qvec: np.ndarray, near_miss: bool = False
+    ) -> Composed:
+        """A question close to the course but under the confidence bar: the closest concept's gist, said to be a
+        guess, and the other candidates to name instead. A vague one ("can u explain the rl thing") is the
+        learner's to check, not the instructors' business; a specific one the course may not cover (`near_miss`,
+        from `Verdict.guess`) is also forwarded, as it was when it got only "not covered"."""
         top = hits[0].concept_id
         others = [h.title for h in hits[1:3] if h.concept_id != top]
+        vague = not near_miss
+        opening = (
+            "I'm not sure which part you mean, so here is my best guess."
+            if vague
+            else "I'm not sure the course covers exactly this, so here is my best guess from its closest part."
+        )
         parts = [
-            Part("scope", "I'm not sure which part you mean, so here is my best guess."),
+            Part("scope", opening),
             self._summary(top),
             self._quote(top, self._pick(top, qvec, None, 1, skip=self.course.concepts[top].summary)),
         ]
         ask = "If you meant something else, ask again with its name"
         if others:
             ask += " (close by: " + ", ".join(f"*{t}*" for t in others) + ")"
-        parts.append(Part("next", ask + f", or test yourself with /quiz {top}"))
-        return Composed(tuple(self._trim(parts)), (top,), (top,), False, False, (), verdict, tentative=True)
+        ask += f", or test yourself with /quiz {top}"
+        if not vague:
+            ask = "I've passed your question on to the instructors as well. " + ask
+        parts.append(Part("next", ask))
+        return Composed(
+            tuple(self._trim(parts)), (top,), (top,), False, not vague, (), verdict, tentative=True
+        )
 
     @staticmethod
     def _trim(parts: list[Part]) -> list[Part]:
@@ -527,8 +542,22 @@ SMALL_TALK_REPLIES = {
     "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
     "bye": "Bye, and good luck with the course!",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
+    "study": "Happy to help you study. /quiz asks you a question (/quiz TOPIC for one topic), /review brings back "
+    "what is due for review, /next says what to learn next, and you can ask me about any concept in plain words.",
 }
 
 
 def small_talk_reply(social: str) -> str:
     return SMALL_TALK_REPLIES.get(social, SMALL_TALK_REPLIES["ack"])
+
+
+def overview_reply(course: Course) -> str:
+    """The answer to "what is this course about?": the course's own description and where to start."""
+    text = f"This course is *{course.title}*"
+    text += f": {' '.join(course.description.split())}" if course.description.strip() else "."
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    start = course.concepts.get(course.start) if course.start else None
+    if start:
+        text += f" It starts with *{start.title}* (/quiz {start.id})."
+    return text + " Ask me about any part of it in plain words; /next says what to learn next."

@@ -21,7 +21,7 @@ DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION = (
     "example",
     "question",
 )
-SMALL_TALK, QUIZ_ANSWER = "small-talk", "quiz-answer"
+SMALL_TALK, QUIZ_ANSWER, OVERVIEW = "small-talk", "quiz-answer", "overview"
 
 LIST_NOUNS = (
     r"attributes|steps|stages|phases|types|kinds|sorts|forms|categories|components|parts|pieces|properties|"
@@ -111,6 +111,24 @@ _SOCIAL = {
     r"will do|np|no problem|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent",
 }
 _SOCIAL_RE = {kind: re.compile(rf"\b({words})\b") for kind, words in _SOCIAL.items()}
+# A request for help with studying, not a question about the course: "can you help me study for the quiz?",
+# "quiz me", "where do i start". The reply points at the commands that do it.
+_STUDY_HELP = re.compile(
+    r"^((hello|hi|hey|hiya|good (morning|afternoon|evening))\b\W*)?(please |pls |so )?"
+    r"((can|could|would|will) (you|u) (please |pls )?help me|help me|i (want|need|would like|'d like) to|"
+    r"i wanna|let's|lets)\s*(to )?(study|revise|review|prepare|prep|practi[cs]e|get ready|cram)"
+    r"( for (the |my |this |our |an? |tomorrow's |next week's )?([\w-]+ ){0,2}"
+    r"(quiz|quizzes|exam|exams|test|tests|midterm|final|course|class|unit|chapter))?( please| pls| now)?\W*$"
+    r"|^((can|could) (you|u) )?(quiz|test) me( please| pls)?\W*$"
+    r"|^(where|what) (do|should|shall) i (start|begin)( with)?\W*$"
+)
+# "what is this chapter even about", "what does the course cover": the course as a whole, not one concept.
+_OVERVIEW = re.compile(
+    r"^(so |ok |okay |and )?(what|wat)( is|'s|s| does)? (this|the|our) (chapter|course|unit|class|module)"
+    r"( even| actually| really)? (about|cover|covers|teach|teaches|on)\b"
+    r"|^what (topics|concepts|subjects) (are|does|do|can)\b.*\b(cover|covered|course|chapter|unit|teach|there)\b"
+    r"|^what can (you|u|i) (teach|ask|learn|help)\b"
+)
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
     r"there|for that|for this|for the help|for your help|for helping|for explaining|the explanation|"
@@ -164,8 +182,11 @@ def bare_answer(text: str) -> bool:
 
 
 def small_talk(text: str) -> str:
-    """The kind of small talk (greeting, thanks, bye, ack), or "" when the message asks something."""
+    """The kind of small talk (greeting, thanks, bye, ack, or a request for help with studying: "study"), or ""
+    when the message asks something."""
     t = _clean(text)
+    if _STUDY_HELP.search(t):
+        return "study"
     if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
         return ""
     words = _strip_punct(t)
@@ -264,7 +285,7 @@ def question_part(text: str) -> str:
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     intent = _classify(text)
-    if intent.kind in (SMALL_TALK, QUIZ_ANSWER) or not _VAGUE.search(_clean(text)):
+    if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW) or not _VAGUE.search(_clean(text)):
         return intent
     return dataclasses.replace(intent, vague=True)
 
@@ -280,6 +301,8 @@ def _classify(text: str) -> Intent:
     social = small_talk(t)
     if social:
         return Intent(SMALL_TALK, social=social)
+    if _OVERVIEW.search(t):
+        return Intent(OVERVIEW)
     words = _strip_punct(t).split()
     short = len(words) <= 7
     ordinal_match = _ORDINAL_RE.search(t)

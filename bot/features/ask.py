@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
-from bot.compose.composer import Composed, small_talk_reply
+from bot.compose.composer import Composed, overview_reply, small_talk_reply
 from bot.compose.scope import Verdict
 from bot.features import inbox
 from bot.features.kit import Handler, Kit
@@ -183,6 +183,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     intent = intents.classify(ev.text)
     if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
         return [R.Text(small_talk_reply(intent.social))]
+    if intent.kind == intents.OVERVIEW:  # "what is this course about?": the course, not one concept of it
+        return [R.Text(overview_reply(ctx.course))]
     learner = ctx.store.learner(ev.learner)
     # "B" or "4 6 5 1 2 3" while a question is open: the answer
     if (
@@ -206,9 +208,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     guarded = round_guard(ctx, ev, result)
     if guarded:
         return guarded
+    if not result.confident and result.composed is not None and result.composed.related:
+        # only course questions reach the inbox: one refused, or one answered only with a guess
+        inbox.forward(ctx, ev, learner.id or 0, [s.concept_id for s in result.sources], result.vector)
     if not result.confident and not tentative:
-        if result.composed is not None and result.composed.related:  # only course questions reach the inbox
-            inbox.forward(ctx, ev, learner.id or 0, [s.concept_id for s in result.sources], result.vector)
         return [R.Text(result.answer, kind="notice")]
     assert result.composed is not None
     out: list[R.Reply] = []

@@ -65,10 +65,14 @@ class Speller:
         for end in ENDINGS:
             if word.endswith(end) and len(word) - len(end) >= 3:
                 root = word[: -len(end)]
+                if root in self.known or root + "e" in self.known:
+                    return True
+                # a doubled last letter ("running": "run"), unless dropping it gives a course word: "tunning"
+                # is "tuning" mistyped, not a "tun" (a cask) being filled
                 if (
-                    root in self.known
-                    or root + "e" in self.known
-                    or (root[-1:] == root[-2:-1] and root[:-1] in self.known)
+                    root[-1:] == root[-2:-1]
+                    and root[:-1] in self.known
+                    and root[:-1] + end not in self.targets
                 ):
                     return True
         return False

@@ -154,6 +154,17 @@ def test_a_vague_question_near_the_course_gets_a_best_guess_not_a_refusal(compos
     assert "reward" in result.text().lower()
 
 
+def test_a_specific_question_just_under_the_bar_gets_a_guess_and_goes_to_the_instructors(composer, retriever):
+    # informal wording of a course topic, scored between the guess line and the in-scope line
+    result = answer(composer, retriever, "values differ across cultures how can one model handle that")
+    assert result.verdict is not None and result.verdict.guess and not result.verdict.in_scope
+    assert result.tentative and not result.confident and result.related  # a guess, and forwarded
+    assert (
+        "not sure the course covers exactly this" in result.text() and "passed your question" in result.text()
+    )
+    assert result.concepts == ("complexity-of-human-values-in-llm-alignment",)
+
+
 def test_a_vague_question_far_from_the_course_is_still_not_covered(composer, retriever):
     result = answer(composer, retriever, "whats the deal with crypto stuff")
     assert not result.tentative and not result.confident and "doesn't cover" in result.text()

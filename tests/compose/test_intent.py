@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose.intent import bare_answer, classify, question_part, small_talk
+from bot.compose.intent import OVERVIEW, SMALL_TALK, Intent, bare_answer, classify, question_part, small_talk
 
 
 @pytest.mark.parametrize(
@@ -204,3 +204,40 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
 )
 def test_the_question_part_of_a_message(text, question):
     assert question_part(text) == question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello! can you help me study for the alignment quiz?",
+        "can you help me study",
+        "lets revise for the exam",
+        "quiz me",
+        "where do i start?",
+    ],
+)
+def test_a_request_for_help_studying_is_small_talk(text):
+    assert classify(text) == Intent(SMALL_TALK, social="study")
+
+
+@pytest.mark.parametrize(
+    "text", ["help me study dpo", "i want to learn about dpo", "help me understand rlhf"]
+)
+def test_help_with_a_topic_is_a_question_about_it(text):
+    assert classify(text).kind not in (SMALL_TALK, OVERVIEW)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so what is this chapter even about",
+        "what does this course cover?",
+        "what topics are covered in the course",
+    ],
+)
+def test_a_question_about_the_whole_course_is_an_overview(text):
+    assert classify(text).kind == OVERVIEW
+
+
+def test_what_a_concept_is_about_is_not_the_course_overview():
+    assert classify("what is the reward model about").kind != OVERVIEW

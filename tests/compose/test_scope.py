@@ -45,6 +45,18 @@ def test_terms_the_course_only_mentions(judge, subject, mentioned_only):
     assert judge.vocabulary.mentioned_only(subject) is mentioned_only
 
 
+def test_a_near_miss_is_a_guess_a_distant_one_and_the_course_only_mentions_are_not(judge):
+    near = Evidence(0.57, 0.4, 0.0)  # logit 0.39: between GUESS (0) and IN_SCOPE (0.5)
+    assert judge.guess <= near.logit() < judge.in_scope
+    verdict = judge.judge(near, "values differ across cultures, how can one model handle that")
+    assert (verdict.in_scope, verdict.related, verdict.guess) == (False, True, True)
+    distant = Evidence(0.55, 0.3, 0.25)
+    assert judge.related <= distant.logit() < judge.guess
+    assert not judge.judge(distant, "what is knowledge distillation").guess
+    assert not judge.judge(Evidence(0.9, 1.0, 0.0, mentioned_only=True), "what is lora?").guess
+    assert not judge.judge(near, "when is the exam?").guess  # for the instructors
+
+
 def test_instructors_passages_become_course_words(judge, course):
     before = judge.vocabulary.unknown("when is the midterm exam")
     judge.vocabulary.add("llm-alignment", "The midterm exam is in week 7.")

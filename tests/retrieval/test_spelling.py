@@ -10,8 +10,8 @@ import pytest
 from bot.retrieval import onnx_export, spelling
 from bot.retrieval.spelling import Speller, edits1, model_lexicon
 
-COURSE = Counter({"preference": 5, "model": 9, "rlhf": 4, "llm": 6, "reward": 7, "freeze": 2})
-ENGLISH = ["the", "which", "about", "mode", "insurance", "steps", "robot", "tweak"]
+COURSE = Counter({"preference": 5, "model": 9, "rlhf": 4, "llm": 6, "reward": 7, "freeze": 2, "tuning": 3})
+ENGLISH = ["the", "which", "about", "mode", "insurance", "steps", "robot", "tweak", "tun", "run"]
 
 
 @pytest.fixture
@@ -56,6 +56,12 @@ def test_known_words_their_endings_chat_words_and_short_ones_are_left_alone(spel
         "gpt4",
     ):
         assert speller.correct(word) == word
+
+
+def test_a_doubled_letter_is_a_typo_when_the_single_one_is_a_course_word(speller):
+    # "running" is "run" + "ing"; "tunning" could be "tun" (a cask) + "ing", but the course says "tuning"
+    assert speller.correct("running") == "running"
+    assert speller.correct("tunning") == "tuning"
 
 
 def test_a_short_word_is_mended_only_into_a_course_word(speller):

@@ -255,6 +255,23 @@ def test_a_vague_question_gets_a_best_guess_and_its_follow_up_continues_it(tutor
     assert "Reinforcement Learning from Human Feedback" in tutorbot.text() and tutorbot.store.inbox() == []
 
 
+def test_a_course_question_in_informal_words_gets_a_guess_and_reaches_the_instructors(tutorbot):
+    tutorbot.say("values differ across cultures how can one model handle that")
+    text = tutorbot.text()
+    assert "best guess" in text and "Complexity of Human Values" in text and "passed your question" in text
+    assert len(tutorbot.store.inbox()) == 1  # the tutor was not sure: an instructor can answer it properly
+    tutorbot.say("why?")  # and the conversation continues from the guess
+    assert "Complexity of Human Values" in tutorbot.text()
+
+
+def test_help_studying_and_the_course_overview_are_answered_not_forwarded(tutorbot):
+    tutorbot.say("hello! can you help me study for the alignment quiz?")
+    assert "/quiz" in tutorbot.text() and "/review" in tutorbot.text()
+    tutorbot.say("so what is this chapter even about")
+    assert "This course is LLM Alignment" in tutorbot.text() and "/quiz" in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_a_symbol_from_the_last_answer_is_asked_about_it(tutorbot):
     tutorbot.say("how does best-of-n work?")
     tutorbot.say("what's N?")
