@@ -15,6 +15,9 @@ STOPWORDS = frozenset(
     its me my of on or our so than that the their them then there these they this those to too us was we were what when
     where which who whom why will with would you your yours about also just please pls hey hi hello tell explain mean
     means meaning define definition whats what's does do someone thing things really""".split()
+) | frozenset(  # contractions, typed with or without the apostrophe ("doesn't" is read as "doesn" and "t")
+    """doesn doesnt don dont isn isnt aren arent wasn wasnt weren werent didn didnt cant wont wouldn wouldnt
+    shouldn shouldnt couldn couldnt haven havent hasn hasnt hadn hadnt im ive ll ve re s t d m""".split()
 )
 
 

@@ -47,6 +47,15 @@ def test_typos_are_mended_against_the_course_vocabulary(retriever):
     assert "preference" in retriever.normalize("how do prefrence models work")
 
 
+def test_a_contraction_is_a_stopword_with_or_without_its_apostrophe():
+    from bot.retrieval.index import tokenize
+
+    # "doesnt" (and "doesn't", read as "doesn" and "t") counted as words the course never uses
+    assert tokenize("why doesn't SFT align the model") == tokenize("why doesnt sft align the model")
+    assert tokenize("why doesnt sft align the model") == ["sft", "align", "model"]
+    assert "won" in tokenize("which response won")  # a word, not a contraction
+
+
 def test_unchanged_course_is_not_embedded_again(mini_course, embedder, tmp_path):
     cache = CachedEmbedder(embedder.inner, tmp_path / "cache.sqlite")
     Retriever(mini_course, cache)
