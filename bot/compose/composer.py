@@ -444,8 +444,25 @@ class ExtractiveComposer:
         }
         if named:
             return min(named, key=lambda cid: named[cid])
-        found = self.retriever.search(side, k=1)
-        return found[0].concept_id if found else ""
+        found = self.retriever.search(side, k=3)
+        if not found:
+            return ""
+        # "a value model": the closest concept by meaning may not use the phrase at all (human *values*); then
+        # the concept that uses it most does (PPO's critic)
+        words = said.split()
+        if 2 <= len(words) <= 4:
+            phrase = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
+
+            def uses(cid: str) -> int:
+                c = self.course.concepts[cid]
+                return len(phrase.findall(f"{c.title} {' '.join(c.aliases)} {c.summary} {c.text}"))
+
+            if not uses(found[0].concept_id):
+                counts = {cid: uses(cid) for cid in self.course.concepts}
+                best = max(counts.values())
+                if best:
+                    return next(cid for cid in self.course.concepts if counts[cid] == best)
+        return found[0].concept_id
 
     def _comparison(
         self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray, previous: Sequence[str] = ()

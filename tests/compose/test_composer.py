@@ -205,6 +205,13 @@ def test_a_side_named_by_an_alias_is_that_concept(composer, retriever):
     assert set(result.concepts[:2]) == {"instruction-alignment", "reinforcement-learning-from-human-feedback"}
 
 
+def test_a_side_named_by_a_phrase_is_the_concept_that_uses_it(composer, retriever):
+    # "value model" is closest in meaning to human *values*, which never say it; PPO's critic is the value model
+    result = answer(composer, retriever, "whats the difference between a reward model and a value model")
+    assert "proximal-policy-optimization" in result.concepts[:2]
+    assert "aligning-large-language-models-with-human-values" not in result.concepts
+
+
 @pytest.mark.parametrize(
     ("question", "previous", "lead"),
     [
