@@ -33,6 +33,12 @@ PROCEDURE = re.compile(
     r"updates?|optimi[sz]es?|fits?|collects?|compares?|ranks?|picks?|generates?|adds?|replaces?|keeps?)\b",
     re.IGNORECASE,
 )
+LIMITS = re.compile(
+    r"\b(costs?|costly|expensive|limited|limitations?|drawbacks?|downsides?|risks?|risky|fails?|failure|"
+    r"cannot|can't|however|problems?|sensitive|delicate|unstable|instability|slow\w*|weak\w*|hard|difficult|"
+    r"trade-?offs?|price|grows|overfit\w*|exploit\w*|hack\w*|only as good)\b",
+    re.IGNORECASE,
+)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
@@ -183,8 +189,11 @@ class ExtractiveComposer:
         if not texts:
             return []
         sims = vecs @ qvec
+        # a nudge towards the kind of sentence asked for; for "what's the catch?" a rule: the sentences about
+        # costs and limits come first (the closest sentence to "<concept>. the catch?" is its definition)
+        weight = 1.0 if bonus is LIMITS else 0.08
         scored = [
-            (float(s) + (0.08 if bonus is not None and bonus.search(t) else 0.0), j)
+            (float(s) + (weight if bonus is not None and bonus.search(t) else 0.0), j)
             for j, (s, t) in enumerate(zip(sims, texts, strict=True))
         ]
         return sorted(scored, reverse=True)
@@ -227,10 +236,23 @@ class ExtractiveComposer:
         ranked = self._ranked(concept_id, qvec, bonus)
         return ranked[0][0] if ranked else -1.0
 
+    def _called(self, said: str) -> str:
+        """The concept called `said` (plain words) by its title or an alias; of several with the alias, the one
+        that lists it earliest ("sft" is instruction alignment's first alias, a later one of others'); or ""."""
+        named = {
+            cid: next(i for i, name in enumerate((c.title, *c.aliases)) if _plain(name) == said)
+            for cid, c in self.course.concepts.items()
+            if any(_plain(name) == said for name in (c.title, *c.aliases))
+        }
+        return min(named, key=lambda cid: named[cid]) if named else ""
+
     def _definer(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> str:
-        """For "what is X?" when the top concept is not X itself: the concept whose summary defines X (the
-        retrieved ones first, then the closest of the rest), or ""."""
+        """For "what is X?" when the top concept is not X itself: the concept called X, else the concept whose
+        summary defines X (the retrieved ones first, then the closest of the rest), or ""."""
         top = concepts[0]
+        called = self._called(_plain(intent.subject)) if intent.subject else ""
+        if called:
+            return called if called != top else ""
         if not intent.subject or defines(self.course.concepts[top].summary, intent.subject):
             return ""
         if set(_terms(intent.subject)) == self._names(top):
@@ -416,7 +438,7 @@ class ExtractiveComposer:
                 self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
             )
             return parts
-        bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE}.get(intent.kind)
+        bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE, I.DRAWBACK: LIMITS}.get(intent.kind)
         if intent.kind == I.QUESTION and intent.ordinal is not None:
             bonus = ENUMERATION
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
@@ -437,13 +459,9 @@ class ExtractiveComposer:
         if I.anaphoric_side(side):
             return previous[0] if previous else ""
         said = _plain(side)
-        named = {  # where the side is a name, how early it comes (a concept's own first alias before others')
-            cid: next(i for i, name in enumerate((c.title, *c.aliases)) if _plain(name) == said)
-            for cid, c in self.course.concepts.items()
-            if any(_plain(name) == said for name in (c.title, *c.aliases))
-        }
+        named = self._called(said)
         if named:
-            return min(named, key=lambda cid: named[cid])
+            return named
         found = self.retriever.search(side, k=3)
         if not found:
             return ""

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 # What is asked for. A follow-up asks for one of these too ("why?" is a follow-up asking why).
-DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION = (
+DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION, DRAWBACK = (
     "definition",
     "why",
     "how",
@@ -20,6 +20,7 @@ DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION = (
     "comparison",
     "example",
     "question",
+    "drawback",
 )
 SMALL_TALK, QUIZ_ANSWER, OVERVIEW = "small-talk", "quiz-answer", "overview"
 
@@ -40,6 +41,20 @@ _WHY = re.compile(
     r"|\b(what is|what's|whats)\s+the\s+(reason|point|purpose|motivation|rationale)\b|\bwhat for\b"
     r"|\bhow come\b|\bpurpose of\b|\breason for\b|\bwhy\s*\?*$"
 )
+# "what's the catch?", "and the downside?", "any limitations", "what are the drawbacks of best-of-N": its costs,
+# limits and risks
+_DRAWBACK_WORDS = (
+    r"catch|catches|downsides?|drawbacks?|disadvantages?|limitations?|limits|weakness(es)?|cons|pitfalls?|"
+    r"problems? with (it|that|this|them)|trade-?offs?|costs?|price|risks?|what can go wrong|where does it fail|"
+    r"when does it fail|does it always work|is it worth it"
+)
+_DRAWBACK = re.compile(rf"\b({_DRAWBACK_WORDS})\b(?!\s+(function|model)\b)")
+_DRAWBACK_ONLY = re.compile(
+    rf"\b({_DRAWBACK_WORDS}|what's|whats|what|is|are|the|any|and|so|but|ok|okay|hmm|of|its|there|main|big|biggest|"
+    r"real|pros|again|then|tho|though|a|an)\b|[^\w\s]"
+)
+# "what is the cost function", "the kl cost": a cost that is a term of the method, not its price
+_DEFINITION_OF_COST = re.compile(r"\b(cost|loss) (function|term)\b|\bkl (cost|price)\b")
 _HOW = re.compile(
     r"^(and\s+|so\s+|but\s+)?how\s+(does|do|is|are|can|could|should|would|to|did|was|were|exactly)\b"
     r"|\bhow\s+(does|do|is|are|can|should|would)\b|\bin what way\b|\bwalk me through\b"
@@ -120,7 +135,7 @@ _STUDY_HELP = re.compile(
     r"( for (the |my |this |our |an? |tomorrow's |next week's )?([\w-]+ ){0,2}"
     r"(quiz|quizzes|exam|exams|test|tests|midterm|final|course|class|unit|chapter))?( please| pls| now)?\W*$"
     r"|^((can|could) (you|u) )?(quiz|test) me( please| pls)?\W*$"
-    r"|^(where|what) (do|should|shall) i (start|begin)( with)?\W*$"
+    r"|^(where|what) (do|should|shall|can) i (even |actually )?(start|begin)( with)?\W*$"
 )
 # "what is this chapter even about", "what does the course cover": the course as a whole, not one concept.
 _OVERVIEW = re.compile(
@@ -307,11 +322,17 @@ def _classify(text: str) -> Intent:
     short = len(words) <= 7
     ordinal_match = _ORDINAL_RE.search(t)
     ordinal = _ORDINAL[ordinal_match.group(1)] if ordinal_match else None
-    follow_up = short and bool(
-        _ELLIPSIS.match(t)
-        or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
-        and _ANAPHOR.search(t)
-        or (ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
+    # "the human part", "the 'proximal' bit": a part of what was just explained
+    part_of = re.search(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", t)
+    follow_up = (
+        bool(part_of and len(words) <= 10)
+        or short
+        and bool(
+            _ELLIPSIS.match(t)
+            or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
+            and _ANAPHOR.search(t)
+            or (ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
+        )
     )
     subject = _subject(t)
     if re.match(r"^(and )?(what about|how about)\b", t):
@@ -340,6 +361,10 @@ def _classify(text: str) -> Intent:
         t,
     ):
         return Intent(EXAMPLE, follow_up or short, (), subject, ordinal)
+    if _DRAWBACK.search(t) and not _DEFINITION_OF_COST.search(t):
+        # "what's the catch?" names nothing: about the last answer
+        bare = not _DRAWBACK_ONLY.sub(" ", t).strip()
+        return Intent(DRAWBACK, follow_up or bare or bool(short and _ANAPHOR.search(t)), (), subject, ordinal)
     if _LIST.search(t):
         return Intent(LIST, follow_up, (), subject, ordinal)
     if _WHY.search(t):

@@ -83,12 +83,23 @@ class CourseVocabulary:
         self._terms: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}  # title and alias terms: what a concept is called
         self._sentences: list[str] = []
+        # two-letter acronyms the course writes in capitals (KL, RL, AI): terms, though most two-letter words
+        # are not ("kl??" had no term at all, so nothing of it counted as the course's)
+        self.acronyms = {
+            w.lower()
+            for c in course.concepts.values()
+            for w in re.findall(r"\b[A-Z]{2}\b", " ".join([c.title, *c.aliases, c.summary, c.text]))
+        }
         for cid, c in course.concepts.items():
             text = " ".join([c.title, " ".join(c.aliases), c.summary, c.text, " ".join(c.asks)])
-            self._terms[cid] = set(_terms(text))
-            self._names[cid] = set(_terms(" ".join([c.title, *c.aliases, cid.replace("-", " ")])))
+            self._terms[cid] = set(self.terms(text))
+            self._names[cid] = set(self.terms(" ".join([c.title, *c.aliases, cid.replace("-", " ")])))
             self._sentences += split_sentences(c.summary) + split_sentences(c.text)
         self._refresh()
+
+    def terms(self, text: str) -> list[str]:
+        """The text's terms: `_terms`, and the course's two-letter acronyms."""
+        return _terms(text) + [t for t in tokenize(text) if len(t) == 2 and t in self.acronyms]
 
     def _refresh(self) -> None:
         self.df: dict[str, int] = {}
@@ -100,7 +111,7 @@ class CourseVocabulary:
     def add(self, concept_id: str, text: str) -> None:
         """An instructor's passage: its words become course words."""
         if concept_id in self._terms:
-            self._terms[concept_id] |= set(_terms(text))
+            self._terms[concept_id] |= set(self.terms(text))
             self._sentences += split_sentences(text)
             self._refresh()
 
@@ -109,7 +120,7 @@ class CourseVocabulary:
         return math.log((n + 1) / (self.df.get(term, 0) + 0.5))
 
     def coverage(self, question: str, concept_id: str) -> float:
-        terms = _terms(question)
+        terms = self.terms(question)
         if not terms or concept_id not in self._terms:
             return 0.0
         used = self._terms[concept_id]
@@ -117,7 +128,7 @@ class CourseVocabulary:
         return sum(w for t, w in zip(terms, weights, strict=True) if t in used) / (sum(weights) or 1.0)
 
     def unknown(self, question: str) -> float:
-        terms = _terms(question)
+        terms = self.terms(question)
         return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 0.0
 
     def names(self, question: str, concept_id: str) -> bool:
@@ -125,7 +136,7 @@ class CourseVocabulary:
         the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
         places a bare name far from the passages about it (a person's name most of all), so the dense score
         alone would refuse it."""
-        terms = _terms(question)
+        terms = self.terms(question)
         names = self._names.get(concept_id, set())
         if not terms or not set(terms) <= names:
             return False

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.compose.intent import OVERVIEW, SMALL_TALK, Intent, bare_answer, classify, question_part, small_talk
+from bot.compose.intent import (
+    DRAWBACK,
+    OVERVIEW,
+    SMALL_TALK,
+    Intent,
+    bare_answer,
+    classify,
+    question_part,
+    small_talk,
+)
 
 
 @pytest.mark.parametrize(
@@ -214,6 +223,7 @@ def test_the_question_part_of_a_message(text, question):
         "lets revise for the exam",
         "quiz me",
         "where do i start?",
+        "where do i even start",
     ],
 )
 def test_a_request_for_help_studying_is_small_talk(text):
@@ -241,3 +251,30 @@ def test_a_question_about_the_whole_course_is_an_overview(text):
 
 def test_what_a_concept_is_about_is_not_the_course_overview():
     assert classify("what is the reward model about").kind != OVERVIEW
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up"),
+    [
+        ("what's the catch?", True),
+        ("and the downside?", True),
+        ("any limitations", True),
+        ("is it worth it", True),
+        ("what are the drawbacks of best-of-n sampling?", False),  # names its own topic
+    ],
+)
+def test_a_question_about_costs_and_limits_is_a_drawback(text, follow_up):
+    intent = classify(text)
+    assert (intent.kind, intent.follow_up) == (DRAWBACK, follow_up)
+
+
+def test_a_cost_that_is_a_term_is_not_a_drawback():
+    assert classify("what is the cost function").kind != DRAWBACK
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["why do we need the human part tho", "what does the 'proximal' part mean", "what's the PPO part?"],
+)
+def test_the_x_part_is_a_follow_up_about_a_part_of_the_last_answer(text):
+    assert classify(text).follow_up

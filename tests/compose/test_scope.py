@@ -57,6 +57,11 @@ def test_a_near_miss_is_a_guess_a_distant_one_and_the_course_only_mentions_are_n
     assert not judge.judge(near, "when is the exam?").guess  # for the instructors
 
 
+def test_the_courses_two_letter_acronyms_are_terms(judge):
+    assert judge.vocabulary.terms("kl??") == ["kl"] and judge.vocabulary.terms("ok so") == []
+    assert judge.vocabulary.coverage("kl??", "reinforcement-learning-from-human-feedback") == 1.0
+
+
 def test_instructors_passages_become_course_words(judge, course):
     before = judge.vocabulary.unknown("when is the midterm exam")
     judge.vocabulary.add("llm-alignment", "The midterm exam is in week 7.")

@@ -248,11 +248,13 @@ def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwar
 
 
 def test_a_vague_question_gets_a_best_guess_and_its_follow_up_continues_it(tutorbot):
-    tutorbot.say("can u explain the rl thing")
-    assert "best guess" in tutorbot.text() and "Reinforcement Learning from Human Feedback" in tutorbot.text()
+    tutorbot.say("safety stuff pls")
+    guess = tutorbot.text()
+    assert "best guess" in guess
     assert tutorbot.store.inbox() == []  # a guess checked with the learner, not the instructors' business
+    title = guess.split("\n")[1].split(":")[0].strip("* ")  # the guessed concept, the line after the opening
     tutorbot.say("why?")
-    assert "Reinforcement Learning from Human Feedback" in tutorbot.text() and tutorbot.store.inbox() == []
+    assert title and title in tutorbot.text() and tutorbot.store.inbox() == []
 
 
 def test_a_course_question_in_informal_words_gets_a_guess_and_reaches_the_instructors(tutorbot):
