@@ -265,12 +265,12 @@ class ExtractiveComposer:
             return retrieved[0]
         return max(found, key=lambda c: self._best(c, qvec, None))
 
-    def _focus(self, subject: str, concept_id: str) -> re.Pattern[str] | None:
+    def _focus(self, subject: str, concept_id: str, phrase_only: bool = False) -> re.Pattern[str] | None:
         """For a follow-up that names a detail of the last answer's concept ("what does beta do in it?", "what
         is honesty here?"): a pattern for the sentences that mention it, or None (no such detail, or the words
         only name the concept itself)."""
         names = self._names(concept_id)
-        alternatives = []
+        alternatives, stems = [], []
         for word in tokenize(subject):
             if word in NOT_A_DETAIL or word in names or not word.isalpha():
                 continue
@@ -278,13 +278,19 @@ class ExtractiveComposer:
             if len(root) >= 5 and root[-1] == root[-2]:
                 root = root[:-1]  # "clipping" -> "clipp" -> "clip"
             pattern = rf"\b{re.escape(root)}\w*" if len(root) >= 4 else rf"\b{re.escape(word)}s?\b"
+            stems.append(rf"{re.escape(root)}\w*" if len(root) >= 4 else rf"{re.escape(word)}s?")
             if word in GREEK:
                 pattern += "|" + re.escape(GREEK[word])
             alternatives.append(pattern)
-        if not alternatives:
+        texts = self.sentences(concept_id)[0]
+        if len(stems) >= 2:  # "the value model": the words together, where the concept says them together
+            phrase = re.compile(r"\b" + r"[\s-]+".join(stems) + r"\b", re.IGNORECASE)
+            if any(phrase.search(t) for t in texts):
+                return phrase
+        if not alternatives or phrase_only and len(stems) >= 2:
             return None
         focus = re.compile("|".join(alternatives), re.IGNORECASE)
-        return focus if any(focus.search(t) for t in self.sentences(concept_id)[0]) else None
+        return focus if any(focus.search(t) for t in texts) else None
 
     def _names(self, concept_id: str) -> set[str]:
         c = self.course.concepts[concept_id]
@@ -380,28 +386,7 @@ class ExtractiveComposer:
             else None
         )
         if focus is not None:  # "what does beta do in it?": the sentences about beta lead, then the gist
-            texts, _ = self.sentences(top)
-            # a sentence about the detail ("Honest means ...", "β plays the same role as ...") before one
-            # that only names it in passing
-            opens = re.compile(rf"^(the |a |an )?({focus.pattern})", re.IGNORECASE)
-            says = re.compile(
-                rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
-            )
-            best = max(
-                self._ranked(top, qvec, focus),
-                key=lambda ranked: (
-                    bool(says.search(texts[ranked[1]])),
-                    bool(opens.search(texts[ranked[1]])),
-                    focus.search(texts[ranked[1]]) is not None,
-                    ranked[0],
-                ),
-            )[1]
-            lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
-            if announces(texts[best]) and best + 1 < len(texts):
-                lead.append(texts[best + 1])
-            parts.append(self._quote(top, " ".join(lead)))
-            parts.append(self._summary(top))
-            return parts
+            return self._detail(top, qvec, focus) or []
         if intent.kind == I.LIST:
             texts, _ = self.sentences(top)
             summary = self.course.concepts[top].summary
@@ -433,6 +418,13 @@ class ExtractiveComposer:
                     parts.append(self._quote(cid, sentence))
                     parts.append(self._summary(cid))
                     return parts
+                # "what's the value model": the sentence that says what it is, in PPO
+                detail = (
+                    self._focus(intent.subject, top, phrase_only=True) if len(subject_terms) <= 3 else None
+                )
+                explained = self._detail(top, qvec, detail, explained=True) if detail else None
+                if explained:
+                    return explained
             parts.append(self._summary(top))
             parts.append(
                 self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
@@ -452,6 +444,37 @@ class ExtractiveComposer:
         parts.append(self._quote(top, self._pick(top, qvec, bonus, 2)))
         parts.append(self._summary(top))
         return parts
+
+    def _detail(
+        self, top: str, qvec: np.ndarray, focus: re.Pattern[str], explained: bool = False
+    ) -> list[Part] | None:
+        """The sentence about a detail of a concept ("Honest means ...", "β plays the same role as ...", "a value
+        model, or critic, which predicts ..."), before one that only names it in passing, then the concept's
+        gist. `explained`: only a sentence that says what the detail is will do (else None)."""
+        texts, _ = self.sentences(top)
+        opens = re.compile(rf"^(the |a |an )?({focus.pattern})", re.IGNORECASE)
+        says = re.compile(
+            rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
+        )
+        explains = re.compile(
+            rf"({focus.pattern})\s*(\(|,\s*(or|which|that|i\.e\.)\b|\s+(is|are|means|which|that)\b)", re.I
+        )
+        best = max(
+            self._ranked(top, qvec, focus),
+            key=lambda ranked: (
+                bool(says.search(texts[ranked[1]])),
+                bool(explains.search(texts[ranked[1]])),
+                bool(opens.search(texts[ranked[1]])),
+                focus.search(texts[ranked[1]]) is not None,
+                ranked[0],
+            ),
+        )[1]
+        if explained and not (says.search(texts[best]) or explains.search(texts[best])):
+            return None
+        lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
+        if announces(texts[best]) and best + 1 < len(texts):
+            lead.append(texts[best + 1])
+        return [self._quote(top, " ".join(lead)), self._summary(top)]
 
     def _side(self, side: str, previous: Sequence[str]) -> str:
         """The concept a side of a comparison stands for: the last answer's for "it" or "that", the concept

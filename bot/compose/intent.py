@@ -255,6 +255,20 @@ def _sides(t: str) -> tuple[str, ...]:
     return ()
 
 
+# "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
+# what they understood of the last answer
+_CONFIRMS = re.compile(
+    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*so\s+(?!(what|whats|what's|why|how|which|who|when|where)\b)"
+    r"[^?]+\?+\s*$"
+)
+
+
+def confirms(text: str) -> bool:
+    """Is the message a learner checking their understanding of the last answer ("so it's just ...?")?"""
+    t = _clean(text)
+    return bool(_CONFIRMS.match(t)) and len(t.split()) <= 12
+
+
 def anaphoric_side(side: str) -> bool:
     """Does a side of a comparison point back ("it" in "how is it different from prompting?")?"""
     return bool(_ANAPHOR_SIDE.match(side.strip().lower()))
@@ -284,7 +298,8 @@ _VAGUE = re.compile(
 
 
 _LEAD = re.compile(
-    r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um|uh|well|alright|cool|great|nice|right|hmm)\W*\s+)+"
+    r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
+    r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw)\W*\s+)+"
 )
 
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
@@ -307,6 +322,7 @@ def classify(text: str) -> Intent:
 
 def _classify(text: str) -> Intent:
     t = _clean(text)
+    checking = confirms(t)
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
     if not t:
@@ -325,7 +341,8 @@ def _classify(text: str) -> Intent:
     # "the human part", "the 'proximal' bit": a part of what was just explained
     part_of = re.search(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", t)
     follow_up = (
-        bool(part_of and len(words) <= 10)
+        checking
+        or bool(part_of and len(words) <= 10)
         or short
         and bool(
             _ELLIPSIS.match(t)

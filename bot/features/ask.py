@@ -93,6 +93,7 @@ def answer(
         previous
         and max(h.dense for h in hits) >= OWN_TOPIC
         and not _LEANS.search(asked)
+        and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         and hits[0].concept_id not in previous
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic

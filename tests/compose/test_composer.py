@@ -219,6 +219,15 @@ def test_whats_the_catch_gives_the_costs_and_limits_of_the_last_concept(composer
     assert must in result.parts[0].text
 
 
+def test_what_is_a_part_of_a_concept_leads_with_the_sentence_that_says_what_it_is(composer, retriever):
+    result = answer(composer, retriever, "what is the value model in ppo")
+    assert result.concepts[0] == "proximal-policy-optimization"
+    assert result.parts[0].text.startswith("Advantages come from a value model, or critic, which predicts")
+    # a part the concept only mentions ("a preference pair") keeps the concept's gist first
+    pairs = answer(composer, retriever, "what is a preference pair")
+    assert pairs.parts[0].role == "lead"
+
+
 def test_what_is_a_name_leads_with_the_concept_so_named(composer, retriever):
     # "SFT" is instruction alignment's own alias; the steps after pre-training also mention it
     assert answer(composer, retriever, "what is sft").concepts[0] == "instruction-alignment"

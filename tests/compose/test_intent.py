@@ -11,6 +11,7 @@ from bot.compose.intent import (
     Intent,
     bare_answer,
     classify,
+    confirms,
     question_part,
     small_talk,
 )
@@ -278,3 +279,22 @@ def test_a_cost_that_is_a_term_is_not_a_drawback():
 )
 def test_the_x_part_is_a_follow_up_about_a_part_of_the_last_answer(text):
     assert classify(text).follow_up
+
+
+@pytest.mark.parametrize(
+    ("text", "checks"),
+    [
+        ("wait so there's no reward model at all?", True),
+        ("so N is just how many answers it generates?", True),
+        ("so is dpo cheaper?", True),
+        ("so what is rlhf?", False),  # a new question, not a check of the last answer
+        ("so there's no reward model", False),  # a statement, not a question
+    ],
+)
+def test_so_question_checks_the_last_answer(text, checks):
+    assert confirms(text) is checks and classify(text).follow_up is checks
+
+
+def test_a_chat_lead_in_is_not_the_question():
+    assert question_part("wait what's a reference model") == "what's a reference model"
+    assert classify("hold on, what is dpo?").subject == "dpo"
