@@ -253,6 +253,10 @@ class ExtractiveComposer:
         called = self._called(_plain(intent.subject)) if intent.subject else ""
         if called:
             return called if called != top else ""
+        said = " ".join(w for w in _plain(intent.subject).split() if w not in ("a", "an", "the"))
+        user = self._user_of(said, top, concepts[:3]) if said else ""
+        if user:  # "what's a value model": PPO, which uses the phrase, not human values, which is closer
+            return user
         if not intent.subject or defines(self.course.concepts[top].summary, intent.subject):
             return ""
         if set(_terms(intent.subject)) == self._names(top):
@@ -488,22 +492,30 @@ class ExtractiveComposer:
         found = self.retriever.search(side, k=3)
         if not found:
             return ""
-        # "a value model": the closest concept by meaning may not use the phrase at all (human *values*); then
-        # the concept that uses it most does (PPO's critic)
+        said = " ".join(w for w in said.split() if w not in ("a", "an", "the"))
+        return self._user_of(said, found[0].concept_id) or found[0].concept_id
+
+    def _user_of(self, said: str, closest: str, retrieved: Sequence[str] = ()) -> str:
+        """For a phrase of two to four words ("a value model") that the closest concept by meaning never uses
+        (human *values*): the first of the `retrieved` that uses it, else the concept that uses it most (PPO's
+        critic); "" when the closest uses it or nothing does."""
         words = said.split()
-        if 2 <= len(words) <= 4:
-            phrase = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
+        if not 2 <= len(words) <= 4 or len(tokenize(said)) != len(words):  # content words only
+            return ""
+        phrase = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
 
-            def uses(cid: str) -> int:
-                c = self.course.concepts[cid]
-                return len(phrase.findall(f"{c.title} {' '.join(c.aliases)} {c.summary} {c.text}"))
+        def uses(cid: str) -> int:
+            c = self.course.concepts[cid]
+            return len(phrase.findall(f"{c.title} {' '.join(c.aliases)} {c.summary} {c.text}"))
 
-            if not uses(found[0].concept_id):
-                counts = {cid: uses(cid) for cid in self.course.concepts}
-                best = max(counts.values())
-                if best:
-                    return next(cid for cid in self.course.concepts if counts[cid] == best)
-        return found[0].concept_id
+        if uses(closest):
+            return ""
+        for cid in retrieved:
+            if uses(cid):
+                return cid
+        counts = {cid: uses(cid) for cid in self.course.concepts}
+        best = max(counts.values())
+        return next(cid for cid in self.course.concepts if counts[cid] == best) if best else ""
 
     def _comparison(
         self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray, previous: Sequence[str] = ()

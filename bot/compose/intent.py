@@ -71,7 +71,8 @@ _EXAMPLE = re.compile(
 )
 _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
-    r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs)\b"
+    r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
+    r"(connects?|relates?|related|linked|tied) (in )?(to|with))\b"
 )
 # "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
 _WHICH = re.compile(r"\bwhich (one|ones|is|are|of them|of the two|should|would|do)\b|\bdiffer|\bdifference")
@@ -234,6 +235,9 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
         r"(?:the )?(?P<a>[^,?]+?) (?:instead of|rather than) (?:the )?(?P<b>[^,?]+)",
         r"which (?:one|is|of)? ?.*?(?:,|:) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+)",
+        # "how does that connect to ppo", "how is the reward model related to rlhf": how one bears on the other
+        r"(?:^|,) ?(?:and )?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:connect|relate|related|linked|tied)"
+        r" (?:in )?(?:to|with) (?:the )?(?P<b>[^,?]+)",
     ]
     lead = re.compile(
         r"^(what is|what's|whats|what are|in \w+|so|and|ok|okay|explain|tell me|the difference|"

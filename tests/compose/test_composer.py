@@ -228,6 +228,16 @@ def test_what_is_a_part_of_a_concept_leads_with_the_sentence_that_says_what_it_i
     assert pairs.parts[0].role == "lead"
 
 
+def test_what_is_a_phrase_goes_to_the_concept_that_uses_it(composer, retriever):
+    # "value model" is nearest to human values by meaning; PPO is the concept that says it
+    result = answer(composer, retriever, "what's a value model again")
+    assert result.concepts[0] == "proximal-policy-optimization"
+    assert "value model, or critic" in result.text()
+    # and a phrase the closest concept does use keeps it
+    reward = answer(composer, retriever, "what's the reward model for")
+    assert reward.concepts[0] == "human-preference-alignment-via-reward-models"
+
+
 def test_what_is_a_name_leads_with_the_concept_so_named(composer, retriever):
     # "SFT" is instruction alignment's own alias; the steps after pre-training also mention it
     assert answer(composer, retriever, "what is sft").concepts[0] == "instruction-alignment"

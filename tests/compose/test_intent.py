@@ -298,3 +298,15 @@ def test_so_question_checks_the_last_answer(text, checks):
 def test_a_chat_lead_in_is_not_the_question():
     assert question_part("wait what's a reference model") == "what's a reference model"
     assert classify("hold on, what is dpo?").subject == "dpo"
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        ("ok and how does that connect to ppo", ("that", "ppo")),
+        ("how is the reward model related to rlhf", ("reward model", "rlhf")),
+    ],
+)
+def test_how_one_thing_relates_to_another_puts_them_side_by_side(text, sides):
+    intent = classify(text)
+    assert intent.kind == "comparison" and intent.sides == sides
