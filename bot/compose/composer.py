@@ -39,6 +39,12 @@ LIMITS = re.compile(
     r"trade-?offs?|price|grows|overfit\w*|exploit\w*|hack\w*|only as good)\b",
     re.IGNORECASE,
 )
+STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
+REMEDY = re.compile(
+    r"\b(prevents?|avoids?|mitigat\w*|reduc\w*|penal\w*|keeps?|regulari[sz]\w*|guards?|checks?|monitor\w*|"
+    r"constrain\w*|limits?|clip\w*|close to|red[- ]team\w*|ensembles?|KL)\b",
+    re.IGNORECASE,
+)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
@@ -189,9 +195,10 @@ class ExtractiveComposer:
         if not texts:
             return []
         sims = vecs @ qvec
-        # a nudge towards the kind of sentence asked for; for "what's the catch?" a rule: the sentences about
-        # costs and limits come first (the closest sentence to "<concept>. the catch?" is its definition)
-        weight = 1.0 if bonus is LIMITS else 0.08
+        # a nudge towards the kind of sentence asked for; for "what's the catch?" and "how do you prevent it?"
+        # a rule: the sentences about costs and limits, or about remedies, come first (the closest sentence to
+        # "<concept>. the catch?" is its definition)
+        weight = 1.0 if bonus is LIMITS or bonus is REMEDY else 0.08
         scored = [
             (float(s) + (weight if bonus is not None and bonus.search(t) else 0.0), j)
             for j, (s, t) in enumerate(zip(sims, texts, strict=True))
@@ -435,6 +442,8 @@ class ExtractiveComposer:
             )
             return parts
         bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE, I.DRAWBACK: LIMITS}.get(intent.kind)
+        if intent.kind in (I.HOW, I.QUESTION) and STOPPING.search(question):
+            bonus = REMEDY  # "how do you prevent that": what keeps it from happening, not how the thing works
         if intent.kind == I.QUESTION and intent.ordinal is not None:
             bonus = ENUMERATION
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:

@@ -46,7 +46,9 @@ _WHY = re.compile(
 _DRAWBACK_WORDS = (
     r"catch|catches|downsides?|drawbacks?|disadvantages?|limitations?|limits|weakness(es)?|cons|pitfalls?|"
     r"problems? with (it|that|this|them)|trade-?offs?|costs?|price|risks?|what can go wrong|where does it fail|"
-    r"when does it fail|does it always work|is it worth it"
+    r"when does it fail|does it always work|is it worth it|"
+    r"(can|could|does|do|will) (it|they|that|this) (ever |also )?(be wrong|go wrong|fail|break|be fooled|be gamed|"
+    r"be exploited|be hacked|backfire)"
 )
 _DRAWBACK = re.compile(rf"\b({_DRAWBACK_WORDS})\b(?!\s+(function|model)\b)")
 _DRAWBACK_ONLY = re.compile(

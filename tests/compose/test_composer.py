@@ -238,6 +238,13 @@ def test_what_is_a_phrase_goes_to_the_concept_that_uses_it(composer, retriever):
     assert reward.concepts[0] == "human-preference-alignment-via-reward-models"
 
 
+def test_how_do_you_stop_it_gives_the_remedies(composer, retriever):
+    result = answer(
+        composer, retriever, "how do you stop it", ("unintended-consequences-of-ai-optimization",)
+    )
+    assert "Common counter-measures are a KL penalty" in result.text()
+
+
 def test_what_is_a_name_leads_with_the_concept_so_named(composer, retriever):
     # "SFT" is instruction alignment's own alias; the steps after pre-training also mention it
     assert answer(composer, retriever, "what is sft").concepts[0] == "instruction-alignment"

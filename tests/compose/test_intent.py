@@ -261,6 +261,7 @@ def test_what_a_concept_is_about_is_not_the_course_overview():
         ("and the downside?", True),
         ("any limitations", True),
         ("is it worth it", True),
+        ("can it be wrong", True),
         ("what are the drawbacks of best-of-n sampling?", False),  # names its own topic
     ],
 )
