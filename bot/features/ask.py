@@ -127,43 +127,20 @@ def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> C
 
 
 def _about_the_last_answer(
-    ctx: Kit,
-    question: str,
-    intent: intents.Intent,
-    learner_id: int,
-    place: str,
-    now: datetime,
-    first: AnswerResult | None = None,
+    ctx: Kit, question: str, intent: intents.Intent, learner_id: int, place: str, now: datetime
 ) -> AnswerResult | None:
-    """A question that found nothing confident by itself, read as part of the conversation. Two cases:
-
-    - "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
-      teach on its own but that the last answer's concepts use is asked about them;
-    - "how much data do you need" right after instruction alignment: a short question close to the
-      course (`first` was refused or guessed, and is worth an instructor's look) that, read after the last
-      answer's title ("Instruction Alignment. how much data do you need"), is confidently about that concept."""
-    previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
-    previous = [c for c in previous if c in ctx.course.concepts]
-    if not previous:
-        return None
+    """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
+    teach on its own but that the last answer's concepts use is asked about them. Tried only when the question
+    found nothing confident by itself."""
     subject = intent.subject.strip()
-    if intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2:
-        word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
-        if any(word.search(ctx.course.concepts[c].text) for c in previous):
-            again = answer(
-                ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous
-            )
-            return again if again.confident else None
-    related = bool(first and first.composed and first.composed.related)
-    if not related or len(intents.question_part(question).split()) > 8:
+    if intent.kind != intents.DEFINITION or not subject or len(subject.split()) > 2:
         return None
-    title = ctx.course.concepts[previous[0]].title
-    again = answer(ctx, f"{title}. {intents.question_part(question)}", intent=intent)
-    # only when that concept is what it finds first: "what's a good learning rate for adam" after RLHF finds
-    # fine-tuning, and stays refused
-    if again.confident and again.concept_id == previous[0]:
-        return dataclasses.replace(again, question=question)
-    return None
+    previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
+    word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
+    if not any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts):
+        return None
+    again = answer(ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous)
+    return again if again.confident else None
 
 
 def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | None:
@@ -223,7 +200,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     )
     result = answer(ctx, ev.text, intent=intent, previous=previous)
     if not result.confident and not intent.follow_up:
-        result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now, result) or result
+        result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
     tentative = bool(result.composed and result.composed.tentative)
     if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on
         ctx.store.add_turn(learner.id or 0, place, ev.text, list(result.composed.concepts), now)

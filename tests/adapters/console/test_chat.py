@@ -266,15 +266,6 @@ def test_a_course_question_in_informal_words_gets_a_guess_and_reaches_the_instru
     assert "Complexity of Human Values" in tutorbot.text()
 
 
-def test_a_short_question_unclear_alone_is_read_after_the_last_answer(tutorbot):
-    tutorbot.say("whats instruction tuning")
-    tutorbot.say("how much data do you need")  # alone: "not covered"; after instruction tuning: its data
-    assert "Instruction Alignment" in tutorbot.text() and "not sure" not in tutorbot.text()
-    assert tutorbot.store.inbox() == []
-    tutorbot.say("how do i bake bread")  # far from the course: no conversation makes it a course question
-    assert "doesn't cover" in tutorbot.text()
-
-
 def test_help_studying_and_the_course_overview_are_answered_not_forwarded(tutorbot):
     tutorbot.say("hello! can you help me study for the alignment quiz?")
     assert "/quiz" in tutorbot.text() and "/review" in tutorbot.text()
