@@ -113,6 +113,7 @@ _ORDINAL = {
     "fifth": 5,
     "last": -1,
 }
+ORDINAL_WORDS = frozenset(_ORDINAL)  # "first", "2nd", "last": a position in the last answer, not a topic
 _ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
 
 # Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
-from bot.compose.composer import Composed, overview_reply, small_talk_reply
+from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
 from bot.compose.scope import Verdict
 from bot.features import inbox
 from bot.features.kit import Handler, Kit
@@ -74,6 +74,8 @@ class AnswerResult:
 # A follow-up without a pronoun pointing back, whose own words are this close to a concept (cosine), names
 # its own topic; "is it better than PPO?" still leans on the previous answer.
 OWN_TOPIC = 0.5
+# A follow-up at least half of whose words the course never uses is about something else.
+STRAY = 0.5
 _LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
 
 
@@ -97,7 +99,12 @@ def answer(
         and hits[0].concept_id not in previous
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
-    composed = ctx.composer.compose(asked, intent or intents.classify(question), hits, previous)
+    intent = intent or intents.classify(question)
+    if previous and _strays(ctx, asked, hits, intent):
+        # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
+        # about something the course never mentions; judged on its own, not answered from the last concept
+        previous, intent = (), dataclasses.replace(intent, follow_up=False)
+    composed = ctx.composer.compose(asked, intent, hits, previous)
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
     follows = bool(intent and intent.follow_up and previous)
@@ -112,6 +119,27 @@ def answer(
     return AnswerResult(
         question, composed.text(), confident, sources, main, composed.next_concepts, composed, vector
     )
+
+
+def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], intent: intents.Intent) -> bool:
+    """Is a message shaped like a follow-up about something else: half its words, two or more, are ones the
+    course never uses ("and what about a recipe for schnitzel?"), or, with two words of its own or more, alone
+    it is far outside the course ("and what about how do i make carbonara without cream?")?"""
+    judge = ctx.composer.judge
+    normalized = ctx.retriever.normalize(asked)
+    terms = judge.vocabulary.terms(normalized)
+    unknown = [t for t in terms if t not in judge.vocabulary.vocabulary]
+    if len(unknown) >= 2 and len(unknown) >= STRAY * len(terms):  # one ("huh", "tho") is chat
+        return True
+    own = [
+        t
+        for t in judge.vocabulary.terms(normalized)
+        if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS
+    ]
+    if len(own) < 2:
+        return False
+    alone = judge.judge(judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id), asked)
+    return alone.score < judge.related
 
 
 def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> Callable[[], str]:

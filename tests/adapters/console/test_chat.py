@@ -266,6 +266,22 @@ def test_a_course_question_in_informal_words_gets_a_guess_and_reaches_the_instru
     assert "Complexity of Human Values" in tutorbot.text()
 
 
+@pytest.mark.parametrize(
+    "stray", ["and what about a recipe for schnitzel?", "so is the capital of peru lima?"]
+)
+def test_a_question_shaped_like_a_follow_up_about_something_else_is_not_answered_from_the_last_concept(
+    tutorbot, stray
+):
+    tutorbot.say("what is rlhf?")
+    tutorbot.say(stray)
+    assert (
+        "doesn't cover" in tutorbot.text() and "Reinforcement Learning" not in tutorbot.text().split(".")[0]
+    )
+    tutorbot.say("what is rlhf?")
+    tutorbot.say("and if beta is too large?")  # a real follow-up still is one
+    assert "β too large" in tutorbot.text()
+
+
 def test_help_studying_and_the_course_overview_are_answered_not_forwarded(tutorbot):
     tutorbot.say("hello! can you help me study for the alignment quiz?")
     assert "/quiz" in tutorbot.text() and "/review" in tutorbot.text()
