@@ -265,7 +265,8 @@ def _sides(t: str) -> tuple[str, ...]:
 # "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
 # what they understood of the last answer
 _CONFIRMS = re.compile(
-    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*so\s+(?!(what|whats|what's|why|how|which|who|when|where)\b)"
+    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*so\s+(?!(what|whats|what's|why|how|which|who|when|where|"
+    r"explain|tell|give|show|describe|define|list|name|can|could|would|will|should|may|shall|let's|lets|please)\b)"
     r"[^?]+\?+\s*$"
 )
 

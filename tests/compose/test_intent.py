@@ -289,6 +289,7 @@ def test_the_x_part_is_a_follow_up_about_a_part_of_the_last_answer(text):
         ("so N is just how many answers it generates?", True),
         ("so is dpo cheaper?", True),
         ("so what is rlhf?", False),  # a new question, not a check of the last answer
+        ("so explain k-means clustering?", False),  # a request, not a check
         ("so there's no reward model", False),  # a statement, not a question
     ],
 )
