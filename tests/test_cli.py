@@ -106,6 +106,13 @@ def test_ask_reads_stdin_one_json_line_per_question_in_order(env):
     assert lines[2]["confident"] is False and "not sure" in lines[2]["answer"]
 
 
+def test_ask_replies_to_small_talk_and_the_course_overview_as_the_chat_does(env):
+    out = tutor("ask", "--json", env=env, stdin="hello\nwhat is this course about?\n")
+    hello, overview = (json.loads(x) for x in out.stdout.splitlines())
+    assert hello["answer"].startswith("Hello!") and hello["sources"] == [] and hello["confident"] is False
+    assert overview["answer"].startswith("This course is *LLM Alignment*")
+
+
 def test_ask_bad_input(env):
     empty = tutor("ask", "  ", env=env)
     assert empty.returncode == 1 and len(empty.stderr.strip().splitlines()) == 1 and "empty" in empty.stderr

@@ -84,6 +84,11 @@ def answer(
 ) -> AnswerResult:
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it."""
+    intent = intent or intents.classify(question)
+    if intent.kind == intents.SMALL_TALK:  # `tutor ask hello`: the chat's reply, not "not covered"
+        return AnswerResult(question, small_talk_reply(intent.social), False, ())
+    if intent.kind == intents.OVERVIEW:
+        return AnswerResult(question, overview_reply(ctx.course), False, ())
     ctx.sync_instructor_passages()
     asked = intents.question_part(question)  # "hmm ok. what is the KL penalty": the question, not the chat
     prepared = ctx.retriever.prepare(asked) if ctx.retriever.concept_ids else None
@@ -99,7 +104,6 @@ def answer(
         and hits[0].concept_id not in previous
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
-    intent = intent or intents.classify(question)
     if previous and _strays(ctx, asked, hits, intent):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
