@@ -76,6 +76,7 @@ class AnswerResult:
 OWN_TOPIC = 0.5
 # A follow-up at least half of whose words the course never uses is about something else.
 STRAY = 0.5
+_PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", re.I)
 _LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
 
 
@@ -127,21 +128,19 @@ def answer(
 
 def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], intent: intents.Intent) -> bool:
     """Is a message shaped like a follow-up about something else: half its words, two or more, are ones the
-    course never uses ("and what about a recipe for schnitzel?"), or, with two words of its own or more, alone
-    it is far outside the course ("and what about how do i make carbonara without cream?")?"""
+    course never uses ("and what about a recipe for schnitzel?"), or, with two words of its own or more and
+    nothing that points back ("they", "the human part"), alone it is far outside the course ("and what about how
+    do i make carbonara without cream?")?"""
     judge = ctx.composer.judge
     normalized = ctx.retriever.normalize(asked)
     terms = judge.vocabulary.terms(normalized)
     unknown = [t for t in terms if t not in judge.vocabulary.vocabulary]
     if len(unknown) >= 2 and len(unknown) >= STRAY * len(terms):  # one ("huh", "tho") is chat
         return True
-    own = [
-        t
-        for t in judge.vocabulary.terms(normalized)
-        if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS
-    ]
-    if len(own) < 2:
-        return False
+    own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
+    points_back = len(asked.split()) <= 7 and _LEANS.search(asked) or _PART_OF.search(asked)
+    if len(own) < 2 or points_back:
+        return False  # "are they ever in conflict?", "why the human part": it points at the last answer
     alone = judge.judge(judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id), asked)
     return alone.score < judge.related
 

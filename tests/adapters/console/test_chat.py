@@ -280,6 +280,9 @@ def test_a_question_shaped_like_a_follow_up_about_something_else_is_not_answered
     tutorbot.say("what is rlhf?")
     tutorbot.say("and if beta is too large?")  # a real follow-up still is one
     assert "β too large" in tutorbot.text()
+    tutorbot.say("can you explain helpful honest harmless")
+    tutorbot.say("are they ever in conflict?")  # alone far from the course, but "they" points back
+    assert "Maximum helpfulness" in tutorbot.text()
 
 
 def test_help_studying_and_the_course_overview_are_answered_not_forwarded(tutorbot):
