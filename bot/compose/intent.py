@@ -139,7 +139,6 @@ _STUDY_HELP = re.compile(
     r"( for (the |my |this |our |an? |tomorrow's |next week's )?([\w-]+ ){0,2}"
     r"(quiz|quizzes|exam|exams|test|tests|midterm|final|course|class|unit|chapter))?( please| pls| now)?\W*$"
     r"|^((can|could) (you|u) )?(quiz|test) me( please| pls)?\W*$"
-    r"|^(where|what) (do|should|shall|can) i (even |actually )?(start|begin)( with)?\W*$"
 )
 # "what is this chapter even about", "what does the course cover": the course as a whole, not one concept.
 _OVERVIEW = re.compile(
@@ -147,6 +146,8 @@ _OVERVIEW = re.compile(
     r"( even| actually| really)? (about|cover|covers|teach|teaches|on)\b"
     r"|^what (topics|concepts|subjects) (are|does|do|can)\b.*\b(cover|covered|course|chapter|unit|teach|there)\b"
     r"|^what can (you|u|i) (teach|ask|learn|help)\b"
+    # "where do i start": the course's own first concept
+    r"|^(where|what) (do|should|shall|can) i (even |actually )?(start|begin)( with)?\W*$"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"

@@ -223,8 +223,6 @@ def test_the_question_part_of_a_message(text, question):
         "can you help me study",
         "lets revise for the exam",
         "quiz me",
-        "where do i start?",
-        "where do i even start",
     ],
 )
 def test_a_request_for_help_studying_is_small_talk(text):
@@ -244,6 +242,8 @@ def test_help_with_a_topic_is_a_question_about_it(text):
         "so what is this chapter even about",
         "what does this course cover?",
         "what topics are covered in the course",
+        "where do i start?",
+        "where do i even start",
     ],
 )
 def test_a_question_about_the_whole_course_is_an_overview(text):
