@@ -263,6 +263,8 @@ def _sides(t: str) -> tuple[str, ...]:
     return ()
 
 
+# "the human part", "the 'proximal' bit": a part of what was just explained
+PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", re.IGNORECASE)
 # "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
 # what they understood of the last answer
 _CONFIRMS = re.compile(
@@ -347,8 +349,7 @@ def _classify(text: str) -> Intent:
     short = len(words) <= 7
     ordinal_match = _ORDINAL_RE.search(t)
     ordinal = _ORDINAL[ordinal_match.group(1)] if ordinal_match else None
-    # "the human part", "the 'proximal' bit": a part of what was just explained
-    part_of = re.search(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", t)
+    part_of = PART_OF.search(t)
     follow_up = (
         checking
         or bool(part_of and len(words) <= 10)

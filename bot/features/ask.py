@@ -76,7 +76,6 @@ class AnswerResult:
 OWN_TOPIC = 0.5
 # A follow-up at least half of whose words the course never uses is about something else.
 STRAY = 0.5
-_PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", re.I)
 _LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
 
 
@@ -105,7 +104,7 @@ def answer(
         and hits[0].concept_id not in previous
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
-    if previous and _strays(ctx, asked, hits, intent):
+    if previous and _strays(ctx, asked, hits):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
@@ -126,7 +125,7 @@ def answer(
     )
 
 
-def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], intent: intents.Intent) -> bool:
+def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
     """Is a message shaped like a follow-up about something else: half its words, two or more, are ones the
     course never uses ("and what about a recipe for schnitzel?"), or, with two words of its own or more and
     nothing that points back ("they", "the human part"), alone it is far outside the course ("and what about how
@@ -138,7 +137,7 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], intent: intents.Intent) -
     if len(unknown) >= 2 and len(unknown) >= STRAY * len(terms):  # one ("huh", "tho") is chat
         return True
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
-    points_back = len(asked.split()) <= 7 and _LEANS.search(asked) or _PART_OF.search(asked)
+    points_back = (len(asked.split()) <= 7 and _LEANS.search(asked)) or intents.PART_OF.search(asked)
     if len(own) < 2 or points_back:
         return False  # "are they ever in conflict?", "why the human part": it points at the last answer
     alone = judge.judge(judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id), asked)
