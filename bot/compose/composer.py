@@ -45,6 +45,8 @@ REMEDY = re.compile(
     r"constrain\w*|limits?|clip\w*|close to|red[- ]team\w*|ensembles?|KL)\b",
     re.IGNORECASE,
 )
+# Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`)
+FIRST = (LIMITS, REMEDY)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
@@ -198,7 +200,7 @@ class ExtractiveComposer:
         # a nudge towards the kind of sentence asked for; for "what's the catch?" and "how do you prevent it?"
         # a rule: the sentences about costs and limits, or about remedies, come first (the closest sentence to
         # "<concept>. the catch?" is its definition)
-        weight = 1.0 if bonus is LIMITS or bonus is REMEDY else 0.08
+        weight = 1.0 if bonus in FIRST else 0.08
         scored = [
             (float(s) + (weight if bonus is not None and bonus.search(t) else 0.0), j)
             for j, (s, t) in enumerate(zip(sims, texts, strict=True))
@@ -260,8 +262,7 @@ class ExtractiveComposer:
         called = self._called(_plain(intent.subject)) if intent.subject else ""
         if called:
             return called if called != top else ""
-        said = " ".join(w for w in _plain(intent.subject).split() if w not in ("a", "an", "the"))
-        user = self._user_of(said, top, concepts[:3]) if said else ""
+        user = self._user_of(_plain(intent.subject), top, concepts[:3]) if intent.subject else ""
         if user:  # "what's a value model": PPO, which uses the phrase, not human values, which is closer
             return user
         if not intent.subject or defines(self.course.concepts[top].summary, intent.subject):
@@ -501,15 +502,14 @@ class ExtractiveComposer:
         found = self.retriever.search(side, k=3)
         if not found:
             return ""
-        said = " ".join(w for w in said.split() if w not in ("a", "an", "the"))
         return self._user_of(said, found[0].concept_id) or found[0].concept_id
 
     def _user_of(self, said: str, closest: str, retrieved: Sequence[str] = ()) -> str:
         """For a phrase of two to four words ("a value model") that the closest concept by meaning never uses
         (human *values*): the first of the `retrieved` that uses it, else the concept that uses it most (PPO's
         critic); "" when the closest uses it or nothing does."""
-        words = said.split()
-        if not 2 <= len(words) <= 4 or len(tokenize(said)) != len(words):  # content words only
+        words = [w for w in said.split() if w not in ("a", "an", "the")]
+        if not 2 <= len(words) <= 4 or len(tokenize(" ".join(words))) != len(words):  # content words only
             return ""
         phrase = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
 

@@ -131,7 +131,7 @@ _SOCIAL = {
 }
 _SOCIAL_RE = {kind: re.compile(rf"\b({words})\b") for kind, words in _SOCIAL.items()}
 # A request for help with studying, not a question about the course: "can you help me study for the quiz?",
-# "quiz me", "where do i start". The reply points at the commands that do it.
+# "quiz me". The reply points at the commands that do it.
 _STUDY_HELP = re.compile(
     r"^((hello|hi|hey|hiya|good (morning|afternoon|evening))\b\W*)?(please |pls |so )?"
     r"((can|could|would|will) (you|u) (please |pls )?help me|help me|i (want|need|would like|'d like) to|"
