@@ -49,6 +49,24 @@ GREEK = {
 }
 
 
+# Words that say what angle a question takes or how it is put, not what it is about: "the drawbacks of
+# best-of-N", "why doesn't SFT alone fully align it", "from an alignment perspective". A question's word the
+# course never uses counts against its scope (a topic the course does not teach), unless it is one of these.
+# Written from what questions ask in general (evaluation, purpose, difficulty, hedges), not from a test set.
+FRAME_WORDS = frozenset(
+    stem(w)
+    for w in """drawback downside disadvantage advantage benefit upside pros cons tradeoff pitfall weakness strength
+    limitation shortcoming difficulty difficult hard harder hardest easy easier tricky challenging purpose reason
+    rationale motivation role importance important significance significant relevance relevant perspective viewpoint
+    standpoint angle intuition intuitively gist overview summary basics detail example instance analogy
+    analyze analyse analysis evaluate assess assessment judge compare contrast relate relationship connection
+    similar similarity difference matter matters useful usefulness necessary needed essential
+    actually basically exactly fully completely entirely alone merely simply essentially necessarily generally
+    typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
+    literally honestly seriously anyway though tho""".split()
+)
+
+
 def _terms(text: str) -> list[str]:
     return [stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalpha()]
 
@@ -101,6 +119,10 @@ class CourseVocabulary:
         """The text's terms: `_terms`, and the course's two-letter acronyms."""
         return _terms(text) + [t for t in tokenize(text) if len(t) == 2 and t in self.acronyms]
 
+    def question_terms(self, question: str) -> list[str]:
+        """The question's terms that weigh on its scope: its terms less the frame words the course never uses."""
+        return [t for t in self.terms(question) if t in self.vocabulary or t not in FRAME_WORDS]
+
     def _refresh(self) -> None:
         self.df: dict[str, int] = {}
         for terms in self._terms.values():
@@ -120,7 +142,7 @@ class CourseVocabulary:
         return math.log((n + 1) / (self.df.get(term, 0) + 0.5))
 
     def coverage(self, question: str, concept_id: str) -> float:
-        terms = self.terms(question)
+        terms = self.question_terms(question)
         if not terms or concept_id not in self._terms:
             return 0.0
         used = self._terms[concept_id]
@@ -128,7 +150,7 @@ class CourseVocabulary:
         return sum(w for t, w in zip(terms, weights, strict=True) if t in used) / (sum(weights) or 1.0)
 
     def unknown(self, question: str) -> float:
-        terms = self.terms(question)
+        terms = self.question_terms(question)
         return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 0.0
 
     def names(self, question: str, concept_id: str) -> bool:
@@ -136,7 +158,7 @@ class CourseVocabulary:
         the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
         places a bare name far from the passages about it (a person's name most of all), so the dense score
         alone would refuse it."""
-        terms = self.terms(question)
+        terms = self.question_terms(question)
         names = self._names.get(concept_id, set())
         if not terms or not set(terms) <= names:
             return False

@@ -132,7 +132,7 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
     do i make carbonara without cream?")?"""
     judge = ctx.composer.judge
     normalized = ctx.retriever.normalize(asked)
-    terms = judge.vocabulary.terms(normalized)
+    terms = judge.vocabulary.question_terms(normalized)
     unknown = [t for t in terms if t not in judge.vocabulary.vocabulary]
     if len(unknown) >= 2 and len(unknown) >= STRAY * len(terms):  # one ("huh", "tho") is chat
         return True

@@ -132,6 +132,12 @@ def test_out_of_scope_is_not_covered_never_a_quote(composer, retriever, question
     assert not result.sources and "doesn't cover" in result.text() and "closest concepts" in result.text()
 
 
+def test_the_drawbacks_of_a_course_method_are_answered_of_python_not(composer, retriever):
+    drawbacks = answer(composer, retriever, "What are the drawbacks of best-of-N sampling?")
+    assert drawbacks.confident and drawbacks.concepts[0] == "best-of-n-sampling"
+    assert not answer(composer, retriever, "what are the drawbacks of python?").confident
+
+
 def test_lora_is_worth_an_instructors_look_pancakes_are_not(composer, retriever):
     assert answer(composer, retriever, "what is lora?").related
     assert not answer(composer, retriever, "recipe for pancakes").related

@@ -66,3 +66,16 @@ def test_instructors_passages_become_course_words(judge, course):
     before = judge.vocabulary.unknown("when is the midterm exam")
     judge.vocabulary.add("llm-alignment", "The midterm exam is in week 7.")
     assert judge.vocabulary.unknown("when is the midterm exam") < before
+
+
+def test_words_that_frame_a_question_are_not_an_unknown_topic(judge):
+    # "drawbacks" and "perspective" say what angle is asked, not what about: the course never uses them, and
+    # they used to count as a topic it does not teach ("what are the drawbacks of best-of-N sampling?" refused)
+    vocabulary = judge.vocabulary
+    assert vocabulary.unknown("what are the drawbacks of best-of-N sampling") == 0.0
+    assert vocabulary.coverage("what are the drawbacks of best-of-N sampling", "best-of-n-sampling") == 1.0
+    assert vocabulary.unknown("why doesnt sft alone fully align the model") == 0.0
+    # the topic words of a question the course does not teach still count
+    assert vocabulary.unknown("what are the drawbacks of python") == 1.0
+    terms = vocabulary.question_terms("schnitzel from an austrian perspective")
+    assert "schnitzel" in terms and "austrian" in terms and len(terms) == 2
