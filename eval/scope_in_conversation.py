@@ -12,6 +12,7 @@ clock, a new learner per question and form.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -51,11 +52,14 @@ def main(files: list[str]) -> None:
                         app = ConsoleApp(tutor, user=f"s{f}-{form[:3]}-{i}", class_name="eval")
                         app.say(f"what is {base.course.concepts[nearest].title}?")
                         reply = "\n".join(r.plain() for r in app.say(shape(row["question"])))
-                        n += (
+                        wrong = (
                             (not reply.startswith("I'm not sure"))
                             if out
                             else reply.startswith("I'm not sure about")
                         )
+                        n += wrong
+                        if wrong and os.environ.get("SHOW"):
+                            print(f"  {form}: {row['question']!r} after {nearest}", file=sys.stderr)
                     counts.append(n)
                 what = "answered" if out else "refused"
                 print(f"| {Path(name).name} ({what}) | {len(rows)} | " + " | ".join(map(str, counts)) + " |")

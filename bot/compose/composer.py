@@ -45,8 +45,15 @@ REMEDY = re.compile(
     r"constrain\w*|limits?|clip\w*|close to|red[- ]team\w*|ensembles?|KL)\b",
     re.IGNORECASE,
 )
+# "what happens if N is too big": the sentences that say what follows from a setting or an absence
+CONSEQUENCE = re.compile(
+    r"\b(without|too (large|small|big|high|low|much|little|strong|weak|many|few)|with (a |an )?(very )?(large|"
+    r"larger|small|smaller|high|higher|low|lower|big|bigger|strong|weak)|becomes?|more likely|less likely|"
+    r"leads? to|results? in|causes?|drifts?|collapses?|barely|if)\b",
+    re.IGNORECASE,
+)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`)
-FIRST = (LIMITS, REMEDY)
+FIRST = (LIMITS, REMEDY, CONSEQUENCE)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
@@ -304,6 +311,10 @@ class ExtractiveComposer:
         focus = re.compile("|".join(alternatives), re.IGNORECASE)
         return focus if any(focus.search(t) for t in texts) else None
 
+    def mentions(self, concept_id: str, subject: str) -> bool:
+        """Does the concept say something about a detail the words name ("beta" in "and if beta is too large?")?"""
+        return concept_id in self.course.concepts and self._focus(subject, concept_id) is not None
+
     def _names(self, concept_id: str) -> set[str]:
         c = self.course.concepts[concept_id]
         return set(_terms(" ".join([c.title, *c.aliases])))
@@ -392,11 +403,22 @@ class ExtractiveComposer:
     ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
+        consequence = intent.kind == I.QUESTION and bool(
+            I.CONSEQUENCE.match(I.question_part(question).lower())
+        )
         focus = (
             self._focus(intent.subject, top)
             if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)
             else None
         )
+        if focus is not None and consequence:
+            # "what happens if N is too big": of the sentences about N, the one that says what follows
+            texts, _ = self.sentences(top)
+            ranked = [(s, j) for s, j in self._ranked(top, qvec, CONSEQUENCE) if focus.search(texts[j])]
+            if ranked and CONSEQUENCE.search(texts[ranked[0][1]]):
+                j = ranked[0][1]
+                lead = texts[j - 1 : j + 1] if j and LEANS_BACK.match(texts[j]) else [texts[j]]
+                return [self._quote(top, " ".join(lead)), self._summary(top)]
         if focus is not None:  # "what does beta do in it?": the sentences about beta lead, then the gist
             return self._detail(top, qvec, focus) or []
         if intent.kind == I.LIST:
@@ -447,6 +469,8 @@ class ExtractiveComposer:
             bonus = REMEDY  # "how do you prevent that": what keeps it from happening, not how the thing works
         if intent.kind == I.QUESTION and intent.ordinal is not None:
             bonus = ENUMERATION
+        elif consequence:
+            bonus = CONSEQUENCE  # "what happens if N is too big": what follows from it
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary

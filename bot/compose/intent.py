@@ -101,6 +101,9 @@ _ELLIPSIS = re.compile(
     r"what would happen|and if|and what if|what if)\b"
     r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
 )
+# "what happens if N is too big", "what would happen without the KL term": a consequence, answered by the
+# sentences closest to it, not by a definition
+CONSEQUENCE = re.compile(r"^(and |so |but )?(what happens|what would happen|what will happen|what if|if)\b")
 _ORDINAL = {
     "first": 1,
     "1st": 1,
@@ -142,12 +145,17 @@ _STUDY_HELP = re.compile(
 )
 # "what is this chapter even about", "what does the course cover": the course as a whole, not one concept.
 _OVERVIEW = re.compile(
-    r"^(so |ok |okay |and )?(what|wat)( is|'s|s| does)? (this|the|our) (chapter|course|unit|class|module)"
+    r"^(so |ok |okay |and )?(what|wat)( is|'s|s| does)? ((this|the|our) (chapter|course|unit|class|module)"
+    r"|(chapter|unit|module) \d+)"
     r"( even| actually| really)? (about|cover|covers|teach|teaches|on)\b"
     r"|^what (topics|concepts|subjects) (are|does|do|can)\b.*\b(cover|covered|course|chapter|unit|teach|there)\b"
     r"|^what can (you|u|i) (teach|ask|learn|help)\b"
     # "where do i start": the course's own first concept
     r"|^(where|what) (do|should|shall|can) i (even |actually )?(start|begin)( with)?\W*$"
+    # "ok so chapter 4", "we're on unit 2 now", "what's in chapter 4": a learner finding their way in the course
+    r"|^(this is |we're on |we are on |on |now )?(chapter|ch\.?|unit|section|module) ?\d+(\.\d+)?\W*"
+    r"(then|now|again|right)?\W*$"
+    r"|^(what|wat)('s|s| is)? (in|on) (chapter|ch\.?|unit|section|module) ?\d+"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
@@ -316,6 +324,18 @@ _LEAD = re.compile(
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 
 
+def follow_up_shaped(text: str) -> bool:
+    """Is the message put as a follow-up, whatever its length: "what happens if you set it too small", "and
+    why would it do that", "can they ever be wrong about it"?"""
+    t = _LEAD.sub("", _clean(text)) or _clean(text)
+    return bool(
+        _ELLIPSIS.match(t)
+        or CONSEQUENCE.match(t)
+        or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
+        and _ANAPHOR.search(t)
+    )
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty"), for retrieval: the filler words pull the question's vector away from the course."""
@@ -400,7 +420,7 @@ def _classify(text: str) -> Intent:
         return Intent(HOW, follow_up, (), subject, ordinal)
     if re.search(r"\b(example|examples|instance)\b", t) and short and _ANAPHOR.search(t):
         return Intent(EXAMPLE, True, (), subject, ordinal)
-    if _DEFINITION.search(t):
+    if _DEFINITION.search(t) and not CONSEQUENCE.match(t):
         return Intent(DEFINITION, follow_up, (), subject, ordinal)
     if len(words) <= 4 and "?" not in t.rstrip("?") and not follow_up:
         # a bare topic ("fine tuning??", "the reward thing"): say what it is

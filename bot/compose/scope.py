@@ -63,8 +63,24 @@ FRAME_WORDS = frozenset(
     similar similarity difference matter matters useful usefulness necessary needed essential
     actually basically exactly fully completely entirely alone merely simply essentially necessarily generally
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
-    literally honestly seriously anyway though tho""".split()
+    literally honestly seriously anyway though tho again""".split()
 )
+
+
+_NUMBERS = dict(
+    zip(
+        "1 2 3 4 5 6 7 8 9 10".split(),
+        "one two three four five six seven eight nine ten".split(),
+        strict=True,
+    )
+)
+
+
+def _phrase(text: str) -> str:
+    """Lower case, apostrophes gone, small numbers as words, words one space apart: "3 H's" and "three H's" are
+    one phrase."""
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"\s*['’]\s*", "", text.lower())).split()
+    return " ".join(_NUMBERS.get(w, w) for w in words)
 
 
 def _terms(text: str) -> list[str]:
@@ -100,6 +116,7 @@ class CourseVocabulary:
         self.course = course
         self._terms: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}  # title and alias terms: what a concept is called
+        self._aliases: dict[str, set[str]] = {}  # its aliases as `_phrase`s
         self._sentences: list[str] = []
         # two-letter acronyms the course writes in capitals (KL, RL, AI): terms, though most two-letter words
         # are not ("kl??" had no term at all, so nothing of it counted as the course's)
@@ -112,6 +129,7 @@ class CourseVocabulary:
             text = " ".join([c.title, " ".join(c.aliases), c.summary, c.text, " ".join(c.asks)])
             self._terms[cid] = set(self.terms(text))
             self._names[cid] = set(self.terms(" ".join([c.title, *c.aliases, cid.replace("-", " ")])))
+            self._aliases[cid] = {_phrase(a) for a in c.aliases if _phrase(a)}
             self._sentences += split_sentences(c.summary) + split_sentences(c.text)
         self._refresh()
 
@@ -137,6 +155,9 @@ class CourseVocabulary:
             self._sentences += split_sentences(text)
             self._refresh()
 
+    def uses(self, concept_id: str, term: str) -> bool:
+        return term in self._terms.get(concept_id, set())
+
     def idf(self, term: str) -> float:
         n = len(self._terms)
         return math.log((n + 1) / (self.df.get(term, 0) + 0.5))
@@ -158,9 +179,12 @@ class CourseVocabulary:
         the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
         places a bare name far from the passages about it (a person's name most of all), so the dense score
         alone would refuse it."""
-        terms = self.question_terms(question)
+        terms = [t for t in self.terms(question) if t not in FRAME_WORDS]  # "again", "exactly": not a name
         names = self._names.get(concept_id, set())
-        if not terms or not set(terms) <= names:
+        if not terms:  # "what are the 3 H's again": no term, but one of the concept's names in so many words
+            phrase = f" {_phrase(question)} "
+            return any(f" {a} " in phrase for a in self._aliases.get(concept_id, ()))
+        if not set(terms) <= names:
             return False
         return min(sum(t in n for n in self._names.values()) for t in terms) <= 2
 

@@ -76,6 +76,10 @@ class AnswerResult:
 OWN_TOPIC = 0.5
 # A follow-up at least half of whose words the course never uses is about something else.
 STRAY = 0.5
+# A question up to this long that points back with a pronoun is tried as a follow-up when alone it is not
+# answered: "what happens if you set it too small", "and what if the reward model gets it wrong"
+LEANING_WORDS = 12
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this one|that one|these|those)\b", re.I)
 _LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
 
 
@@ -102,6 +106,10 @@ def answer(
         and not _LEANS.search(asked)
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         and hits[0].concept_id not in previous
+        # "and if beta is too large?" after DPO: what follows from a detail the last concept has
+        and not (
+            intents.CONSEQUENCE.match(asked.lower()) and ctx.composer.mentions(previous[0], intent.subject)
+        )
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
     if previous and _strays(ctx, asked, hits):
@@ -163,11 +171,27 @@ def _about_the_last_answer(
     teach on its own but that the last answer's concepts use is asked about them. Tried only when the question
     found nothing confident by itself."""
     subject = intent.subject.strip()
-    if intent.kind != intents.DEFINITION or not subject or len(subject.split()) > 2:
+    # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but it
+    # points back with "it" and names nothing of its own that the course teaches
+    leans = (
+        len(question.split()) <= LEANING_WORDS
+        and bool(_POINTS_BACK.search(question))
+        and intents.follow_up_shaped(question)
+    )
+    named = intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2
+    if not (leans or named):
         return None
     previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
+    if not previous:
+        return None
+    if leans:  # and every word of its own is one the last answer's concepts use ("guitar" is not)
+        vocabulary = ctx.composer.judge.vocabulary
+        own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
+        leans = all(any(vocabulary.uses(c, t) for c in previous) for t in own)
     word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
-    if not any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts):
+    if not leans and not any(
+        word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts
+    ):
         return None
     again = answer(ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous)
     return again if again.confident else None

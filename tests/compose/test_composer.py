@@ -266,6 +266,7 @@ def test_a_side_named_by_a_phrase_is_the_concept_that_uses_it(composer, retrieve
 @pytest.mark.parametrize(
     ("question", "previous", "lead"),
     [
+        ("what happens if N is too big", "best-of-n-sampling", "With large N it becomes more likely"),
         ("what does beta do in it", "direct-preference-optimization", "β plays the same role"),
         ("what is honesty here", "desirable-attributes-of-aligned-llms", "Honest means"),
     ],

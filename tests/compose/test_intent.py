@@ -7,6 +7,7 @@ import pytest
 from bot.compose.intent import (
     DRAWBACK,
     OVERVIEW,
+    QUESTION,
     SMALL_TALK,
     Intent,
     bare_answer,
@@ -67,7 +68,7 @@ from bot.compose.intent import (
         ("tell me more", "question", True),
         ("can you give an example", "example", True),
         ("got an example?", "example", True),
-        ("what happens if n is too big", "definition", True),
+        ("what happens if n is too big", "question", True),
         ("explain it simpler", "definition", True),  # the gist again: the summary
         ("in plain english?", "definition", True),
         ("eli5", "definition", True),
@@ -244,6 +245,9 @@ def test_help_with_a_topic_is_a_question_about_it(text):
         "what topics are covered in the course",
         "where do i start?",
         "where do i even start",
+        "ok so chapter 4",
+        "whats in chapter 4?",
+        "what is unit 3 even about",
     ],
 )
 def test_a_question_about_the_whole_course_is_an_overview(text):
@@ -252,6 +256,15 @@ def test_a_question_about_the_whole_course_is_an_overview(text):
 
 def test_what_a_concept_is_about_is_not_the_course_overview():
     assert classify("what is the reward model about").kind != OVERVIEW
+    assert classify("chapter 4 says dpo needs no reward model, why").kind != OVERVIEW
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what happens if N is too big", "what would happen without the KL term", "and if beta is too large?"],
+)
+def test_what_happens_if_asks_for_a_consequence_not_a_definition(text):
+    assert classify(text).kind == QUESTION
 
 
 @pytest.mark.parametrize(

@@ -293,6 +293,28 @@ def test_help_studying_and_the_course_overview_are_answered_not_forwarded(tutorb
     assert tutorbot.store.inbox() == []
 
 
+def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
+    tutorbot.say("whats the kl penalty in rlhf")
+    tutorbot.say("what happens if you set it too small")  # eight words, "it" is the penalty
+    assert "Without this term the policy can drift" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("what is dpo?")
+    tutorbot.say("and if beta is too large?")  # β is DPO's too: not RLHF's answer
+    assert "a larger β holds the policy closer" in tutorbot.text()
+    tutorbot.say("what is fine-tuning?")
+    tutorbot.say("how do i fine-tune my guitar so it stays in tune")  # "it", but nothing of the last answer
+    assert "doesn't cover" in tutorbot.text()
+    tutorbot.say("ok so chapter 4")  # finding their way: the course, never the inbox
+    assert "This course is LLM Alignment" in tutorbot.text()
+    tutorbot.say("what are the 3 H's again")  # "three H's" is the concept's name
+    assert "helpful, honest and harmless" in tutorbot.text() and "not sure" not in tutorbot.text()
+    forwarded = {item.text for item in tutorbot.store.inbox()}
+    assert not forwarded & {
+        "what happens if you set it too small",
+        "ok so chapter 4",
+        "what are the 3 H's again",
+    }
+
+
 def test_a_symbol_from_the_last_answer_is_asked_about_it(tutorbot):
     tutorbot.say("how does best-of-n work?")
     tutorbot.say("what's N?")
