@@ -168,11 +168,12 @@ def _about_the_last_answer(
     ctx: Kit, question: str, intent: intents.Intent, learner_id: int, place: str, now: datetime
 ) -> AnswerResult | None:
     """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
-    teach on its own but that the last answer's concepts use is asked about them. Tried only when the question
-    found nothing confident by itself."""
+    teach on its own but that the last answer's concepts use is asked about them; so is a question of up to
+    `LEANING_WORDS` words put as a follow-up that points back ("what happens if you set it too small"). Tried
+    only when the question found nothing confident by itself."""
     subject = intent.subject.strip()
-    # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but it
-    # points back with "it" and names nothing of its own that the course teaches
+    # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but put as
+    # one, pointing back with "it", and every word of its own is one the last answer's concepts use
     leans = (
         len(question.split()) <= LEANING_WORDS
         and bool(_POINTS_BACK.search(question))
