@@ -87,6 +87,11 @@ NOT_A_DETAIL = frozenset(
 )
 
 
+def _with_antecedent(texts: list[str], j: int) -> list[str]:
+    """Sentence j, and the one before when it leans on it ("It ...", "These ...")."""
+    return texts[j - 1 : j + 1] if j and LEANS_BACK.match(texts[j]) else [texts[j]]
+
+
 def announces(sentence: str) -> bool:
     """A sentence that only announces the next ("The method has limits too.", "It works in three steps:")."""
     return len(sentence) < 45 or sentence.rstrip().endswith(":")
@@ -403,9 +408,7 @@ class ExtractiveComposer:
     ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
-        consequence = intent.kind == I.QUESTION and bool(
-            I.CONSEQUENCE.match(I.question_part(question).lower())
-        )
+        consequence = intent.kind == I.QUESTION and intent.consequence
         focus = (
             self._focus(intent.subject, top)
             if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)
@@ -416,9 +419,7 @@ class ExtractiveComposer:
             texts, _ = self.sentences(top)
             ranked = [(s, j) for s, j in self._ranked(top, qvec, CONSEQUENCE) if focus.search(texts[j])]
             if ranked and CONSEQUENCE.search(texts[ranked[0][1]]):
-                j = ranked[0][1]
-                lead = texts[j - 1 : j + 1] if j and LEANS_BACK.match(texts[j]) else [texts[j]]
-                return [self._quote(top, " ".join(lead)), self._summary(top)]
+                return [self._quote(top, " ".join(_with_antecedent(texts, ranked[0][1]))), self._summary(top)]
         if focus is not None:  # "what does beta do in it?": the sentences about beta lead, then the gist
             return self._detail(top, qvec, focus) or []
         if intent.kind == I.LIST:
@@ -509,7 +510,7 @@ class ExtractiveComposer:
         )[1]
         if explained and not (says.search(texts[best]) or explains.search(texts[best])):
             return None
-        lead = texts[best - 1 : best + 1] if best and LEANS_BACK.match(texts[best]) else [texts[best]]
+        lead = _with_antecedent(texts, best)
         if announces(texts[best]) and best + 1 < len(texts):
             lead.append(texts[best + 1])
         return [self._quote(top, " ".join(lead)), self._summary(top)]

@@ -176,7 +176,8 @@ class Intent:
     """What a message asks: `kind` (definition, why, how, list, comparison, example, question, small-talk,
     quiz-answer); whether it is a `follow_up` leaning on the previous answer; the comparison's `sides`;
     the `subject` asked about (the words left when the question words are gone); an `ordinal` ("the second
-    one" is 2, "the last" is -1); and for small talk, `social` (greeting, thanks, bye, ack)."""
+    one" is 2, "the last" is -1); for small talk, `social` (greeting, thanks, bye, ack); whether it is `vague`; and
+    whether it asks for a `consequence` ("what happens if ...")."""
 
     kind: str
     follow_up: bool = False
@@ -185,6 +186,7 @@ class Intent:
     ordinal: int | None = None
     social: str = ""
     vague: bool = False  # "the rl thing", "safety stuff pls": the learner can't name what they mean
+    consequence: bool = False  # "what happens if N is too big", "and if beta is too large?": what follows
 
     @property
     def category(self) -> str:
@@ -324,16 +326,26 @@ _LEAD = re.compile(
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 
 
-def follow_up_shaped(text: str) -> bool:
-    """Is the message put as a follow-up, whatever its length: "what happens if you set it too small", "and
-    why would it do that", "can they ever be wrong about it"?"""
-    t = _LEAD.sub("", _clean(text)) or _clean(text)
+def _leans_back(t: str) -> bool:
+    """Is the (cleaned) message worded as a follow-up: an ellipsis ("and if ...", "why?") or a question word with
+    a pronoun ("can they conflict?")?"""
     return bool(
         _ELLIPSIS.match(t)
-        or CONSEQUENCE.match(t)
         or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
         and _ANAPHOR.search(t)
     )
+
+
+def _without_lead(text: str) -> str:
+    t = _clean(text)
+    return _LEAD.sub("", t) or t
+
+
+def follow_up_shaped(text: str) -> bool:
+    """Is the message put as a follow-up, whatever its length: "what happens if you set it too small", "and
+    why would it do that", "can they ever be wrong about it"?"""
+    t = _without_lead(text)
+    return _leans_back(t) or bool(CONSEQUENCE.match(t))
 
 
 def question_part(text: str) -> str:
@@ -346,7 +358,11 @@ def question_part(text: str) -> str:
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     intent = _classify(text)
-    if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW) or not _VAGUE.search(_clean(text)):
+    if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW):
+        return intent
+    if CONSEQUENCE.match(_without_lead(text)):
+        intent = dataclasses.replace(intent, consequence=True)
+    if not _VAGUE.search(_clean(text)):
         return intent
     return dataclasses.replace(intent, vague=True)
 
@@ -374,11 +390,9 @@ def _classify(text: str) -> Intent:
         checking
         or bool(part_of and len(words) <= 10)
         or short
-        and bool(
-            _ELLIPSIS.match(t)
-            or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
-            and _ANAPHOR.search(t)
-            or (ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
+        and (
+            _leans_back(t)
+            or bool(ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
         )
     )
     subject = _subject(t)

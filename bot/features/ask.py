@@ -107,9 +107,7 @@ def answer(
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         and hits[0].concept_id not in previous
         # "and if beta is too large?" after DPO: what follows from a detail the last concept has
-        and not (
-            intents.CONSEQUENCE.match(asked.lower()) and ctx.composer.mentions(previous[0], intent.subject)
-        )
+        and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
     if previous and _strays(ctx, asked, hits):
@@ -179,7 +177,7 @@ def _about_the_last_answer(
         and bool(_POINTS_BACK.search(question))
         and intents.follow_up_shaped(question)
     )
-    named = intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2
+    named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
     if not (leans or named):
         return None
     previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
@@ -189,10 +187,10 @@ def _about_the_last_answer(
         vocabulary = ctx.composer.judge.vocabulary
         own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
         leans = all(any(vocabulary.uses(c, t) for c in previous) for t in own)
-    word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
-    if not leans and not any(
-        word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts
-    ):
+    if named:  # and the last answer's concepts use the name or symbol
+        word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
+        named = any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts)
+    if not (leans or named):
         return None
     again = answer(ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous)
     return again if again.confident else None
