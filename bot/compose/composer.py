@@ -52,8 +52,19 @@ CONSEQUENCE = re.compile(
     r"leads? to|results? in|causes?|drifts?|collapses?|barely|if)\b",
     re.IGNORECASE,
 )
+# "can they conflict?", "helpful vs harmless - don't those clash?": the sentences that say how they pull apart
+TENSION = re.compile(
+    r"\b(pulls? against|pulling against|conflicts?|conflicting|clash\w*|tensions?|at odds|trade-?offs?|balanc\w*|"
+    r"compet\w*|contradict\w*|against each other|against one another)\b",
+    re.IGNORECASE,
+)
+TENSION_ASK = re.compile(
+    r"\b(conflicts?|conflicting|clash\w*|tensions?|at odds|contradict\w*|trade-?offs?|compete|competing|"
+    r"pull (against|apart)|work against|go against|against each other)\b",
+    re.IGNORECASE,
+)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`)
-FIRST = (LIMITS, REMEDY, CONSEQUENCE)
+FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
@@ -83,18 +94,21 @@ NOT_A_DETAIL = frozenset(
     """here there again more mean means meant work works worked need needed needs used use uses important matter
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
     ones other else about exactly actually basically really kind sort way case cases good bad better best happen
-    happens happened would could should too big small high low much many""".split()
+    happens happened would could should too big small high low much many zero large larger huge tiny bigger smaller
+    higher lower infinite infinity""".split()
 )
 
 
-def _with_antecedent(texts: list[str], j: int) -> list[str]:
-    """Sentence j, and the one before when it leans on it ("It ...", "These ...")."""
-    return texts[j - 1 : j + 1] if j and LEANS_BACK.match(texts[j]) else [texts[j]]
+def _with_antecedent(texts: list[str], j: int, opens: frozenset[int] = frozenset()) -> list[str]:
+    """Sentence j, and the one before when it leans on it ("It ...", "These ..."), unless j opens a paragraph
+    (the last sentence of another paragraph is not what "These attributes" means)."""
+    return texts[j - 1 : j + 1] if j and j not in opens and LEANS_BACK.match(texts[j]) else [texts[j]]
 
 
-def announces(sentence: str) -> bool:
-    """A sentence that only announces the next ("The method has limits too.", "It works in three steps:")."""
-    return len(sentence) < 45 or sentence.rstrip().endswith(":")
+def announces(sentence: str, opens_paragraph: bool = False) -> bool:
+    """A sentence that only announces the next ("The method has limits too.", "It works in three steps:", a
+    short sentence that opens a paragraph: "These attributes can pull against each other.")."""
+    return len(sentence) < (60 if opens_paragraph else 45) or sentence.rstrip().endswith(":")
 
 
 def _plain(text: str) -> str:
@@ -176,6 +190,7 @@ class ExtractiveComposer:
         self.retriever = retriever
         self.judge = judge or ScopeJudge(course)
         self._bank: dict[str, tuple[int, list[str], np.ndarray]] = {}
+        self._opens: dict[str, frozenset[int]] = {}  # per concept: the sentences that open a paragraph
 
     # -- evidence ------------------------------------------------------------------------------
     def _extra_passages(self, concept_id: str) -> list[str]:
@@ -193,10 +208,17 @@ class ExtractiveComposer:
         cached = self._bank.get(concept_id)
         if cached is None or cached[0] != count:
             concept = self.course.concepts[concept_id]
-            texts = split_sentences(concept.text)
-            for extra in self._extra_passages(concept_id):
-                texts += split_sentences(extra)
+            texts: list[str] = []
+            opens: set[int] = set()
+            extras = self._extra_passages(concept_id)
+            for paragraph in [*re.split(r"\n\s*\n", concept.text), *extras]:
+                said = split_sentences(paragraph)
+                if said:
+                    opens.add(len(texts))
+                texts += said
+            for extra in extras:
                 self.judge.vocabulary.add(concept_id, extra)
+            self._opens[concept_id] = frozenset(opens)
             vecs = self.retriever.embedder.encode(texts) if texts else np.zeros((0, 1), dtype="float32")
             self._bank[concept_id] = (count, texts, vecs)
             cached = self._bank[concept_id]
@@ -230,8 +252,9 @@ class ExtractiveComposer:
                 break
             if texts[j] in skip or texts[j] in (texts[c] for c in chosen):
                 continue
-            group = [j - 1, j] if j > 0 and LEANS_BACK.match(texts[j]) and j - 1 not in chosen else [j]
-            if announces(texts[j]) and j + 1 < len(texts) and j + 1 not in chosen:
+            opens = self._opens[concept_id]
+            group = [j - 1, j] if len(_with_antecedent(texts, j, opens)) == 2 and j - 1 not in chosen else [j]
+            if announces(texts[j], j in opens) and j + 1 < len(texts) and j + 1 not in chosen:
                 group.append(j + 1)  # "The method has limits too." says nothing without what follows
             if len(chosen) + len(group) > most + 1:
                 continue
@@ -244,7 +267,7 @@ class ExtractiveComposer:
         if not word:
             return "", ""
         pattern = re.compile(
-            rf"\b{word}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|means|refers|stands|[a-z]{{3,}}s)\b|\(\s*{word}\s*[),]"
+            rf"\b{word}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|means|refers|stands|[a-z]{{3,}}s)\b|\(\s*{word}\s*(\)|,[^)]*\d)"
         )
         for cid in concept_ids:
             for sentence in self.sentences(cid)[0]:
@@ -277,7 +300,16 @@ class ExtractiveComposer:
         user = self._user_of(_plain(intent.subject), top, concepts[:3]) if intent.subject else ""
         if user:  # "what's a value model": PPO, which uses the phrase, not human values, which is closer
             return user
-        if not intent.subject or defines(self.course.concepts[top].summary, intent.subject):
+        if not intent.subject:
+            return ""
+        said = _plain(intent.subject)
+        headed = [
+            c for c in concepts[:3] if f"{_plain(self.course.concepts[c].title)} ".startswith(f"{said} ")
+        ]
+        if headed and headed[0] != top and defines(self.course.concepts[headed[0]].summary, intent.subject):
+            # "what is prompting": *Prompting in Language Models*, before a concept on prompting's efficiency
+            return headed[0]
+        if defines(self.course.concepts[top].summary, intent.subject):
             return ""
         if set(_terms(intent.subject)) == self._names(top):
             return ""
@@ -363,7 +395,7 @@ class ExtractiveComposer:
                 return self.best_guess(hits, verdict, qvec, near_miss=not intent.vague)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
-            parts = self._comparison(intent, concepts, qvec, previous)
+            parts = self._comparison(intent, concepts, qvec, previous, normalized)
         else:
             parts = self._single(
                 intent, concepts, qvec, () if intent.follow_up and previous else hits, normalized
@@ -419,9 +451,16 @@ class ExtractiveComposer:
             texts, _ = self.sentences(top)
             ranked = [(s, j) for s, j in self._ranked(top, qvec, CONSEQUENCE) if focus.search(texts[j])]
             if ranked and CONSEQUENCE.search(texts[ranked[0][1]]):
-                return [self._quote(top, " ".join(_with_antecedent(texts, ranked[0][1]))), self._summary(top)]
-        if focus is not None:  # "what does beta do in it?": the sentences about beta lead, then the gist
+                return [
+                    self._quote(top, " ".join(_with_antecedent(texts, ranked[0][1], self._opens[top]))),
+                    self._summary(top),
+                ]
+        if focus is not None and not TENSION_ASK.search(question):
+            # "what does beta do in it?": the sentences about beta lead, then the gist
             return self._detail(top, qvec, focus) or []
+        if TENSION_ASK.search(question) and intent.kind in (I.QUESTION, I.DEFINITION, I.WHY):
+            # "can they conflict?": how the things pull against each other, not what they are
+            return [self._quote(top, self._pick(top, qvec, TENSION, 2)), self._summary(top)]
         if intent.kind == I.LIST:
             texts, _ = self.sentences(top)
             summary = self.course.concepts[top].summary
@@ -432,7 +471,7 @@ class ExtractiveComposer:
                 parts.append(self._summary(top))
             elif enumerations:
                 j = enumerations[0][1]
-                said = texts[j : j + 2] if announces(texts[j]) else texts[j : j + 1]
+                said = texts[j : j + 2] if announces(texts[j], j in self._opens[top]) else texts[j : j + 1]
                 parts.append(self._quote(top, " ".join(said)))
             else:
                 parts.append(self._summary(top))
@@ -496,7 +535,9 @@ class ExtractiveComposer:
             rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
         )
         explains = re.compile(
-            rf"({focus.pattern})\s*(\(|,\s*(or|which|that|i\.e\.)\b|\s+(is|are|means|which|that)\b)", re.I
+            rf"({focus.pattern})\s*(\(|,\s*(or|which|that|i\.e\.)\b|\s+(is|are|means|which|that)\b)"
+            rf"|\b(is|are|called|known as) (the |a |an )?({focus.pattern})\s*[,:(]",  # "the model is the policy, ..."
+            re.I,
         )
         best = max(
             self._ranked(top, qvec, focus),
@@ -510,8 +551,8 @@ class ExtractiveComposer:
         )[1]
         if explained and not (says.search(texts[best]) or explains.search(texts[best])):
             return None
-        lead = _with_antecedent(texts, best)
-        if announces(texts[best]) and best + 1 < len(texts):
+        lead = _with_antecedent(texts, best, self._opens[top])
+        if announces(texts[best], best in self._opens[top]) and best + 1 < len(texts):
             lead.append(texts[best + 1])
         return [self._quote(top, " ".join(lead)), self._summary(top)]
 
@@ -552,11 +593,21 @@ class ExtractiveComposer:
         return next(cid for cid in self.course.concepts if counts[cid] == best) if best else ""
 
     def _comparison(
-        self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray, previous: Sequence[str] = ()
+        self,
+        intent: I.Intent,
+        concepts: Sequence[str],
+        qvec: np.ndarray,
+        previous: Sequence[str] = (),
+        question: str = "",
     ) -> list[Part]:
+        named = [self._side(side, previous) for side in intent.sides]
+        if len(named) >= 2 and named[0] and len(set(named)) == 1:
+            # "helpful vs harmless": two parts of one concept, answered from it (how they pull apart when asked)
+            cid = named[0]
+            asked = TENSION if TENSION_ASK.search(question) else self._focus(" ".join(intent.sides), cid)
+            return [self._quote(cid, self._pick(cid, qvec, asked, 2)), self._summary(cid)]
         sides: list[str] = []
-        for side in intent.sides:
-            found = self._side(side, previous)
+        for found in named:
             if found and found not in sides:
                 sides.append(found)
         for cid in concepts:

@@ -125,7 +125,8 @@ _SOCIAL = {
     r"good afternoon|good evening|morning|evening|what's up|whats up",
     "thanks": r"thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
     r"i appreciate it|thank you so much|thanks so much|many thanks",
-    "bye": r"bye|goodbye|good bye|see you|see ya|cya|later|good night|gn|ttyl|bye bye",
+    "bye": r"bye|goodbye|good bye|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
+    r"gnight|g'night|nighty night|have a good (one|day|night|evening|weekend)|take care",
     "ack": r"ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
     r"makes sense|that makes sense|understood|lol|haha|hah|ha|lmao|wow|neat|sweet|fine|good|ok cool|"
     r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
@@ -156,6 +157,11 @@ _OVERVIEW = re.compile(
     r"|^(this is |we're on |we are on |on |now )?(chapter|ch\.?|unit|section|module) ?\d+(\.\d+)?\W*"
     r"(then|now|again|right)?\W*$"
     r"|^(what|wat)('s|s| is)? (in|on) (chapter|ch\.?|unit|section|module) ?\d+"
+    # "explain chapter 4 like im 5", "summarize this unit": the whole chapter, said simply
+    r"|^(can you |could you |pls |please )?(explain|summari[sz]e|recap|sum up|go over|give me an overview of|"
+    r"give me a summary of|tl ?;? ?dr( of)?)( the whole| all of)? ((this|the|our) )?(chapter|ch\.?|unit|course|"
+    r"module|class)( ?\d+(\.\d+)?)?( (like|as if) (i'm|im|i am) (5|five|a kid|a child)| simply| briefly| in short|"
+    r" in simple terms| for me| please| pls)*\W*$"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
@@ -238,6 +244,7 @@ def small_talk(text: str) -> str:
 
 def _sides(t: str) -> tuple[str, ...]:
     """The two things compared, as the learner wrote them (best effort)."""
+    t = re.sub(r"\s+[-–—]+\s+|[:;]", ",", t)  # "SFT vs DPO: which one ...": a clause of its own, not a side
     t = _strip_punct(t.replace("?", " ? ").replace(",", " , "), keep=",?").replace(" ,", ",")
     t = re.sub(r"\s+", " ", t).strip()
     patterns = [
@@ -306,7 +313,14 @@ def _subject(t: str) -> str:
         words,
     )
     words = re.sub(r"^(a|an|the)\s+", "", words)
-    words = re.sub(r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again)$", "", words)
+    for _ in range(2):  # "what is prompting exactly", "dpo again pls": the hedge is not part of the name
+        words = re.sub(
+            r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again|exactly|actually|really|"
+            r"anyway|though|tho|here|then|now|even|precisely|basically|in a nutshell|in simple terms|"
+            r"in plain english|in short)$",
+            "",
+            words,
+        )
     return words.strip()
 
 
@@ -317,6 +331,9 @@ _VAGUE = re.compile(
     r"what was that|that one where|the one where|the one with)\b"
 )
 
+
+# A term the learner quotes: "when they say 'policy'", "what does the word "proximal" mean"
+_QUOTED = re.compile(r"(?:^|\s)['\"]([a-z][\w -]{1,30}?)['\"](?=\W|$)")
 
 _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
@@ -348,10 +365,30 @@ def follow_up_shaped(text: str) -> bool:
     return _leans_back(t) or bool(CONSEQUENCE.match(t))
 
 
+# "i missed the part about aligning at inference time, what did i miss", "not getting the whole preference
+# thing": the learner's situation, around the topic they ask about
+_SITUATION = re.compile(
+    r"^(i |i'm |im |i am )?(still |really |totally )?(missed|miss|don't get|dont get|didn't get|didnt get|do not get|"
+    r"not getting|confused (about|by)|lost (on|with)|don't understand|dont understand|didn't understand|"
+    r"didnt understand|struggling with|stuck on|was absent for|wasn't there for|skipped)\s+"
+    r"((the|that) (part|bit|section|lecture|lesson|class|stuff|thing) (about|on|where|with) )?(the (whole )?)?",
+    re.IGNORECASE,
+)
+_SITUATION_END = re.compile(
+    r"[,.;]?\s*(what did i miss|can you (explain|help)( it| that)?( please| pls)?|help( please| pls)?|"
+    r"pls|please|lol)\W*$",
+    re.IGNORECASE,
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
-    penalty"), for retrieval: the filler words pull the question's vector away from the course."""
+    penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
+    retrieval: those words pull the question's vector away from the course."""
     rest = _LEAD_ANY_CASE.sub("", text.strip())
+    topic = _SITUATION_END.sub("", _SITUATION.sub("", rest)).strip()
+    if topic != rest.strip() and topic:
+        rest = topic
     return rest if rest.strip() else text
 
 
@@ -434,6 +471,10 @@ def _classify(text: str) -> Intent:
         return Intent(HOW, follow_up, (), subject, ordinal)
     if re.search(r"\b(example|examples|instance)\b", t) and short and _ANAPHOR.search(t):
         return Intent(EXAMPLE, True, (), subject, ordinal)
+    quoted = _QUOTED.search(t)
+    if quoted and re.search(r"\b(what|mean|means|meaning|refer|refers)\b", t):
+        # "in rlhf when they say 'policy' what is that": the quoted word is what is asked about
+        return Intent(DEFINITION, follow_up, (), quoted.group(1).strip(), ordinal)
     if _DEFINITION.search(t) and not CONSEQUENCE.match(t):
         return Intent(DEFINITION, follow_up, (), subject, ordinal)
     if len(words) <= 4 and "?" not in t.rstrip("?") and not follow_up:

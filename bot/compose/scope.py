@@ -54,7 +54,7 @@ GREEK = {
 # course never uses counts against its scope (a topic the course does not teach), unless it is one of these.
 # Written from what questions ask in general (evaluation, purpose, difficulty, hedges), not from a test set.
 FRAME_WORDS = frozenset(
-    stem(w)
+    stem(form)  # the stemmer is light: "downside" and "downsides" are two stems
     for w in """drawback downside disadvantage advantage benefit upside pros cons tradeoff pitfall weakness strength
     limitation shortcoming difficulty difficult hard harder hardest easy easier tricky challenging purpose reason
     rationale motivation role importance important significance significant relevance relevant perspective viewpoint
@@ -64,6 +64,7 @@ FRAME_WORDS = frozenset(
     actually basically exactly fully completely entirely alone merely simply essentially necessarily generally
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
     literally honestly seriously anyway though tho again""".split()
+    for form in (w, w + "s", w + "es")
 )
 
 
@@ -202,7 +203,7 @@ class CourseVocabulary:
         term = "(?:" + "|".join(re.escape(w) for w in (word, GREEK.get(word, word))) + ")"
         defining = re.compile(
             rf"\b{term}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|was|were|means|refers|stands|denotes|describes)\b"
-            rf"|\(\s*{term}\s*[),]|\b(known as|called|termed|named)\s+(the\s+)?{term}\b"
+            rf"|\(\s*{term}\s*(\)|,[^)]*\d)|\b(known as|called|termed|named)\s+(the\s+)?{term}\b"
             rf"|\b{term}\b(\s*\([^)]*\))?(,[^,]{{0,20}},)?\s+(?!is\b|was\b|has\b)[a-z]{{3,}}s\b"
         )
         return not any(defining.search(s.lower()) for s in self._sentences)

@@ -174,7 +174,7 @@ def _about_the_last_answer(
     # one, pointing back with "it", and every word of its own is one the last answer's concepts use
     leans = (
         len(question.split()) <= LEANING_WORDS
-        and bool(_POINTS_BACK.search(question))
+        and bool(_POINTS_BACK.search(question) or intent.consequence)  # "and what if we set beta to zero?"
         and intents.follow_up_shaped(question)
     )
     named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
@@ -183,10 +183,12 @@ def _about_the_last_answer(
     previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
     if not previous:
         return None
-    if leans:  # and every word of its own is one the last answer's concepts use ("guitar" is not)
-        vocabulary = ctx.composer.judge.vocabulary
-        own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
-        leans = all(any(vocabulary.uses(c, t) for c in previous) for t in own)
+    # either way, every word of its own is one the last answer's concepts use ("guitar" is not, nor "linux" in
+    # "what does the 'head' command do in linux")
+    vocabulary = ctx.composer.judge.vocabulary
+    own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
+    if not all(any(vocabulary.uses(c, t) for c in previous) for t in own):
+        return None
     if named:  # and the last answer's concepts use the name or symbol
         word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
         named = any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts)

@@ -277,3 +277,26 @@ def test_a_follow_up_about_a_detail_leads_with_the_sentence_about_it(
     result = answer(composer, retriever, question, (previous,))
     assert result.confident and result.concepts[0] == previous
     assert result.parts[0].text.startswith(lead), result.parts[0].text
+
+
+def test_can_they_conflict_leads_with_how_they_pull_apart(composer, retriever):
+    hhh = "desirable-attributes-of-aligned-llms"
+    for question, previous in (
+        ("can they conflict?", (hhh,)),
+        ("harmless vs helpful - don't those conflict sometimes?", ()),  # two parts of one concept
+        ("can helpfulness and harmlessness conflict?", ()),
+    ):
+        result = answer(composer, retriever, question, previous)
+        assert result.concepts[0] == hhh, question
+        # the paragraph's own opening, with what follows it; not the last sentence of the paragraph before
+        lead = result.parts[0].text
+        assert lead.startswith("These attributes can pull against each other. Maximum"), question
+
+
+def test_what_a_word_of_the_course_means(composer, retriever):
+    result = answer(composer, retriever, "what is prompting exactly")
+    assert result.concepts[0] == "prompting-in-language-models"  # the concept about prompting, not its cost
+    result = answer(composer, retriever, "what is the policy in rlhf")
+    assert "the language model is the policy, the agent that acts" in result.parts[0].text
+    result = answer(composer, retriever, "what does proximal mean in ppo")
+    assert '"proximal" means near' in result.text()

@@ -119,6 +119,9 @@ def test_classify(text, kind, follow_up):
         ("how does DPO differ from PPO?", ("dpo", "ppo")),
         ("compare supervised fine-tuning with RLHF", ("supervised fine-tuning", "rlhf")),
         ("frozen encoder vs full fine-tuning", ("frozen encoder", "full fine-tuning")),
+        # a clause after a colon or a dash is what is asked of the two, not part of the second
+        ("SFT vs DPO: which one learns from negative examples", ("sft", "dpo")),
+        ("harmless vs helpful - don't those conflict sometimes?", ("harmless", "helpful")),
     ],
 )
 def test_comparison_sides(text, sides):
@@ -146,6 +149,8 @@ def test_ordinals(text, ordinal):
         ("hi!", "greeting"),
         ("how are you?", "greeting"),
         ("see you", "bye"),
+        ("night!", "bye"),
+        ("ok gnight", "bye"),
         ("got it", "ack"),
         ("lol", "ack"),
         ("thanks, but why?", ""),
@@ -183,6 +188,12 @@ def test_bare_answer(text, bare):
         ("what's a reward model", "reward model"),
         ("who was Norbert Wiener?", "norbert wiener"),
         ("define inference-time alignment", "inference-time alignment"),
+        # a hedge at the end is not part of the name
+        ("what is prompting exactly", "prompting"),
+        ("what is dpo again pls", "dpo"),
+        # a quoted word is what is asked about
+        ("in rlhf when they say 'policy' what is that", "policy"),
+        ('what does the word "proximal" mean', "proximal"),
     ],
 )
 def test_subject(text, subject):
@@ -211,6 +222,10 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("thanks! and why does it matter?", "and why does it matter?"),
         ("ok", "ok"),  # nothing but chat: kept as it is
         ("what is RLHF?", "what is RLHF?"),
+        # the learner's situation around the topic is not the topic
+        ("i missed the part about aligning at inference time, what did i miss", "aligning at inference time"),
+        ("not getting the whole preference thing", "preference thing"),
+        ("i dont get dpo", "dpo"),
     ],
 )
 def test_the_question_part_of_a_message(text, question):
@@ -248,6 +263,8 @@ def test_help_with_a_topic_is_a_question_about_it(text):
         "ok so chapter 4",
         "whats in chapter 4?",
         "what is unit 3 even about",
+        "explain chapter 4 like im 5",
+        "can you summarize this chapter",
     ],
 )
 def test_a_question_about_the_whole_course_is_an_overview(text):

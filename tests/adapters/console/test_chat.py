@@ -315,6 +315,20 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     }
 
 
+def test_a_consequence_and_a_learners_situation_are_understood(tutorbot):
+    tutorbot.say("what's the kl penalty for")
+    # no pronoun, but put as what follows from the last answer
+    tutorbot.say("and what if we set beta to zero?")
+    assert "Without this term the policy can drift" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("i missed the part about aligning at inference time, what did i miss")
+    assert "Inference-Time LLM Alignment" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("downsides of best of n?")
+    assert "Best-of-N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("night!")
+    assert "Bye" in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_a_symbol_from_the_last_answer_is_asked_about_it(tutorbot):
     tutorbot.say("how does best-of-n work?")
     tutorbot.say("what's N?")
