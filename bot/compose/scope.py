@@ -182,9 +182,12 @@ class CourseVocabulary:
         alone would refuse it."""
         terms = [t for t in self.terms(question) if t not in FRAME_WORDS]  # "again", "exactly": not a name
         names = self._names.get(concept_id, set())
+        phrase = f" {_phrase(question)} "
+        aliases = self._aliases.get(concept_id, ())
+        if any(" " in a and f" {a} " in phrase for a in aliases):
+            return True  # "the three H's an assistant is supposed to have": a name of several words, said as such
         if not terms:  # "what are the 3 H's again": no term, but one of the concept's names in so many words
-            phrase = f" {_phrase(question)} "
-            return any(f" {a} " in phrase for a in self._aliases.get(concept_id, ()))
+            return any(f" {a} " in phrase for a in aliases)
         if not set(terms) <= names:
             return False
         return min(sum(t in n for n in self._names.values()) for t in terms) <= 2

@@ -81,3 +81,13 @@ def test_words_that_frame_a_question_are_not_an_unknown_topic(judge):
     assert vocabulary.unknown("what are the drawbacks of python") == 1.0
     terms = vocabulary.question_terms("schnitzel from an austrian perspective")
     assert "schnitzel" in terms and "austrian" in terms and len(terms) == 2
+
+
+def test_a_name_of_several_words_said_as_such_names_the_concept(judge):
+    vocabulary = judge.vocabulary
+    hhh = "desirable-attributes-of-aligned-llms"
+    # "three H's" is one of its names, whatever else the question says around it
+    assert vocabulary.names("what are the three H's an assistant is supposed to have", hhh)
+    # a one-word name is not enough with other words around it, nor a name of another concept
+    assert not vocabulary.names("what does an assistant have to be", hhh)
+    assert not vocabulary.names("the three H's of good cooking", "direct-preference-optimization")
