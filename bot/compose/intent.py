@@ -33,6 +33,9 @@ LIST_NOUNS = (
 _LIST = re.compile(
     rf"\b(what|which)\s+(are|were)\s+(the\s+)?(main\s+|key\s+|different\s+|\w+\s+)?({LIST_NOUNS})\b"
     rf"|\b(list|name|enumerate)\s+(the\s+|all\s+)?(\w+\s+)?({LIST_NOUNS}|\w+s)\b"
+    rf"|\b(give|tell|show)\s+(me|us)\s+(the\s+|all\s+)?(different\s+|main\s+|various\s+|key\s+)?([\w-]+\s+)?"
+    rf"({LIST_NOUNS})\b"
+    rf"|\bthe\s+(different|various)\s+([\w-]+\s+)?({LIST_NOUNS})\b"
     rf"|\bhow many\s+({LIST_NOUNS})\b"
     rf"|^(the\s+)?({LIST_NOUNS})\s+of\b"
 )
@@ -438,7 +441,7 @@ def _classify(text: str) -> Intent:
 
     if _COMPARE_MARK.search(t):
         sides = _sides(t)
-        if sides or _WHICH.search(t):
+        if sides or _WHICH.search(t) and not _LIST.search(t):  # "the different strategies": a list
             # "how is it different from prompting?" compares the last answer's concept with prompting
             leans = any(anaphoric_side(side) for side in sides)
             # "so which is better?": short, no sides named, so about what was just compared

@@ -6,6 +6,7 @@ import pytest
 
 from bot.compose.intent import (
     DRAWBACK,
+    LIST,
     OVERVIEW,
     QUESTION,
     SMALL_TALK,
@@ -342,3 +343,10 @@ def test_a_chat_lead_in_is_not_the_question():
 def test_how_one_thing_relates_to_another_puts_them_side_by_side(text, sides):
     intent = classify(text)
     assert intent.kind == "comparison" and intent.sides == sides
+
+
+@pytest.mark.parametrize(
+    "text", ["give me the different fine-tuning strategies", "what are the different kinds of alignment methods"]
+)
+def test_the_different_kinds_of_something_is_a_list_not_a_comparison(text):
+    assert classify(text).kind == LIST
