@@ -346,7 +346,8 @@ def test_how_one_thing_relates_to_another_puts_them_side_by_side(text, sides):
 
 
 @pytest.mark.parametrize(
-    "text", ["give me the different fine-tuning strategies", "what are the different kinds of alignment methods"]
+    "text",
+    ["give me the different fine-tuning strategies", "what are the different kinds of alignment methods"],
 )
 def test_the_different_kinds_of_something_is_a_list_not_a_comparison(text):
     assert classify(text).kind == LIST
