@@ -84,7 +84,9 @@ def test_a_short_run_through_the_console_adapter(course, retriever, tmp_path):
 ECHOES = {("dialogues.jsonl", i) for i in ("why-13", "how-13", "comparison-03", "comparison-11")}
 
 
-@pytest.mark.parametrize("name", ["dialogues.jsonl", "dialogues-dev2.jsonl", "dialogues-blind.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["dialogues.jsonl", "dialogues-dev2.jsonl", "dialogues-blind.jsonl", "dialogues-blind2.jsonl"]
+)
 def test_the_committed_dialogue_sets_load_and_every_graded_one_asks_more_than_its_question(name):
     from pathlib import Path
 
