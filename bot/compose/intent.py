@@ -384,11 +384,19 @@ _SITUATION_END = re.compile(
 )
 
 
+# "and what about how do i tune my guitar?": a whole question after "what about" is asked on its own
+_ABOUT_A_QUESTION = re.compile(
+    r"^(and |so |but |ok |okay )?(what about|how about)\s+(?=(what|what's|whats|how|why|who|when|where|which|"
+    r"explain|tell|describe|define|can|could|is|are|do|does|did|should|would|will)\b)",
+    re.IGNORECASE,
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
-    rest = _LEAD_ANY_CASE.sub("", text.strip())
+    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", text.strip()))
     topic = _SITUATION_END.sub("", _SITUATION.sub("", rest)).strip()
     if topic != rest.strip() and topic:
         rest = topic
@@ -412,6 +420,7 @@ def _classify(text: str) -> Intent:
     checking = confirms(t)
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
+        t = _ABOUT_A_QUESTION.sub("", t) or t
     if not t:
         return Intent(QUESTION)
     if bare_answer(t):

@@ -227,6 +227,9 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("i missed the part about aligning at inference time, what did i miss", "aligning at inference time"),
         ("not getting the whole preference thing", "preference thing"),
         ("i dont get dpo", "dpo"),
+        # a whole question after "what about" is asked on its own
+        ("and what about how do I tune my guitar?", "how do I tune my guitar?"),
+        ("and what about the second one?", "and what about the second one?"),
     ],
 )
 def test_the_question_part_of_a_message(text, question):

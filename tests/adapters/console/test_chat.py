@@ -327,6 +327,9 @@ def test_a_consequence_and_a_learners_situation_are_understood(tutorbot):
     tutorbot.say("night!")
     assert "Bye" in tutorbot.text()
     assert tutorbot.store.inbox() == []
+    tutorbot.say("what is fine-tuning?")
+    tutorbot.say("and what about how do i fine-tune my guitar so it stays in tune?")  # a question of its own
+    assert "not sure" in tutorbot.text()  # judged alone: at most a labelled guess, not fine-tuning's answer
 
 
 def test_a_symbol_from_the_last_answer_is_asked_about_it(tutorbot):
