@@ -697,6 +697,9 @@ SMALL_TALK_REPLIES = {
     "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
     "bye": "Bye, and good luck with the course!",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
+    "struggle": "That's normal: this is a lot to take in. Take it one idea at a time: ask me about any term in "
+    'your own words ("what is a reward model?"), or say "explain it simpler" after an answer; /next says '
+    "where to start.",
     "study": "Happy to help you study. /quiz asks you a question (/quiz TOPIC for one topic), /review brings back "
     "what is due for review, /next says what to learn next, and you can ask me about any concept in plain words.",
 }

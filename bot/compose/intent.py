@@ -128,13 +128,24 @@ _SOCIAL = {
     r"good afternoon|good evening|morning|evening|what's up|whats up",
     "thanks": r"thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
     r"i appreciate it|thank you so much|thanks so much|many thanks",
-    "bye": r"bye|goodbye|good bye|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
+    # the learner says how it is going: "this is hard", "im so lost", "ugh": encouragement and a way in
+    "struggle": r"(this|it|that|that was|this was|alignment|this chapter|the chapter|this course|rlhf|dpo|ppo|math)"
+    r" (is|was|seems|feels) (so |really |very |super |kinda |pretty |too )?(hard|difficult|confusing|tough|"
+    r"overwhelming|a lot|too much)|(i'm|im|i am|i feel|feeling) (so |really |very |totally |kinda |a bit |super )?"
+    r"(lost|confused|stuck|overwhelmed|stressed|behind)( (about|with|by) (the exam|the quiz|the test|exams?|"
+    r"quizzes|this|it|everything|all (of )?this|the course|this course|this chapter|the chapter))?|ugh+|i don't get (it|any of this|this)|"
+    r"i dont get (it|any of this|this)|wait what|i hate (this chapter|this course|this|it)|that was a lot|"
+    r"my brain hurts|help me|i give up",
+    "bye": r"bye|goodbye|good bye|goodnight|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
     r"gnight|g'night|nighty night|have a good (one|day|night|evening|weekend)|take care",
-    "ack": r"ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
+    "ack": r"no worries|no problem|ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
     r"makes sense|that makes sense|understood|lol|haha|hah|ha|lmao|wow|neat|sweet|fine|good|ok cool|"
     r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
     r"that was helpful|very helpful|helpful|that's helpful|thats helpful|clear|that's clear|good to know|"
-    r"will do|np|no problem|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent",
+    r"will do|np|no problem|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
+    r"no worries|nvm|never mind|nevermind|sorry|my bad|brb|one sec|one moment|i'm back|im back|ready|let's go|"
+    r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
+    r"i get it now|omg|bet|gm|yo whats good|good stuff",
 }
 _SOCIAL_RE = {kind: re.compile(rf"\b({words})\b") for kind, words in _SOCIAL.items()}
 # A request for help with studying, not a question about the course: "can you help me study for the quiz?",
@@ -235,7 +246,7 @@ def small_talk(text: str) -> str:
         return "ack" if t else ""  # "👍", "!!", ":)"
     found = ""
     rest = words
-    for kind in ("thanks", "greeting", "bye", "ack"):
+    for kind in ("struggle", "thanks", "greeting", "bye", "ack"):
         if _SOCIAL_RE[kind].search(rest):
             found = found or kind
             rest = _SOCIAL_RE[kind].sub(" ", rest)

@@ -151,6 +151,16 @@ def test_ordinals(text, ordinal):
         ("how are you?", "greeting"),
         ("see you", "bye"),
         ("night!", "bye"),
+        ("no worries", "ack"),
+        ("sounds good", "ack"),
+        ("nvm", "ack"),
+        # how it is going: encouragement, never the inbox
+        ("lol this is hard", "struggle"),
+        ("im so lost", "struggle"),
+        ("i hate this chapter", "struggle"),
+        ("this is hard, why does dpo work?", ""),  # a question follows: it is answered
+        ("im lost on rlhf", ""),
+        ("im confused about the reward thing", ""),  # a topic, however vague: answered
         ("ok gnight", "bye"),
         ("got it", "ack"),
         ("lol", "ack"),

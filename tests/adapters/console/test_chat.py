@@ -324,6 +324,8 @@ def test_a_consequence_and_a_learners_situation_are_understood(tutorbot):
     assert "Inference-Time LLM Alignment" in tutorbot.text() and "not sure" not in tutorbot.text()
     tutorbot.say("downsides of best of n?")
     assert "Best-of-N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("ugh im so lost")
+    assert "one idea at a time" in tutorbot.text()
     tutorbot.say("night!")
     assert "Bye" in tutorbot.text()
     assert tutorbot.store.inbox() == []
