@@ -167,7 +167,8 @@ def _about_the_last_answer(
 ) -> AnswerResult | None:
     """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
     teach on its own but that the last answer's concepts use is asked about them; so is a question of up to
-    `LEANING_WORDS` words put as a follow-up that points back ("what happens if you set it too small"). Tried
+    `LEANING_WORDS` words put as a follow-up that points back ("what happens if you set it too small") or asks
+    what follows ("and what if we set beta to zero?"), when every word of its own is one those concepts use. Tried
     only when the question found nothing confident by itself."""
     subject = intent.subject.strip()
     # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but put as
