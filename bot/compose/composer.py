@@ -99,10 +99,15 @@ NOT_A_DETAIL = frozenset(
 )
 
 
+def _leans_on_previous(texts: list[str], j: int, opens: frozenset[int] = frozenset()) -> bool:
+    """Does sentence j lean on the one before ("It ...", "These ...")? Not when j opens a paragraph: the last
+    sentence of another paragraph is not what "These attributes" means."""
+    return bool(j and j not in opens and LEANS_BACK.match(texts[j]))
+
+
 def _with_antecedent(texts: list[str], j: int, opens: frozenset[int] = frozenset()) -> list[str]:
-    """Sentence j, and the one before when it leans on it ("It ...", "These ..."), unless j opens a paragraph
-    (the last sentence of another paragraph is not what "These attributes" means)."""
-    return texts[j - 1 : j + 1] if j and j not in opens and LEANS_BACK.match(texts[j]) else [texts[j]]
+    """Sentence j, and the one before when it leans on it."""
+    return texts[j - 1 : j + 1] if _leans_on_previous(texts, j, opens) else [texts[j]]
 
 
 def announces(sentence: str, opens_paragraph: bool = False) -> bool:
@@ -253,7 +258,7 @@ class ExtractiveComposer:
             if texts[j] in skip or texts[j] in (texts[c] for c in chosen):
                 continue
             opens = self._opens[concept_id]
-            group = [j - 1, j] if len(_with_antecedent(texts, j, opens)) == 2 and j - 1 not in chosen else [j]
+            group = [j - 1, j] if _leans_on_previous(texts, j, opens) and j - 1 not in chosen else [j]
             if announces(texts[j], j in opens) and j + 1 < len(texts) and j + 1 not in chosen:
                 group.append(j + 1)  # "The method has limits too." says nothing without what follows
             if len(chosen) + len(group) > most + 1:
@@ -455,10 +460,11 @@ class ExtractiveComposer:
                     self._quote(top, " ".join(_with_antecedent(texts, ranked[0][1], self._opens[top]))),
                     self._summary(top),
                 ]
-        if focus is not None and not TENSION_ASK.search(question):
+        tension = bool(TENSION_ASK.search(question))
+        if focus is not None and not tension:
             # "what does beta do in it?": the sentences about beta lead, then the gist
             return self._detail(top, qvec, focus) or []
-        if TENSION_ASK.search(question) and intent.kind in (I.QUESTION, I.DEFINITION, I.WHY):
+        if tension and intent.kind in (I.QUESTION, I.DEFINITION, I.WHY):
             # "can they conflict?": how the things pull against each other, not what they are
             return [self._quote(top, self._pick(top, qvec, TENSION, 2)), self._summary(top)]
         if intent.kind == I.LIST:

@@ -142,8 +142,8 @@ _SOCIAL = {
     r"makes sense|that makes sense|understood|lol|haha|hah|ha|lmao|wow|neat|sweet|fine|good|ok cool|"
     r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
     r"that was helpful|very helpful|helpful|that's helpful|thats helpful|clear|that's clear|good to know|"
-    r"will do|np|no problem|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
-    r"no worries|nvm|never mind|nevermind|sorry|my bad|brb|one sec|one moment|i'm back|im back|ready|let's go|"
+    r"will do|np|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
+    r"nvm|never mind|nevermind|sorry|my bad|brb|one sec|one moment|i'm back|im back|ready|let's go|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
     r"i get it now|omg|bet|gm|yo whats good|good stuff",
 }
