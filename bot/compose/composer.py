@@ -701,6 +701,7 @@ class ExtractiveComposer:
 SMALL_TALK_REPLIES = {
     "greeting": "Hello! Ask me anything about the course in plain words, or try /quiz to test yourself.",
     "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
+    "praise": "Thank you, that's kind! Ask another question whenever you like, or test yourself with /quiz.",
     "bye": "Bye, and good luck with the course!",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
     "struggle": "That's normal: this is a lot to take in. Take it one idea at a time: ask me about any term in "

@@ -136,6 +136,15 @@ _SOCIAL = {
     r"quizzes|this|it|everything|all (of )?this|the course|this course|this chapter|the chapter))?|ugh+|i don't get (it|any of this|this)|"
     r"i dont get (it|any of this|this)|wait what|i hate (this chapter|this course|this|it)|that was a lot|"
     r"my brain hurts|help me|i give up",
+    # "you're a great tutor lol", "good bot", "love this bot": praise for the tutor, thanked for
+    "praise": r"(you're|you are|youre|ur|u r|u are|you) (such |really |so |the |a |an |such a |really a )*"
+    r"(great|good|awesome|amazing|best|brilliant|helpful|cool|nice|legend|genius|lifesaver|life saver|goat|"
+    r"star|hero|gem|clutch)( (tutor|bot|teacher|helper|help|assistant|at this|at explaining))?"
+    r"|(great|good|nice|awesome|amazing|best|cool|helpful|brilliant|smart) (tutor|bot|teacher|assistant|job|work|"
+    r"explanation|answer|one)( ever)?"
+    r"|(i )?(love|like) (this|you|u|this bot|this tutor|the bot|the tutor|talking to you|your explanations)"
+    r"|(this|the) (bot|tutor|thing) (is|rocks|is great|is awesome)( (great|awesome|amazing|so good|good|"
+    r"helpful|cool))?|well explained|nicely explained|great explanation",
     "bye": r"bye|goodbye|good bye|goodnight|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
     r"gnight|g'night|nighty night|have a good (one|day|night|evening|weekend)|take care",
     "ack": r"no worries|no problem|ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
@@ -246,7 +255,7 @@ def small_talk(text: str) -> str:
         return "ack" if t else ""  # "👍", "!!", ":)"
     found = ""
     rest = words
-    for kind in ("struggle", "thanks", "greeting", "bye", "ack"):
+    for kind in ("struggle", "praise", "thanks", "greeting", "bye", "ack"):
         if _SOCIAL_RE[kind].search(rest):
             found = found or kind
             rest = _SOCIAL_RE[kind].sub(" ", rest)

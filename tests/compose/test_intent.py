@@ -161,6 +161,12 @@ def test_ordinals(text, ordinal):
         ("this is hard, why does dpo work?", ""),  # a question follows: it is answered
         ("im lost on rlhf", ""),
         ("im confused about the reward thing", ""),  # a topic, however vague: answered
+        # praise for the tutor is thanked, never forwarded
+        ("you're a great tutor lol", "praise"),
+        ("good bot", "praise"),
+        ("this bot is awesome", "praise"),
+        ("is the reward model a good judge", ""),
+        ("what is a good reward model", ""),
         ("ok gnight", "bye"),
         ("got it", "ack"),
         ("lol", "ack"),
