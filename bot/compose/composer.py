@@ -483,6 +483,12 @@ class ExtractiveComposer:
                 parts.append(self._summary(top))
             parts.append(self._quote(top, self._pick(top, qvec, ENUMERATION, 2, skip=parts[0].text)))
             return parts
+        if intent.kind == I.DEFINITION and not intent.follow_up:
+            # "what is the policy in rlhf", "in rlhf when they say 'policy' what is that": the sentence of the
+            # named concept that says what its detail is, not another concept with the word in its title
+            context = self._in_context(intent.subject, concepts[:3], question, qvec)
+            if context:
+                return context
         if intent.kind == I.DEFINITION or intent.kind == I.QUESTION and not intent.follow_up:
             subject_terms = set(_terms(intent.subject))
             definer = (
@@ -528,6 +534,32 @@ class ExtractiveComposer:
         parts.append(self._quote(top, self._pick(top, qvec, bonus, 2)))
         parts.append(self._summary(top))
         return parts
+
+    def _in_context(
+        self, subject: str, concepts: Sequence[str], question: str, qvec: np.ndarray
+    ) -> list[Part] | None:
+        """For "what is X in Y?" where Y is a retrieved concept the question names by title or alias and X is a
+        detail of it that names no concept itself: Y's sentence that says what X is, then Y's gist; else None."""
+        said = f" {_plain(subject)} "
+        for cid in concepts:
+            if not self._named(cid, question):
+                continue
+            c = self.course.concepts[cid]
+            rest = said
+            for name in sorted((c.title, *c.aliases), key=len, reverse=True):
+                rest = re.sub(
+                    rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest
+                )
+            rest = rest.strip()
+            if not rest or rest == said.strip() and not _terms(rest) or self._called(rest):
+                continue  # "what is ppo in rlhf": PPO names a concept of its own
+            terms = set(_terms(rest))
+            if not terms or terms <= self._names(cid) or len(terms) > 3:
+                continue
+            focus = self._focus(rest, cid, phrase_only=True)
+            if focus is not None:
+                return self._detail(cid, qvec, focus, explained=True)
+        return None
 
     def _detail(
         self, top: str, qvec: np.ndarray, focus: re.Pattern[str], explained: bool = False

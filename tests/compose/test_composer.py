@@ -234,6 +234,17 @@ def test_what_is_a_part_of_a_concept_leads_with_the_sentence_that_says_what_it_i
     assert pairs.parts[0].role == "lead"
 
 
+def test_what_is_a_detail_in_a_named_concept_is_answered_from_that_concept(composer, retriever):
+    # "policy" is a word of PPO's title, but the learner asks what it is in RLHF
+    result = answer(composer, retriever, "in rlhf when they say 'policy' what is that")
+    assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert result.parts[0].text.startswith("In the third stage the language model is the policy")
+    # a detail that names a concept of its own keeps that concept
+    ppo = answer(composer, retriever, "what is ppo in rlhf")
+    assert ppo.concepts[0] == "proximal-policy-optimization"
+    assert ppo.parts[0].role == "lead"
+
+
 def test_what_is_a_phrase_goes_to_the_concept_that_uses_it(composer, retriever):
     # "value model" is nearest to human values by meaning; PPO is the concept that says it
     result = answer(composer, retriever, "what's a value model again")
