@@ -512,6 +512,13 @@ class ExtractiveComposer:
                 if explained:
                     return explained
             parts.append(self._summary(top))
+            if intent.follow_up and not intent.subject:
+                # "explain it simpler", "give me the intuition not the math": the gist and the passage's opening,
+                # not the sentences nearest the learner's words (the loss formula is nearest "the math")
+                texts, _ = self.sentences(top)
+                if texts:
+                    parts.append(self._quote(top, " ".join(_with_antecedent(texts, 0, self._opens[top]))))
+                return parts
             parts.append(
                 self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
             )

@@ -51,7 +51,11 @@ _DRAWBACK_WORDS = (
     r"problems? with (it|that|this|them)|trade-?offs?|costs?|price|risks?|what can go wrong|where does it fail|"
     r"when does it fail|does it always work|is it worth it|"
     r"(can|could|does|do|will) (it|they|that|this) (ever |also )?(be wrong|go wrong|fail|break|be fooled|be gamed|"
-    r"be exploited|be hacked|backfire)"
+    r"be exploited|be hacked|backfire)|"
+    # "isnt that super slow tho", "isn't it expensive?": what it costs
+    r"(is|isn't|isnt|is not|isn't it|was|wasn't|wasnt|gets?|seems?|sounds?) (it |that |this |they |those )?(so |super |really |"
+    r"very |pretty |kinda |kind of |a bit |too |quite |crazy |insanely )?(slow|expensive|costly|inefficient|"
+    r"wasteful|compute[- ]heavy|heavy|pricey)"
 )
 _DRAWBACK = re.compile(rf"\b({_DRAWBACK_WORDS})\b(?!\s+(function|model)\b)")
 _DRAWBACK_ONLY = re.compile(
@@ -80,7 +84,11 @@ _COMPARE_MARK = re.compile(
     r"(connects?|relates?|related|linked|tied) (in )?(to|with))\b"
 )
 # "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
-_WHICH = re.compile(r"\bwhich (one|ones|is|are|of them|of the two|should|would|do)\b|\bdiffer|\bdifference")
+_WHICH = re.compile(
+    r"\bwhich (one|ones|is|are|of them|of the two|should|would|do)\b|\bdiffer|\bdifference"
+    r"|^(so |and |but |ok |okay )?which (comes?|came|goes|go|happens?|runs?|works?|wins?|needs?|uses?|costs?|"
+    r"scales?|does|did|could|can|will|to)\b"
+)
 # Anaphors that stand for a side of a comparison: "how is it different from prompting?"
 _ANAPHOR_SIDE = re.compile(
     r"^(it|its|that|this|they|them|these|those|that one|this one|the former|the latter)$"
@@ -89,7 +97,8 @@ _ANAPHOR_SIDE = re.compile(
 _SIMPLER = re.compile(
     r"\b(simpler|simply|simple (words|terms|english|language)|plain (english|words|language)|eli5|"
     r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
-    r"summari[sz]e|shorter|less technical|without (the )?(jargon|math|maths))\b"
+    r"summari[sz]e|shorter|less technical|(without|not|no) (the )?(jargon|math|maths|formulas?|equations?)|"
+    r"intuition|intuitively|intuitive|the gist|big picture|high[- ]level|in a nutshell)\b"
 )
 # A short message that leans on what was said before: "why?", "what about the second one?", "can they
 # conflict?", "and if beta is too large?", "give me an example".
@@ -101,6 +110,7 @@ _ELLIPSIS = re.compile(
     r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
     r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
     r"give me an example|an example|for example|in what way|meaning|huh|what happens (if|when|to)|"
+    r"like (how|why|when|where|what)|how exactly|how so|"
     r"what would happen|and if|and what if|what if)\b"
     r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
 )
@@ -308,10 +318,15 @@ PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)
 # "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
 # what they understood of the last answer
 _CONFIRMS = re.compile(
-    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*so\s+(?!(what|whats|what's|why|how|which|who|when|where|"
+    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*(so|like|you mean|u mean|meaning)\s+(?!(what|whats|what's|why|how|which|who|when|where|"
     r"explain|tell|give|show|describe|define|list|name|can|could|would|will|should|may|shall|let's|lets|please)\b)"
     r"[^?]+\?+\s*$"
 )
+
+
+def simpler(text: str) -> bool:
+    """Does the message ask for the last answer again, more simply ("give me the intuition not the math")?"""
+    return bool(_SIMPLER.search(_clean(text)))
 
 
 def confirms(text: str) -> bool:
@@ -366,13 +381,27 @@ _LEAD = re.compile(
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 
 
+# Pronouns that point back for certain (not "one", "same", "there": "the same thing as fine-tuning?")
+_POINTER = re.compile(r"\b(it|its|it's|they|them|their|that|this|those|these|he|she|him|her|his)\b")
+# A message of up to this many words that is worded as a follow-up ("why tho, wouldnt it learn faster without it")
+# leans on the last answer; other short messages up to 7 ("what about the second one?").
+LEANING_LENGTH = 10
+
+
 def _leans_back(t: str) -> bool:
     """Is the (cleaned) message worded as a follow-up: an ellipsis ("and if ...", "why?") or a question word with
     a pronoun ("can they conflict?")?"""
     return bool(
         _ELLIPSIS.match(t)
-        or re.match(r"^(what|which|how|why|can|could|does|do|is|are|will|would|should|did)\b", t)
+        or re.match(
+            r"^(what|whats|which|how|hows|why|where|wheres|when|who|can|could|does|do|is|are|will|would|should|did|"
+            r"was|were|has|have|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|wouldn'?t|couldn'?t|shouldn'?t|won'?t|wont|"
+            r"can'?t|cant|wasn'?t|weren'?t|hasn'?t|haven'?t)\b",
+            t,
+        )
         and _ANAPHOR.search(t)
+        # "that one, why do it", "this part: can you explain": the message opens by pointing back
+        or re.match(r"^(that|this|those|these)( one| ones| part| bit| step| thing| stuff)?\s*[,:;-]", t)
     )
 
 
@@ -458,6 +487,10 @@ def _classify(text: str) -> Intent:
     follow_up = (
         checking
         or bool(part_of and len(words) <= 10)
+        # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer
+        or len(words) <= LEANING_LENGTH
+        and _leans_back(t)
+        and bool(_POINTER.search(t))
         or short
         and (
             _leans_back(t)
@@ -468,23 +501,29 @@ def _classify(text: str) -> Intent:
     if re.match(r"^(and )?(what about|how about)\b", t):
         return Intent(QUESTION, True, (), subject, ordinal)
 
-    if _COMPARE_MARK.search(t):
+    if _COMPARE_MARK.search(t) or _WHICH.search(t):
         sides = _sides(t)
         if sides or _WHICH.search(t) and not _LIST.search(t):  # "the different strategies": a list
             # "how is it different from prompting?" compares the last answer's concept with prompting
             leans = any(anaphoric_side(side) for side in sides)
             # "so which is better?": short, no sides named, so about what was just compared
-            return Intent(COMPARISON, leans or (follow_up or short) and not sides, sides, subject, ordinal)
+            # "which one would you pick for a quick demo": one of the two just compared, however long
+            of_two = bool(
+                re.match(r"^(so |and |but |ok |okay )?which (one|ones|of them|of the two|of these)\b", t)
+            )
+            return Intent(
+                COMPARISON, leans or (follow_up or short or of_two) and not sides, sides, subject, ordinal
+            )
     if _SIMPLER.search(t) and short:
         rest = _SIMPLER.sub(" ", subject)
         rest = re.sub(
             r"\b(it|that|this|again|in|say|put|explain|can you|could you|please|pls|more|a bit|bit|"
-            r"way|words|terms|me|like|i'm|im|to|for|one|the|a)\b",
+            r"way|words|terms|me|like|i'm|im|to|for|one|the|a|give|tell|show|just|only|some|of|but)\b",
             " ",
             rest,
         )
         if not rest.strip() or _ANAPHOR.search(t):
-            return Intent(DEFINITION, True, (), subject, ordinal)  # the gist: the concept's one-line summary
+            return Intent(DEFINITION, True, (), "", ordinal)  # the gist: the concept's one-line summary
     if re.search(
         r"\b(give|show|got|have|any|need)( me| us)?( an?| some| one| another| more)? examples?\b"
         r"|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$",

@@ -110,7 +110,7 @@ def answer(
         and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
-    if previous and _strays(ctx, asked, hits):
+    if previous and not (intent.follow_up and intents.simpler(asked)) and _strays(ctx, asked, hits):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)

@@ -98,6 +98,20 @@ from bot.compose.intent import (
         ("thanks! why does RLHF need a KL penalty at all?", "why", False),
         ("hello, how does PPO work?", "how", False),
         ("in RLHF, how much data does the reward model need for a good fit?", "question", False),
+        # second turns students type that lean on the last answer
+        ("isnt that super slow tho", "drawback", True),  # what it costs
+        ("where does it get its scores from tho", "question", True),
+        ("why tho, wouldnt it learn faster without it", "why", True),
+        ("yeah that one, why do it", "why", True),
+        ("which comes first", "comparison", True),
+        ("which one would you pick for a quick demo by friday", "comparison", True),
+        ("give me the intuition not the math", "definition", True),
+        ("like how exactly, just type instructions?", "question", True),
+        ("like no training at all?", "question", True),
+        # ... and longer ones that only look like them
+        ("is alignment just the same thing as fine-tuning?", "question", False),
+        ("which algorithm does instructgpt use", "question", False),
+        ("what is the intuition behind dpo", "definition", False),
     ],
 )
 def test_classify(text, kind, follow_up):

@@ -315,6 +315,25 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     }
 
 
+def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
+    tutorbot.say("how does best-of-n work in practice")
+    tutorbot.say("isnt that super slow tho")  # what it costs, not a new topic
+    assert "compute grows roughly linearly with N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("how does dpo train without a reward model??")
+    tutorbot.say("give me the intuition not the math")  # the gist again, not the loss formula
+    assert "DPO trains an LLM directly on preference pairs" in tutorbot.text()
+    assert "log σ" not in tutorbot.text()
+    tutorbot.say("prompting vs finetuning whats the diff")
+    tutorbot.say("which one would you pick for a quick demo by friday")  # one of the two just compared
+    assert "Prompting" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("why is there a KL penalty in rlhf")
+    tutorbot.say("why tho, wouldnt it learn faster without it")  # ten words, "it" is the penalty
+    assert (
+        "Reinforcement Learning from Human Feedback" in tutorbot.text() and "not sure" not in tutorbot.text()
+    )
+    assert tutorbot.store.inbox() == []
+
+
 def test_a_consequence_and_a_learners_situation_are_understood(tutorbot):
     tutorbot.say("what's the kl penalty for")
     # no pronoun, but put as what follows from the last answer
