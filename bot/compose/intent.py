@@ -366,7 +366,10 @@ def _subject(t: str) -> str:
 _VAGUE = re.compile(
     r"\b(thing|things|thingy|stuff|trick|whatsit|whatchamacallit|whatever it'?s called|"
     r"what'?s it called|what was it called|something like that|or something|the deal with|"
-    r"what was that|that one where|the one where|the one with)\b"
+    r"what was that|that one where|the one where|the one with|the one without|"
+    # "the method where ppl pick which answer they like more", "the one without the RL part, d-something?"
+    r"the (method|technique|approach|algorithm|idea|paper|model|step|part|guy|name) (where|that|which|when|without|"
+    r"with the|in which)|[a-z]{1,4}-something|something-something)\b"
 )
 
 
@@ -381,8 +384,9 @@ _LEAD = re.compile(
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 
 
-# Pronouns that point back for certain (not "one", "same", "there": "the same thing as fine-tuning?")
-_POINTER = re.compile(r"\b(it|its|it's|they|them|their|that|this|those|these|he|she|him|her|his)\b")
+# Pronouns that point back for certain (not "one", "same", "there": "the same thing as fine-tuning?"; nor "that"
+# and "this", which also describe: "what was that trick where you generate lots of answers")
+_POINTER = re.compile(r"\b(it|its|it's|they|them|their|he|she|him|her|his)\b")
 # A message of up to this many words that is worded as a follow-up ("why tho, wouldnt it learn faster without it")
 # leans on the last answer; other short messages up to 7 ("what about the second one?").
 LEANING_LENGTH = 10
@@ -441,12 +445,22 @@ _ABOUT_A_QUESTION = re.compile(
 )
 
 
+# "define best of n pls, the lecture went too fast", "what is dpo? i missed class": an aside about the learner
+_ASIDE = re.compile(
+    r"[,.;?!]\s*(the|this|that|our|my|today'?s|last)\s+(lecture|class|lesson|prof|professor|teacher|slides?|book|"
+    r"textbook|video|tutorial|reading|week)\b[^?]*$"
+    r"|[,.;?!]\s*(i|we)\s+(missed|was absent|were absent|fell asleep|zoned out|wasn'?t there|weren'?t there|"
+    r"didn'?t get|don'?t get|got lost|am lost|'m lost|was lost|was sick|skipped)\b[^?]*$",
+    re.IGNORECASE,
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
     rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", text.strip()))
-    topic = _SITUATION_END.sub("", _SITUATION.sub("", rest)).strip()
+    topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     if topic != rest.strip() and topic:
         rest = topic
     return rest if rest.strip() else text

@@ -112,6 +112,7 @@ from bot.compose.intent import (
         ("is alignment just the same thing as fine-tuning?", "question", False),
         ("which algorithm does instructgpt use", "question", False),
         ("what is the intuition behind dpo", "definition", False),
+        ("what was that trick where you generate lots of answers", "definition", False),
     ],
 )
 def test_classify(text, kind, follow_up):
@@ -237,6 +238,8 @@ def test_subject(text, subject):
         ("can u explain the rl thing", True),
         ("safety stuff pls", True),
         ("what was that trick where you generate lots of answers", True),
+        ("the method where ppl pick which answer they like more and then theres some RL?", True),
+        ("the one without the RL part, d-something?", True),
         ("what is RLHF?", False),
         ("thanks, that helps", False),  # small talk is never a vague question
         ("why does DPO not need a reward model?", False),
@@ -257,6 +260,13 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("i missed the part about aligning at inference time, what did i miss", "aligning at inference time"),
         ("not getting the whole preference thing", "preference thing"),
         ("i dont get dpo", "dpo"),
+        # ... nor an aside about the lecture (its "lecture" made it a question for the instructors)
+        ("define best of n sampling pls, the lecture went too fast", "define best of n sampling"),
+        ("what is dpo? i missed class", "what is dpo"),
+        (
+            "what is the class of models called transformers",
+            "what is the class of models called transformers",
+        ),
         # a whole question after "what about" is asked on its own
         ("and what about how do I tune my guitar?", "how do I tune my guitar?"),
         ("and what about the second one?", "and what about the second one?"),
