@@ -300,6 +300,14 @@ class ExtractiveComposer:
         summary defines X (the retrieved ones first, then the closest of the rest), or ""."""
         top = concepts[0]
         called = self._called(_plain(intent.subject)) if intent.subject else ""
+        if not called and intent.subject:
+            # "whats DPO in alignment?": the concept called DPO, unless a retrieved title says both ("alignment in
+            # robotics" is *AI Alignment in Robotics*, not alignment)
+            within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", _plain(intent.subject))
+            if within:
+                both = set(_terms(f"{within.group(1)} {within.group(3)}"))
+                titled = any(both <= set(_terms(self.course.concepts[c].title)) for c in concepts[:3])
+                called = "" if titled else self._called(within.group(1))
         if called:
             return called if called != top else ""
         user = self._user_of(_plain(intent.subject), top, concepts[:3]) if intent.subject else ""

@@ -245,6 +245,14 @@ def test_what_is_a_detail_in_a_named_concept_is_answered_from_that_concept(compo
     assert ppo.parts[0].role == "lead"
 
 
+def test_what_is_a_named_concept_in_a_wider_topic_is_that_concept(composer, retriever):
+    result = answer(composer, retriever, "whats DPO in alignment?")
+    assert result.concepts[0] == "direct-preference-optimization"
+    # unless a concept's title says both
+    robots = answer(composer, retriever, "what is alignment in robotics")
+    assert robots.concepts[0] == "ai-alignment-in-robotics"
+
+
 def test_what_is_a_phrase_goes_to_the_concept_that_uses_it(composer, retriever):
     # "value model" is nearest to human values by meaning; PPO is the concept that says it
     result = answer(composer, retriever, "what's a value model again")
