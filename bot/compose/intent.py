@@ -392,11 +392,18 @@ _POINTER = re.compile(r"\b(it|its|it's|they|them|their|he|she|him|her|his)\b")
 LEANING_LENGTH = 10
 
 
+# Words that end a short follow-up without adding to it: "why tho", "how so then?", "example pls"
+_TAIL = re.compile(
+    r"(\W+(tho|though|then|exactly|again|really|lol|pls|please|huh|now|man|bro|dude|tbh|haha|exactly))+\W*$"
+)
+
+
 def _leans_back(t: str) -> bool:
     """Is the (cleaned) message worded as a follow-up: an ellipsis ("and if ...", "why?") or a question word with
     a pronoun ("can they conflict?")?"""
     return bool(
         _ELLIPSIS.match(t)
+        or _ELLIPSIS.match(_TAIL.sub("", t))  # "why tho", "how exactly then?"
         or re.match(
             r"^(what|whats|which|how|hows|why|where|wheres|when|who|can|could|does|do|is|are|will|would|should|did|"
             r"was|were|has|have|isn'?t|aren'?t|doesn'?t|don'?t|didn'?t|wouldn'?t|couldn'?t|shouldn'?t|won'?t|wont|"

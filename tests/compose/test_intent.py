@@ -100,6 +100,9 @@ from bot.compose.intent import (
         ("in RLHF, how much data does the reward model need for a good fit?", "question", False),
         # second turns students type that lean on the last answer
         ("isnt that super slow tho", "drawback", True),  # what it costs
+        ("why tho", "why", True),
+        ("why though lol", "why", True),
+        ("why is the sky blue then", "why", False),
         ("where does it get its scores from tho", "question", True),
         ("why tho, wouldnt it learn faster without it", "why", True),
         ("yeah that one, why do it", "why", True),
