@@ -63,7 +63,7 @@ FRAME_WORDS = frozenset(
     similar similarity difference matter matters useful usefulness necessary needed essential
     actually basically exactly fully completely entirely alone merely simply essentially necessarily generally
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
-    literally honestly seriously anyway though tho again""".split()
+    literally honestly seriously anyway though tho again main key major biggest primary core central""".split()
     for form in (w, w + "s", w + "es")
 )
 
@@ -180,8 +180,9 @@ class CourseVocabulary:
         the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
         places a bare name far from the passages about it (a person's name most of all), so the dense score
         alone would refuse it."""
-        terms = [t for t in self.terms(question) if t not in FRAME_WORDS]  # "again", "exactly": not a name
         names = self._names.get(concept_id, set())
+        # "again", "exactly", "main": not a name ("challenges" is one when the concept is called so)
+        terms = [t for t in self.terms(question) if t not in FRAME_WORDS or t in names]
         phrase = f" {_phrase(question)} "
         aliases = self._aliases.get(concept_id, ())
         if any(" " in a and f" {a} " in phrase for a in aliases):
@@ -221,6 +222,9 @@ LOGISTICS = re.compile(
 )
 
 
+NAMES_A_CONCEPT = "the question names a concept"
+
+
 class ScopeJudge:
     """Decides in or out of scope from the evidence; pure once the vocabulary is built."""
 
@@ -256,7 +260,7 @@ class ScopeJudge:
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
         if evidence.named and score >= self.related:
-            return Verdict(True, False, score, "the question names a concept")
+            return Verdict(True, False, score, NAMES_A_CONCEPT)
         if score >= self.related:
             return Verdict(False, True, score, "close to the course, not covered", score >= self.guess)
         return Verdict(False, False, score, "outside the course")

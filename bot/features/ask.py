@@ -14,7 +14,7 @@ from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
-from bot.compose.scope import Verdict
+from bot.compose.scope import NAMES_A_CONCEPT, Verdict
 from bot.features import inbox
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import on_answer
@@ -118,7 +118,10 @@ def answer(
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
     follows = bool(intent and intent.follow_up and previous)
-    confident = composed.confident and (follows or max(h.dense for h in hits) >= ctx.confidence)
+    # nor when it names a concept in its title's or an alias's own words ("what are the main challenges"): the
+    # embedding model places a bare name far from the passages about it
+    named = composed.verdict is not None and composed.verdict.reason == NAMES_A_CONCEPT
+    confident = composed.confident and (follows or named or max(h.dense for h in hits) >= ctx.confidence)
     if composed.confident and not confident:
         composed = ctx.composer.not_covered(hits, Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE"))
     sources = tuple(

@@ -331,6 +331,12 @@ def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     assert (
         "Reinforcement Learning from Human Feedback" in tutorbot.text() and "not sure" not in tutorbot.text()
     )
+    tutorbot.say("alignment research kinda exploded recently right")
+    tutorbot.say("why tho")
+    assert "Surge in LLM Alignment Research" in tutorbot.text() and "not sure" not in tutorbot.text()
+    # its own question, far from every passage by meaning (cosine 0.33) but named by the concept's title
+    tutorbot.say("what are the main challenges then")
+    assert "Challenges in LLM Alignment" in tutorbot.text() and "not sure" not in tutorbot.text()
     assert tutorbot.store.inbox() == []
 
 
