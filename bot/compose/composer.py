@@ -79,7 +79,12 @@ CONTRAST = re.compile(
 # is this much closer to the question than the first concept's best (cosine, with the same bonus).
 EXPLAIN_TIE = 0.05
 EXPLAIN_MARGIN = 0.1
-LEANS_BACK = re.compile(r"(it|its|this|these|that|those|they|their|them|such|here)\b", re.IGNORECASE)
+LEANS_BACK = re.compile(
+    r"(it|its|this|these|that|those|they|their|them|such|here)\b"
+    # "Without this term the policy drifts", "For these reasons ...", "In such cases ...": early in the sentence
+    r"|(\w+,?\s+){1,2}(this|these|those|such)\s+(?!as\b)\w+",
+    re.IGNORECASE,
+)
 # What may follow the verb of a summary that defines its subject ("Fine-tuning adapts a ...", "A reward model
 # stands in for ..."): an article, a preposition or a determiner, so "strategies are" is not taken for a verb.
 _DEFINER_NEXT = frozenset(
@@ -183,7 +188,12 @@ class Composed:
 
 class Composer(Protocol):
     def compose(
-        self, question: str, intent: I.Intent, hits: Sequence[Hit], previous: Sequence[str] = ()
+        self,
+        question: str,
+        intent: I.Intent,
+        hits: Sequence[Hit],
+        previous: Sequence[str] = (),
+        said: str = "",
     ) -> Composed: ...
 
 
@@ -378,7 +388,12 @@ class ExtractiveComposer:
 
     # -- composing -----------------------------------------------------------------------------
     def compose(
-        self, question: str, intent: I.Intent, hits: Sequence[Hit], previous: Sequence[str] = ()
+        self,
+        question: str,
+        intent: I.Intent,
+        hits: Sequence[Hit],
+        previous: Sequence[str] = (),
+        said: str = "",
     ) -> Composed:
         if not hits:
             return Composed((Part("scope", "The course has no material yet."),), (), (), False)
@@ -411,7 +426,12 @@ class ExtractiveComposer:
             parts = self._comparison(intent, concepts, qvec, previous, normalized)
         else:
             parts = self._single(
-                intent, concepts, qvec, () if intent.follow_up and previous else hits, normalized
+                intent,
+                concepts,
+                qvec,
+                () if intent.follow_up and previous else hits,
+                normalized,
+                said if intent.follow_up and previous else "",
             )
         main = next(p.concept_id for p in parts if p.concept_id)
         nexts = tuple(self.course.next_after(main)[:2])
@@ -450,6 +470,7 @@ class ExtractiveComposer:
         qvec: np.ndarray,
         hits: Sequence[Hit] = (),
         question: str = "",
+        said: str = "",
     ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
@@ -485,8 +506,8 @@ class ExtractiveComposer:
                 parts.append(self._summary(top))
             elif enumerations:
                 j = enumerations[0][1]
-                said = texts[j : j + 2] if announces(texts[j], j in self._opens[top]) else texts[j : j + 1]
-                parts.append(self._quote(top, " ".join(said)))
+                listed = texts[j : j + 2] if announces(texts[j], j in self._opens[top]) else texts[j : j + 1]
+                parts.append(self._quote(top, " ".join(listed)))
             else:
                 parts.append(self._summary(top))
             parts.append(self._quote(top, self._pick(top, qvec, ENUMERATION, 2, skip=parts[0].text)))
@@ -531,6 +552,18 @@ class ExtractiveComposer:
                 self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
             )
             return parts
+        if intent.kind == I.WHY and not intent.follow_up:
+            # "why is there a KL penalty in RLHF?": the reason about the penalty, not RLHF's definition
+            reason = self._in_context(intent.subject, concepts[:3], question, qvec, why=True)
+            if reason:
+                return reason
+        if intent.kind == I.WHY and said and focus is None:
+            # "why tho, wouldnt it learn faster without it" after that question: still about the penalty
+            words = self._detail_of(I.classify(said).subject, top)
+            about = self._focus(words, top) if words else None
+            reason = self._reason_about(top, qvec, about) if about is not None else None
+            if reason:
+                return reason
         bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE, I.DRAWBACK: LIMITS}.get(intent.kind)
         if intent.kind in (I.HOW, I.QUESTION) and STOPPING.search(question):
             bonus = REMEDY  # "how do you prevent that": what keeps it from happening, not how the thing works
@@ -550,31 +583,70 @@ class ExtractiveComposer:
         parts.append(self._summary(top))
         return parts
 
+    def _detail_of(self, subject: str, cid: str) -> str:
+        """The words of `subject` that name a detail of the concept ("kl penalty" in "there a kl penalty in
+        rlhf"), without its own names; "" when nothing is left, the rest names a concept of its own ("ppo in
+        rlhf") or is more than three terms."""
+        rest = f" {_plain(subject)} "
+        c = self.course.concepts[cid]
+        for name in sorted((c.title, *c.aliases), key=len, reverse=True):
+            rest = re.sub(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest)
+        rest = rest.strip()
+        terms = set(_terms(rest))
+        if not terms or terms <= self._names(cid) or len(terms) > 3 or self._called(rest):
+            return ""
+        return rest
+
     def _in_context(
-        self, subject: str, concepts: Sequence[str], question: str, qvec: np.ndarray
+        self, subject: str, concepts: Sequence[str], question: str, qvec: np.ndarray, why: bool = False
     ) -> list[Part] | None:
         """For "what is X in Y?" where Y is a retrieved concept the question names by title or alias and X is a
-        detail of it that names no concept itself: Y's sentence that says what X is, then Y's gist; else None."""
-        said = f" {_plain(subject)} "
+        detail of it that names no concept itself: Y's sentence that says what X is, then Y's gist; else None.
+        `why` ("why is there a KL penalty in RLHF?"): Y's sentence that gives a reason about X."""
         for cid in concepts:
             if not self._named(cid, question):
                 continue
-            c = self.course.concepts[cid]
-            rest = said
-            for name in sorted((c.title, *c.aliases), key=len, reverse=True):
-                rest = re.sub(
-                    rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest
-                )
-            rest = rest.strip()
-            if not rest or rest == said.strip() and not _terms(rest) or self._called(rest):
+            rest = self._detail_of(subject, cid)
+            if not rest:
                 continue  # "what is ppo in rlhf": PPO names a concept of its own
-            terms = set(_terms(rest))
-            if not terms or terms <= self._names(cid) or len(terms) > 3:
-                continue
-            focus = self._focus(rest, cid, phrase_only=True)
+            focus = self._focus(rest, cid, phrase_only=not why)
             if focus is not None:
-                return self._detail(cid, qvec, focus, explained=True)
+                return (
+                    self._reason_about(cid, qvec, focus)
+                    if why
+                    else self._detail(cid, qvec, focus, explained=True)
+                )
         return None
+
+    def _reason_about(self, cid: str, qvec: np.ndarray, focus: re.Pattern[str]) -> list[Part] | None:
+        """Of the sentences about a detail (and those that continue them: "Without this term ..."), the two that
+        give a reason (else are nearest the question), in the course's order with what they lean on; then the
+        concept's gist. None if no sentence is about it."""
+        texts, _ = self.sentences(cid)
+        opens = self._opens[cid]
+        about = {j for j, t in enumerate(texts) if focus.search(t)}
+        about |= {j + 1 for j in about if j + 1 < len(texts) and _leans_on_previous(texts, j + 1, opens)}
+        chosen: list[int] = []
+        ranked = sorted(
+            (
+                (bool(CAUSAL.search(texts[j])), score, j)
+                for score, j in self._ranked(cid, qvec, None)
+                if j in about
+            ),
+            reverse=True,
+        )  # a sentence that gives a reason first
+        for _, _, j in ranked:
+            if j in chosen:
+                continue
+            group = [j - 1, j] if _leans_on_previous(texts, j, opens) and j - 1 not in chosen else [j]
+            if chosen and len(chosen) + len(group) > 3:
+                break
+            chosen += group
+            if len(chosen) >= 2:
+                break
+        if not chosen:
+            return None
+        return [self._quote(cid, " ".join(texts[j] for j in sorted(set(chosen)))), self._summary(cid)]
 
     def _detail(
         self, top: str, qvec: np.ndarray, focus: re.Pattern[str], explained: bool = False

@@ -511,7 +511,7 @@ def _classify(text: str) -> Intent:
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer
         or len(words) <= LEANING_LENGTH
         and _leans_back(t)
-        and bool(_POINTER.search(t))
+        and bool(_POINTER.search(" ".join(words[:4])))  # "where does it ...", not "... and is lora on it?"
         or short
         and (
             _leans_back(t)

@@ -84,10 +84,16 @@ _LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|b
 
 
 def answer(
-    ctx: Kit, question: str, k: int = 3, intent: intents.Intent | None = None, previous: Sequence[str] = ()
+    ctx: Kit,
+    question: str,
+    k: int = 3,
+    intent: intents.Intent | None = None,
+    previous: Sequence[str] = (),
+    said: str = "",
 ) -> AnswerResult:
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
-    not seem to cover it."""
+    not seem to cover it. `previous`: the last answer's concepts, which a follow-up leans on; `said`: the
+    question that answer answered."""
     intent = intent or intents.classify(question)
     if intent.kind == intents.SMALL_TALK:  # `tutor ask hello`: the chat's reply, not "not covered"
         return AnswerResult(question, small_talk_reply(intent.social), False, ())
@@ -114,7 +120,7 @@ def answer(
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
-    composed = ctx.composer.compose(asked, intent, hits, previous)
+    composed = ctx.composer.compose(asked, intent, hits, previous, said=said if previous else "")
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
     follows = bool(intent and intent.follow_up and previous)
@@ -184,7 +190,7 @@ def _about_the_last_answer(
     named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
     if not (leans or named):
         return None
-    previous = ctx.store.recent_concepts(learner_id, place, now - CONVERSATION_GAP)
+    said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
     if not previous:
         return None
     # either way, every word of its own is one the last answer's concepts use ("guitar" is not, nor "linux" in
@@ -198,7 +204,9 @@ def _about_the_last_answer(
         named = any(word.search(ctx.course.concepts[c].text) for c in previous if c in ctx.course.concepts)
     if not (leans or named):
         return None
-    again = answer(ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous)
+    again = answer(
+        ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous, said=said
+    )
     return again if again.confident else None
 
 
@@ -254,10 +262,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
     place = place_of(ev)
     now = ctx.clock()
-    previous = (
-        ctx.store.recent_concepts(learner.id or 0, place, now - CONVERSATION_GAP) if intent.follow_up else []
+    said, previous = (
+        ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)
+        if intent.follow_up
+        else ("", [])
     )
-    result = answer(ctx, ev.text, intent=intent, previous=previous)
+    result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:
         result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
     tentative = bool(result.composed and result.composed.tentative)

@@ -36,9 +36,14 @@ class ConversationStore(StoreBase):
     def recent_concepts(self, learner_id: int, place: str, since: datetime) -> list[str]:
         """The concepts of the learner's latest answered question in this place since `since` (the
         conversation a follow-up continues), best first; empty when there is none."""
+        return self.recent_turn(learner_id, place, since)[1]
+
+    def recent_turn(self, learner_id: int, place: str, since: datetime) -> tuple[str, list[str]]:
+        """The learner's latest answered question in this place since `since` and its concepts, best first;
+        ("", []) when there is none."""
         with Session(self.engine) as s:
             rows = s.exec(
-                select(ConversationTurn.concepts)
+                select(ConversationTurn.text, ConversationTurn.concepts)
                 .where(
                     ConversationTurn.learner_id == learner_id,
                     ConversationTurn.place == place,
@@ -47,8 +52,8 @@ class ConversationStore(StoreBase):
                 .order_by(col(ConversationTurn.at).desc(), col(ConversationTurn.id).desc())
                 .limit(5)
             ).all()
-        for concepts in rows:
+        for text, concepts in rows:
             found = json.loads(concepts)
             if found:
-                return list(found)
-        return []
+                return text, list(found)
+        return "", []

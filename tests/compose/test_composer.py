@@ -13,8 +13,10 @@ def composer(course, retriever):
     return ExtractiveComposer(course, retriever)
 
 
-def answer(composer, retriever, question, previous=()):
-    return composer.compose(question, classify(question), retriever.search(question, k=3), previous)
+def answer(composer, retriever, question, previous=(), said=""):
+    return composer.compose(
+        question, classify(question), retriever.search(question, k=3), previous, said=said
+    )
 
 
 @pytest.mark.parametrize(
@@ -243,6 +245,30 @@ def test_what_is_a_detail_in_a_named_concept_is_answered_from_that_concept(compo
     ppo = answer(composer, retriever, "what is ppo in rlhf")
     assert ppo.concepts[0] == "proximal-policy-optimization"
     assert ppo.parts[0].role == "lead"
+
+
+def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(composer, retriever):
+    # RLHF's definition is nearer the question; the reason is in the sentence about the penalty ...
+    kl = answer(composer, retriever, "why is there a KL penalty in rlhf")
+    assert kl.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "Without this term the policy can drift" in kl.parts[0].text
+    # ... with the sentence "this term" leans on
+    assert kl.parts[0].text.startswith("In practice a penalty")
+    clip = answer(composer, retriever, "why clip the ratio in ppo")
+    assert clip.parts[0].text.startswith("Because PPO reuses each batch")
+    # and a "why?" that pushes back stays with the penalty
+    again = answer(
+        composer,
+        retriever,
+        "why tho, wouldnt it learn faster without it",
+        ["reinforcement-learning-from-human-feedback"],
+        said="why is there a KL penalty in rlhf",
+    )
+    assert "Without this term the policy can drift" in again.parts[0].text
+    plain = answer(
+        composer, retriever, "why?", ["reinforcement-learning-from-human-feedback"], said="what is rlhf"
+    )
+    assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
 def test_what_is_a_named_concept_in_a_wider_topic_is_that_concept(composer, retriever):

@@ -113,6 +113,7 @@ from bot.compose.intent import (
         ("like no training at all?", "question", True),
         # ... and longer ones that only look like them
         ("is alignment just the same thing as fine-tuning?", "question", False),
+        ("when is the final exam, and is lora on it?", "question", False),  # "it" is the exam
         ("which algorithm does instructgpt use", "question", False),
         ("what is the intuition behind dpo", "definition", False),
         ("what was that trick where you generate lots of answers", "definition", False),
