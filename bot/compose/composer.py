@@ -78,6 +78,8 @@ CONTRAST = re.compile(
 # "why"/"how": the second concept leads when the fused scores are this close and its best explaining sentence
 # is this much closer to the question than the first concept's best (cosine, with the same bonus).
 EXPLAIN_TIE = 0.05
+# A sentence that lists three or more things, however long each ("A through B, C through D, and E")
+_SERIES = re.compile(r",[^,.;]+,[^,.;]*\b(and|or)\b")
 EXPLAIN_MARGIN = 0.1
 LEANS_BACK = re.compile(
     r"(it|its|this|these|that|those|they|their|them|such|here)\b"
@@ -451,6 +453,16 @@ class ExtractiveComposer:
         said = f" {_plain(question)} "
         return any(f" {_plain(name)} " in said for name in (c.title, *c.aliases) if _plain(name))
 
+    def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
+        """A list question whose two closest concepts are nearly tied: the one whose summary is a list ("list
+        the alignment methods we covered": the concept that names the three approaches, not the one on what
+        alignment is), unless the question names the first."""
+        first, second = hits[0], hits[1]
+        if first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question):
+            return first.concept_id
+        listed = [bool(_SERIES.search(self.course.concepts[h.concept_id].summary)) for h in (first, second)]
+        return second.concept_id if listed == [False, True] else first.concept_id
+
     def _explains_better(
         self, question: str, hits: Sequence[Hit], qvec: np.ndarray, bonus: re.Pattern[str] | None
     ) -> str:
@@ -497,12 +509,14 @@ class ExtractiveComposer:
             # "can they conflict?": how the things pull against each other, not what they are
             return [self._quote(top, self._pick(top, qvec, TENSION, 2)), self._summary(top)]
         if intent.kind == I.LIST:
+            if len(hits) > 1 and not intent.follow_up:
+                top = self._lists_better(question, hits)
             texts, _ = self.sentences(top)
             summary = self.course.concepts[top].summary
             enumerations = [
                 (s, j) for s, j in self._ranked(top, qvec, ENUMERATION) if ENUMERATION.search(texts[j])
             ]
-            if ENUMERATION.search(summary):
+            if ENUMERATION.search(summary) or _SERIES.search(summary):
                 parts.append(self._summary(top))
             elif enumerations:
                 j = enumerations[0][1]

@@ -271,6 +271,14 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+def test_a_list_question_goes_to_the_concept_that_lists_when_two_are_nearly_tied(composer, retriever):
+    # "what alignment is" is as near as "the approaches to alignment", but only the second is a list
+    result = answer(composer, retriever, "list the alignment methods we covered")
+    assert result.concepts[0] == "fundamental-approaches-to-llm-alignment"
+    assert result.parts[0].role == "lead"  # its summary is the list
+    assert "direct preference optimization" in result.parts[0].text
+
+
 def test_what_is_a_named_concept_in_a_wider_topic_is_that_concept(composer, retriever):
     result = answer(composer, retriever, "whats DPO in alignment?")
     assert result.concepts[0] == "direct-preference-optimization"
