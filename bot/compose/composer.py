@@ -78,6 +78,11 @@ CONTRAST = re.compile(
 # "why"/"how": the second concept leads when the fused scores are this close and its best explaining sentence
 # is this much closer to the question than the first concept's best (cosine, with the same bonus).
 EXPLAIN_TIE = 0.05
+# "regular fine-tuning", "plain RLHF", "vanilla SFT": the thing itself, as a side of a comparison
+_ORDINARY = re.compile(
+    r"^((regular|normal|plain|standard|vanilla|ordinary|traditional|classic|classical|usual|basic|"
+    r"good old|old school|just|the|a|an)\s+)+"
+)
 # A sentence that lists three or more things, however long each ("A through B, C through D, and E")
 _SERIES = re.compile(r",[^,.;]+,[^,.;]*\b(and|or)\b")
 EXPLAIN_MARGIN = 0.1
@@ -300,10 +305,13 @@ class ExtractiveComposer:
     def _called(self, said: str) -> str:
         """The concept called `said` (plain words) by its title or an alias; of several with the alias, the one
         that lists it earliest ("sft" is instruction alignment's first alias, a later one of others'); or ""."""
+        said = said.replace(" ", "")  # "finetuning" is "fine tuning", "bestofn" "best of n"
         named = {
-            cid: next(i for i, name in enumerate((c.title, *c.aliases)) if _plain(name) == said)
+            cid: next(
+                i for i, name in enumerate((c.title, *c.aliases)) if _plain(name).replace(" ", "") == said
+            )
             for cid, c in self.course.concepts.items()
-            if any(_plain(name) == said for name in (c.title, *c.aliases))
+            if any(_plain(name).replace(" ", "") == said for name in (c.title, *c.aliases))
         }
         return min(named, key=lambda cid: named[cid]) if named else ""
 
@@ -701,12 +709,18 @@ class ExtractiveComposer:
         if I.anaphoric_side(side):
             return previous[0] if previous else ""
         said = _plain(side)
-        named = self._called(said)
+        # "regular finetuning", "plain rlhf": the thing itself
+        bare = _ORDINARY.sub("", said).strip() or said
+        named = self._called(said) or self._called(bare)
         if named:
             return named
-        found = self.retriever.search(side, k=3)
+        found = self.retriever.search(side, k=10)
         if not found:
             return ""
+        # "finetuning": the concept whose summary says what fine-tuning is, of those the side finds
+        defined = [h.concept_id for h in found if defines(self.course.concepts[h.concept_id].summary, bare)]
+        if defined and found[0].concept_id not in defined and len(bare.split()) <= 2:
+            return defined[0]
         return self._user_of(said, found[0].concept_id) or found[0].concept_id
 
     def _user_of(self, said: str, closest: str, retrieved: Sequence[str] = ()) -> str:

@@ -214,6 +214,16 @@ def test_a_side_named_by_an_alias_is_that_concept(composer, retriever):
     assert set(result.concepts[:2]) == {"instruction-alignment", "reinforcement-learning-from-human-feedback"}
 
 
+def test_a_side_is_the_thing_itself_and_the_concept_that_defines_it(composer, retriever):
+    # "regular finetuning": fine-tuning for a task, whose summary says what fine-tuning is (not where it is used)
+    result = answer(composer, retriever, "how is instruction tuning different from regular finetuning")
+    assert set(result.concepts[:2]) == {
+        "instruction-alignment",
+        "fine-tuning-pre-trained-models-for-downstream-tasks",
+    }
+    assert "specific downstream task" in result.text()
+
+
 @pytest.mark.parametrize(
     ("previous", "must"),
     [
