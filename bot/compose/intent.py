@@ -110,7 +110,7 @@ _ELLIPSIS = re.compile(
     r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
     r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
     r"give me an example|an example|for example|in what way|meaning|huh|what happens (if|when|to)|"
-    r"like (how|why|when|where|what)|how exactly|how so|"
+    r"like (how|why|when|where|what)|how exactly|how so|in order|in what order|step by step|in steps|one by one|"
     r"what would happen|and if|and what if|what if)\b"
     r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
 )

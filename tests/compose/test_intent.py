@@ -101,6 +101,7 @@ from bot.compose.intent import (
         # second turns students type that lean on the last answer
         ("isnt that super slow tho", "drawback", True),  # what it costs
         ("why tho", "why", True),
+        ("in order pls", "question", True),
         ("why though lol", "why", True),
         ("why is the sky blue then", "why", False),
         ("where does it get its scores from tho", "question", True),
