@@ -4,7 +4,8 @@ follow-up, which the tutor answers from the last concept).
 
     PYTHONPATH=$PWD python eval/scope_in_conversation.py eval/scope-out.jsonl eval/scope-in.jsonl ...
 
-For a set whose name contains "out": how many answers are not a refusal or a labelled guess (should be none).
+For a set whose name contains "out": how many are answered from the course, with a quoted passage, and not as a
+labelled guess (should be none; a small-talk reply such as the one to "are you a bot?" quotes nothing).
 For any other set: how many are refused ("I'm not sure about that"). One temporary SQLite database, a pinned
 clock, a new learner per question and form.
 """
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.console.app import ConsoleApp
+from bot.replies import Passage
 from bot.runtime import build_tutor
 from bot.storage import Store, make_engine
 from bot.tutor import Tutor
@@ -51,9 +53,13 @@ def main(files: list[str]) -> None:
                         nearest = base.retriever.search(row["question"], k=1)[0].concept_id
                         app = ConsoleApp(tutor, user=f"s{f}-{form[:3]}-{i}", class_name="eval")
                         app.say(f"what is {base.course.concepts[nearest].title}?")
-                        reply = "\n".join(r.plain() for r in app.say(shape(row["question"])))
+                        replies = app.say(shape(row["question"]))
+                        reply = "\n".join(r.plain() for r in replies)
+                        # out of scope: wrong when answered from the course (a quoted passage, not a labelled
+                        # guess); a small-talk reply ("are you a bot?") answers from no passage
+                        quoted = any(isinstance(r, Passage) for r in replies)
                         wrong = (
-                            (not reply.startswith("I'm not sure"))
+                            (quoted and not reply.startswith("I'm not sure"))
                             if out
                             else reply.startswith("I'm not sure about")
                         )

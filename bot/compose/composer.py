@@ -850,6 +850,11 @@ SMALL_TALK_REPLIES = {
     "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
     "praise": "Thank you, that's kind! Ask another question whenever you like, or test yourself with /quiz.",
     "bye": "Bye, and good luck with the course!",
+    "about": "I'm this course's tutor, a bot. Ask me about the course in your own words: I answer from the course's "
+    "own material and show the passages I used. /quiz tests you, /progress shows how you're doing, /next says what "
+    "to learn next, and /help lists everything. What the course doesn't cover I pass on to your instructors.",
+    "joke": "I only know alignment jokes, and in every one the model finds a loophole in its reward. Ask me about the "
+    "course instead, or try /quiz.",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
     "struggle": "That's normal: this is a lot to take in. Take it one idea at a time: ask me about any term in "
     'your own words ("what is a reward model?"), or say "explain it simpler" after an answer; /next says '

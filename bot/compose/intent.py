@@ -250,12 +250,35 @@ def bare_answer(text: str) -> bool:
     return bool(_BARE_CHOICE.match(t) or _BARE_ORDER.match(t) or _BARE_MATCH.match(t))
 
 
+# Questions about the tutor itself, not the course: "are you a bot?", "who made you", "what can you do"
+_ABOUT_TUTOR = re.compile(
+    r"(are|r) (you|u) (a |an |the |like |just )?(bot|robot|ai|an ai|human|real|a real person|real person|person|"
+    r"chatgpt|chat gpt|gpt|llm|language model|computer|machine|program|tutor|teacher|ta)( or (a |an )?\w+)?"
+    r"|who (made|built|created|programmed|wrote|trained|runs|designed) (you|u|this bot|this tutor|this)"
+    r"|who (are|r) (you|u)|what (are|r) (you|u)|what('s| is|s) your name|your name|what should i call (you|u)"
+    r"|what (can|do|could) (you|u) do|what (are|r) (you|u) (for|good at|able to do)|how (do|does) (you|u|this bot|"
+    r"this tutor|the bot|the tutor) work|how (do|can) i use (you|u|this|this bot|the bot|this tutor)"
+    r"|(can|do) (you|u) (hear|see|understand|read) me|(are|r) (you|u) (there|awake|alive|online|still there)"
+    r"|(you|u) there|anyone (there|here)|hello\?+|is anyone there"
+)
+_JOKE = re.compile(r"(tell|give) me a joke|(say|tell me) something funny|make me laugh|(tell|know) any jokes")
+
+
 def small_talk(text: str) -> str:
     """The kind of small talk (greeting, thanks, bye, ack, or a request for help with studying: "study"), or ""
     when the message asks something."""
     t = _clean(text)
     if _STUDY_HELP.search(t):
         return "study"
+    bare = re.sub(r"\s+", " ", _FILLER.sub(" ", _strip_punct(t))).strip()
+    if (
+        _ABOUT_TUTOR.fullmatch(bare)
+        or _ABOUT_TUTOR.fullmatch(_strip_punct(t))
+        or t.strip() in ("hello?", "hello??")
+    ):
+        return "about"
+    if _JOKE.fullmatch(bare) or _JOKE.fullmatch(_strip_punct(t)):
+        return "joke"
     if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
         return ""
     words = _strip_punct(t)

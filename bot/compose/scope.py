@@ -215,7 +215,7 @@ class CourseVocabulary:
 
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(
-    r"\b(exams?|midterms?|finals?|deadlines?|due|homework|assignments?|grades?|grading|lectures?|syllabus|"
+    r"\b(exams?|midterms?|finals?|deadlines?|due(?! to\b)|homework|assignments?|grades?|graded|grading|lectures?|syllabus|"
     r"office hours|instructors?|professor|prof|ta|teaching assistant|course|class|semester|credits?|"
     r"submit|submission|extension|attendance)\b",
     re.IGNORECASE,
@@ -223,6 +223,15 @@ LOGISTICS = re.compile(
 
 
 NAMES_A_CONCEPT = "the question names a concept"
+
+
+# Words only a question about the course's running uses ("will it be on the exam?", "is this graded?"): the
+# instructors answer it, however close its other words come to a passage
+ADMIN = re.compile(
+    r"\b(exams?|midterms?|graded|grading|grades?|homework|assignments?|deadlines?|syllabus|office hours|"
+    r"on the (test|quiz|final))\b",
+    re.IGNORECASE,
+)
 
 
 class ScopeJudge:
@@ -251,9 +260,18 @@ class ScopeJudge:
             self.vocabulary.names(question, top_concept),
         )
 
+    def _admin_only(self, question: str) -> bool:
+        """About the course's running and nothing the course names ("will it be on the exam?", "is this graded?");
+        "what's important about rlhf for the exam" names RLHF and is answered."""
+        if not ADMIN.search(question):
+            return False
+        rest = self.vocabulary.terms(ADMIN.sub(" ", question))
+        named = set().union(*self.vocabulary._names.values())
+        return not any(t in named for t in rest)
+
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
-        if score < self.in_scope and LOGISTICS.search(question):
+        if (score < self.in_scope and LOGISTICS.search(question)) or self._admin_only(question):
             return Verdict(False, True, score, "a question about the course for the instructors")
         if evidence.mentioned_only:
             return Verdict(False, True, score, "the course mentions it but does not teach it")

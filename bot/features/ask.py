@@ -14,7 +14,7 @@ from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
-from bot.compose.scope import NAMES_A_CONCEPT, Verdict
+from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import on_answer
@@ -116,6 +116,9 @@ def answer(
         and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
+    if previous and ADMIN.search(asked):
+        # "is this graded?", "will it be on the exam": a question for the instructors, not about the last answer
+        previous, intent = (), dataclasses.replace(intent, follow_up=False)
     if previous and not (intent.follow_up and intents.simpler(asked)) and _strays(ctx, asked, hits):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept

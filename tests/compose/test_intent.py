@@ -181,6 +181,14 @@ def test_ordinals(text, ordinal):
         ("this is hard, why does dpo work?", ""),  # a question follows: it is answered
         ("im lost on rlhf", ""),
         ("im confused about the reward thing", ""),  # a topic, however vague: answered
+        # questions about the tutor itself: what it is and does, never forwarded
+        ("are you a bot?", "about"),
+        ("what can you do", "about"),
+        ("who made you", "about"),
+        ("are you a real person or a bot", "about"),
+        ("tell me a joke", "joke"),
+        ("what can you do with a reward model", ""),
+        ("who made rlhf", ""),
         # praise for the tutor is thanked, never forwarded
         ("you're a great tutor lol", "praise"),
         ("good bot", "praise"),

@@ -340,6 +340,17 @@ def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     assert tutorbot.store.inbox() == []
 
 
+def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
+    tutorbot.say("are you a bot?")
+    assert "I'm this course's tutor, a bot" in tutorbot.text()
+    tutorbot.say("what is dpo")
+    tutorbot.say("is this graded?")  # "this" is not DPO: a question for the instructors
+    assert "not sure" in tutorbot.text() and "DPO" not in tutorbot.text().split("closest")[0]
+    tutorbot.say("will it be on the exam")  # close to a passage on evaluation, but about the exam
+    assert "not sure" in tutorbot.text()
+    assert {item.text for item in tutorbot.store.inbox()} == {"is this graded?", "will it be on the exam"}
+
+
 def test_a_consequence_and_a_learners_situation_are_understood(tutorbot):
     tutorbot.say("what's the kl penalty for")
     # no pronoun, but put as what follows from the last answer
