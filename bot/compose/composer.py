@@ -64,10 +64,10 @@ TENSION_ASK = re.compile(
     re.IGNORECASE,
 )
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`)
-FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
+FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+", re.IGNORECASE
 )
@@ -269,7 +269,12 @@ class ExtractiveComposer:
         """The best `most` sentences, in the course's order; a sentence leaning on the one before brings it."""
         texts, _ = self.sentences(concept_id)
         chosen: list[int] = []
-        for _, j in self._ranked(concept_id, qvec, bonus):
+        ranked = self._ranked(concept_id, qvec, bonus)
+        if bonus in FIRST and any(bonus.search(texts[j]) for _, j in ranked):
+            # "how do you prevent it", "give an example": only the sentences of that kind, not the definition
+            # that is nearest "<concept>. how do you prevent it"
+            ranked = [(score, j) for score, j in ranked if bonus.search(texts[j])]
+        for _, j in ranked:
             if len(chosen) >= most:
                 break
             if texts[j] in skip or texts[j] in (texts[c] for c in chosen):
@@ -596,7 +601,11 @@ class ExtractiveComposer:
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
-        if intent.kind == I.HOW and len({m.lower() for m in PROCEDURE.findall(summary)}) >= 2:
+        if (
+            intent.kind == I.HOW
+            and bonus is PROCEDURE
+            and len({m.lower() for m in PROCEDURE.findall(summary)}) >= 2
+        ):
             # the summary already says how it works ("draws N candidates, scores each ..."): it leads
             parts.append(self._summary(top))
             parts.append(self._quote(top, self._pick(top, qvec, bonus, 2, skip=summary)))

@@ -214,6 +214,17 @@ def test_a_side_named_by_an_alias_is_that_concept(composer, retriever):
     assert set(result.concepts[:2]) == {"instruction-alignment", "reinforcement-learning-from-human-feedback"}
 
 
+def test_an_example_or_a_remedy_asked_of_the_last_answer_gets_only_sentences_of_that_kind(
+    composer, retriever
+):
+    last = ("unintended-consequences-of-ai-optimization",)
+    example = answer(composer, retriever, "can u give an example", last)
+    assert example.parts[0].text.startswith("A classic example comes from OpenAI in 2016")
+    remedy = answer(composer, retriever, "how do ppl prevent it", last)
+    assert remedy.parts[0].text.startswith("Common counter-measures are a KL penalty")
+    assert "surprising and often harmful behaviours" not in remedy.parts[0].text  # not the definition again
+
+
 def test_a_side_is_the_thing_itself_and_the_concept_that_defines_it(composer, retriever):
     # "regular finetuning": fine-tuning for a task, whose summary says what fine-tuning is (not where it is used)
     result = answer(composer, retriever, "how is instruction tuning different from regular finetuning")
