@@ -534,7 +534,11 @@ def _classify(text: str) -> Intent:
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer
         or len(words) <= LEANING_LENGTH
         and _leans_back(t)
-        and bool(_POINTER.search(" ".join(words[:4])))  # "where does it ...", not "... and is lora on it?"
+        # "where does it ...", "how much data do you need for that": not "... and is lora on it?" (its own topic)
+        and bool(
+            _POINTER.search(" ".join(words[:4]))
+            or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
+        )
         or short
         and (
             _leans_back(t)

@@ -102,6 +102,7 @@ from bot.compose.intent import (
         ("isnt that super slow tho", "drawback", True),  # what it costs
         ("why tho", "why", True),
         ("in order pls", "question", True),
+        ("how much data do you need for that", "question", True),  # "that" ends it: a pronoun
         ("why though lol", "why", True),
         ("why is the sky blue then", "why", False),
         ("where does it get its scores from tho", "question", True),
