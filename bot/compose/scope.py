@@ -110,6 +110,15 @@ class Verdict:
     guess: bool = False  # not covered, yet near enough that the closest concept is worth offering as a guess
 
 
+# Words only a question about the course's running uses ("will it be on the exam?", "is this graded?"): the
+# instructors answer it, however close its other words come to a passage
+ADMIN = re.compile(
+    r"\b(exams?|midterms?|graded|grading|grades?|homework|assignments?|deadlines?|syllabus|office hours|"
+    r"on the (test|quiz|final))\b",
+    re.IGNORECASE,
+)
+
+
 class CourseVocabulary:
     """The course's terms per concept (title, aliases, summary, text, asks, instructors' passages)."""
 
@@ -118,6 +127,7 @@ class CourseVocabulary:
         self._terms: dict[str, set[str]] = {}
         self._names: dict[str, set[str]] = {}  # title and alias terms: what a concept is called
         self._aliases: dict[str, set[str]] = {}  # its aliases as `_phrase`s
+        self.admin_answered = False  # an instructor's passage tells something of the course's running
         self._sentences: list[str] = []
         # two-letter acronyms the course writes in capitals (KL, RL, AI): terms, though most two-letter words
         # are not ("kl??" had no term at all, so nothing of it counted as the course's)
@@ -155,6 +165,8 @@ class CourseVocabulary:
             self._terms[concept_id] |= set(self.terms(text))
             self._sentences += split_sentences(text)
             self._refresh()
+            # "The midterm exam is in week 7": the instructors now answer such questions in the course itself
+            self.admin_answered = self.admin_answered or bool(ADMIN.search(text))
 
     def uses(self, concept_id: str, term: str) -> bool:
         return term in self._terms.get(concept_id, set())
@@ -225,15 +237,6 @@ LOGISTICS = re.compile(
 NAMES_A_CONCEPT = "the question names a concept"
 
 
-# Words only a question about the course's running uses ("will it be on the exam?", "is this graded?"): the
-# instructors answer it, however close its other words come to a passage
-ADMIN = re.compile(
-    r"\b(exams?|midterms?|graded|grading|grades?|homework|assignments?|deadlines?|syllabus|office hours|"
-    r"on the (test|quiz|final))\b",
-    re.IGNORECASE,
-)
-
-
 class ScopeJudge:
     """Decides in or out of scope from the evidence; pure once the vocabulary is built."""
 
@@ -263,8 +266,8 @@ class ScopeJudge:
     def _admin_only(self, question: str) -> bool:
         """About the course's running and nothing the course names ("will it be on the exam?", "is this graded?");
         "what's important about rlhf for the exam" names RLHF and is answered."""
-        if not ADMIN.search(question):
-            return False
+        if not ADMIN.search(question) or self.vocabulary.admin_answered:
+            return False  # once instructors answer such questions in the course, the course answers them
         rest = self.vocabulary.terms(ADMIN.sub(" ", question))
         named = set().union(*self.vocabulary._names.values())
         return not any(t in named for t in rest)
