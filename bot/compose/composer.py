@@ -63,10 +63,11 @@ TENSION_ASK = re.compile(
     r"pull (against|apart)|work against|go against|against each other)\b",
     re.IGNORECASE,
 )
-# Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`)
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
+# Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`); when the concept has
+# one, only they are quoted (`_pick`)
 FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+", re.IGNORECASE
@@ -78,6 +79,7 @@ CONTRAST = re.compile(
 # "why"/"how": the second concept leads when the fused scores are this close and its best explaining sentence
 # is this much closer to the question than the first concept's best (cosine, with the same bonus).
 EXPLAIN_TIE = 0.05
+EXPLAIN_MARGIN = 0.1
 # "regular fine-tuning", "plain RLHF", "vanilla SFT": the thing itself, as a side of a comparison
 _ORDINARY = re.compile(
     r"^((regular|normal|plain|standard|vanilla|ordinary|traditional|classic|classical|usual|basic|"
@@ -85,7 +87,6 @@ _ORDINARY = re.compile(
 )
 # A sentence that lists three or more things, however long each ("A through B, C through D, and E")
 _SERIES = re.compile(r",[^,.;]+,[^,.;]*\b(and|or)\b")
-EXPLAIN_MARGIN = 0.1
 LEANS_BACK = re.compile(
     r"(it|its|this|these|that|those|they|their|them|such|here)\b"
     # "Without this term the policy drifts", "For these reasons ...", "In such cases ...": early in the sentence

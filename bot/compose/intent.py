@@ -417,7 +417,7 @@ LEANING_LENGTH = 10
 
 # Words that end a short follow-up without adding to it: "why tho", "how so then?", "example pls"
 _TAIL = re.compile(
-    r"(\W+(tho|though|then|exactly|again|really|lol|pls|please|huh|now|man|bro|dude|tbh|haha|exactly))+\W*$"
+    r"(\W+(tho|though|then|exactly|again|really|lol|pls|please|huh|now|man|bro|dude|tbh|haha))+\W*$"
 )
 
 

@@ -168,6 +168,10 @@ class CourseVocabulary:
             # "The midterm exam is in week 7": the instructors now answer such questions in the course itself
             self.admin_answered = self.admin_answered or bool(ADMIN.search(text))
 
+    def is_name(self, term: str) -> bool:
+        """Is the term part of some concept's title, aliases or id?"""
+        return any(term in names for names in self._names.values())
+
     def uses(self, concept_id: str, term: str) -> bool:
         return term in self._terms.get(concept_id, set())
 
@@ -268,9 +272,7 @@ class ScopeJudge:
         "what's important about rlhf for the exam" names RLHF and is answered."""
         if not ADMIN.search(question) or self.vocabulary.admin_answered:
             return False  # once instructors answer such questions in the course, the course answers them
-        rest = self.vocabulary.terms(ADMIN.sub(" ", question))
-        named = set().union(*self.vocabulary._names.values())
-        return not any(t in named for t in rest)
+        return not any(self.vocabulary.is_name(t) for t in self.vocabulary.terms(ADMIN.sub(" ", question)))
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
