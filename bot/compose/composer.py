@@ -76,6 +76,10 @@ CONTRAST = re.compile(
     r"\b(unlike|whereas|instead|while|rather than|without|compared|than|differs?|difference|but)\b",
     re.IGNORECASE,
 )
+# "which is cheaper?", "which costs less": in a comparison, the sentences about what each costs
+COST = re.compile(
+    r"\b(costs?|costly|cheap\w*|expensive|budget|compute|price\w*|pricey|afford\w*|resources|gpus?)\b", re.I
+)
 # "why"/"how": the second concept leads when the fused scores are this close and its best explaining sentence
 # is this much closer to the question than the first concept's best (cosine, with the same bonus).
 EXPLAIN_TIE = 0.05
@@ -781,11 +785,17 @@ class ExtractiveComposer:
         parts = [self._summary(cid) for cid in sides[:2]]
         # the contrast: a sentence of either side that sets one against the other
         best: tuple[float, str, str] = (-1.0, "", "")
+        # "which is cheapest": only what each costs, when a side says it (the definition is nearest "<title>. which")
+        asks_cost = bool(COST.search(question)) and any(
+            COST.search(t) for cid in sides[:2] for t in self.sentences(cid)[0]
+        )
         for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0])):
             other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
             texts, vecs = self.sentences(cid)
             for t, s in zip(texts, vecs @ qvec if len(texts) else [], strict=True):
                 bonus = 0.1 * bool(CONTRAST.search(t)) + 0.1 * bool(other_names & set(_terms(t)))
+                if asks_cost and not COST.search(t):
+                    continue
                 if float(s) + bonus > best[0]:
                     best = (float(s) + bonus, cid, t)
         if best[1]:

@@ -225,6 +225,16 @@ def test_an_example_or_a_remedy_asked_of_the_last_answer_gets_only_sentences_of_
     assert "surprising and often harmful behaviours" not in remedy.parts[0].text  # not the definition again
 
 
+def test_which_is_cheaper_quotes_what_each_costs(composer, retriever):
+    result = answer(
+        composer,
+        retriever,
+        "which is cheapest",
+        ("selecting-an-adaptation-strategy-for-a-pre-trained-model",),
+    )
+    assert "prompting costs nothing up front" in result.text()
+
+
 def test_a_side_is_the_thing_itself_and_the_concept_that_defines_it(composer, retriever):
     # "regular finetuning": fine-tuning for a task, whose summary says what fine-tuning is (not where it is used)
     result = answer(composer, retriever, "how is instruction tuning different from regular finetuning")
