@@ -721,7 +721,14 @@ class ExtractiveComposer:
         """The concept a side of a comparison stands for: the last answer's for "it" or "that", the concept
         the side names by title or alias ("sft" is instruction alignment), else the closest one."""
         if I.anaphoric_side(side):
-            return previous[0] if previous else ""
+            second = side.strip().lower() in (
+                "the other",
+                "the other one",
+                "the second",
+                "the second one",
+                "the latter",
+            )
+            return previous[1] if second and len(previous) > 1 else previous[0] if previous else ""
         said = _plain(side)
         # "regular finetuning", "plain rlhf": the thing itself
         bare = _ORDINARY.sub("", said).strip() or said
@@ -870,6 +877,8 @@ SMALL_TALK_REPLIES = {
     "thanks": "You're welcome! Ask another question whenever you like, or test yourself with /quiz.",
     "praise": "Thank you, that's kind! Ask another question whenever you like, or test yourself with /quiz.",
     "bye": "Bye, and good luck with the course!",
+    "luck": "Good luck! For a last look, /review brings back what is due and /quiz asks you a question; I'm here "
+    "if anything is still unclear.",
     "about": "I'm this course's tutor, a bot. Ask me about the course in your own words: I answer from the course's "
     "own material and show the passages I used. /quiz tests you, /progress shows how you're doing, /next says what "
     "to learn next, and /help lists everything. What the course doesn't cover I pass on to your instructors.",

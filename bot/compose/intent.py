@@ -48,6 +48,7 @@ _WHY = re.compile(
 # limits and risks
 _DRAWBACK_WORDS = (
     r"catch|catches|downsides?|drawbacks?|disadvantages?|limitations?|limits|weakness(es)?|cons|pitfalls?|"
+    r"(what's|whats|what is) (so )?bad about|the bad (part|side)|"
     r"problems? with (it|that|this|them)|trade-?offs?|costs?|price|risks?|what can go wrong|where does it fail|"
     r"when does it fail|does it always work|is it worth it|"
     r"(can|could|does|do|will) (it|they|that|this) (ever |also )?(be wrong|go wrong|fail|break|be fooled|be gamed|"
@@ -70,8 +71,8 @@ _HOW = re.compile(
     r"|\bexplain how\b|\bwhat are the steps\b|\bprocedure\b|^how\s*\?*$"
 )
 _DEFINITION = re.compile(
-    r"^(so\s+|and\s+|ok\s+|okay\s+)?(what|whats|what's)\s+(is|are|was|were|'s|s)?\s*(a|an|the)?\b"
-    r"|^(what|whats|what's)\b"
+    r"^(so\s+|and\s+|ok\s+|okay\s+)?(what|whats|what's|wat|wats|wut)\s+(is|are|was|were|'s|s)?\s*(a|an|the)?\b"
+    r"|^(what|whats|what's|wat|wats|wut)\b"
     r"|\b(define|definition of|meaning of|what does .{1,60} (mean|stand for|do)|who (is|was|were|are)"
     r"|what do you mean by|tell me about|explain|describe|what is meant by)\b"
 )
@@ -91,14 +92,16 @@ _WHICH = re.compile(
 )
 # Anaphors that stand for a side of a comparison: "how is it different from prompting?"
 _ANAPHOR_SIDE = re.compile(
-    r"^(it|its|that|this|they|them|these|those|that one|this one|the former|the latter)$"
+    r"^(it|its|that|this|they|them|these|those|that one|this one|the former|the latter|one|the other|the other one|"
+    r"the first|the second|the first one|the second one|either|other|other one)$"
 )
 # "explain it simpler", "in plain english?", "eli5": say the last answer again, more simply
 _SIMPLER = re.compile(
     r"\b(simpler|simply|simple (words|terms|english|language)|plain (english|words|language)|eli5|"
     r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
     r"summari[sz]e|shorter|less technical|(without|not|no) (the )?(jargon|math|maths|formulas?|equations?)|"
-    r"intuition|intuitively|intuitive|the gist|big picture|high[- ]level|in a nutshell)\b"
+    r"intuition|intuitively|intuitive|the gist|big picture|high[- ]level|in a nutshell|in (one|a|1) (sentence|line)|"
+    r"briefly|short version|quick version)\b"
 )
 # A short message that leans on what was said before: "why?", "what about the second one?", "can they
 # conflict?", "and if beta is too large?", "give me an example".
@@ -111,6 +114,7 @@ _ELLIPSIS = re.compile(
     r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
     r"give me an example|an example|for example|in what way|meaning|huh|what happens (if|when|to)|"
     r"like (how|why|when|where|what)|how exactly|how so|in order|in what order|step by step|in steps|one by one|"
+    r"as opposed to|compared (to|with)|give me (like |just |only )?(\d+|a few|some|more|two|three|four|five)\b|"
     r"what would happen|and if|and what if|what if)\b"
     r"|^(why|how|how so|why not|why so|which|what|really|meaning|example|and|so)\W*$"
 )
@@ -145,7 +149,11 @@ _SOCIAL = {
     r"(lost|confused|stuck|overwhelmed|stressed|behind)( (about|with|by) (the exam|the quiz|the test|exams?|"
     r"quizzes|this|it|everything|all (of )?this|the course|this course|this chapter|the chapter))?|ugh+|i don't get (it|any of this|this)|"
     r"i dont get (it|any of this|this)|wait what|i hate (this chapter|this course|this|it)|that was a lot|"
-    r"my brain hurts|help me|i give up",
+    r"my brain hurts|help me|i give up|i missed (the )?(start|beginning|first half|second half|end|part|half) of "
+    r"(the |today's |this |last )?(lecture|class|lesson)|i missed (the |today's |last |this )?(lecture|class|lesson)",
+    # "exam is tmrw wish me luck": good luck, not a question for the instructors
+    "luck": r"wish me luck|(exam|quiz|test|midterm|final) (is )?(tmrw|tomorrow|today|tonight|soon|next week)|"
+    r"(good luck|luck) (to )?me",
     # "you're a great tutor lol", "good bot", "love this bot": praise for the tutor, thanked for
     "praise": r"(you're|you are|youre|ur|u r|u are|you) (such |really |so |the |a |an |such a |really a )*"
     r"(great|good|awesome|amazing|best|brilliant|helpful|cool|nice|legend|genius|lifesaver|life saver|goat|"
@@ -153,6 +161,7 @@ _SOCIAL = {
     r"|(great|good|nice|awesome|amazing|best|cool|helpful|brilliant|smart) (tutor|bot|teacher|assistant|job|work|"
     r"explanation|answer|one)( ever)?"
     r"|(i )?(love|like) (this|you|u|this bot|this tutor|the bot|the tutor|talking to you|your explanations)"
+    r"|(you're|you are|youre|ur|u r|u are) (way |so much |much |a lot )?better than (my|the|our|a|any) \w+"
     r"|(this|the) (bot|tutor|thing) (is|rocks|is great|is awesome)( (great|awesome|amazing|so good|good|"
     r"helpful|cool))?|well explained|nicely explained|great explanation",
     "bye": r"bye|goodbye|good bye|goodnight|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
@@ -199,7 +208,7 @@ _OVERVIEW = re.compile(
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
     r"there|for that|for this|for the help|for your help|for helping|for explaining|the explanation|"
-    r"this|that|it|you|u|now|then|well|too|just|indeed|btw|and|oh|ah|:\)|:d|:-\))\b"
+    r"this|that|it|you|u|now|then|well|too|just|indeed|btw|and|oh|ah|ngl|tbh|fr|lmao|honestly|:\)|:d|:-\))\b"
 )
 
 # Bare answers to an open quiz question: "B", "b)", "4 6 5 1 2 3", "3,1,2,4", "1b 2a 3c", "1-b, 2-a".
@@ -261,7 +270,10 @@ _ABOUT_TUTOR = re.compile(
     r"|(can|do) (you|u) (hear|see|understand|read) me|(are|r) (you|u) (there|awake|alive|online|still there)"
     r"|(you|u) there|anyone (there|here)|hello\?+|is anyone there"
 )
-_JOKE = re.compile(r"(tell|give) me a joke|(say|tell me) something funny|make me laugh|(tell|know) any jokes")
+_JOKE = re.compile(
+    r"(tell|give) me a joke|(say|tell me) something funny|make me laugh|(tell|know) any jokes"
+    r"|(do |d )?(you|u|ya) (know|have|got) (any|a) (good |funny )?(\w+ )?jokes?"
+)
 
 
 def small_talk(text: str) -> str:
@@ -270,14 +282,11 @@ def small_talk(text: str) -> str:
     t = _clean(text)
     if _STUDY_HELP.search(t):
         return "study"
-    bare = re.sub(r"\s+", " ", _FILLER.sub(" ", _strip_punct(t))).strip()
-    if (
-        _ABOUT_TUTOR.fullmatch(bare)
-        or _ABOUT_TUTOR.fullmatch(_strip_punct(t))
-        or t.strip() in ("hello?", "hello??")
-    ):
+    plain = re.sub(r"(\s+(lol|haha|lmao|ngl|tbh|fr|pls|please|rn|tho))+$", "", _strip_punct(t))
+    bare = re.sub(r"\s+", " ", _FILLER.sub(" ", plain)).strip()
+    if _ABOUT_TUTOR.fullmatch(bare) or _ABOUT_TUTOR.fullmatch(plain) or t.strip() in ("hello?", "hello??"):
         return "about"
-    if _JOKE.fullmatch(bare) or _JOKE.fullmatch(_strip_punct(t)):
+    if _JOKE.fullmatch(bare) or _JOKE.fullmatch(plain):
         return "joke"
     if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
         return ""
@@ -288,7 +297,7 @@ def small_talk(text: str) -> str:
         return "ack" if t else ""  # "👍", "!!", ":)"
     found = ""
     rest = words
-    for kind in ("struggle", "praise", "thanks", "greeting", "bye", "ack"):
+    for kind in ("struggle", "luck", "praise", "thanks", "greeting", "bye", "ack"):
         if _SOCIAL_RE[kind].search(rest):
             found = found or kind
             rest = _SOCIAL_RE[kind].sub(" ", rest)
@@ -341,7 +350,7 @@ PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)
 # "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
 # what they understood of the last answer
 _CONFIRMS = re.compile(
-    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*(so|like|you mean|u mean|meaning)\s+(?!(what|whats|what's|why|how|which|who|when|where|"
+    r"^((wait|hold on|oh|ah|hmm|ok|okay|right)\W*\s+)*(so|like|you mean|u mean|meaning|just|only)\s+(?!(what|whats|what's|why|how|which|who|when|where|"
     r"explain|tell|give|show|describe|define|list|name|can|could|would|will|should|may|shall|let's|lets|please)\b)"
     r"[^?]+\?+\s*$"
 )
@@ -367,7 +376,7 @@ def _subject(t: str) -> str:
     words = _strip_punct(t)
     words = re.sub(
         r"^((and|so|ok|okay|but|hey|please|pls|can you|could you|can u)\s+)*"
-        r"((what|whats|what's|who|why|how|when|where|which)( (is|are|was|were|does|do|did|s|'s|can|should|would))?"
+        r"((what|whats|what's|wat|wats|wut|who|why|how|when|where|which)( (is|are|was|were|does|do|did|s|'s|can|should|would))?"
         r"|define|explain|describe|tell me about|what do you mean by|the definition of|definition of|"
         r"meaning of)\s+",
         "",

@@ -185,10 +185,13 @@ def _about_the_last_answer(
     subject = intent.subject.strip()
     # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but put as
     # one, pointing back with "it", and every word of its own is one the last answer's concepts use
+    drawback = intent.kind == intents.DRAWBACK  # "so whats bad about making n huge" after best-of-N
     leans = (
         len(question.split()) <= LEANING_WORDS
-        and bool(_POINTS_BACK.search(question) or intent.consequence)  # "and what if we set beta to zero?"
-        and intents.follow_up_shaped(question)
+        and bool(
+            _POINTS_BACK.search(question) or intent.consequence or drawback
+        )  # "and what if beta is zero?"
+        and (intents.follow_up_shaped(question) or drawback)
     )
     named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
     if not (leans or named):

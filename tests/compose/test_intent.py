@@ -103,6 +103,12 @@ from bot.compose.intent import (
         ("why tho", "why", True),
         ("in order pls", "question", True),
         ("how much data do you need for that", "question", True),  # "that" ends it: a pronoun
+        ("like in one sentence", "definition", True),  # said simpler
+        ("as opposed to doing it during training", "question", True),
+        ("just one number?", "question", True),  # a check of the last answer
+        ("give me like 3 or 4", "question", True),
+        ("is one better than the other", "comparison", True),
+        ("wat is llm alignment", "definition", False),
         ("why though lol", "why", True),
         ("why is the sky blue then", "why", False),
         ("where does it get its scores from tho", "question", True),
@@ -188,6 +194,11 @@ def test_ordinals(text, ordinal):
         ("who made you", "about"),
         ("are you a real person or a bot", "about"),
         ("tell me a joke", "joke"),
+        ("are u a bot lol", "about"),
+        ("do u know any good ml jokes", "joke"),
+        ("ur better than my TA ngl", "praise"),
+        ("exam is tmrw wish me luck", "luck"),
+        ("i missed the start of lecture", "struggle"),
         ("what can you do with a reward model", ""),
         ("who made rlhf", ""),
         # praise for the tutor is thanked, never forwarded
