@@ -511,7 +511,9 @@ def classify(text: str) -> Intent:
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW):
         return intent
     if CONSEQUENCE.match(_without_lead(text)):
-        intent = dataclasses.replace(intent, consequence=True)
+        # "what happens if you set beta too high": what follows from the last answer, when there is one
+        short = len(_strip_punct(_without_lead(text)).split()) <= LEANING_LENGTH
+        intent = dataclasses.replace(intent, consequence=True, follow_up=intent.follow_up or short)
     if not _VAGUE.search(_clean(text)):
         return intent
     return dataclasses.replace(intent, vague=True)

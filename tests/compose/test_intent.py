@@ -109,6 +109,12 @@ from bot.compose.intent import (
         ("give me like 3 or 4", "question", True),
         ("is one better than the other", "comparison", True),
         ("wat is llm alignment", "definition", False),
+        ("what happens if you set beta too high", "question", True),  # what follows from the last answer
+        (
+            "so whats bad about making n huge",
+            "drawback",
+            False,
+        ),  # tried on the last answer when alone it is not
         ("why though lol", "why", True),
         ("why is the sky blue then", "why", False),
         ("where does it get its scores from tho", "question", True),

@@ -331,6 +331,12 @@ def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     assert (
         "Reinforcement Learning from Human Feedback" in tutorbot.text() and "not sure" not in tutorbot.text()
     )
+    tutorbot.say("whats best of n")
+    tutorbot.say("so whats bad about making n huge")  # its costs, not a question of its own
+    assert "compute grows roughly linearly with N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("what is dpo")
+    tutorbot.say("what happens if you set beta too high")  # DPO's beta, not RLHF's
+    assert "a larger β holds the policy closer" in tutorbot.text()
     tutorbot.say("alignment research kinda exploded recently right")
     tutorbot.say("why tho")
     assert "Surge in LLM Alignment Research" in tutorbot.text() and "not sure" not in tutorbot.text()
