@@ -133,17 +133,25 @@ class Retriever:
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
         # A typo becomes a word of the course's own text first. The `asks` keep learners' spellings ("ppl", "ner",
-        # "isnt", and typos such as "modle"): their words are left as they are, but nothing is mended into them.
+        # "isnt"): their words are left as they are and nothing is mended into them, except a typo of the course's
+        # own word ("alignmnet" in one ask would otherwise stay unmended in every question, and match that ask).
         taught = Counter(
             t
             for c in course.concepts.values()
             for t in TOKEN_RE.findall(" ".join([c.title, *c.aliases, c.summary, c.text]).lower())
         )
+        told = {
+            t
+            for c in course.concepts.values()
+            for t in tokenize(" ".join([c.title] + list(c.aliases) + [c.summary, c.text]))
+        }
         self.speller = Speller(
             Counter({w: n for w, n in taught.items() if w not in STOPWORDS}),
-            known={t for d in docs for t in tokenize(d)} | STOPWORDS,
+            known=told | STOPWORDS,
             lexicon=model_lexicon() if lexicon is None else lexicon,
         )
+        asked = {t for c in course.concepts.values() for t in tokenize(" ".join(c.asks))} - self.speller.known
+        self.speller.known |= {t for t in asked if self.speller.correct(t) in (t, None)}
         self._sentence_rows: dict[str, np.ndarray] = {
             cid: np.flatnonzero(self._sentence_owner == self._pos[cid]) for cid in self.concept_ids
         }

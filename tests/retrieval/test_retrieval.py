@@ -195,6 +195,12 @@ def test_common_words_are_not_bent_into_course_words(retriever):
         ("fine tune the moedl or frezing it", "fine tune the model or freezing it"),
         ("why do we need a refrence moedl in dpo", "why do we need a reference model in dpo"),
         ("isnt it just tweaking the rewards lol", "isnt it just tweaking the rewards lol"),
+        # a typo that a learner's ask in the course also makes is still a typo of the course's word
+        (
+            "when did people first start worrying about alignmnet",
+            "when did people first start worrying about alignment",
+        ),
+        ("teaching a model to follow instrucitons", "teaching a model to follow instructions"),
     ],
 )
 def test_short_and_swapped_typos_are_mended_and_chat_words_kept(retriever, typed, mended):
