@@ -471,12 +471,18 @@ class ExtractiveComposer:
         said = f" {_plain(question)} "
         return any(f" {_plain(name)} " in said for name in (c.title, *c.aliases) if _plain(name))
 
+    def _settled(self, question: str, hits: Sequence[Hit]) -> bool:
+        """Does the closest concept stand: ahead of the second by more than EXPLAIN_TIE, or named by the question
+        ("why is there a KL penalty in RLHF?" is asked of RLHF)?"""
+        first, second = hits[0], hits[1]
+        return first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question)
+
     def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
         """A list question whose two closest concepts are nearly tied: the one whose summary is a list ("list
         the alignment methods we covered": the concept that names the three approaches, not the one on what
         alignment is), unless the question names the first."""
         first, second = hits[0], hits[1]
-        if first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question):
+        if self._settled(question, hits):
             return first.concept_id
         listed = [bool(_SERIES.search(self.course.concepts[h.concept_id].summary)) for h in (first, second)]
         return second.concept_id if listed == [False, True] else first.concept_id
@@ -488,8 +494,8 @@ class ExtractiveComposer:
         explains it ("why are human values hard to align to?" is answered by the concept on how diverse and
         conflicting values are, not by the one that defines value alignment)."""
         first, second = hits[0], hits[1]
-        if first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question):
-            return first.concept_id  # "why is there a KL penalty in RLHF?" is asked of RLHF
+        if self._settled(question, hits):
+            return first.concept_id
         lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
         return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
 

@@ -123,7 +123,7 @@ def answer(
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
-    composed = ctx.composer.compose(asked, intent, hits, previous, said=said if previous else "")
+    composed = ctx.composer.compose(asked, intent, hits, previous, said=said)
     # a confident answer also needs the operator's floor on similarity (TUTOR_CONFIDENCE), unless it
     # continues the conversation ("why?" is close to nothing in the course; the concepts it leans on are)
     follows = bool(intent and intent.follow_up and previous)
@@ -185,13 +185,11 @@ def _about_the_last_answer(
     subject = intent.subject.strip()
     # "what happens if you set it too small": longer than the follow-ups the intent reads as such, but put as
     # one, pointing back with "it", and every word of its own is one the last answer's concepts use
-    drawback = intent.kind == intents.DRAWBACK  # "so whats bad about making n huge" after best-of-N
-    leans = (
-        len(question.split()) <= LEANING_WORDS
-        and bool(
-            _POINTS_BACK.search(question) or intent.consequence or drawback
-        )  # "and what if beta is zero?"
-        and (intents.follow_up_shaped(question) or drawback)
+    # "and what if we set beta to zero?" is a consequence; "so whats bad about making n huge" a drawback
+    drawback = intent.kind == intents.DRAWBACK
+    pointed = bool(_POINTS_BACK.search(question) or intent.consequence)
+    leans = len(question.split()) <= LEANING_WORDS and (
+        drawback or pointed and intents.follow_up_shaped(question)
     )
     named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
     if not (leans or named):

@@ -135,16 +135,9 @@ class Retriever:
         # A typo becomes a word of the course's own text first. The `asks` keep learners' spellings ("ppl", "ner",
         # "isnt"): their words are left as they are and nothing is mended into them, except a typo of the course's
         # own word ("alignmnet" in one ask would otherwise stay unmended in every question, and match that ask).
-        taught = Counter(
-            t
-            for c in course.concepts.values()
-            for t in TOKEN_RE.findall(" ".join([c.title, *c.aliases, c.summary, c.text]).lower())
-        )
-        told = {
-            t
-            for c in course.concepts.values()
-            for t in tokenize(" ".join([c.title] + list(c.aliases) + [c.summary, c.text]))
-        }
+        own = [" ".join([c.title, *c.aliases, c.summary, c.text]) for c in course.concepts.values()]
+        taught = Counter(t for text in own for t in TOKEN_RE.findall(text.lower()))
+        told = {t for text in own for t in tokenize(text)}
         self.speller = Speller(
             Counter({w: n for w, n in taught.items() if w not in STOPWORDS}),
             known=told | STOPWORDS,
