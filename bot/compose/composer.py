@@ -465,7 +465,7 @@ class ExtractiveComposer:
         about = tuple(dict.fromkeys(p.concept_id for p in parts if p.concept_id))
         return Composed(tuple(parts), sources, about, True, False, nexts, verdict)
 
-    def _named(self, concept_id: str, question: str) -> bool:
+    def named(self, concept_id: str, question: str) -> bool:
         """Whether the question names the concept: its title or one of its aliases, as words."""
         c = self.course.concepts[concept_id]
         said = f" {_plain(question)} "
@@ -475,7 +475,7 @@ class ExtractiveComposer:
         """Does the closest concept stand: ahead of the second by more than EXPLAIN_TIE, or named by the question
         ("why is there a KL penalty in RLHF?" is asked of RLHF)?"""
         first, second = hits[0], hits[1]
-        return first.score - second.score > EXPLAIN_TIE or self._named(first.concept_id, question)
+        return first.score - second.score > EXPLAIN_TIE or self.named(first.concept_id, question)
 
     def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
         """A list question whose two closest concepts are nearly tied: the one whose summary is a list ("list
@@ -646,12 +646,15 @@ class ExtractiveComposer:
         detail of it that names no concept itself: Y's sentence that says what X is, then Y's gist; else None.
         `why` ("why is there a KL penalty in RLHF?"): Y's sentence that gives a reason about X."""
         for cid in concepts:
-            if not self._named(cid, question):
+            if not self.named(cid, question):
                 continue
             rest = self._detail_of(subject, cid)
             if not rest:
                 continue  # "what is ppo in rlhf": PPO names a concept of its own
             focus = self._focus(rest, cid, phrase_only=not why)
+            head = re.split(r" (?:in|of|for|during|inside|within) (?:the |a |an )?", rest)[0]
+            if focus is None and head != rest:  # "beta in the kl penalty" (of RLHF): beta
+                focus = self._focus(head, cid, phrase_only=not why)
             if focus is not None:
                 return (
                     self._reason_about(cid, qvec, focus)
@@ -699,7 +702,10 @@ class ExtractiveComposer:
         texts, _ = self.sentences(top)
         opens = re.compile(rf"^(the |a |an )?({focus.pattern})", re.IGNORECASE)
         says = re.compile(
-            rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures)\b", re.I
+            # "β plays the same role as ...", "The clip keeps ...": what the detail is, or what it does
+            rf"^(the |a |an )?({focus.pattern})\s+(is|are|means|refers|stands|measures|plays|controls|sets|"
+            rf"determines|decides|governs|scales|weighs|weights|keeps|holds|limits|acts|serves)\b",
+            re.I,
         )
         explains = re.compile(
             rf"({focus.pattern})\s*(\(|,\s*(or|which|that|i\.e\.)\b|\s+(is|are|means|which|that)\b)"
@@ -890,6 +896,7 @@ SMALL_TALK_REPLIES = {
     "to learn next, and /help lists everything. What the course doesn't cover I pass on to your instructors.",
     "joke": "I only know alignment jokes, and in every one the model finds a loophole in its reward. Ask me about the "
     "course instead, or try /quiz.",
+    "ask": "Sure, go ahead: ask me anything about the course, in your own words.",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
     "struggle": "That's normal: this is a lot to take in. Take it one idea at a time: ask me about any term in "
     'your own words ("what is a reward model?"), or say "explain it simpler" after an answer; /next says '

@@ -173,7 +173,7 @@ _SOCIAL = {
     r"will do|np|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
     r"nvm|never mind|nevermind|sorry|my bad|brb|one sec|one moment|i'm back|im back|ready|let's go|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
-    r"i get it now|omg|bet|gm|yo whats good|good stuff",
+    r"i get it now|omg|bet|gm|yo whats good|good stuff|asking for a friend|just asking|just curious|curious",
 }
 _SOCIAL_RE = {kind: re.compile(rf"\b({words})\b") for kind, words in _SOCIAL.items()}
 # A request for help with studying, not a question about the course: "can you help me study for the quiz?",
@@ -269,10 +269,24 @@ _ABOUT_TUTOR = re.compile(
     r"this tutor|the bot|the tutor) work|how (do|can) i use (you|u|this|this bot|the bot|this tutor)"
     r"|(can|do) (you|u) (hear|see|understand|read) me|(are|r) (you|u) (there|awake|alive|online|still there)"
     r"|(you|u) there|anyone (there|here)|hello\?+|is anyone there"
+    # "can i ask you stuff at 3am or do you sleep": when the tutor is there
+    r"|(do|can|will|does) (you|u) (ever )?(sleep|rest|get tired|eat|dream|take breaks?|work (at night|24/7|weekends))"
+    r"|(can|may|could) i (ask|message|text|ping|bother) (you|u)( (stuff|things|questions|anything))?"
+    r"( (whenever|anytime|any time|at night|late at night|at \d+ ?(am|pm)|on weekends|24/7))?"
+    r"( or (do|are|will) (you|u) (sleep|asleep|offline|off|busy|tired)\w*)?"
 )
 _JOKE = re.compile(
     r"(tell|give) me a joke|(say|tell me) something funny|make me laugh|(tell|know) any jokes"
     r"|(do |d )?(you|u|ya) (know|have|got) (any|a) (good |funny )?(\w+ )?jokes?"
+)
+
+
+# "quick question", "can i ask you something?": the learner is about to ask; the tutor says go ahead
+_ASKS_TO_ASK = re.compile(
+    r"((i|i've|ive|i do) (have|got|have got) |got |have )?(a |one |another |just a |some )?"
+    r"((quick|small|short|dumb|stupid|silly|random|noob|newbie|basic|weird) )*(question|questions|q|qn)( for (you|u))?"
+    r"|(can|could|may) i ask (you |u )?(a |one |another )?(something|smth|sth|((quick|small|dumb|stupid|silly|random) )*"
+    r"(question|q|thing))"
 )
 
 
@@ -288,6 +302,8 @@ def small_talk(text: str) -> str:
         return "about"
     if _JOKE.fullmatch(bare) or _JOKE.fullmatch(plain):
         return "joke"
+    if _ASKS_TO_ASK.fullmatch(bare) or _ASKS_TO_ASK.fullmatch(plain):
+        return "ask"
     if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
         return ""
     words = _strip_punct(t)
@@ -383,6 +399,12 @@ def _subject(t: str) -> str:
         words,
     )
     words = re.sub(r"^(a|an|the)\s+", "", words)
+    # "what does beta do in dpo", "what does the clip mean in ppo": the detail, in its concept ("beta in dpo")
+    words = re.sub(
+        r"^(.+?)\s+(do|does|mean|means|stand for|stands for)\s+(in|for|during|with|inside|within)\s+",
+        r"\1 \3 ",
+        words,
+    )
     for _ in range(2):  # "what is prompting exactly", "dpo again pls": the hedge is not part of the name
         words = re.sub(
             r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again|exactly|actually|really|"
@@ -400,7 +422,7 @@ _VAGUE = re.compile(
     r"what'?s it called|what was it called|something like that|or something|the deal with|"
     r"what was that|that one where|the one where|the one with|the one without|"
     # "the method where ppl pick which answer they like more", "the one without the RL part, d-something?"
-    r"the (method|technique|approach|algorithm|idea|paper|model|step|part|guy|name) (where|that|which|when|without|"
+    r"(the|this|that) (method|technique|approach|algorithm|idea|paper|model|step|part|guy|name) (where|that|which|when|without|"
     r"with the|in which)|[a-z]{1,4}-something|something-something)\b"
 )
 
@@ -410,7 +432,10 @@ _QUOTED = re.compile(r"(?:^|\s)['\"]([a-z][\w -]{1,30}?)['\"](?=\W|$)")
 
 _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
-    r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw)\W*\s+)+"
+    r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw|"
+    # "sorry dumb question but what does SFT stand for", "quick question: ..."
+    r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic) )+(question|q|qn)( (but|though|tho))?)"
+    r"\W*\s+)+"
 )
 
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
@@ -505,6 +530,54 @@ def question_part(text: str) -> str:
     return rest if rest.strip() else text
 
 
+# "like what did he actually say", "i mean the rm replaces the humans?", "not just rlhf i mean": the learner goes on
+# with their own last question, saying more of what they meant, not asking about the answer ("like what?" and
+# "like how?" alone ask for an example or the how of the answer: those stay follow-ups)
+_ELABORATES = re.compile(
+    r"^(like|i mean|i meant|as in|meaning|specifically|not just|not only)\b(?!\W*(what|how|why|when|where|which|who)\W*$)"
+    r"|\bi mean\W*$"
+)
+# "and for dpo?", "what about DPO", "same for PPO?", "and in dpo": the last question again, of another topic
+_SWAP = re.compile(
+    r"^(and |but |ok |okay |so )?(what about|how about|and for|and in|and with|and|same (thing )?for|same with|"
+    r"same in|what if it'?s|now for|now)\s+(?:the\s+)?(?P<topic>[\w'-]+(?:\s+[\w'-]+){0,2}?)\W*$"
+)
+_NOT_A_TOPIC = re.compile(
+    rf"^({_ANAPHOR.pattern[3:-3]}|why|how|what|so|then|then what|that one|this one|if|when|more|me|you|u|examples?|"
+    r"(the )?(first|second|third|fourth|last|other|former|latter)( one| ones| step| part)?|others?)$"
+)
+
+
+def goes_on(text: str) -> bool:
+    """Might the message go on with the learner's last question, or ask it of another topic (`restate`)?"""
+    t = _clean(text)
+    return bool(_ELABORATES.search(t) or _SWAP.match(t))
+
+
+def restate(text: str, said: str, names: tuple[str, ...]) -> tuple[str, bool]:
+    """The whole question a message stands for, after the learner's last question `said` (answered from the
+    concept called `names`), and whether it is of another topic: the two together when it goes on with that
+    question ("like list them"), or that question of another topic when it only names one ("and for dpo?" after
+    "what does beta do in the rlhf kl penalty" is "what does beta do in the dpo kl penalty"); "" when it is a
+    question of its own."""
+    t = _clean(text)
+    if not said.strip():
+        return "", False
+    if _ELABORATES.search(t) and len(t.split()) >= 2:
+        rest = re.sub(r"^(like|i mean|i meant|as in|meaning|specifically)\W+|\W*\bi mean\W*$", " ", t).strip()
+        return f"{said.strip()} {rest}".strip(), False
+    swap = _SWAP.match(t)
+    topic = swap.group("topic").strip() if swap else ""
+    if not topic or _NOT_A_TOPIC.match(topic) or bare_answer(topic) or small_talk(topic):
+        return "", False
+    # the last question's name of its concept, the longest first ("the rlhf kl penalty": "rlhf")
+    for name in sorted((n for n in names if n.strip()), key=len, reverse=True):
+        found = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", said, re.IGNORECASE)
+        if found:
+            return f"{said[: found.start()]}{topic}{said[found.end() :]}".strip(), True
+    return "", False
+
+
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     intent = _classify(text)
@@ -522,6 +595,8 @@ def classify(text: str) -> Intent:
 def _classify(text: str) -> Intent:
     t = _clean(text)
     checking = confirms(t)
+    # "so what actually gets trained then": opened with "so" and closed with "then", it goes on from the last answer
+    so_then = bool(re.match(r"^((ok|okay|wait|hmm|oh)\W*\s+)?(so|and so|but then)\b.*\bthen\W*$", t))
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
         t = _ABOUT_A_QUESTION.sub("", t) or t
@@ -548,8 +623,14 @@ def _classify(text: str) -> Intent:
         # "where does it ...", "how much data do you need for that": not "... and is lora on it?" (its own topic)
         and bool(
             _POINTER.search(" ".join(words[:4]))
+            # "ok and how is that relevant to chatgpt", "why does this matter": how or why of what was said
+            or re.search(
+                r"\b(how|why) (is|was|does|did|would|will|can|could) (that|this)\b", " ".join(words[:4])
+            )
             or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
         )
+        or short
+        and so_then
         or short
         and (
             _leans_back(t)

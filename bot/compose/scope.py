@@ -95,6 +95,8 @@ class Evidence:
     unknown: float  # share of the question's terms the course never uses
     mentioned_only: bool = False  # a definition asked of a term the course mentions but never defines
     named: bool = False  # the question's terms are all in the best concept's names, one naming at most two
+    # one of the best concept's names of several words, said in so many words ("the 3 H's thing? what were they")
+    named_outright: bool = False
 
     def logit(self) -> float:
         w_dense, w_cover, w_unknown = WEIGHTS
@@ -191,6 +193,11 @@ class CourseVocabulary:
         terms = self.question_terms(question)
         return sum(t not in self.vocabulary for t in terms) / len(terms) if terms else 0.0
 
+    def names_outright(self, question: str, concept_id: str) -> bool:
+        """Does the question say one of the concept's names of several words as such ("the three H's")?"""
+        phrase = f" {_phrase(question)} "
+        return any(" " in a and f" {a} " in phrase for a in self._aliases.get(concept_id, ()))
+
     def names(self, question: str, concept_id: str) -> bool:
         """Does the question only name the concept ("who is norbert wiener", "best of n?"): every term of it is in
         the concept's title, aliases or id, and one of them names at most two concepts? The embedding model
@@ -201,7 +208,7 @@ class CourseVocabulary:
         terms = [t for t in self.terms(question) if t not in FRAME_WORDS or t in names]
         phrase = f" {_phrase(question)} "
         aliases = self._aliases.get(concept_id, ())
-        if any(" " in a and f" {a} " in phrase for a in aliases):
+        if self.names_outright(question, concept_id):
             return True  # "the three H's an assistant is supposed to have": a name of several words, said as such
         if not terms:  # "what are the 3 H's again": no term, but one of the concept's names in so many words
             return any(f" {a} " in phrase for a in aliases)
@@ -265,6 +272,7 @@ class ScopeJudge:
             self.vocabulary.unknown(question),
             mentioned,
             self.vocabulary.names(question, top_concept),
+            self.vocabulary.names_outright(question, top_concept),
         )
 
     def _admin_only(self, question: str) -> bool:
@@ -282,7 +290,8 @@ class ScopeJudge:
             return Verdict(False, True, score, "the course mentions it but does not teach it")
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
-        if evidence.named and score >= self.related:
+        # a name of several words said outright, and no word the course never uses, needs no similarity floor
+        if evidence.named and (score >= self.related or evidence.named_outright and not evidence.unknown):
             return Verdict(True, False, score, NAMES_A_CONCEPT)
         if score >= self.related:
             return Verdict(False, True, score, "close to the course, not covered", score >= self.guess)

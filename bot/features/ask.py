@@ -79,8 +79,16 @@ STRAY = 0.5
 # A question up to this long that points back with a pronoun is tried as a follow-up when alone it is not
 # answered: "what happens if you set it too small", "and what if the reward model gets it wrong"
 LEANING_WORDS = 12
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|this one|that one|these|those)\b", re.I)
-_LEANS = re.compile(r"\b(it|its|they|them|their|this|that|these|those|one|ones|both|either|other)\b", re.I)
+_POINTS_BACK = re.compile(
+    r"\b(it|its|they|them|their|he|she|him|his|her|this one|that one|these|those)\b", re.I
+)
+# "like what did he actually say" after Norbert Wiener: a person the last answer was about
+_LEANS = re.compile(
+    r"\b(it|its|they|them|their|he|she|him|his|her|this|that|these|those|one|ones|both|either|other)\b", re.I
+)
+# "so what actually gets trained then": it goes on from the last answer, unless it names a concept of its own
+# ("why not just use sft then?")
+_THEN = re.compile(r"\bthen\W*$", re.I)
 
 
 def answer(
@@ -110,6 +118,7 @@ def answer(
         previous
         and max(h.dense for h in hits) >= OWN_TOPIC
         and not _LEANS.search(asked)
+        and not (_THEN.search(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         and hits[0].concept_id not in previous
         # "and if beta is too large?" after DPO: what follows from a detail the last concept has
@@ -141,6 +150,32 @@ def answer(
     return AnswerResult(
         question, composed.text(), confident, sources, main, composed.next_concepts, composed, vector
     )
+
+
+def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[str, AnswerResult | None]:
+    """A message that goes on with the learner's last question ("like list them") or asks it of another topic
+    ("and for dpo?"), answered as the whole question it stands for, when the course answers that; else (text,
+    None), to be answered as it stands."""
+    concept = ctx.course.concepts.get(previous[0]) if previous else None
+    if concept is None:
+        return text, None
+    whole, elsewhere = intents.restate(text, said, (concept.title, *concept.aliases))
+    if not whole:
+        return text, None
+    result = answer(ctx, whole)
+    # the answer to the whole question stands if it is of another topic, stays with the last answer's concepts or
+    # the one it said to learn next ("just type instructions?": prompting), or the last answer was only a guess
+    # ("the adjusting-at-answer-time thing?" + "like not retraining it")
+    near = {*previous, *ctx.course.next_after(previous[0])}
+    if result.confident and (elsewhere or result.concept_id in near or not answer(ctx, said).confident):
+        return whole, result
+    if not elsewhere:
+        # still about the last answer's concepts ("why is best-of-n expensive" + "like it seems like a free win")
+        leaning = dataclasses.replace(intents.classify(whole), follow_up=True)
+        again = answer(ctx, whole, intent=leaning, previous=previous, said=said)
+        if again.confident:
+            return whole, again
+    return text, None
 
 
 def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
@@ -266,17 +301,22 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
     place = place_of(ev)
     now = ctx.clock()
+    goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
     said, previous = (
         ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)
-        if intent.follow_up
+        if intent.follow_up or goes_on
         else ("", [])
     )
-    result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
+    asked, result = _restated(ctx, ev.text, said, previous) if goes_on else (ev.text, None)
+    if not intent.follow_up:
+        said, previous = "", []
+    if result is None:
+        result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:
         result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
     tentative = bool(result.composed and result.composed.tentative)
     if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on
-        ctx.store.add_turn(learner.id or 0, place, ev.text, list(result.composed.concepts), now)
+        ctx.store.add_turn(learner.id or 0, place, asked, list(result.composed.concepts), now)
     if not result.sources:
         return [R.Text(result.answer, kind="error")]
     guarded = round_guard(ctx, ev, result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.compose.intent import (
+    DEFINITION,
     DRAWBACK,
     LIST,
     OVERVIEW,
@@ -15,6 +16,7 @@ from bot.compose.intent import (
     classify,
     confirms,
     question_part,
+    restate,
     small_talk,
 )
 
@@ -425,3 +427,72 @@ def test_how_one_thing_relates_to_another_puts_them_side_by_side(text, sides):
 )
 def test_the_different_kinds_of_something_is_a_list_not_a_comparison(text):
     assert classify(text).kind == LIST
+
+
+RLHF_NAMES = ("Reinforcement Learning from Human Feedback (RLHF)", "RLHF")
+
+
+@pytest.mark.parametrize(
+    "text, whole, elsewhere",
+    [
+        ("and for dpo?", "what does the beta do in the dpo kl penalty", True),
+        ("what about PPO", "what does the beta do in the ppo kl penalty", True),
+        ("like list them", "what does the beta do in the rlhf kl penalty list them", False),
+        ("not just rlhf i mean", "what does the beta do in the rlhf kl penalty not just rlhf", False),
+        ("i mean for a big model", "what does the beta do in the rlhf kl penalty for a big model", False),
+        # follow-ups about the answer, or a question of their own: not the last question again
+        ("like what?", "", False),
+        ("and why?", "", False),
+        ("what about the second one", "", False),
+        ("and it?", "", False),
+        ("what is dpo", "", False),
+    ],
+)
+def test_a_turn_that_restates_the_last_question(text, whole, elsewhere):
+    assert restate(text, "what does the beta do in the rlhf kl penalty", RLHF_NAMES) == (whole, elsewhere)
+
+
+def test_restating_needs_a_last_question_that_names_its_concept():
+    assert restate("and for dpo?", "", RLHF_NAMES) == ("", False)
+    assert restate("and for dpo?", "why tho", RLHF_NAMES) == ("", False)  # nothing of RLHF to swap
+
+
+@pytest.mark.parametrize(
+    "text, subject",
+    [("what does beta do in dpo", "beta in dpo"), ("what does the clip mean in ppo", "clip in ppo")],
+)
+def test_what_a_detail_does_in_a_concept_is_asked_of_the_detail_there(text, subject):
+    assert classify(text).subject == subject
+
+
+@pytest.mark.parametrize(
+    "text, social",
+    [
+        ("quick question", "ask"),
+        ("hey quick q", "ask"),
+        ("i have a dumb question", "ask"),
+        ("can i ask you something?", "ask"),
+        ("can i ask you stuff at 3am or do you sleep", "about"),
+        ("asking for a friend", "ack"),
+    ],
+)
+def test_saying_a_question_is_coming_is_small_talk(text, social):
+    assert classify(text) == Intent(SMALL_TALK, social=social)
+
+
+def test_asking_something_with_a_topic_is_not_small_talk():
+    assert classify("can i ask you something about dpo?").kind != SMALL_TALK
+    assert classify("sorry dumb question but what does SFT stand for").kind == DEFINITION
+
+
+@pytest.mark.parametrize(
+    "text, follow_up",
+    [
+        ("so what actually gets trained then", True),
+        ("ok and how is that relevant to chatgpt type stuff", True),
+        ("like what did he actually say", True),
+        ("what is the reward model then and why do we need one at all", False),  # long: its own question
+    ],
+)
+def test_follow_ups_that_end_on_then_or_ask_how_that_is(text, follow_up):
+    assert classify(text).follow_up is follow_up

@@ -346,6 +346,31 @@ def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     assert tutorbot.store.inbox() == []
 
 
+def test_a_second_turn_that_goes_on_with_the_last_question_or_asks_it_of_another_topic(tutorbot):
+    tutorbot.say("what does the beta do in the rlhf kl penalty")
+    tutorbot.say("and for dpo?")  # the same question of DPO: its beta, not DPO's definition alone
+    assert "a larger β holds the policy closer" in tutorbot.text()
+    tutorbot.say("what kinds of alignment approaches does the book cover")
+    tutorbot.say("like list them")  # the learner goes on with their own question
+    assert "inference-time alignment" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("who is norbert wiener and why is he in an alignment course")
+    tutorbot.say("like what did he actually say")  # "he" is Wiener
+    assert "the purpose we really want" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("why is best-of-n expensive")
+    tutorbot.say("like it seems like a free win")  # still best-of-N's cost, not prompting's
+    assert "Best-of-N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("what does freezing the encoder mean")
+    tutorbot.say("so what actually gets trained then")  # ends on "then": about the last answer
+    assert "task head" in tutorbot.text() and "Reward Models" not in tutorbot.text()
+    tutorbot.say("the 3 H's thing? what were they")  # the concept's name of several words, said outright
+    assert "helpful, honest and harmless" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("quick question")  # about to ask: go ahead, never the inbox
+    assert "go ahead" in tutorbot.text()
+    tutorbot.say("can i ask you stuff at 3am or do you sleep")
+    assert "I'm this course's tutor, a bot" in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
     tutorbot.say("are you a bot?")
     assert "I'm this course's tutor, a bot" in tutorbot.text()
