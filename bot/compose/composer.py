@@ -70,8 +70,22 @@ EXAMPLE = re.compile(
 # one, only they are quoted (`_pick`)
 FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE)
 ENUMERATION = re.compile(
-    r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+", re.IGNORECASE
+    r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+"
+    r"|\(1\)[^()]{3,200}\(2\)",  # "(1) supervised fine-tuning ...; (2) training a reward model ..."
+    re.IGNORECASE,
 )
+# "sft vs rlhf" then "which one comes first": the order of the two, and a sentence that says it
+_ORDER_ASK = re.compile(
+    r"\b(comes? first|goes? first|happens? first|done first|first or|which first|what order|in what order|the order|"
+    r"before or after|after or before|comes? before|comes? after|sequence)\b",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(
+    r"\b(first|then|next|after|afterwards|before|followed by|follows|precedes|preceded)\b|\(1\)", re.I
+)
+# "what are the steps of rlhf": a list of steps, said as steps, stages or phases
+_SEQUENCE_ASK = re.compile(r"\b(steps?|stages?|phases?|pipeline|recipe|process|order)\b", re.IGNORECASE)
+_SEQUENCE = re.compile(r"\b(steps?|stages?|phases?|recipe|first|\(1\))", re.IGNORECASE)
 CONTRAST = re.compile(
     r"\b(unlike|whereas|instead|while|rather than|without|compared|than|differs?|difference|but)\b",
     re.IGNORECASE,
@@ -480,10 +494,14 @@ class ExtractiveComposer:
     def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
         """A list question whose two closest concepts are nearly tied: the one whose summary is a list ("list
         the alignment methods we covered": the concept that names the three approaches, not the one on what
-        alignment is), unless the question names the first."""
+        alignment is), unless the question names the first; one of the next two if the question names it ("what
+        are the steps of rlhf": RLHF's stages, not the alignment steps after pre-training)."""
         first, second = hits[0], hits[1]
         if self._settled(question, hits):
             return first.concept_id
+        for other in hits[1:3]:
+            if self.named(other.concept_id, question):
+                return other.concept_id
         listed = [bool(_SERIES.search(self.course.concepts[h.concept_id].summary)) for h in (first, second)]
         return second.concept_id if listed == [False, True] else first.concept_id
 
@@ -540,6 +558,8 @@ class ExtractiveComposer:
             enumerations = [
                 (s, j) for s, j in self._ranked(top, qvec, ENUMERATION) if ENUMERATION.search(texts[j])
             ]
+            if _SEQUENCE_ASK.search(intent.subject):  # the steps, before another list of the concept
+                enumerations.sort(key=lambda ranked: not _SEQUENCE.search(texts[ranked[1]]))
             if ENUMERATION.search(summary) or _SERIES.search(summary):
                 parts.append(self._summary(top))
             elif enumerations:
@@ -808,6 +828,12 @@ class ExtractiveComposer:
         asks_cost = bool(COST.search(question)) and any(
             COST.search(t) for cid in sides[:2] for t in self.sentences(cid)[0]
         )
+        # "which one comes first": a sentence that puts the two in order and names the other, when one does
+        asks_order = bool(_ORDER_ASK.search(question)) and any(
+            _ORDER.search(t) and self._names(other) & set(_terms(t))
+            for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0]))
+            for t in self.sentences(cid)[0]
+        )
         for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0])):
             other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
             texts, vecs = self.sentences(cid)
@@ -815,10 +841,13 @@ class ExtractiveComposer:
                 bonus = 0.1 * bool(CONTRAST.search(t)) + 0.1 * bool(other_names & set(_terms(t)))
                 if asks_cost and not COST.search(t):
                     continue
+                if asks_order and not (_ORDER.search(t) and self._names(other) & set(_terms(t))):
+                    continue
                 if float(s) + bonus > best[0]:
                     best = (float(s) + bonus, cid, t)
         if best[1]:
-            parts.append(self._quote(best[1], best[2], "contrast"))
+            # the order, asked for, leads; otherwise the contrast follows the two gists
+            parts.insert(0 if asks_order else len(parts), self._quote(best[1], best[2], "contrast"))
         return parts
 
     def not_covered(self, hits: Sequence[Hit], verdict: Verdict) -> Composed:

@@ -536,6 +536,12 @@ def question_part(text: str) -> str:
 _ELABORATES = re.compile(
     r"^(like|i mean|i meant|as in|meaning|specifically|not just|not only)\b(?!\W*(what|how|why|when|where|which|who)\W*$)"
     r"|\bi mean\W*$"
+    # "from the alignment slides", "idk what its called": where the last question came from, or that the learner
+    # can't name it
+    r"|^(it'?s |its |it was |this is |that'?s )?(from|in|on) (the|my|our|this|that|today'?s|last|a) ([\w-]+ ){0,2}"
+    r"(slides?|lecture|class|lesson|book|textbook|chapter|reading|notes|video|homework|quiz|exam|paper)\W*$"
+    r"|^(idk|i don'?t know|i dont know|dunno|not sure|i forgot|forgot)( what (it'?s|its|it is|the thing is) called|"
+    r" the (name|word|term)| what to call it)\W*$"
 )
 # "and for dpo?", "what about DPO", "same for PPO?", "and in dpo": the last question again, of another topic
 _SWAP = re.compile(
@@ -641,7 +647,11 @@ def _classify(text: str) -> Intent:
     if re.match(r"^(and )?(what about|how about)\b", t):
         return Intent(QUESTION, True, (), subject, ordinal)
 
-    if _COMPARE_MARK.search(t) or _WHICH.search(t):
+    # "why train a reward model instead of just asking humans": the reason for one choice, not the two side by side
+    asks_why = bool(re.match(r"^(and |but |so )?why\b", t)) and not re.search(
+        r"\b(vs\.?|versus|differen\w*)\b", t
+    )
+    if (_COMPARE_MARK.search(t) or _WHICH.search(t)) and not asks_why:
         sides = _sides(t)
         if sides or _WHICH.search(t) and not _LIST.search(t):  # "the different strategies": a list
             # "how is it different from prompting?" compares the last answer's concept with prompting

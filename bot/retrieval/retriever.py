@@ -80,6 +80,9 @@ class Retriever:
     W_SENTENCE = 0.15
     W_LEXICAL = 0.30
     RUNNER_UP = 0.3  # the weight of a concept's second-best unit in its dense score (see `_dense`)
+    SAME_QUESTION = (
+        0.88  # a best unit this close (cosine) is the question itself, reworded: its concept leads
+    )
 
     def __init__(self, course: Course, embedder: Embedder, lexicon: Sequence[str] | None = None):
         """`lexicon`: common English words, most common first, that typos may be mended to and that are never
@@ -227,6 +230,8 @@ class Retriever:
         nor common English becomes the course word one keystroke away, or else the common English one."""
         text = MENTION_RE.sub(" ", query)
         text = re.sub(r"\s+", " ", text).strip()
+        # "the whole h h h thing", "r l h f": letters spelt out one by one are one word ("hhh", "rlhf")
+        text = re.sub(r"\b[A-Za-z](?: [A-Za-z]\b){2,}", lambda m: m.group(0).replace(" ", ""), text)
         fixed = []
         for word in re.findall(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+", text):
             low = word.lower()
@@ -309,6 +314,11 @@ class Retriever:
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
         fused = self.W_DENSE * blended + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
+        best = int(np.argmax(dense))
+        if dense[best] >= self.SAME_QUESTION and fused[best] < fused.max():
+            # the question is, in all but words, one the concept answers ("how do u train a reward model", 0.91 to
+            # an ask): that concept leads, whatever the other concepts' words share with it
+            fused[best] = fused.max() + 1e-3
         return fused, dense
 
     def prepare(self, query: str) -> tuple[str, np.ndarray]:

@@ -302,6 +302,31 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+def test_the_steps_of_a_named_concept_are_its_own_steps(composer, retriever):
+    # "steps" pulls the alignment steps after pre-training first; the question names RLHF, whose recipe it wants
+    result = answer(composer, retriever, "what are the steps of rlhf")
+    assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "(1) supervised fine-tuning" in result.parts[0].text
+
+
+def test_what_a_detail_does_in_a_named_concept_is_the_sentence_about_it(composer, retriever):
+    result = answer(composer, retriever, "what does beta do in dpo")
+    assert result.parts[0].text.startswith("β plays the same role as the KL coefficient")
+
+
+def test_why_after_a_definition_gives_the_reason_for_the_method(composer, retriever):
+    rlhf = ["reinforcement-learning-from-human-feedback"]
+    result = answer(composer, retriever, "why tho", rlhf, said="what is rlhf")
+    assert "judging is easier than writing" in result.parts[0].text
+
+
+def test_which_of_two_compared_comes_first_is_answered_with_a_sentence_that_orders_them(composer, retriever):
+    sides = ["instruction-alignment", "reinforcement-learning-from-human-feedback"]
+    result = answer(composer, retriever, "which one comes first", sides, said="sft vs rlhf?")
+    contrast = next(p for p in result.parts if p.role == "contrast")
+    assert "(1) supervised fine-tuning" in contrast.text or "addresses next" in contrast.text
+
+
 def test_a_list_question_goes_to_the_concept_that_lists_when_two_are_nearly_tied(composer, retriever):
     # "what alignment is" is as near as "the approaches to alignment", but only the second is a list
     result = answer(composer, retriever, "list the alignment methods we covered")

@@ -440,6 +440,12 @@ RLHF_NAMES = ("Reinforcement Learning from Human Feedback (RLHF)", "RLHF")
         ("like list them", "what does the beta do in the rlhf kl penalty list them", False),
         ("not just rlhf i mean", "what does the beta do in the rlhf kl penalty not just rlhf", False),
         ("i mean for a big model", "what does the beta do in the rlhf kl penalty for a big model", False),
+        (
+            "from the alignment slides",
+            "what does the beta do in the rlhf kl penalty from the alignment slides",
+            False,
+        ),
+        ("idk what its called", "what does the beta do in the rlhf kl penalty idk what its called", False),
         # follow-ups about the answer, or a question of their own: not the last question again
         ("like what?", "", False),
         ("and why?", "", False),
@@ -496,3 +502,16 @@ def test_asking_something_with_a_topic_is_not_small_talk():
 )
 def test_follow_ups_that_end_on_then_or_ask_how_that_is(text, follow_up):
     assert classify(text).follow_up is follow_up
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("why train a reward model instead of just asking humans every time", "why"),
+        ("why is dpo better than rlhf", "why"),
+        ("why dpo vs rlhf", "comparison"),  # "vs" puts the two side by side
+        ("what's the difference between dpo and rlhf", "comparison"),
+    ],
+)
+def test_why_one_choice_rather_than_another_asks_for_the_reason(text, kind):
+    assert classify(text).kind == kind

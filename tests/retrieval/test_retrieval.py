@@ -47,6 +47,12 @@ def test_typos_are_mended_against_the_course_vocabulary(retriever):
     assert "preference" in retriever.normalize("how do prefrence models work")
 
 
+def test_letters_spelt_out_one_by_one_are_one_word(retriever):
+    assert retriever.normalize("i dont get the whole h h h thing") == "i dont get the whole hhh thing"
+    assert "rlhf" in retriever.normalize("what is r l h f")
+    assert retriever.normalize("is it a or b") == "is it a or b"  # two letters apart are two words
+
+
 def test_a_contraction_is_a_stopword_with_or_without_its_apostrophe():
     from bot.retrieval.index import tokenize
 

@@ -248,7 +248,7 @@ def test_a_follow_up_with_nothing_before_it_asks_for_the_topic_and_is_not_forwar
 
 
 def test_a_vague_question_gets_a_best_guess_and_its_follow_up_continues_it(tutorbot):
-    tutorbot.say("safety stuff pls")
+    tutorbot.say("the thing with the scores")
     guess = tutorbot.text()
     assert "best guess" in guess
     assert tutorbot.store.inbox() == []  # a guess checked with the learner, not the instructors' business
@@ -364,6 +364,10 @@ def test_a_second_turn_that_goes_on_with_the_last_question_or_asks_it_of_another
     assert "task head" in tutorbot.text() and "Reward Models" not in tutorbot.text()
     tutorbot.say("the 3 H's thing? what were they")  # the concept's name of several words, said outright
     assert "helpful, honest and harmless" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("i dont get the whole h h h thing")  # a guess: "hhh" is the attributes'
+    tutorbot.say("from the alignment slides")  # where it came from: the same question, not a new one
+    said = " ".join(tutorbot.text().split())  # the console wraps lines
+    assert "helpful, honest and harmless" in said and "not sure" not in said
     tutorbot.say("quick question")  # about to ask: go ahead, never the inbox
     assert "go ahead" in tutorbot.text()
     tutorbot.say("can i ask you stuff at 3am or do you sleep")
