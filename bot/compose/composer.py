@@ -83,6 +83,10 @@ _ORDER_ASK = re.compile(
 _ORDER = re.compile(
     r"\b(first|then|next|after|afterwards|before|followed by|follows|precedes|preceded)\b|\(1\)", re.I
 )
+# a list of three or more short items: "helpful, honest and harmless", "SFT, reward modelling, and PPO"
+_ITEMS = re.compile(
+    r"\b[\w-]+(?: [\w-]+){0,3}(?:, [\w-]+(?: [\w-]+){0,3})+,? (?:and|or) [\w-]+(?: [\w-]+){0,2}\b"
+)
 # "what are the steps of rlhf": a list of steps, said as steps, stages or phases
 _SEQUENCE_ASK = re.compile(r"\b(steps?|stages?|phases?|pipeline|recipe|process|order)\b", re.IGNORECASE)
 _SEQUENCE = re.compile(r"\b(steps?|stages?|phases?|recipe|first|\(1\))", re.IGNORECASE)
@@ -121,6 +125,8 @@ _PARTICIPLE = re.compile(r"(ed|used|done|made|given|seen|known|taken|shown)$")
 
 
 # Words of a follow-up that ask, point back or judge, never a detail of the concept to look for.
+# the frame of a question about a detail, not the detail: "why does the rlhf setup keep a reference model around"
+_FRAME = frozenset("setup set-up keep keeps kept around there have has having".split())
 NOT_A_DETAIL = frozenset(
     """here there again more mean means meant work works worked need needed needs used use uses important matter
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
@@ -491,6 +497,22 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         return first.score - second.score > EXPLAIN_TIE or self.named(first.concept_id, question)
 
+    def _nth_item(self, ordinal: int, said: str, concept_id: str) -> str:
+        """The item an ordinal points at ("the second one" is 2, "the last" -1) in the list the learner's last
+        question named ("what do helpful, honest and harmless mean"), else in the concept's summary; "" if none."""
+        for text in (said, self.course.concepts[concept_id].summary):
+            found = _ITEMS.search(text)
+            if not found:
+                continue
+            items = [i.strip() for i in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", found.group(0))]
+            items = [i for i in items if i]
+            width = max(len(i.split()) for i in items[1:]) if len(items) > 1 else 1
+            items[0] = " ".join(items[0].split()[-width:])  # "what do helpful": "helpful"
+            index = ordinal - 1 if ordinal > 0 else len(items) + ordinal
+            if 0 <= index < len(items):
+                return items[index]
+        return ""
+
     def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
         """A list question whose two closest concepts are nearly tied: the one whose summary is a list ("list
         the alignment methods we covered": the concept that names the three approaches, not the one on what
@@ -534,6 +556,16 @@ class ExtractiveComposer:
             if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)
             else None
         )
+        if intent.follow_up and intent.ordinal is not None and intent.kind in (I.QUESTION, I.DEFINITION):
+            # "the second one?" after "helpful, honest and harmless": what the course says of "honest"
+            item = self._nth_item(intent.ordinal, said, top)
+            # the item as written, even when it is part of the concept's own name ("honest" in HHH)
+            about = re.compile(rf"\b{re.escape(item)}\w*", re.IGNORECASE) if item else None
+            if about is not None and not any(about.search(t) for t in self.sentences(top)[0]):
+                about = None
+            told = self._detail(top, qvec, about, explained=True) if about is not None else None
+            if told:
+                return told
         if focus is not None and consequence:
             # "what happens if N is too big": of the sentences about N, the one that says what follows
             texts, _ = self.sentences(top)
@@ -653,7 +685,8 @@ class ExtractiveComposer:
         c = self.course.concepts[cid]
         for name in sorted((c.title, *c.aliases), key=len, reverse=True):
             rest = re.sub(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest)
-        rest = rest.strip()
+        # "rlhf setup keep a reference model around": the detail is the reference model
+        rest = " ".join(w for w in rest.split() if w not in NOT_A_DETAIL and w not in _FRAME)
         terms = set(_terms(rest))
         if not terms or terms <= self._names(cid) or len(terms) > 3 or self._called(rest):
             return ""
@@ -691,6 +724,17 @@ class ExtractiveComposer:
         opens = self._opens[cid]
         about = {j for j, t in enumerate(texts) if focus.search(t)}
         about |= {j + 1 for j in about if j + 1 < len(texts) and _leans_on_previous(texts, j + 1, opens)}
+        if not any(CAUSAL.search(texts[j]) for j in about):
+            # no reason said where the detail is named: one given a sentence or two on, in the same paragraph
+            # ("... a frozen reference model π_ref ..." / "In practice ..." / "Without this term the policy ...")
+            about |= {
+                k
+                for j in about
+                for k in (j + 1, j + 2)
+                if k < len(texts)
+                and not any(i in opens for i in range(j + 1, k + 1))
+                and CAUSAL.search(texts[k])
+            }
         chosen: list[int] = []
         ranked = sorted(
             (

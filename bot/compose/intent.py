@@ -43,6 +43,9 @@ _WHY = re.compile(
     r"^(and\s+|but\s+|so\s+)?why\b|\bwhy\s+(do|does|did|is|are|was|were|would|should|can|could|not|use|have|has)\b"
     r"|\b(what is|what's|whats)\s+the\s+(reason|point|purpose|motivation|rationale)\b|\bwhat for\b"
     r"|\bhow come\b|\bpurpose of\b|\breason for\b|\bwhy\s*\?*$"
+    # "cant we just drop it": why it is needed
+    r"|\b(cant|can't|cannot|can not|couldn'?t|couldnt) (we|you|u|they|one) (just |simply )?(drop|skip|remove|delete|"
+    r"get rid of|leave out|ditch|do without|lose|turn off|switch off)\b"
 )
 # "what's the catch?", "and the downside?", "any limitations", "what are the drawbacks of best-of-N": its costs,
 # limits and risks
@@ -101,6 +104,7 @@ _SIMPLER = re.compile(
     r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
     r"summari[sz]e|shorter|less technical|(without|not|no) (the )?(jargon|math|maths|formulas?|equations?)|"
     r"intuition|intuitively|intuitive|the gist|big picture|high[- ]level|in a nutshell|in (one|a|1) (sentence|line)|"
+    r"like (i'?m|im|i am|to a) (5|five|a (kid|child|baby|beginner|grandma)|five years old|5 years old)|"
     r"briefly|short version|quick version)\b"
 )
 # A short message that leans on what was said before: "why?", "what about the second one?", "can they
@@ -519,11 +523,19 @@ _ASIDE = re.compile(
 )
 
 
+# "ok im studying for the midterm. rlhf, what is it": what the learner is doing, before the question
+_DOING = re.compile(
+    r"^((ok|okay|so|hey|hi|hello|right)\W*\s+)*(i'?m|im|i am|we'?re|we are|currently)\s+(\w+\s+)?"
+    r"(studying|revising|prepping|preparing|reviewing|cramming|working|reading|doing|going)\b[^.?!]{0,60}[.!:;]+\s+",
+    re.IGNORECASE,
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
-    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", text.strip()))
+    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", _DOING.sub("", text.strip())))
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     if topic != rest.strip() and topic:
         rest = topic
@@ -584,12 +596,27 @@ def restate(text: str, said: str, names: tuple[str, ...]) -> tuple[str, bool]:
     return "", False
 
 
+_PRONOUN = re.compile(r"\b(it|they|them|its|their)\b")
+
+
+def resolve(text: str, said: str) -> str:
+    """The follow-up with its first pronoun replaced by what the learner's last question named, when that was a
+    name of three words at most ("how are they trained tho" after "ok reward models" is "how are reward models
+    trained tho"); "" when there is nothing to replace or nothing short to replace it with."""
+    subject = _subject(_LEAD.sub("", _clean(said)) or _clean(said))
+    t = _clean(text)
+    if not subject or len(subject.split()) > 3 or not _PRONOUN.search(t) or _NOT_A_TOPIC.match(subject):
+        return ""  # "the second one": no name
+    return _PRONOUN.sub(lambda m: f"{subject}'s" if m.group(1) in ("its", "their") else subject, t, count=1)
+
+
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
+    text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW):
         return intent
-    if CONSEQUENCE.match(_without_lead(text)):
+    if CONSEQUENCE.match(_without_lead(text)) and not confirms(text):  # "so if it doesnt know, it says so?"
         # "what happens if you set beta too high": what follows from the last answer, when there is one
         short = len(_strip_punct(_without_lead(text)).split()) <= LEANING_LENGTH
         intent = dataclasses.replace(intent, consequence=True, follow_up=intent.follow_up or short)
@@ -623,8 +650,9 @@ def _classify(text: str) -> Intent:
     follow_up = (
         checking
         or bool(part_of and len(words) <= 10)
-        # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer
-        or len(words) <= LEANING_LENGTH
+        # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer, or
+        # longer still after a short first clause ("but why would that happen, isnt it doing what we told it")
+        or (len(words) <= LEANING_LENGTH or len(_strip_punct(re.split(r"[,;:]", t)[0]).split()) <= 6)
         and _leans_back(t)
         # "where does it ...", "how much data do you need for that": not "... and is lora on it?" (its own topic)
         and bool(
@@ -637,6 +665,16 @@ def _classify(text: str) -> Intent:
         )
         or short
         and so_then
+        # "so whats the alternative", "and the other option?": a few words after "so", the definite article pointing
+        # back
+        or len(words) <= 5
+        and bool(
+            re.match(
+                r"^((ok|okay|wait|hmm|oh)\W*\s+)?(so|and|but)\b[^?]*\bthe (alternative|other|catch|point|"
+                r"difference|problem|issue|trick|idea|reason|alternatives|options?|limit|limits)\b",
+                _clean(text),
+            )
+        )
         or short
         and (
             _leans_back(t)

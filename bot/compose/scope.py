@@ -115,7 +115,9 @@ class Verdict:
 # Words only a question about the course's running uses ("will it be on the exam?", "is this graded?"): the
 # instructors answer it, however close its other words come to a passage
 ADMIN = re.compile(
-    r"\b(exams?|midterms?|graded|grading|grades?|homework|assignments?|deadlines?|syllabus|office hours|"
+    # "my grade", "final grades" (the model "grades itself" is no course business)
+    r"\b(exams?|midterms?|graded|grading|(my|our|your|the|final|course|class|a|good|bad|passing) grades?|homework|"
+    r"assignments?|deadlines?|syllabus|office hours|"
     r"on the (test|quiz|final))\b",
     re.IGNORECASE,
 )
@@ -238,7 +240,8 @@ class CourseVocabulary:
 
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(
-    r"\b(exams?|midterms?|finals?|deadlines?|due(?! to\b)|homework|assignments?|grades?|graded|grading|lectures?|syllabus|"
+    r"\b(exams?|midterms?|finals?|deadlines?|due(?! to\b)|homework|assignments?|(my|our|your|final|course|class|a|good|"
+    r"bad|passing) grades?|graded|grading|lectures?|syllabus|"
     r"office hours|instructors?|professor|prof|ta|teaching assistant|course|class|semester|credits?|"
     r"submit|submission|extension|attendance)\b",
     re.IGNORECASE,

@@ -125,6 +125,15 @@ def answer(
         and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
+    elif (
+        previous
+        and hits[0].concept_id not in previous
+        and intent.kind not in (intents.COMPARISON, intents.EXAMPLE)
+        and not intents.confirms(question)
+        and ctx.composer.named(hits[0].concept_id, asked)
+        and not any(ctx.composer.named(c, asked) for c in previous if c in ctx.course.concepts)
+    ):
+        previous = ()  # "and how does dpo do it": "it" is the last topic, but the question is DPO's
     if previous and ADMIN.search(asked):
         # "is this graded?", "will it be on the exam": a question for the instructors, not about the last answer
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
@@ -175,6 +184,57 @@ def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
         again = answer(ctx, whole, intent=leaning, previous=previous, said=said)
         if again.confident:
             return whole, again
+    return text, None
+
+
+def _resolved(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[str, AnswerResult | None]:
+    """A follow-up whose pronoun stands for what the last question named ("how are they trained tho" after "ok
+    reward models"), asked as such, when a concept next to the last one in the course's map answers it (how a
+    reward model is trained is told with human preference alignment, not with reward models as proxies); else
+    (text, None), to be answered from the last answer's concepts."""
+    whole = intents.resolve(text, said)
+    if not whole:
+        return text, None
+    last = previous[0]
+    beside = {*ctx.course.prerequisites_of(last), *ctx.course.next_after(last)}
+    result = answer(ctx, whole)
+    return (whole, result) if result.confident and result.concept_id in beside else (text, None)
+
+
+def _beyond(
+    ctx: Kit, text: str, said: str, previous: Sequence[str], intent: intents.Intent
+) -> tuple[str, AnswerResult | None]:
+    """A follow-up about something the last answer's concepts never mention ("what if the humans disagree" after
+    how a reward model is trained): asked with the last question's topic, and answered from the concept that does
+    mention it, when the course answers that confidently; else (text, None)."""
+    if (
+        intent.kind in (intents.EXAMPLE, intents.COMPARISON, intents.DRAWBACK)
+        or intent.ordinal is not None
+        or intents.simpler(text)
+        or intents.confirms(text)  # "so does it update the model?" checks the last answer
+    ):
+        return text, None
+    vocabulary = ctx.composer.judge.vocabulary
+    own = [
+        t
+        for t in vocabulary.question_terms(ctx.retriever.normalize(intents.question_part(text)))
+        if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t in vocabulary.vocabulary
+    ]
+    missing = [t for t in own if not any(vocabulary.uses(c, t) for c in previous)]
+    # a word few concepts use ("disagree"): a topic of its own; a common one ("update") is only put another way
+    if not missing or any(vocabulary.df.get(t, 0) > BEYOND_DF for t in missing):
+        return text, None
+    topic = intents.classify(said).subject
+    if not topic or len(topic.split()) > 4:
+        topic = ctx.course.concepts[previous[0]].title if previous[0] in ctx.course.concepts else ""
+    whole = f"{topic}: {intents.question_part(text)}"
+    result = answer(ctx, whole)
+    if (
+        result.confident
+        and result.concept_id not in previous
+        and all(vocabulary.uses(result.concept_id, t) for t in missing)
+    ):
+        return whole, result
     return text, None
 
 
@@ -269,6 +329,10 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
+# A follow-up's word that the last answer's concepts never use, and at most this many concepts do, is a topic of
+# its own that the course tells elsewhere ("disagree": annotators disagree, in the complexity of human values)
+BEYOND_DF = 5
+
 # A follow-up continues the learner's conversation in the same place if its last answer is this recent.
 CONVERSATION_GAP = timedelta(minutes=30)
 
@@ -310,6 +374,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     asked, result = _restated(ctx, ev.text, said, previous) if goes_on else (ev.text, None)
     if not intent.follow_up:
         said, previous = "", []
+    # "will it be on the exam" is the instructors' question, whatever "it" is
+    leans = bool(previous and said and not ADMIN.search(ev.text))
+    if result is None and leans:
+        asked, result = _resolved(ctx, ev.text, said, previous)
+    if result is None and leans:
+        asked, result = _beyond(ctx, ev.text, said, previous, intent)
     if result is None:
         result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:

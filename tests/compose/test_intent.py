@@ -11,11 +11,13 @@ from bot.compose.intent import (
     OVERVIEW,
     QUESTION,
     SMALL_TALK,
+    WHY,
     Intent,
     bare_answer,
     classify,
     confirms,
     question_part,
+    resolve,
     restate,
     small_talk,
 )
@@ -515,3 +517,35 @@ def test_follow_ups_that_end_on_then_or_ask_how_that_is(text, follow_up):
 )
 def test_why_one_choice_rather_than_another_asks_for_the_reason(text, kind):
     assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("but why would that happen, isnt it doing what we told it", WHY),  # a short first clause leans back
+        ("so whats the alternative", DEFINITION),
+        ("explain like im 5", DEFINITION),
+        ("cant we just drop it", WHY),  # pushing back: why it is needed
+    ],
+)
+def test_more_second_turns_lean_on_the_last_answer(text, kind):
+    intent = classify(text)
+    assert (intent.kind, intent.follow_up) == (kind, True)
+
+
+def test_what_the_learner_is_doing_before_the_question_is_not_the_question():
+    assert question_part("ok im studying for the midterm. rlhf, what is it") == "rlhf, what is it"
+    assert classify("ok im studying for the midterm. rlhf, what is it").kind == DEFINITION
+
+
+@pytest.mark.parametrize(
+    "text, said, whole",
+    [
+        ("how are they trained tho", "ok reward models", "how are reward models trained tho"),
+        ("is it better than rlhf", "what is dpo", "is dpo better than rlhf"),
+        ("why?", "what is dpo", ""),  # no pronoun
+        ("how is it trained", "why does the rlhf setup keep a reference model around", ""),  # no short name
+    ],
+)
+def test_a_pronoun_stands_for_what_the_last_question_named(text, said, whole):
+    assert resolve(text, said) == whole

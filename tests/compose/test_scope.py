@@ -91,3 +91,12 @@ def test_a_name_of_several_words_said_as_such_names_the_concept(judge):
     # a one-word name is not enough with other words around it, nor a name of another concept
     assert not vocabulary.names("what does an assistant have to be", hhh)
     assert not vocabulary.names("the three H's of good cooking", "direct-preference-optimization")
+
+
+def test_grades_as_a_verb_is_not_a_question_for_the_instructors():
+    from bot.compose.scope import ADMIN, LOGISTICS
+
+    assert not ADMIN.search("wait so the model grades itself?") and not LOGISTICS.search(
+        "the model grades itself"
+    )
+    assert ADMIN.search("will this count toward my grade") and ADMIN.search("is this graded?")

@@ -375,6 +375,22 @@ def test_a_second_turn_that_goes_on_with_the_last_question_or_asks_it_of_another
     assert tutorbot.store.inbox() == []
 
 
+def test_a_follow_up_is_answered_where_the_course_answers_it(tutorbot):
+    tutorbot.say("ok reward models")
+    tutorbot.say("how are they trained tho")  # "they" are reward models: trained on people's comparisons
+    assert "comparisons" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("what if the humans disagree")  # told with the complexity of human values
+    assert "Annotators disagree with each other" in " ".join(tutorbot.text().split())
+    tutorbot.say("wait so the model grades itself?")  # "grades" as a verb: no question for the instructors
+    assert "instructors" not in tutorbot.text()
+    tutorbot.say("why does the rlhf setup keep a reference model around")
+    tutorbot.say("cant we just drop it")  # why it is needed
+    assert "Without this term the policy can drift" in " ".join(tutorbot.text().split())
+    tutorbot.say("ok im studying for the midterm. rlhf, what is it")  # not a question about the midterm
+    assert "RLHF fine-tunes an LLM" in " ".join(tutorbot.text().split())
+    assert tutorbot.store.inbox() == []
+
+
 def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
     tutorbot.say("are you a bot?")
     assert "I'm this course's tutor, a bot" in tutorbot.text()
