@@ -554,6 +554,11 @@ _ELABORATES = re.compile(
     r"(slides?|lecture|class|lesson|book|textbook|chapter|reading|notes|video|homework|quiz|exam|paper)\W*$"
     r"|^(idk|i don'?t know|i dont know|dunno|not sure|i forgot|forgot)( what (it'?s|its|it is|the thing is) called|"
     r" the (name|word|term)| what to call it)\W*$"
+    # "seems way easier to just give scores", "i thought sft was enough": the learner pushes back on the answer to
+    # their question; it is answered again, as the whole question
+    r"|^((but|hmm+|well|ok|okay|still|yeah but)\W*\s+)*(it |that |this )?(seems?|sounds?|feels?|looks?) (way |much |a lot |so |"
+    r"kinda |really |pretty )?(easier|simpler|better|faster|cheaper|harder|worse|more|less|like)\b"
+    r"|^((but|hmm+|well)\W*\s+)*i (thought|assumed|figured|was told|heard)\b"
 )
 # "and for dpo?", "what about DPO", "same for PPO?", "and in dpo": the last question again, of another topic
 _SWAP = re.compile(
@@ -572,6 +577,16 @@ def goes_on(text: str) -> bool:
     return bool(_ELABORATES.search(t) or _SWAP.match(t))
 
 
+def swap_topic(text: str) -> str:
+    """The topic a message asks the last question of ("dpo" in "and for dpo?", "schnitzel" in "what about
+    schnitzel?"), or "" when it names none."""
+    swap = _SWAP.match(_clean(text))
+    topic = swap.group("topic").strip() if swap else ""
+    if not topic or _NOT_A_TOPIC.match(topic) or bare_answer(topic) or small_talk(topic):
+        return ""
+    return topic
+
+
 def restate(text: str, said: str, names: tuple[str, ...]) -> tuple[str, bool]:
     """The whole question a message stands for, after the learner's last question `said` (answered from the
     concept called `names`), and whether it is of another topic: the two together when it goes on with that
@@ -583,10 +598,11 @@ def restate(text: str, said: str, names: tuple[str, ...]) -> tuple[str, bool]:
         return "", False
     if _ELABORATES.search(t) and len(t.split()) >= 2:
         rest = re.sub(r"^(like|i mean|i meant|as in|meaning|specifically)\W+|\W*\bi mean\W*$", " ", t).strip()
+        if len(rest.split()) < 2:
+            return "", False  # "like seriously": a word of chat, not more of the question
         return f"{said.strip()} {rest}".strip(), False
-    swap = _SWAP.match(t)
-    topic = swap.group("topic").strip() if swap else ""
-    if not topic or _NOT_A_TOPIC.match(topic) or bare_answer(topic) or small_talk(topic):
+    topic = swap_topic(t)
+    if not topic:
         return "", False
     # the last question's name of its concept, the longest first ("the rlhf kl penalty": "rlhf")
     for name in sorted((n for n in names if n.strip()), key=len, reverse=True):

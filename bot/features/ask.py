@@ -249,6 +249,10 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
     unknown = [t for t in terms if t not in judge.vocabulary.vocabulary]
     if len(unknown) >= 2 and len(unknown) >= STRAY * len(terms):  # one ("huh", "tho") is chat
         return True
+    topic = intents.swap_topic(asked)  # "what about schnitzel?": a topic the course never uses
+    topic_terms = judge.vocabulary.question_terms(ctx.retriever.normalize(topic)) if topic else []
+    if topic_terms and all(t not in judge.vocabulary.vocabulary for t in topic_terms):
+        return True
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
     points_back = (len(asked.split()) <= 7 and _LEANS.search(asked)) or intents.PART_OF.search(asked)
     if len(own) < 2 or points_back:

@@ -448,6 +448,13 @@ RLHF_NAMES = ("Reinforcement Learning from Human Feedback (RLHF)", "RLHF")
             False,
         ),
         ("idk what its called", "what does the beta do in the rlhf kl penalty idk what its called", False),
+        # pushing back on the answer: the question again, with the objection
+        (
+            "seems way easier to just give it up",
+            "what does the beta do in the rlhf kl penalty seems way easier to just give it up",
+            False,
+        ),
+        ("like seriously", "", False),  # a word of chat
         # follow-ups about the answer, or a question of their own: not the last question again
         ("like what?", "", False),
         ("and why?", "", False),

@@ -267,7 +267,8 @@ def test_a_course_question_in_informal_words_gets_a_guess_and_reaches_the_instru
 
 
 @pytest.mark.parametrize(
-    "stray", ["and what about a recipe for schnitzel?", "so is the capital of peru lima?"]
+    "stray",
+    ["and what about a recipe for schnitzel?", "so is the capital of peru lima?", "what about schnitzel?"],
 )
 def test_a_question_shaped_like_a_follow_up_about_something_else_is_not_answered_from_the_last_concept(
     tutorbot, stray
