@@ -76,6 +76,10 @@ class AnswerResult:
 OWN_TOPIC = 0.5
 # A follow-up at least half of whose words the course never uses is about something else.
 STRAY = 0.5
+# A follow-up's word that the last answer's concepts never use, and at most this many concepts do, is a topic of
+# its own that the course tells elsewhere ("disagree": annotators disagree, in the complexity of human values)
+BEYOND_DF = 5
+
 # A question up to this long that points back with a pronoun is tried as a follow-up when alone it is not
 # answered: "what happens if you set it too small", "and what if the reward model gets it wrong"
 LEANING_WORDS = 12
@@ -332,10 +336,6 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
         ]
     return None
 
-
-# A follow-up's word that the last answer's concepts never use, and at most this many concepts do, is a topic of
-# its own that the course tells elsewhere ("disagree": annotators disagree, in the complexity of human values)
-BEYOND_DF = 5
 
 # A follow-up continues the learner's conversation in the same place if its last answer is this recent.
 CONVERSATION_GAP = timedelta(minutes=30)
