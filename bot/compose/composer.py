@@ -536,6 +536,9 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         if self._settled(question, hits):
             return first.concept_id
+        for other in hits[1:3]:
+            if self.named(other.concept_id, question):
+                return other.concept_id  # "why doesnt sft alone fully align the model?": SFT's own limits
         lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
         return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
 
@@ -685,6 +688,12 @@ class ExtractiveComposer:
         c = self.course.concepts[cid]
         for name in sorted((c.title, *c.aliases), key=len, reverse=True):
             rest = re.sub(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest)
+        # "the kl term in the ppo objective for rlhf": "for rlhf" places it, another concept's name is no detail
+        rest = re.sub(
+            r"\b(in|of|for|during|with|from|inside) (\w+)\b",
+            lambda m: " " if self._called(m.group(2)) else m.group(0),
+            rest,
+        )
         # "rlhf setup keep a reference model around": the detail is the reference model
         rest = " ".join(w for w in rest.split() if w not in NOT_A_DETAIL and w not in _FRAME)
         terms = set(_terms(rest))

@@ -393,6 +393,9 @@ def anaphoric_side(side: str) -> bool:
 
 
 def _subject(t: str) -> str:
+    asked, _, comment = t.partition("?")
+    if comment.strip() and len(asked.split()) >= 3:
+        t = asked  # "why is there a KL term in the ppo objective for rlhf? seems like it just holds the model back"
     words = _strip_punct(t)
     words = re.sub(
         r"^((and|so|ok|okay|but|hey|please|pls|can you|could you|can u)\s+)*"

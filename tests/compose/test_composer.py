@@ -314,6 +314,13 @@ def test_what_a_detail_does_in_a_named_concept_is_the_sentence_about_it(composer
     assert result.parts[0].text.startswith("β plays the same role as the KL coefficient")
 
 
+def test_why_a_named_concept_falls_short_is_answered_by_that_concept(composer, retriever):
+    # the alignment steps after pre-training are nearest; the question names SFT, whose limits answer it
+    result = answer(composer, retriever, "why doesnt sft alone fully align the model?")
+    assert result.concepts[0] == "instruction-alignment"
+    assert "expensive to write" in result.text()
+
+
 def test_why_after_a_definition_gives_the_reason_for_the_method(composer, retriever):
     rlhf = ["reinforcement-learning-from-human-feedback"]
     result = answer(composer, retriever, "why tho", rlhf, said="what is rlhf")

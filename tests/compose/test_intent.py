@@ -480,6 +480,11 @@ def test_what_a_detail_does_in_a_concept_is_asked_of_the_detail_there(text, subj
     assert classify(text).subject == subject
 
 
+def test_a_comment_after_the_question_mark_is_not_the_subject():
+    text = "why is there a KL term in the ppo objective? seems like it just holds the model back"
+    assert classify(text).subject == "there a kl term in the ppo objective"
+
+
 @pytest.mark.parametrize(
     "text, social",
     [
