@@ -444,7 +444,15 @@ class ExtractiveComposer:
             # "why?", "give me an example": about what was just answered
             verdict = Verdict(True, False, 0.0, "a follow-up")
             concepts = list(previous[:2])
-            qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
+            own = [
+                t
+                for t in self.judge.vocabulary.question_terms(normalized)
+                if t not in NOT_A_DETAIL and t not in self._names(concepts[0])
+            ]
+            # "why?", "how does it work": the concept's title says what "it" is; a follow-up with three words or more
+            # of its own ("ok and how is that relevant to chatgpt type stuff") is ranked by its own words
+            if len(own) < 3:
+                qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
         else:
             self.sentences(
                 hits[0].concept_id
@@ -536,9 +544,11 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         if self._settled(question, hits):
             return first.concept_id
-        for other in hits[1:3]:
+        for other in hits[1:3] if bonus is CAUSAL else ():
+            # "why doesnt sft alone fully align the model?": SFT's own limits (a "how" keeps the closest: "how does
+            # the kl penalty get into the reward in rlhf" is told with PPO's per-token penalty)
             if self.named(other.concept_id, question):
-                return other.concept_id  # "why doesnt sft alone fully align the model?": SFT's own limits
+                return other.concept_id
         lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
         return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
 

@@ -387,6 +387,11 @@ def test_a_follow_up_is_answered_where_the_course_answers_it(tutorbot):
     tutorbot.say("why does the rlhf setup keep a reference model around")
     tutorbot.say("cant we just drop it")  # why it is needed
     assert "Without this term the policy can drift" in " ".join(tutorbot.text().split())
+    tutorbot.say("who was norbert wiener in the alignment story")
+    tutorbot.say("ok and how is that relevant to chatgpt type stuff")  # its own words find the sentence
+    assert "a model trained only to predict the next token" in " ".join(
+        tutorbot.text().replace(">", " ").split()
+    )
     tutorbot.say("ok im studying for the midterm. rlhf, what is it")  # not a question about the midterm
     assert "RLHF fine-tunes an LLM" in " ".join(tutorbot.text().split())
     assert tutorbot.store.inbox() == []
