@@ -109,10 +109,11 @@ _SIMPLER = re.compile(
 )
 # A short message that leans on what was said before: "why?", "what about the second one?", "can they
 # conflict?", "and if beta is too large?", "give me an example".
-_ANAPHOR = re.compile(
-    r"\b(it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|one|ones|former|latter|"
-    r"same|there|here)\b"
+_ANAPHOR_WORDS = (
+    r"it|its|it's|they|them|their|theirs|that|this|those|these|he|she|him|her|his|one|ones|former|latter|"
+    r"same|there|here"
 )
+_ANAPHOR = re.compile(rf"\b({_ANAPHOR_WORDS})\b")
 _ELLIPSIS = re.compile(
     r"^(and|but|also|what about|how about|what if|then|more|tell me more|go on|continue|"
     r"elaborate|explain more|say more|example|examples|e\.g|like what|such as|really|"
@@ -569,7 +570,7 @@ _SWAP = re.compile(
     r"same in|what if it'?s|now for|now)\s+(?:the\s+)?(?P<topic>[\w'-]+(?:\s+[\w'-]+){0,2}?)\W*$"
 )
 _NOT_A_TOPIC = re.compile(
-    rf"^({_ANAPHOR.pattern[3:-3]}|why|how|what|so|then|then what|that one|this one|if|when|more|me|you|u|examples?|"
+    rf"^({_ANAPHOR_WORDS}|why|how|what|so|then|then what|that one|this one|if|when|more|me|you|u|examples?|"
     r"(the )?(first|second|third|fourth|last|other|former|latter)( one| ones| step| part)?|others?)$"
 )
 

@@ -219,9 +219,10 @@ def _beyond(
     ):
         return text, None
     vocabulary = ctx.composer.judge.vocabulary
+    asked = intents.question_part(text)
     own = [
         t
-        for t in vocabulary.question_terms(ctx.retriever.normalize(intents.question_part(text)))
+        for t in vocabulary.question_terms(ctx.retriever.normalize(asked))
         if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t in vocabulary.vocabulary
     ]
     missing = [t for t in own if not any(vocabulary.uses(c, t) for c in previous)]
@@ -231,7 +232,7 @@ def _beyond(
     topic = intents.classify(said).subject
     if not topic or len(topic.split()) > 4:
         topic = ctx.course.concepts[previous[0]].title if previous[0] in ctx.course.concepts else ""
-    whole = f"{topic}: {intents.question_part(text)}"
+    whole = f"{topic}: {asked}"
     result = answer(ctx, whole)
     if (
         result.confident
