@@ -130,8 +130,8 @@ _FRAME = frozenset("setup set-up keep keeps kept around there have has having".s
 NOT_A_DETAIL = frozenset(
     """here there again more mean means meant work works worked need needed needs used use uses important matter
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
-    ones other else about exactly actually basically really kind sort way case cases good bad better best happen
-    happens happened would could should too big small high low much many zero large larger huge tiny bigger smaller
+    ones other else about exactly actually basically really ever even kind sort way case cases good bad better best
+    happen happens happened would could should too big small high low much many zero large larger huge tiny bigger smaller
     higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett""".split()
 )
 

@@ -267,7 +267,7 @@ def bare_answer(text: str) -> bool:
 # Questions about the tutor itself, not the course: "are you a bot?", "who made you", "what can you do"
 _ABOUT_TUTOR = re.compile(
     r"(are|r) (you|u) (a |an |the |like |just )?(bot|robot|ai|an ai|human|real|a real person|real person|person|"
-    r"chatgpt|chat gpt|gpt|llm|language model|computer|machine|program|tutor|teacher|ta)( or (a |an )?\w+)?"
+    r"chatgpt|chat gpt|gpt|llm|language model|computer|machine|program|tutor|teacher|ta)( or (a |an )?(real |actual )?\w+)?"
     r"|who (made|built|created|programmed|wrote|trained|runs|designed) (you|u|this bot|this tutor|this)"
     r"|who (are|r) (you|u)|what (are|r) (you|u)|what('s| is|s) your name|your name|what should i call (you|u)"
     r"|what (can|do|could) (you|u) do|what (are|r) (you|u) (for|good at|able to do)|how (do|does) (you|u|this bot|"
@@ -281,7 +281,7 @@ _ABOUT_TUTOR = re.compile(
     r"( or (do|are|will) (you|u) (sleep|asleep|offline|off|busy|tired)\w*)?"
 )
 _JOKE = re.compile(
-    r"(tell|give) me a joke|(say|tell me) something funny|make me laugh|(tell|know) any jokes"
+    r"(tell|give) me a joke( about [\w\s'-]+)?|(say|tell me) something funny|make me laugh|(tell|know) any jokes"
     r"|(do |d )?(you|u|ya) (know|have|got) (any|a) (good |funny )?(\w+ )?jokes?"
 )
 
@@ -309,10 +309,11 @@ def small_talk(text: str) -> str:
         return "joke"
     if _ASKS_TO_ASK.fullmatch(bare) or _ASKS_TO_ASK.fullmatch(plain):
         return "ask"
-    if "?" in t and not re.fullmatch(r"(what's up|whats up|sup|how are you|how r u|how's it going)\W*", t):
+    how_are_you = r"(how (are|r) (you|u)( doing)?|how's it going|hows it going|how is it going)( today)?"
+    if "?" in t and not re.fullmatch(rf"(what's up|whats up|sup|{how_are_you})\W*", t):
         return ""
     words = _strip_punct(t)
-    if re.fullmatch(r"(how are you|how r u|how's it going|hows it going|how are you doing)( today)?", words):
+    if re.fullmatch(how_are_you, words):
         return "greeting"
     if not words:
         return "ack" if t else ""  # "👍", "!!", ":)"
@@ -478,6 +479,44 @@ def _leans_back(t: str) -> bool:
         and _ANAPHOR.search(t)
         # "that one, why do it", "this part: can you explain": the message opens by pointing back
         or re.match(r"^(that|this|those|these)( one| ones| part| bit| step| thing| stuff)?\s*[,:;-]", t)
+    )
+
+
+# "lecturer kept saying ppo like 20 times today", "i read the dpo paper abstract", "so for the exam": the learner
+# tells where they are before they ask; nothing to answer yet
+_ASKING_START = re.compile(
+    r"^(what|whats|what's|which|how|hows|how's|why|whys|where|when|who|whom|whose|can|could|does|do|did|is|are|"
+    r"was|were|will|would|should|shall|may|might|has|have|had|isnt|isn't|arent|aren't|dont|don't|doesnt|doesn't|"
+    r"didnt|didn't|cant|can't|wont|won't|explain|define|tell|give|list|describe|compare|show|help|summari[sz]e|"
+    r"walk|clarify|elaborate|name|outline|remind|teach|break|contrast|eli5|example|difference|diff|pls|please|"
+    r"wat|wut|y|hw|r|u|any|anyone|need|gimme|lemme|let)\b"
+)
+_NOT_TOLD = re.compile(
+    r"\b(don'?t|do not|didn'?t|did not|doesn'?t|can'?t|cannot) (get|understand|see|follow)|\b(confus|lost|wonder|"
+    r"struggl|stuck|unclear|make sense|makes sense|no idea|idk|dunno|not sure|explain|help|\w+ or \w+)"
+    r"|\bin (my|your|simple|plain|easy|other) (own )?words\b"
+)
+_TELLER = re.compile(
+    r"\b(i|i'm|im|i've|ive|i'd|we|we're|were|our|my|they|lecturer|lecture|lectures|prof|professor|teacher|ta|"
+    r"book|textbook|slides?|notes|paper|abstract|chapter|section|class|exam|midterm|final|case|example|homework|"
+    r"assignment|project|reading|hypothetically|suppose|imagine|scenario|startup|company|team|client|boss)\b"
+)
+
+
+def tells(text: str) -> bool:
+    """Is the message the learner telling where they are, not asking anything yet ("lecturer kept saying ppo like
+    20 times today", "we're doing the go/no-go case for an internal llm", "so for the exam")?"""
+    t = _clean(text)
+    if "?" in t or small_talk(t) or bare_answer(t):
+        return False
+    t = _LEAD.sub("", t) or t
+    words = _strip_punct(t).split()
+    return (
+        len(words) >= 3
+        and not _ASKING_START.match(t)
+        and not _ASKING_START.match(re.split(r"[,;:.!]\s*", t)[-1])  # "..., do i need a wheel alignment"
+        and not _NOT_TOLD.search(t)
+        and bool(_TELLER.search(t))
     )
 
 
@@ -671,8 +710,9 @@ def _classify(text: str) -> Intent:
         checking
         or bool(part_of and len(words) <= 10)
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer, or
-        # longer still after a short first clause ("but why would that happen, isnt it doing what we told it")
-        or (len(words) <= LEANING_LENGTH or len(_strip_punct(re.split(r"[,;:]", t)[0]).split()) <= 6)
+        # longer still after a short first clause ("but why would that happen, isnt it doing what we told it") or
+        # first question ("but how is it trained?? what data does it even learn from")
+        or (len(words) <= LEANING_LENGTH or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 6)
         and _leans_back(t)
         # "where does it ...", "how much data do you need for that": not "... and is lora on it?" (its own topic)
         and bool(
@@ -733,7 +773,8 @@ def _classify(text: str) -> Intent:
         if not rest.strip() or _ANAPHOR.search(t):
             return Intent(DEFINITION, True, (), "", ordinal)  # the gist: the concept's one-line summary
     if re.search(
-        r"\b(give|show|got|have|any|need)( me| us)?( an?| some| one| another| more)? examples?\b"
+        # "can u give a non llm example", "any real world examples"
+        r"\b(give|show|got|have|any|need)( me| us)?( an?| some| one| another| more)?( [\w-]+){0,3}? examples?\b"
         r"|\bexample (pls|please)\b|^(an? )?examples?\b|\bfor example\b\W*$",
         t,
     ):

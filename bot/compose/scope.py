@@ -63,7 +63,9 @@ FRAME_WORDS = frozenset(
     similar similarity difference matter matters useful usefulness necessary needed essential
     actually basically exactly fully completely entirely alone merely simply essentially necessarily generally
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
-    literally honestly seriously anyway though tho again main key major biggest primary core central""".split()
+    literally honestly seriously anyway though tho again main key major biggest primary core central
+    math maths mathematically equation formula derivation derive notation
+    pls plz dying dead crying ugh lol lmao""".split()
     for form in (w, w + "s", w + "es")
 )
 
@@ -85,7 +87,9 @@ def _phrase(text: str) -> str:
 
 
 def _terms(text: str) -> list[str]:
-    return [stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalpha()]
+    # "ww1", "nf4", "gpt4" are terms too, a word with a digit as much a topic as one without; "100k", "7b", "2nd"
+    # are amounts
+    return [stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalnum() and t[0].isalpha()]
 
 
 @dataclass(frozen=True)
@@ -248,6 +252,14 @@ LOGISTICS = re.compile(
 )
 
 
+# Where the learner heard of it, not a question about the course's running: "why is norbert wiener in the
+# alignment lecture", "the thing from class today" ("when is the lecture on rlhf?" stays one)
+_HEARD_IN = re.compile(
+    r"\b(in|from|during|after) (the |today'?s |todays |last |this |our |my )?([\w-]+ ){0,2}(lecture|class|lesson|"
+    r"slides?)( today| yesterday| this week| last week)?\b",
+    re.IGNORECASE,
+)
+
 NAMES_A_CONCEPT = "the question names a concept"
 
 
@@ -287,7 +299,9 @@ class ScopeJudge:
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
-        if (score < self.in_scope and LOGISTICS.search(question)) or self._admin_only(question):
+        if (score < self.in_scope and LOGISTICS.search(_HEARD_IN.sub(" ", question))) or self._admin_only(
+            question
+        ):
             return Verdict(False, True, score, "a question about the course for the instructors")
         if evidence.mentioned_only:
             return Verdict(False, True, score, "the course mentions it but does not teach it")

@@ -80,6 +80,11 @@ STRAY = 0.5
 # its own that the course tells elsewhere ("disagree": annotators disagree, in the complexity of human values)
 BEYOND_DF = 5
 
+# A word that the last answer's concepts never use, and at most this many concepts do, said before a message's
+# pronoun, is the message's own topic ("explain the beta distribution and its mean"); a common one is not ("when
+# would u NOT want to do that")
+OWN_TOPIC_DF = 12
+
 # A question up to this long that points back with a pronoun is tried as a follow-up when alone it is not
 # answered: "what happens if you set it too small", "and what if the reward model gets it wrong"
 LEANING_WORDS = 12
@@ -125,6 +130,11 @@ def answer(
         and not (_THEN.search(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         and hits[0].concept_id not in previous
+        # "can u give a non llm example": an example of the last answer, unless it names another topic
+        and not (
+            intent.kind == intents.EXAMPLE
+            and not ctx.composer.named(hits[0].concept_id, re.sub(r"\bnon[- ]?\w+", " ", asked))
+        )
         # "and if beta is too large?" after DPO: what follows from a detail the last concept has
         and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
     ):
@@ -141,7 +151,7 @@ def answer(
     if previous and ADMIN.search(asked):
         # "is this graded?", "will it be on the exam": a question for the instructors, not about the last answer
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
-    if previous and not (intent.follow_up and intents.simpler(asked)) and _strays(ctx, asked, hits):
+    if previous and not (intent.follow_up and intents.simpler(asked)) and _strays(ctx, asked, hits, previous):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
@@ -243,7 +253,7 @@ def _beyond(
     return text, None
 
 
-def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
+def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] = ()) -> bool:
     """Is a message shaped like a follow-up about something else: half its words, two or more, are ones the
     course never uses ("and what about a recipe for schnitzel?"), or, with two words of its own or more and
     nothing that points back ("they", "the human part"), alone it is far outside the course ("and what about how
@@ -260,10 +270,37 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit]) -> bool:
         return True
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
     points_back = (len(asked.split()) <= 7 and _LEANS.search(asked)) or intents.PART_OF.search(asked)
-    if len(own) < 2 or points_back:
+    # longer, when it points back by `_refers_back` ("why tho, what was he worried the machines would do")
+    if len(own) < 2 or points_back or _refers_back(ctx, asked, previous):
         return False  # "are they ever in conflict?", "why the human part": it points at the last answer
     alone = judge.judge(judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id), asked)
     return alone.score < judge.related
+
+
+def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
+    """Does a message of any length point back at the last answer: what comes before its pronoun (or "instead")
+    is the last answer's own words but one common word, so the pronoun is not the message's own topic
+    ("explain the kv cache and why it makes generation faster", "git says ... how do i resolve it"); at most one
+    word of it is not the course's; one word is the last answer's and at most one is a topic of its own?
+    ("why tho, what was he worried the machines would do" after Wiener; "so what do we stick on top instead")"""
+    pronoun = _LEANS.search(asked) or _INSTEAD.search(asked)
+    if not pronoun or not previous:
+        return False
+    vocabulary = ctx.composer.judge.vocabulary
+    terms = vocabulary.question_terms(ctx.retriever.normalize(intents.question_part(asked)))
+    if sum(t not in vocabulary.vocabulary for t in terms) >= 2:
+        return False
+    before = vocabulary.question_terms(ctx.retriever.normalize(asked[: pronoun.start()]))
+    foreign = [
+        t for t in before if t not in NOT_A_DETAIL and not any(vocabulary.uses(c, t) for c in previous)
+    ]
+    if len(foreign) > 1 or any(vocabulary.df.get(t, 0) <= OWN_TOPIC_DF for t in foreign):
+        return False
+    own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t not in _ASKING]
+    theirs = [t for t in own if any(vocabulary.uses(c, t) for c in previous)]
+    # and at most one word of a topic of its own: one the last answer's concepts never use and few others do
+    topical = [t for t in own if t not in theirs and 0 < vocabulary.df.get(t, 0) <= OWN_TOPIC_DF]
+    return not own or bool(theirs) and len(topical) <= 1
 
 
 def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> Callable[[], str]:
@@ -292,8 +329,10 @@ def _about_the_last_answer(
     # "and what if we set beta to zero?" is a consequence; "so whats bad about making n huge" a drawback
     drawback = intent.kind == intents.DRAWBACK
     pointed = bool(_POINTS_BACK.search(question) or intent.consequence)
+    # "why would helpful and harmless ever clash tho" after the three H's: why or how of the last answer's own words
+    reason = intent.kind in (intents.WHY, intents.HOW)
     leans = len(question.split()) <= LEANING_WORDS and (
-        drawback or pointed and intents.follow_up_shaped(question)
+        drawback or reason or pointed and intents.follow_up_shaped(question)
     )
     named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
     if not (leans or named):
@@ -316,6 +355,54 @@ def _about_the_last_answer(
         ctx, question, intent=dataclasses.replace(intent, follow_up=True), previous=previous, said=said
     )
     return again if again.confident else None
+
+
+# the words of asking, not of a topic ("list them pls im lost")
+_ASKING = frozenset("list lost confus tell give show want know understand instead wonder literal".split())
+# "so what do we stick on top instead", "can u list them again": it points back without a pronoun
+_INSTEAD = re.compile(r"\b(instead|again)\b", re.I)
+
+
+def _leaning_back(
+    ctx: Kit,
+    text: str,
+    asked: str,
+    result: AnswerResult,
+    intent: intents.Intent,
+    learner_id: int,
+    place: str,
+    now: datetime,
+) -> tuple[str, AnswerResult]:
+    """A message refused on its own that points back at the last answer ("could u skip it and go straight from
+    the base model?" after why RLHF starts from SFT), tried as a follow-up of that answer's concepts, as long as
+    it is not about something else (`_strays`); else what was found."""
+    if not _LEANS.search(text) and not _INSTEAD.search(text):
+        return asked, result
+    said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
+    if not previous or not said or not _refers_back(ctx, text, previous):
+        return asked, result
+    leaning = dataclasses.replace(intent, follow_up=True)
+    whole, found = _resolved(ctx, text, said, previous)
+    if found is None:
+        whole, found = _beyond(ctx, text, said, previous, leaning)
+    if found is not None:
+        return whole, found
+    again = answer(ctx, text, intent=leaning, previous=previous, said=said)
+    return (text, again) if again.confident else (asked, result)
+
+
+def _go_on(ctx: Kit, ev: E.Ask, result: AnswerResult, learner_id: int, place: str, now: datetime) -> str:
+    """The reply to a learner who says where they are without asking yet: an invitation to ask, about the
+    nearest concept when they named it ("lecturer kept saying ppo like 20 times today"), which the next "why
+    is it used" then leans on."""
+    nearest = result.sources[0]
+    if not ctx.composer.named(nearest.concept_id, ev.text):  # "so for the exam": no concept to name
+        return "Got it. What would you like to know? Ask me about the course in your own words."
+    ctx.store.add_turn(learner_id, place, ev.text, [nearest.concept_id], now)
+    return (
+        f"Got it. What would you like to know about *{nearest.title}*? Ask in your own words, "
+        f"or test yourself with /quiz {nearest.concept_id}."
+    )
 
 
 def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | None:
@@ -389,7 +476,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:
         result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
+    if not result.confident and not ADMIN.search(ev.text):
+        asked, result = _leaning_back(ctx, ev.text, asked, result, intent, learner.id or 0, place, now)
     tentative = bool(result.composed and result.composed.tentative)
+    if not result.confident and result.sources and intents.tells(ev.text):
+        # "lecturer kept saying ppo like 20 times today": nothing asked yet, so nothing for the instructors
+        return [R.Text(_go_on(ctx, ev, result, learner.id or 0, place, now))]
     if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on
         ctx.store.add_turn(learner.id or 0, place, asked, list(result.composed.concepts), now)
     if not result.sources:

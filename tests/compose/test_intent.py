@@ -20,6 +20,7 @@ from bot.compose.intent import (
     resolve,
     restate,
     small_talk,
+    tells,
 )
 
 
@@ -206,6 +207,10 @@ def test_ordinals(text, ordinal):
         ("tell me a joke", "joke"),
         ("are u a bot lol", "about"),
         ("do u know any good ml jokes", "joke"),
+        ("are u a bot or a real TA lol", "about"),
+        ("tell me a joke about reward models pls i need serotonin", "joke"),
+        ("how r u doing today", "greeting"),
+        ("tell me about reward models", ""),
         ("ur better than my TA ngl", "praise"),
         ("exam is tmrw wish me luck", "luck"),
         ("i missed the start of lecture", "struggle"),
@@ -561,3 +566,29 @@ def test_what_the_learner_is_doing_before_the_question_is_not_the_question():
 )
 def test_a_pronoun_stands_for_what_the_last_question_named(text, said, whole):
     assert resolve(text, said) == whole
+
+
+@pytest.mark.parametrize(
+    ("text", "told"),
+    [
+        # the learner says where they are: nothing asked yet
+        ("lecturer kept saying ppo like 20 times today", True),
+        ("i read the dpo paper abstract", True),
+        ("we're doing the go/no-go case for an internal llm", True),
+        ("so for the exam", True),
+        ("hypothetically a small startup has like 400 labeled reviews and basically no gpus", True),
+        ("the book says pretrained knowledge gets transferred to downstream tasks", True),
+        # questions, however they are put
+        ("reward hacking", False),
+        ("recipe for wiener schnitzel", False),
+        ("i dont get rlhf", False),
+        ("reward models in my own words", False),
+        ("my car pulls to the left after i hit a pothole, do i need a wheel alignment", False),
+        ("the policy in rlhf", False),
+        ("is the lecture on rlhf?", False),
+        ("explain rlhf to me", False),
+        ("thanks, the lecture helped", False),
+    ],
+)
+def test_telling_where_one_is_is_not_a_question(text, told):
+    assert tells(text) is told

@@ -100,3 +100,19 @@ def test_grades_as_a_verb_is_not_a_question_for_the_instructors():
         "the model grades itself"
     )
     assert ADMIN.search("will this count toward my grade") and ADMIN.search("is this graded?")
+
+
+def test_a_word_with_a_digit_is_a_topic_and_an_amount_is_not(judge):
+    vocabulary = judge.vocabulary
+    assert "ww1" in vocabulary.question_terms("when did ww1 actually start")
+    assert vocabulary.unknown("what is the nf4 data type") > 0
+    assert vocabulary.unknown("and if they had 100k examples") == 0.0
+
+
+def test_where_the_learner_heard_of_it_is_not_a_question_for_the_instructors(judge):
+    from bot.compose.scope import NAMES_A_CONCEPT, Evidence
+
+    named = Evidence(0.56, 0.35, 0.0, named=True, named_outright=True)
+    heard = "why is norbert wiener in the alignment lecture lol he was around in like 1960"
+    assert judge.judge(named, heard).reason == NAMES_A_CONCEPT
+    assert not judge.judge(named, "when is the lecture on wiener").in_scope  # a question about the lecture
