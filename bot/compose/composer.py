@@ -39,6 +39,10 @@ LIMITS = re.compile(
     r"trade-?offs?|price|grows|overfit\w*|exploit\w*|hack\w*|only as good)\b",
     re.IGNORECASE,
 )
+# "how does dpo avoid ...", "how do reward models ...": the concept that does it
+_HOW_DOES = re.compile(
+    r"^(?:\w+ )*?how (?:does|do|did|can|could|would|is|are) (?:the |a |an )?(\w+(?: \w+)?)\b"
+)
 STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
 REMEDY = re.compile(
     r"\b(prevents?|avoids?|mitigat\w*|reduc\w*|penal\w*|keeps?|regulari[sz]\w*|guards?|checks?|monitor\w*|"
@@ -542,6 +546,12 @@ class ExtractiveComposer:
         explains it ("why are human values hard to align to?" is answered by the concept on how diverse and
         conflicting values are, not by the one that defines value alignment)."""
         first, second = hits[0], hits[1]
+        doer = _HOW_DOES.match(_plain(question)) if bonus in (PROCEDURE, REMEDY) else None
+        does = doer.group(1) if doer else ""
+        for other in hits[1:3] if does else ():
+            # "how does dpo avoid needing RL": what DPO does, told by DPO, when "how does X" names it
+            if self.named(other.concept_id, does) and not self.named(first.concept_id, does):
+                return other.concept_id
         if self._settled(question, hits):
             return first.concept_id
         for other in hits[1:3] if bonus is CAUSAL else ():

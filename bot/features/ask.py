@@ -212,7 +212,9 @@ def _resolved(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     last = previous[0]
     beside = {*ctx.course.prerequisites_of(last), *ctx.course.next_after(last)}
     result = answer(ctx, whole)
-    return (whole, result) if result.confident and result.concept_id in beside else (text, None)
+    # "whats different between them" after "sft and rlhf both ...": the two compared, wherever they are
+    compared = intents.classify(whole).kind == intents.COMPARISON
+    return (whole, result) if result.confident and (result.concept_id in beside or compared) else (text, None)
 
 
 def _beyond(
@@ -279,9 +281,9 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] =
 
 def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
     """Does a message of any length point back at the last answer: what comes before its pronoun (or "instead")
-    is the last answer's own words but one common word, so the pronoun is not the message's own topic
+    is the last answer's own words or words common in the course, so the pronoun is not the message's own topic
     ("explain the kv cache and why it makes generation faster", "git says ... how do i resolve it"); at most one
-    word of it is not the course's; one word is the last answer's and at most one is a topic of its own?
+    word of it is not the course's; and at most one is a topic of its own, and then one is the last answer's?
     ("why tho, what was he worried the machines would do" after Wiener; "so what do we stick on top instead")"""
     pronoun = _LEANS.search(asked) or _INSTEAD.search(asked)
     if not pronoun or not previous:
@@ -292,15 +294,17 @@ def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
         return False
     before = vocabulary.question_terms(ctx.retriever.normalize(asked[: pronoun.start()]))
     foreign = [
-        t for t in before if t not in NOT_A_DETAIL and not any(vocabulary.uses(c, t) for c in previous)
+        t
+        for t in before
+        if t not in NOT_A_DETAIL and t not in _ASKING and not any(vocabulary.uses(c, t) for c in previous)
     ]
-    if len(foreign) > 1 or any(vocabulary.df.get(t, 0) <= OWN_TOPIC_DF for t in foreign):
+    if any(vocabulary.df.get(t, 0) <= OWN_TOPIC_DF for t in foreign):
         return False
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t not in _ASKING]
     theirs = [t for t in own if any(vocabulary.uses(c, t) for c in previous)]
     # and at most one word of a topic of its own: one the last answer's concepts never use and few others do
     topical = [t for t in own if t not in theirs and 0 < vocabulary.df.get(t, 0) <= OWN_TOPIC_DF]
-    return not own or bool(theirs) and len(topical) <= 1
+    return len(topical) <= 1 and (bool(theirs) or not topical)
 
 
 def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> Callable[[], str]:
@@ -358,7 +362,9 @@ def _about_the_last_answer(
 
 
 # the words of asking, not of a topic ("list them pls im lost")
-_ASKING = frozenset("list lost confus tell give show want know understand instead wonder literal".split())
+_ASKING = frozenset(
+    "list lost confus tell give show want know understand instead wonder literal deal handle fix solve tackle".split()
+)
 # "so what do we stick on top instead", "can u list them again": it points back without a pronoun
 _INSTEAD = re.compile(r"\b(instead|again)\b", re.I)
 

@@ -592,3 +592,13 @@ def test_a_pronoun_stands_for_what_the_last_question_named(text, said, whole):
 )
 def test_telling_where_one_is_is_not_a_question(text, told):
     assert tells(text) is told
+
+
+def test_them_after_two_names_stands_for_both():
+    said = "sft and rlhf both fine tune the model right"
+    assert (
+        resolve("so whats actually different between them", said)
+        == "so whats actually different between sft and rlhf"
+    )
+    assert resolve("how are they trained tho", "ok reward models") == "how are reward models trained tho"
+    assert resolve("so what is it", "that and this are confusing") == ""  # no names

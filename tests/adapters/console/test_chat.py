@@ -509,6 +509,9 @@ def test_a_long_second_turn_that_points_back_is_answered_from_the_last_answer(tu
     tutorbot.say("what did wiener warn about in like 1960")
     tutorbot.say("why tho, what was he worried the machines would do")
     assert "purpose" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("why is aligning an llm with human values so complicated")
+    tutorbot.say("ok so how do real companies deal with that then")  # common words before "that"
+    assert "Complexity of Human Values" in tutorbot.text() and "not sure" not in tutorbot.text()
     tutorbot.say("the challenges of alignment lecture was a LOT")
     tutorbot.say("can u list the main ones again pls")
     assert "reward hacking" in tutorbot.text() and "not sure" not in tutorbot.text()
@@ -533,6 +536,12 @@ def test_a_why_in_the_last_answers_words_and_a_first_short_question_follow_the_c
         "why would helpful and harmless ever clash tho"
     )  # alone not confident; the last answer's words
     assert "Maximum helpfulness" in tutorbot.text()
+    tutorbot.say("sft and rlhf both fine tune the model right")
+    tutorbot.say("so whats actually different between them")  # them: SFT and RLHF, side by side
+    assert (
+        "Instruction Alignment:" in tutorbot.text()
+        and "Reinforcement Learning from Human Feedback (RLHF):" in tutorbot.text()
+    )
     tutorbot.say("so the reward model gives a score")
     tutorbot.say("but how is it trained?? what data does it even learn from")  # "it": the reward model
     assert "comparisons" in tutorbot.text() and "Pre-training on vast amounts" not in tutorbot.text()
@@ -552,3 +561,11 @@ def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutor
     tutorbot.say("explain the dpo math pls im dying")  # "math", "dying": not topics the course lacks
     assert "Direct Preference Optimization" in tutorbot.text() and "not sure" not in tutorbot.text()
     assert tutorbot.store.inbox() == []
+
+
+def test_how_does_x_is_told_by_x_and_why_research_grew_says_why(tutorbot):
+    tutorbot.say("how does dpo avoid needing RL")  # closest is the concept on combining methods; DPO does it
+    assert "/quiz direct-preference-optimization" in tutorbot.text()
+    tutorbot.say("why did alignment suddenly blow up as a research area in the last few years")
+    said = " ".join(tutorbot.text().replace(">", " ").split())
+    assert "made the risks of harmful, false and uncontrolled behaviour concrete" in said
