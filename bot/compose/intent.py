@@ -378,6 +378,23 @@ _CONFIRMS = re.compile(
 )
 
 
+# "idk i just dont get it", "still confused", "that went over my head": the last answer did not land
+_LOST = re.compile(
+    r"((ok|okay|hmm+|idk|sorry|ugh+|honestly|tbh|lol|wait|but|so|um+|yeah|nah|i mean)\W*\s+)*"
+    r"((i\s+)?(still\s+|just\s+|really\s+|totally\s+|kinda\s+)*(don'?t|do not|didn'?t|did not|can'?t)\s+"
+    r"(get|understand|follow)(\s+(it|this|that|any of (it|this|that)|what you mean))?(\s+at all)?"
+    r"|(i'?m\s+|im\s+|i am\s+)?(still\s+|so\s+|very\s+|kinda\s+)*confused"
+    r"|(this|that|it)\s+(makes no sense|doesn'?t make sense|went (way )?over my head|is confusing)"
+    r"|huh|wdym|what do you mean|what do u mean)"
+    r"(\s+(tbh|lol|honestly|sorry|still|either))*\W*"
+)
+
+
+def lost(text: str) -> bool:
+    """Does the message say the last answer did not land, and nothing else ("idk i just dont get it")?"""
+    return bool(_LOST.fullmatch(_clean(text)))
+
+
 def simpler(text: str) -> bool:
     """Does the message ask for the last answer again, more simply ("give me the intuition not the math")?"""
     return bool(_SIMPLER.search(_clean(text)))

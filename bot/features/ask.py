@@ -449,6 +449,14 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
         return [R.Text(problem, kind="error")]
+    if (
+        intents.lost(ev.text)
+        and ctx.store.recent_turn(
+            ctx.store.learner(ev.learner).id or 0, place_of(ev), ctx.clock() - CONVERSATION_GAP
+        )[1]
+    ):
+        # "idk i just dont get it" right after an answer: that answer again, more simply
+        return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
     intent = intents.classify(ev.text)
     if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
         return [R.Text(small_talk_reply(intent.social))]

@@ -16,6 +16,7 @@ from bot.compose.intent import (
     bare_answer,
     classify,
     confirms,
+    lost,
     question_part,
     resolve,
     restate,
@@ -602,3 +603,20 @@ def test_them_after_two_names_stands_for_both():
     )
     assert resolve("how are they trained tho", "ok reward models") == "how are reward models trained tho"
     assert resolve("so what is it", "that and this are confusing") == ""  # no names
+
+
+@pytest.mark.parametrize(
+    ("text", "is_lost"),
+    [
+        ("idk i just dont get it", True),
+        ("i still dont get it tbh", True),
+        ("still confused", True),
+        ("that went over my head lol", True),
+        ("wdym", True),
+        ("i dont get rlhf", False),  # a topic: a question
+        ("im confused about rlhf", False),
+        ("i dont get why we need a reward model", False),
+    ],
+)
+def test_saying_the_last_answer_did_not_land(text, is_lost):
+    assert lost(text) is is_lost

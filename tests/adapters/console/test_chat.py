@@ -569,3 +569,12 @@ def test_how_does_x_is_told_by_x_and_why_research_grew_says_why(tutorbot):
     tutorbot.say("why did alignment suddenly blow up as a research area in the last few years")
     said = " ".join(tutorbot.text().replace(">", " ").split())
     assert "made the risks of harmful, false and uncontrolled behaviour concrete" in said
+
+
+def test_not_getting_the_last_answer_gets_it_again_more_simply(tutorbot):
+    tutorbot.say("i dont get it")  # nothing before: encouragement, not the inbox
+    assert "That's normal" in tutorbot.text()
+    tutorbot.say("ok so the pretrain then align thing")
+    tutorbot.say("idk i just dont get it")  # the gist of the last answer, not "not covered"
+    assert "Pre-train-then-align" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
