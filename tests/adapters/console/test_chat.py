@@ -578,3 +578,8 @@ def test_not_getting_the_last_answer_gets_it_again_more_simply(tutorbot):
     tutorbot.say("idk i just dont get it")  # the gist of the last answer, not "not covered"
     assert "Pre-train-then-align" in tutorbot.text() and "not sure" not in tutorbot.text()
     assert tutorbot.store.inbox() == []
+
+
+def test_what_ppo_optimises_in_rlhf_is_said_first(tutorbot):
+    tutorbot.say("what is ppo")
+    assert "to raise the reward model's score" in " ".join(tutorbot.text().split())
