@@ -380,8 +380,9 @@ def _leaning_back(
     now: datetime,
 ) -> tuple[str, AnswerResult]:
     """A message refused on its own that points back at the last answer ("could u skip it and go straight from
-    the base model?" after why RLHF starts from SFT), tried as a follow-up of that answer's concepts, as long as
-    it is not about something else (`_strays`); else what was found."""
+    the base model?" after why RLHF starts from SFT, by `_refers_back`), tried as a follow-up of that answer's
+    concepts: its pronoun resolved, then a word of its own told elsewhere, then the concepts themselves; else what
+    was found."""
     if not _LEANS.search(text) and not _INSTEAD.search(text):
         return asked, result
     said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
@@ -449,14 +450,11 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
         return [R.Text(problem, kind="error")]
-    if (
-        intents.lost(ev.text)
-        and ctx.store.recent_turn(
-            ctx.store.learner(ev.learner).id or 0, place_of(ev), ctx.clock() - CONVERSATION_GAP
-        )[1]
-    ):
+    if intents.lost(ev.text):
         # "idk i just dont get it" right after an answer: that answer again, more simply
-        return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
+        learner_id = ctx.store.learner(ev.learner).id or 0
+        if ctx.store.recent_turn(learner_id, place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]:
+            return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
     intent = intents.classify(ev.text)
     if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
         return [R.Text(small_talk_reply(intent.social))]
