@@ -43,6 +43,14 @@ LIMITS = re.compile(
 _HOW_DOES = re.compile(
     r"^(?:\w+ )*?how (?:does|do|did|can|could|would|is|are) (?:the |a |an )?(\w+(?: \w+)?)\b"
 )
+# "so whats the alternative" after fine-tuning: the sentences that set the concept against another way
+_ALTERNATIVE_ASK = re.compile(
+    r"^(the )?(alternatives?|other (options?|ways?|approach(es)?|choices?))\b", re.IGNORECASE
+)
+ALTERNATIVE = re.compile(
+    r"\b(alternatives?|apart from|rather than|instead of|unlike|compared (with|to)|whereas|other than)\b",
+    re.IGNORECASE,
+)
 STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
 REMEDY = re.compile(
     r"\b(prevents?|avoids?|mitigat\w*|reduc\w*|penal\w*|keeps?|regulari[sz]\w*|guards?|checks?|monitor\w*|"
@@ -579,6 +587,12 @@ class ExtractiveComposer:
             if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)
             else None
         )
+        if (
+            intent.follow_up
+            and _ALTERNATIVE_ASK.search(intent.subject)
+            and any(ALTERNATIVE.search(t) for t in self.sentences(top)[0])
+        ):
+            focus = ALTERNATIVE  # "so whats the alternative": what the concept is set against ("apart from prompting")
         if intent.follow_up and intent.ordinal is not None and intent.kind in (I.QUESTION, I.DEFINITION):
             # "the second one?" after "helpful, honest and harmless": what the course says of "honest"
             item = self._nth_item(intent.ordinal, said, top)

@@ -583,3 +583,9 @@ def test_not_getting_the_last_answer_gets_it_again_more_simply(tutorbot):
 def test_what_ppo_optimises_in_rlhf_is_said_first(tutorbot):
     tutorbot.say("what is ppo")
     assert "to raise the reward model's score" in " ".join(tutorbot.text().split())
+
+
+def test_the_alternative_is_what_the_last_concept_is_set_against(tutorbot):
+    tutorbot.say("is fine tuning still the standard way to adapt llms")
+    tutorbot.say("so whats the alternative")  # the course sets fine-tuning against prompting
+    assert "apart from prompting" in " ".join(tutorbot.text().replace(">", " ").split())
