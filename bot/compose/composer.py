@@ -143,8 +143,8 @@ NOT_A_DETAIL = frozenset(
     """here there again more mean means meant work works worked need needed needs used use uses important matter
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
     ones other else about exactly actually basically really ever even kind sort way case cases good bad better best
-    happen happens happened would could should too big small high low much many zero large larger huge tiny bigger smaller
-    higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett""".split()
+    happen happens happened would could should too big small high low much many zero large larger huge tiny bigger
+    smaller higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett""".split()
 )
 
 
@@ -517,6 +517,10 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         return first.score - second.score > EXPLAIN_TIE or self.named(first.concept_id, question)
 
+    def _named_runner_up(self, hits: Sequence[Hit], text: str) -> str:
+        """The second or third closest concept that `text` names by its title or an alias, else ""."""
+        return next((h.concept_id for h in hits[1:3] if self.named(h.concept_id, text)), "")
+
     def _nth_item(self, ordinal: int, said: str, concept_id: str) -> str:
         """The item an ordinal points at ("the second one" is 2, "the last" -1) in the list the learner's last
         question named ("what do helpful, honest and harmless mean"), else in the concept's summary; "" if none."""
@@ -541,9 +545,9 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         if self._settled(question, hits):
             return first.concept_id
-        for other in hits[1:3]:
-            if self.named(other.concept_id, question):
-                return other.concept_id
+        named = self._named_runner_up(hits, question)
+        if named:
+            return named
         listed = [bool(_SERIES.search(self.course.concepts[h.concept_id].summary)) for h in (first, second)]
         return second.concept_id if listed == [False, True] else first.concept_id
 
@@ -556,17 +560,19 @@ class ExtractiveComposer:
         first, second = hits[0], hits[1]
         doer = _HOW_DOES.match(_plain(question)) if bonus in (PROCEDURE, REMEDY) else None
         does = doer.group(1) if doer else ""
-        for other in hits[1:3] if does else ():
+        if does and not self.named(first.concept_id, does):
             # "how does dpo avoid needing RL": what DPO does, told by DPO, when "how does X" names it
-            if self.named(other.concept_id, does) and not self.named(first.concept_id, does):
-                return other.concept_id
+            named = self._named_runner_up(hits, does)
+            if named:
+                return named
         if self._settled(question, hits):
             return first.concept_id
-        for other in hits[1:3] if bonus is CAUSAL else ():
+        if bonus is CAUSAL:
             # "why doesnt sft alone fully align the model?": SFT's own limits (a "how" keeps the closest: "how does
             # the kl penalty get into the reward in rlhf" is told with PPO's per-token penalty)
-            if self.named(other.concept_id, question):
-                return other.concept_id
+            named = self._named_runner_up(hits, question)
+            if named:
+                return named
         lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
         return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
 

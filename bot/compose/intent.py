@@ -685,13 +685,13 @@ def resolve(text: str, said: str) -> str:
     """The follow-up with its first pronoun replaced by what the learner's last question named, when that was a
     name of three words at most ("how are they trained tho" after "ok reward models" is "how are reward models
     trained tho"); "" when there is nothing to replace or nothing short to replace it with."""
-    subject = _subject(_LEAD.sub("", _clean(said)) or _clean(said))
+    last = _LEAD.sub("", _clean(said)) or _clean(said)
+    subject = _subject(last)
     t = _clean(text)
-    pair = _PAIR.match(_LEAD.sub("", _clean(said)) or _clean(said))
+    pair = _PAIR.match(last)
     if pair and re.search(r"\b(them|they|both|either)\b", t) and not _NOT_A_TOPIC.match(pair.group(1)):
-        subject = pair.group(
-            1
-        )  # "sft and rlhf both fine tune the model right" + "whats different between them"
+        # "sft and rlhf both fine tune the model right" + "whats different between them"
+        subject = pair.group(1)
     if not subject or len(subject.split()) > 3 or not _PRONOUN.search(t) or _NOT_A_TOPIC.match(subject):
         return ""  # "the second one": no name
     return _PRONOUN.sub(lambda m: f"{subject}'s" if m.group(1) in ("its", "their") else subject, t, count=1)

@@ -183,6 +183,10 @@ class CourseVocabulary:
     def uses(self, concept_id: str, term: str) -> bool:
         return term in self._terms.get(concept_id, set())
 
+    def uses_any(self, concept_ids: Iterable[str], term: str) -> bool:
+        """Does one of the concepts (the last answer's, say) use the term?"""
+        return any(self.uses(c, term) for c in concept_ids)
+
     def idf(self, term: str) -> float:
         n = len(self._terms)
         return math.log((n + 1) / (self.df.get(term, 0) + 0.5))
@@ -299,9 +303,8 @@ class ScopeJudge:
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
-        if (score < self.in_scope and LOGISTICS.search(_HEARD_IN.sub(" ", question))) or self._admin_only(
-            question
-        ):
+        logistics = LOGISTICS.search(_HEARD_IN.sub(" ", question))
+        if (score < self.in_scope and logistics) or self._admin_only(question):
             return Verdict(False, True, score, "a question about the course for the instructors")
         if evidence.mentioned_only:
             return Verdict(False, True, score, "the course mentions it but does not teach it")

@@ -237,7 +237,7 @@ def _beyond(
         for t in vocabulary.question_terms(ctx.retriever.normalize(asked))
         if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t in vocabulary.vocabulary
     ]
-    missing = [t for t in own if not any(vocabulary.uses(c, t) for c in previous)]
+    missing = [t for t in own if not vocabulary.uses_any(previous, t)]
     # a word few concepts use ("disagree"): a topic of its own; a common one ("update") is only put another way
     if not missing or any(vocabulary.df.get(t, 0) > BEYOND_DF for t in missing):
         return text, None
@@ -296,12 +296,12 @@ def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
     foreign = [
         t
         for t in before
-        if t not in NOT_A_DETAIL and t not in _ASKING and not any(vocabulary.uses(c, t) for c in previous)
+        if t not in NOT_A_DETAIL and t not in _ASKING and not vocabulary.uses_any(previous, t)
     ]
     if any(vocabulary.df.get(t, 0) <= OWN_TOPIC_DF for t in foreign):
         return False
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS and t not in _ASKING]
-    theirs = [t for t in own if any(vocabulary.uses(c, t) for c in previous)]
+    theirs = [t for t in own if vocabulary.uses_any(previous, t)]
     # and at most one word of a topic of its own: one the last answer's concepts never use and few others do
     topical = [t for t in own if t not in theirs and 0 < vocabulary.df.get(t, 0) <= OWN_TOPIC_DF]
     return len(topical) <= 1 and (bool(theirs) or not topical)
@@ -348,7 +348,7 @@ def _about_the_last_answer(
     # "what does the 'head' command do in linux")
     vocabulary = ctx.composer.judge.vocabulary
     own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
-    if not all(any(vocabulary.uses(c, t) for c in previous) for t in own):
+    if not all(vocabulary.uses_any(previous, t) for t in own):
         return None
     if named:  # and the last answer's concepts use the name or symbol
         word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)

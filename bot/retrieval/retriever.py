@@ -80,9 +80,8 @@ class Retriever:
     W_SENTENCE = 0.15
     W_LEXICAL = 0.30
     RUNNER_UP = 0.3  # the weight of a concept's second-best unit in its dense score (see `_dense`)
-    SAME_QUESTION = (
-        0.88  # a best unit this close (cosine) is the question itself, reworded: its concept leads
-    )
+    # a best unit this close (cosine) is the question itself, reworded: its concept leads
+    SAME_QUESTION = 0.88
 
     def __init__(self, course: Course, embedder: Embedder, lexicon: Sequence[str] | None = None):
         """`lexicon`: common English words, most common first, that typos may be mended to and that are never
