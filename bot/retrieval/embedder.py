@@ -166,38 +166,6 @@ class CachedEmbedder:
     def _key(text: str) -> str:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def load_array(self, key: str) -> np.ndarray | None:
-        """An array kept beside the vectors (e.g. a classifier fitted on them), 2-d float32, or None."""
-        db = self._db()
-        if db is None:
-            return None
-        try:
-            row = db.execute(
-                "SELECT vec FROM embedding WHERE model = ? AND key = ?", [self.name + "/array", key]
-            ).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None or len(row[0]) < 8:
-            return None
-        rows, cols = np.frombuffer(row[0][:8], dtype="int32")
-        data = np.frombuffer(row[0][8:], dtype="float32")
-        return data.reshape(int(rows), int(cols)) if data.size == rows * cols else None
-
-    def store_array(self, key: str, array: np.ndarray) -> None:
-        db = self._db()
-        if db is None:
-            return
-        array = np.asarray(array, dtype="float32")
-        blob = np.array(array.shape, dtype="int32").tobytes() + array.tobytes()
-        try:
-            with db:
-                db.execute(
-                    "INSERT OR REPLACE INTO embedding (model, key, vec) VALUES (?, ?, ?)",
-                    [self.name + "/array", key, blob],
-                )
-        except sqlite3.Error as exc:
-            log.warning("could not write the embedding cache: %s", exc)
-
     def encode(self, texts: list[str]) -> np.ndarray:
         db = self._db()
         if db is None:

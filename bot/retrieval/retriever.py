@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.course.model import Course
-from bot.retrieval.classifier import ConceptClassifier
 from bot.retrieval.embedder import Embedder
 from bot.retrieval.index import BM25, STOPWORDS, TOKEN_RE, FlatIndex, VectorIndex, make_index, tokenize
 from bot.retrieval.spelling import Speller, model_lexicon
@@ -80,9 +79,6 @@ class Retriever:
     W_DENSE = 0.55
     W_SENTENCE = 0.15
     W_LEXICAL = 0.30
-    # The concept classifier's probability (`classifier.ConceptClassifier`), added on top: chosen on the
-    # development sets (0.2 to 0.3 raised recall@1 on each of them; the blind sets were measured once, after).
-    W_CLASSIFIER = 0.3
     RUNNER_UP = 0.3  # the weight of a concept's second-best unit in its dense score (see `_dense`)
     # a best unit this close (cosine) is the question itself, reworded: its concept leads
     SAME_QUESTION = 0.88
@@ -130,13 +126,6 @@ class Retriever:
             [self._pos[o] for o in self.passages.owner + self.extra.owner], dtype=np.int64
         )
         self._sentence_owner = np.array([self._pos[o] for o in self.sentences.owner], dtype=np.int64)
-        # Which concept a question is about, learnt from the course's own questions and cards.
-        self.classifier = ConceptClassifier.for_course(
-            self.extra.vectors,
-            np.array([self._pos[o] for o in self.extra.owner], dtype=np.int64),
-            len(self.concept_ids),
-            store=embedder,
-        )
         # Lexical side: one document per concept, title and aliases weighted by repetition.
         docs = [
             " ".join([c.title] * 3 + list(c.aliases) * 2 + [c.summary] * 2 + [c.text] + list(c.asks))
@@ -324,8 +313,6 @@ class Retriever:
         top = float(lexical.max()) if len(lexical) else 0.0
         lexical = lexical / top if top > 0 else lexical
         fused = self.W_DENSE * blended + self.W_SENTENCE * sentence + self.W_LEXICAL * lexical
-        if self.classifier is not None:
-            fused = fused + self.W_CLASSIFIER * self.classifier.probabilities(qvec)
         best = int(np.argmax(dense))
         if dense[best] >= self.SAME_QUESTION and fused[best] < fused.max():
             # the question is, in all but words, one the concept answers ("how do u train a reward model", 0.91 to

@@ -387,9 +387,8 @@ def test_a_follow_up_is_answered_where_the_course_answers_it(tutorbot):
     tutorbot.say("ok reward models")
     tutorbot.say("how are they trained tho")  # "they" are reward models: trained on people's comparisons
     assert "comparisons" in tutorbot.text() and "not sure" not in tutorbot.text()
-    tutorbot.say("what if the humans disagree")  # told where the course speaks of annotators' disagreements
-    said = " ".join(tutorbot.text().split())
-    assert "disagree" in said and "annotators" in said.lower() and "not sure" not in said
+    tutorbot.say("what if the humans disagree")  # told with the complexity of human values
+    assert "Annotators disagree with each other" in " ".join(tutorbot.text().split())
     tutorbot.say("wait so the model grades itself?")  # "grades" as a verb: no question for the instructors
     assert "instructors" not in tutorbot.text()
     tutorbot.say("why does the rlhf setup keep a reference model around")
