@@ -97,6 +97,9 @@ _LEANS = re.compile(
 )
 # "so what actually gets trained then": it goes on from the last answer, unless it names a concept of its own
 # ("why not just use sft then?")
+# a question whether two things are one: "are those basically the same problem", "so whats even different"
+_SAME_OR_NOT = re.compile(r"\b(same|different|differ|differs|difference|diff|similar|alike|distinct)\b", re.I)
+_THE_TWO = re.compile(r"\b(they|them|those|these|both|the two|the 2)\b", re.I)
 _THEN = re.compile(r"\bthen\W*$", re.I)
 
 
@@ -307,6 +310,16 @@ def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
     return len(topical) <= 1 and (bool(theirs) or not topical)
 
 
+def _compares_the_last_two(text: str, intent: intents.Intent) -> bool:
+    """Does a message ask whether "they" are the same or how they differ, naming neither ("they both use a reward
+    model so whats even different")? After an answer about two concepts, it asks about those two."""
+    return (
+        intent.kind in (intents.COMPARISON, intents.QUESTION, intents.DEFINITION)
+        and not intent.sides
+        and bool(_SAME_OR_NOT.search(text) and _THE_TWO.search(text))
+    )
+
+
 def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> Callable[[], str]:
     """What to quote of `hit` if asked: the answer's own quote of it, else its sentences closest to the
     question."""
@@ -469,6 +482,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
     place = place_of(ev)
     now = ctx.clock()
+    if (
+        _compares_the_last_two(ev.text, intent)
+        and len(ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)[1]) >= 2
+    ):
+        # "are those basically the same problem or nah" after self-driving vs robots: the two, side by side again
+        intent = dataclasses.replace(intent, kind=intents.COMPARISON, follow_up=True, sides=())
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
     said, previous = (
         ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)

@@ -589,3 +589,17 @@ def test_the_alternative_is_what_the_last_concept_is_set_against(tutorbot):
     tutorbot.say("is fine tuning still the standard way to adapt llms")
     tutorbot.say("so whats the alternative")  # the course sets fine-tuning against prompting
     assert "apart from prompting" in " ".join(tutorbot.text().replace(">", " ").split())
+
+
+def test_whether_the_two_just_compared_are_the_same_is_asked_of_those_two(tutorbot):
+    tutorbot.say("alignment for self driving cars vs for robots")
+    tutorbot.say("are those basically the same problem or nah")  # refused and forwarded before
+    said = tutorbot.text()
+    assert "AI Alignment in Autonomous Driving" in said and "AI Alignment in Robotics" in said, said
+    assert "not sure" not in said
+    tutorbot.say("best of n vs rlhf")
+    tutorbot.say("they both use a reward model so whats even different")  # was answered with DPO
+    said = tutorbot.text()
+    assert "Best-of-N Sampling" in said and "Reinforcement Learning from Human Feedback" in said, said
+    assert "Direct Preference Optimization" not in said
+    assert tutorbot.store.inbox() == []
