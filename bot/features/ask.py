@@ -361,7 +361,15 @@ def _about_the_last_answer(
     # "what does the 'head' command do in linux")
     vocabulary = ctx.composer.judge.vocabulary
     own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
-    if not all(vocabulary.uses_any(previous, t) for t in own):
+    theirs = [t for t in own if vocabulary.uses_any(previous, t)]
+    # a why or how of the last answer's words may say more in the course's plain words ("why clip tho, feels like
+    # ur just throwing away info" after PPO's clipping): none of them another concept's name, none foreign
+    plain = (
+        reason
+        and bool(theirs)
+        and all(t in vocabulary.vocabulary and not vocabulary.is_name(t) for t in own if t not in theirs)
+    )
+    if len(theirs) < len(own) and not plain:
         return None
     if named:  # and the last answer's concepts use the name or symbol
         word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)

@@ -603,3 +603,11 @@ def test_whether_the_two_just_compared_are_the_same_is_asked_of_those_two(tutorb
     assert "Best-of-N Sampling" in said and "Reinforcement Learning from Human Feedback" in said, said
     assert "Direct Preference Optimization" not in said
     assert tutorbot.store.inbox() == []
+
+
+def test_a_why_that_says_more_in_plain_course_words_stays_with_the_last_answer(tutorbot):
+    tutorbot.say("in ppo whats the clipping part")
+    tutorbot.say("why clip tho, feels like ur just throwing away info")  # refused and forwarded before
+    said = tutorbot.text()
+    assert "Proximal Policy Optimization" in said and "not sure" not in said, said
+    assert tutorbot.store.inbox() == []
