@@ -382,9 +382,10 @@ def _about_the_last_answer(
     return again if again.confident else None
 
 
-# the words of asking, not of a topic ("list them pls im lost")
+# the words of asking, and of the course's running, not of a topic ("list them pls im lost", "i missed that lecture")
 _ASKING = frozenset(
     "list lost confus tell give show want know understand instead wonder literal deal handle fix solve tackle".split()
+    + "lecture lectur chapter chapt slide slides note notes lesson module week class seminar tutorial".split()
 )
 # "so what do we stick on top instead", "can u list them again": it points back without a pronoun
 _INSTEAD = re.compile(r"\b(instead|again)\b", re.I)
@@ -519,6 +520,14 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         asked, result = _leaning_back(ctx, ev.text, asked, result, intent, learner.id or 0, place, now)
     tentative = bool(result.composed and result.composed.tentative)
     if not result.confident and result.sources and intents.tells(ev.text):
+        last = ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)[1]
+        if (
+            last
+            and not ctx.composer.named(result.sources[0].concept_id, ev.text)
+            and _refers_back(ctx, ev.text, last)  # not "random forest vs xgboost which one should i use"
+        ):
+            # "i missed that lecture" right after an answer: that answer again, more simply
+            return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
         # "lecturer kept saying ppo like 20 times today": nothing asked yet, so nothing for the instructors
         return [R.Text(_go_on(ctx, ev, result, learner.id or 0, place, now))]
     if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on

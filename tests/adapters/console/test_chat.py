@@ -611,3 +611,15 @@ def test_a_why_that_says_more_in_plain_course_words_stays_with_the_last_answer(t
     said = tutorbot.text()
     assert "Proximal Policy Optimization" in said and "not sure" not in said, said
     assert tutorbot.store.inbox() == []
+
+
+def test_missing_the_lecture_on_the_last_topic_gets_its_short_version(tutorbot):
+    tutorbot.say("something about human values being complicated??")  # "complicated": refused before
+    first = tutorbot.text()
+    assert "Complexity of Human Values" in first and "not sure" not in first, first
+    tutorbot.say("i missed that lecture")  # was "Got it. What would you like to know?"
+    said = tutorbot.text()
+    assert "Complexity of Human Values" in said and "diverse" in said, said
+    assert tutorbot.store.inbox() == []
+    tutorbot.say("random forest vs xgboost which one should i use for tabular data")  # not the last topic
+    assert "Complexity of Human Values" not in tutorbot.text()
