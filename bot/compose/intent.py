@@ -251,7 +251,8 @@ def _clean(text: str) -> str:
     text = text.strip().lower()
     text = re.sub(r"[’‘`]", "'", text)
     text = re.sub(r"\s+", " ", text)
-    return text
+    text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"
+    return re.sub(r"\blemme\b", "let me", text)
 
 
 def _strip_punct(text: str, keep: str = "") -> str:

@@ -623,3 +623,11 @@ def test_missing_the_lecture_on_the_last_topic_gets_its_short_version(tutorbot):
     assert tutorbot.store.inbox() == []
     tutorbot.say("random forest vs xgboost which one should i use for tabular data")  # not the last topic
     assert "Complexity of Human Values" not in tutorbot.text()
+
+
+def test_gimme_and_a_format_request_are_not_topics(tutorbot):
+    tutorbot.say("gimme the big challenges in alignment, bullet points pls")  # a guess, forwarded, before
+    said = tutorbot.text()
+    assert "Challenges in LLM Alignment" in said and "not sure" not in said, said
+    assert "reward hacking" in said  # the list itself
+    assert tutorbot.store.inbox() == []
