@@ -432,11 +432,11 @@ def _subject(t: str) -> str:
         r"\1 \3 ",
         words,
     )
-    for _ in range(2):  # "what is prompting exactly", "dpo again pls": the hedge is not part of the name
+    for _ in range(3):  # "prompting exactly", "dpo again pls", "fine tuning. explain pls": not the name
         words = re.sub(
             r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again|exactly|actually|really|"
             r"anyway|though|tho|here|then|now|even|precisely|basically|in a nutshell|in simple terms|"
-            r"in plain english|in short)$",
+            r"in plain english|in short|explain|explain it|explained|eli5|tldr)$",
             "",
             words,
         )

@@ -264,6 +264,9 @@ def test_bare_answer(text, bare):
         # a hedge at the end is not part of the name
         ("what is prompting exactly", "prompting"),
         ("what is dpo again pls", "dpo"),
+        # and so is a request to explain it ("fine tuning. explain" was a subject of its own)
+        ("fine tuning. explain", "fine tuning"),
+        ("rlhf. explain pls", "rlhf"),
         # a quoted word is what is asked about
         ("in rlhf when they say 'policy' what is that", "policy"),
         ('what does the word "proximal" mean', "proximal"),
