@@ -184,7 +184,8 @@ def defines(summary: str, subject: str) -> bool:
     want = re.sub(r"^(a|an|the) ", "", want)
     head = re.sub(r"^(a|an|the) ", "", _plain(re.sub(r"\([^)]*\)", " ", summary)))
     stem = want[:-1] if want.endswith("s") and len(want) > 3 else want
-    m = re.match(rf"{re.escape(stem)}s? (\w+) (\w+)", head)
+    # "LLM alignment is ..." defines alignment too: one word of qualification may come first
+    m = re.match(rf"(?:\w+ )?{re.escape(stem)}s? (\w+) (\w+)", head)
     if not m:
         return False
     verb, after = m.groups()

@@ -70,6 +70,10 @@ def test_a_definition_leads_with_the_summary(composer, retriever, course):
         ("Fine-tuning is used at many points in building an LLM", "fine-tuning", False),
         ("Fine-tuning strategies are the choices about how to fine-tune", "fine-tuning", False),
         ("Prompting adapts an LLM to a new task", "fine-tuning", False),
+        # a word of qualification before the subject: "what is alignment" is told by LLM Alignment
+        ("LLM alignment is the process of guiding a large language model", "alignment", True),
+        ("The overall goal of LLM alignment is a model that is both accurate", "alignment", False),
+        ("AI alignment in robotics is the problem of making a robot", "alignment", False),
     ],
 )
 def test_a_summary_that_defines_its_subject(summary, subject, expected):
@@ -416,3 +420,9 @@ def test_what_a_word_of_the_course_means(composer, retriever):
     assert "the language model is the policy, the agent that acts" in result.parts[0].text
     result = answer(composer, retriever, "what does proximal mean in ppo")
     assert '"proximal" means near' in result.text()
+
+
+def test_what_is_alignment_is_told_by_the_concept_that_says_what_alignment_is(composer, retriever):
+    for question in ("what is alignment", "alignment???"):
+        result = answer(composer, retriever, question)
+        assert result.confident and result.concepts[0] == "llm-alignment", (question, result.concepts)
