@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.compose import intent as I
-from bot.compose.scope import GREEK, ScopeJudge, Verdict, _terms
+from bot.compose.scope import GREEK, MENTIONED_ONLY, ScopeJudge, Verdict, _terms
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval import Hit, Retriever
@@ -486,6 +486,8 @@ class ExtractiveComposer:
                 )
             if verdict.related and not intent.follow_up and (intent.vague or verdict.guess):
                 return self.best_guess(hits, verdict, qvec, near_miss=not intent.vague)
+            if verdict.reason == MENTIONED_ONLY:
+                return self.mentioned(hits, verdict, intent.subject)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec, previous, normalized)
@@ -960,6 +962,30 @@ class ExtractiveComposer:
             text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
         closest = tuple(h.concept_id for h in hits[:3])
         return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
+
+    def mentioned(self, hits: Sequence[Hit], verdict: Verdict, subject: str) -> Composed:
+        """A term the course uses but never teaches ("what is rlaif?"): where the course mentions it, said to be
+        all it says, and the question passed on; "not covered" when no sentence names it."""
+        said = subject.strip()
+        word = re.compile(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.IGNORECASE)
+        order = dict.fromkeys([*(h.concept_id for h in hits), *self.course.concepts])
+        for cid in order:
+            sentence = next((t for t in self.sentences(cid)[0] if word.search(t)), "")
+            found = word.search(sentence)
+            if found:
+                text = (
+                    f"The course only mentions {found.group(0)} and doesn't cover it further. This is what it "
+                    f"says, in *{self.course.concepts[cid].title}*:"
+                )
+                names = ", ".join(f'"{h.title}"' for h in hits[:3])
+                after = f"The closest concepts are {names}." + (
+                    " I've passed your question on to the instructors." if verdict.related else ""
+                )
+                parts = (Part("scope", text), self._quote(cid, sentence), Part("scope", after))
+                closest = tuple(h.concept_id for h in hits[:3])
+                # quoted to show what the course says, not as an answer: no sources, and not confident
+                return Composed(parts, (), closest, False, verdict.related, (), verdict)
+        return self.not_covered(hits, verdict)
 
     def best_guess(
         self, hits: Sequence[Hit], verdict: Verdict, qvec: np.ndarray, near_miss: bool = False

@@ -246,6 +246,8 @@ class CourseVocabulary:
         return not any(defining.search(s.lower()) for s in self._sentences)
 
 
+MENTIONED_ONLY = "the course mentions it but does not teach it"
+
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(
     r"\b(exams?|midterms?|finals?|deadlines?|due(?! to\b)|homework|assignments?|(my|our|your|final|course|class|a|good|"
@@ -307,7 +309,7 @@ class ScopeJudge:
         if (score < self.in_scope and logistics) or self._admin_only(question):
             return Verdict(False, True, score, "a question about the course for the instructors")
         if evidence.mentioned_only:
-            return Verdict(False, True, score, "the course mentions it but does not teach it")
+            return Verdict(False, True, score, MENTIONED_ONLY)
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
         # a name of several words said outright, and no word the course never uses, needs no similarity floor

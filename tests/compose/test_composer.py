@@ -426,3 +426,15 @@ def test_what_is_alignment_is_told_by_the_concept_that_says_what_alignment_is(co
     for question in ("what is alignment", "alignment???"):
         result = answer(composer, retriever, question)
         assert result.confident and result.concepts[0] == "llm-alignment", (question, result.concepts)
+
+
+def test_a_term_the_course_only_mentions_is_shown_where_it_is_mentioned_and_passed_on(composer, retriever):
+    # before: "I'm not sure about that: as far as I can tell the course doesn't cover it", though it does name it
+    result = answer(composer, retriever, "what is rlaif?")
+    assert not result.confident and result.related  # still not taught, still the instructors' to answer
+    text = result.text()
+    assert "The course only mentions RLAIF and doesn't cover it further" in text
+    assert "AI feedback or RLAIF" in text and "Guidance Sources for LLM Alignment" in text
+    assert "passed your question on" in text
+    # a term it never names is still "not covered"
+    assert "doesn't cover it" in answer(composer, retriever, "what is a kv cache?").text()
