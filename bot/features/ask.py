@@ -95,11 +95,11 @@ _POINTS_BACK = re.compile(
 _LEANS = re.compile(
     r"\b(it|its|they|them|their|he|she|him|his|her|this|that|these|those|one|ones|both|either|other)\b", re.I
 )
-# "so what actually gets trained then": it goes on from the last answer, unless it names a concept of its own
-# ("why not just use sft then?")
 # a question whether two things are one: "are those basically the same problem", "so whats even different"
 _SAME_OR_NOT = re.compile(r"\b(same|different|differ|differs|difference|diff|similar|alike|distinct)\b", re.I)
 _THE_TWO = re.compile(r"\b(they|them|those|these|both|the two|the 2)\b", re.I)
+# "so what actually gets trained then": it goes on from the last answer, unless it names a concept of its own
+# ("why not just use sft then?")
 _THEN = re.compile(r"\bthen\W*$", re.I)
 
 
