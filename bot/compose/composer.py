@@ -974,8 +974,8 @@ class ExtractiveComposer:
             found = word.search(sentence)
             if found:
                 text = (
-                    f"The course only mentions {found.group(0)} and doesn't cover it further. This is what it "
-                    f"says, in *{self.course.concepts[cid].title}*:"
+                    f"I'm not sure I can answer that from the course: it only mentions {found.group(0)} and "
+                    f"doesn't cover it further. This is what it says, in *{self.course.concepts[cid].title}*:"
                 )
                 names = ", ".join(f'"{h.title}"' for h in hits[:3])
                 after = f"The closest concepts are {names}." + (
