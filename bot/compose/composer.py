@@ -196,6 +196,14 @@ def defines(summary: str, subject: str) -> bool:
     return verb.endswith("s") and after in _DEFINER_NEXT
 
 
+def _closest(hits: Sequence[Hit], verdict: Verdict) -> str:
+    """What a reply that does not answer says last: the closest concepts, and that the question went to the
+    instructors when it did."""
+    names = ", ".join(f'"{h.title}"' for h in hits[:3])
+    forwarded = " I've passed your question on to the instructors." if verdict.related else ""
+    return f"The closest concepts are {names}.{forwarded}"
+
+
 @dataclass(frozen=True)
 class Part:
     """One piece of an answer. `role`: lead, quote, contrast, scope or next."""
@@ -951,14 +959,11 @@ class ExtractiveComposer:
         return parts
 
     def not_covered(self, hits: Sequence[Hit], verdict: Verdict) -> Composed:
-        names = ", ".join(f'"{h.title}"' for h in hits[:3])
         text = (
-            "I'm not sure about that: as far as I can tell the course doesn't cover it, "
-            f"so I won't guess. The closest concepts are {names}."
+            "I'm not sure about that: as far as I can tell the course doesn't cover it, so I won't guess. "
+            + _closest(hits, verdict)
         )
-        if verdict.related:
-            text += " I've passed your question on to the instructors."
-        elif verdict.reason == "a follow-up without context":
+        if not verdict.related and verdict.reason == "a follow-up without context":
             text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
         closest = tuple(h.concept_id for h in hits[:3])
         return Composed((Part("scope", text),), (), closest, False, verdict.related, (), verdict)
@@ -977,11 +982,11 @@ class ExtractiveComposer:
                     f"I'm not sure I can answer that from the course: it only mentions {found.group(0)} and "
                     f"doesn't cover it further. This is what it says, in *{self.course.concepts[cid].title}*:"
                 )
-                names = ", ".join(f'"{h.title}"' for h in hits[:3])
-                after = f"The closest concepts are {names}." + (
-                    " I've passed your question on to the instructors." if verdict.related else ""
+                parts = (
+                    Part("scope", text),
+                    self._quote(cid, sentence),
+                    Part("scope", _closest(hits, verdict)),
                 )
-                parts = (Part("scope", text), self._quote(cid, sentence), Part("scope", after))
                 closest = tuple(h.concept_id for h in hits[:3])
                 # quoted to show what the course says, not as an answer: no sources, and not confident
                 return Composed(parts, (), closest, False, verdict.related, (), verdict)

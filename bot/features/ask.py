@@ -491,18 +491,16 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
     place = place_of(ev)
     now = ctx.clock()
-    if (
-        _compares_the_last_two(ev.text, intent)
-        and len(ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)[1]) >= 2
-    ):
-        # "are those basically the same problem or nah" after self-driving vs robots: the two, side by side again
-        intent = dataclasses.replace(intent, kind=intents.COMPARISON, follow_up=True, sides=())
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
+    compares = _compares_the_last_two(ev.text, intent)
     said, previous = (
         ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)
-        if intent.follow_up or goes_on
+        if intent.follow_up or goes_on or compares
         else ("", [])
     )
+    if compares and len(previous) >= 2:
+        # "are those basically the same problem or nah" after self-driving vs robots: the two, side by side again
+        intent = dataclasses.replace(intent, kind=intents.COMPARISON, follow_up=True, sides=())
     asked, result = _restated(ctx, ev.text, said, previous) if goes_on else (ev.text, None)
     if not intent.follow_up:
         said, previous = "", []
