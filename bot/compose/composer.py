@@ -942,6 +942,10 @@ class ExtractiveComposer:
             for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0]))
             for t in self.sentences(cid)[0]
         )
+        if len(sides) == 1 and not asks_cost and not asks_order:
+            # "so which one does chatgpt use" after the three approaches: which of the things one concept sets out
+            cid = sides[0]
+            return [self._quote(cid, self._pick(cid, qvec, None, 2)), self._summary(cid)]
         for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0])):
             other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
             texts, vecs = self.sentences(cid)

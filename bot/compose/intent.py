@@ -93,6 +93,11 @@ _WHICH = re.compile(
     r"|^(so |and |but |ok |okay )?which (comes?|came|goes|go|happens?|runs?|works?|wins?|needs?|uses?|costs?|"
     r"scales?|does|did|could|can|will|to)\b"
 )
+# "which" after a verb of judging heads a clause of the question, not a choice put to the tutor
+_JUDGES_WHICH = re.compile(
+    r"\b(know|knows|tell|tells|decide|decides|pick|picks|choose|chooses|figure out|figures out|work out|"
+    r"works out|judge|judges|determine|determines|learn|learns|rank|ranks|score|scores|sees?) which\b"
+)
 # Anaphors that stand for a side of a comparison: "how is it different from prompting?"
 _ANAPHOR_SIDE = re.compile(
     r"^(it|its|that|this|they|them|these|those|that one|this one|the former|the latter|one|the other|the other one|"
@@ -778,7 +783,11 @@ def _classify(text: str) -> Intent:
     asks_why = bool(re.match(r"^(and |but |so )?why\b", t)) and not re.search(
         r"\b(vs\.?|versus|differen\w*)\b", t
     )
-    if (_COMPARE_MARK.search(t) or _WHICH.search(t)) and not asks_why:
+    # "how does it know which one is better": a question about how it judges, not two things side by side
+    judges_which = bool(_JUDGES_WHICH.search(t)) and not re.search(
+        r"\b(vs\.?|versus|differ\w*|compared?)\b", t
+    )
+    if (_COMPARE_MARK.search(t) or _WHICH.search(t)) and not asks_why and not judges_which:
         sides = _sides(t)
         if sides or _WHICH.search(t) and not _LIST.search(t):  # "the different strategies": a list
             # "how is it different from prompting?" compares the last answer's concept with prompting

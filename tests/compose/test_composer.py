@@ -338,6 +338,16 @@ def test_which_of_two_compared_comes_first_is_answered_with_a_sentence_that_orde
     assert "(1) supervised fine-tuning" in contrast.text or "addresses next" in contrast.text
 
 
+def test_which_one_after_a_single_concept_is_answered_from_its_sentences_not_its_title(composer, retriever):
+    # after "what are the main approaches", "which one" picks among the approaches that concept sets out
+    approaches = ["fundamental-approaches-to-llm-alignment"]
+    said = "whats the main approaches to aligning an llm"
+    result = answer(composer, retriever, "so which one does chatgpt use", approaches, said=said)
+    assert result.concepts == ("fundamental-approaches-to-llm-alignment",)
+    assert "RLHF" in result.parts[0].text and result.parts[0].role == "quote"
+    assert [p.role for p in result.parts].count("lead") == 1  # the gist once, not twice
+
+
 def test_a_list_question_goes_to_the_concept_that_lists_when_two_are_nearly_tied(composer, retriever):
     # "what alignment is" is as near as "the approaches to alignment", but only the second is a list
     result = answer(composer, retriever, "list the alignment methods we covered")

@@ -65,6 +65,9 @@ from bot.compose.intent import (
         ("how is that different from prompting", "comparison", True),
         ("so which is better", "comparison", True),  # what was just compared
         ("which one is cheaper?", "comparison", True),
+        # "which" after a verb of judging is a clause of the question: how the reward model judges, not a choice
+        ("how does it know which one is better", "how", True),
+        ("how does the reward model know which answer is better", "how", False),
         # follow-ups
         ("give me an example", "example", True),
         ("example pls", "example", True),
