@@ -404,6 +404,17 @@ def test_a_follow_up_is_answered_where_the_course_answers_it(tutorbot):
     assert tutorbot.store.inbox() == []
 
 
+def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer(tutorbot):
+    tutorbot.say("hey whats llm alignment in simple terms")
+    tutorbot.say("so basically its just making it polite?")  # not a question about safety: what alignment is
+    said = " ".join(tutorbot.text().split())
+    assert "human intentions" in said and "Enhancing LLM Safety" not in said
+    tutorbot.say("whats a reward model")
+    tutorbot.say("how does it know which one is better")  # how it is trained, not two concepts side by side
+    said = " ".join(tutorbot.text().split())
+    assert "comparisons" in said and "Complexity of Human Values" not in said
+
+
 def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
     tutorbot.say("are you a bot?")
     assert "I'm this course's tutor, a bot" in tutorbot.text()
