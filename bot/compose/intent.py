@@ -597,6 +597,14 @@ _DOING = re.compile(
 )
 
 
+# "how do you get preference data in practice", "why align it in the first place": how the question is put, no topic
+_HEDGE = re.compile(
+    r",?\s*\b(in practice|in actual practice|in the first place|in real life|irl|in the real world|in reality|"
+    r"to begin with)\b",
+    re.IGNORECASE,
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
@@ -605,6 +613,9 @@ def question_part(text: str) -> str:
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     if topic != rest.strip() and topic:
         rest = topic
+    plain = _HEDGE.sub("", rest).strip()
+    if plain:
+        rest = plain
     return rest if rest.strip() else text
 
 

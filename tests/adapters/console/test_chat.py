@@ -413,6 +413,9 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("how does it know which one is better")  # how it is trained, not two concepts side by side
     said = " ".join(tutorbot.text().split())
     assert "comparisons" in said and "Complexity of Human Values" not in said
+    tutorbot.say("how do you get human preference data in practice")  # "in practice" is how it is asked
+    assert "not sure" not in tutorbot.text() and "comparisons" in " ".join(tutorbot.text().split())
+    assert tutorbot.store.inbox() == []
 
 
 def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
