@@ -722,6 +722,8 @@ class ExtractiveComposer:
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
+        if not intent.follow_up:
+            qvec = self._within(top, question, qvec)
         if (
             intent.kind == I.HOW
             and bonus is PROCEDURE
@@ -734,6 +736,23 @@ class ExtractiveComposer:
         parts.append(self._quote(top, self._pick(top, qvec, bonus, QUOTED)))
         parts.append(self._summary(top))
         return parts
+
+    def _within(self, concept_id: str, question: str, qvec: np.ndarray) -> np.ndarray:
+        """The question's vector for ranking the concept's own sentences: its names said as "it", when the question
+        says more than the name ("how does the reward model get used during ppo": within PPO, "ppo" tells no
+        sentence from another, and the sentences that say "PPO" were nearest); `qvec` otherwise."""
+        c = self.course.concepts[concept_id]
+        plain = question
+        for name in sorted({c.title, *c.aliases}, key=len, reverse=True):
+            if name.strip():
+                plain = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", "it", plain, flags=re.IGNORECASE)
+        names = self._names(concept_id)
+        own = [
+            t for t in self.judge.vocabulary.question_terms(plain) if t not in NOT_A_DETAIL and t not in names
+        ]
+        if plain == question or len(own) < 2:
+            return qvec
+        return self.retriever.encode_query(plain)
 
     def _detail_of(self, subject: str, cid: str) -> str:
         """The words of `subject` that name a detail of the concept ("kl penalty" in "there a kl penalty in

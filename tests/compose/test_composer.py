@@ -322,7 +322,9 @@ def test_why_a_named_concept_falls_short_is_answered_by_that_concept(composer, r
     # the alignment steps after pre-training are nearest; the question names SFT, whose limits answer it
     result = answer(composer, retriever, "why doesnt sft alone fully align the model?")
     assert result.concepts[0] == "instruction-alignment"
-    assert "expensive to write" in result.text()
+    assert (
+        "It can only imitate" in result.text() or "expensive to write" in result.text()
+    )  # one of its limits
 
 
 def test_why_after_a_definition_gives_the_reason_for_the_method(composer, retriever):
@@ -336,6 +338,15 @@ def test_which_of_two_compared_comes_first_is_answered_with_a_sentence_that_orde
     result = answer(composer, retriever, "which one comes first", sides, said="sft vs rlhf?")
     contrast = next(p for p in result.parts if p.role == "contrast")
     assert "(1) supervised fine-tuning" in contrast.text or "addresses next" in contrast.text
+
+
+def test_a_question_that_names_its_concept_is_answered_by_what_else_it_asks(composer, retriever):
+    # within PPO, "ppo" tells no sentence from another: the sentences that say "PPO" were quoted, not the one
+    # on the reward model
+    result = answer(composer, retriever, "how does the reward model get used during ppo")
+    assert result.concepts[0] == "proximal-policy-optimization"
+    quote = next(p.text for p in result.parts if p.role == "quote")
+    assert "the reward model scores only the finished response" in quote
 
 
 def test_which_one_after_a_single_concept_is_answered_from_its_sentences_not_its_title(composer, retriever):
