@@ -2,7 +2,8 @@
 
 Each line of FILE is `{"id", "kind", "turns": [...], "must": [[phrasing, ...], ...], "may_forward", "out_of_scope"}`.
 A dialogue passes when the reply to its last turn contains one phrasing of every `must` group (case-insensitive),
-and, when `may_forward` is false, when none of its turns reached the instructors' inbox. Every dialogue is a
+when `may_forward` is false, when none of its turns reached the instructors' inbox, and, when `out_of_scope` is
+true, when that reply is not a confident answer from the course (a quoted passage not said to be a guess). Every dialogue is a
 fresh learner on one temporary SQLite database, with a pinned clock, so a run does not depend on the day.
 """
 
@@ -38,10 +39,15 @@ class Outcome:
     reply: str
     missing: tuple[tuple[str, ...], ...]  # the must groups the last reply does not satisfy
     forwarded: bool
+    answered: bool = False  # the last reply quotes the course as an answer, not as a guess
 
     @property
     def passed(self) -> bool:
-        return not self.missing and (self.dialogue.may_forward or not self.forwarded)
+        return (
+            not self.missing
+            and (self.dialogue.may_forward or not self.forwarded)
+            and not (self.dialogue.out_of_scope and self.answered)
+        )
 
 
 def load_dialogues(path: str | Path) -> list[Dialogue]:
@@ -77,15 +83,16 @@ def load_dialogues(path: str | Path) -> list[Dialogue]:
     return items
 
 
-def grade(dialogue: Dialogue, reply: str, forwarded: bool) -> Outcome:
+def grade(dialogue: Dialogue, reply: str, forwarded: bool, answered: bool = False) -> Outcome:
     low = reply.lower()
     missing = tuple(g for g in dialogue.must if not any(p.lower() in low for p in g))
-    return Outcome(dialogue, reply, missing, forwarded)
+    return Outcome(dialogue, reply, missing, forwarded, answered)
 
 
 def run(course: Course, retriever: Retriever, dialogues: list[Dialogue]) -> list[Outcome]:
     """Play every dialogue through the console adapter, each as a new learner, on a temporary database."""
     from adapters.console.app import ConsoleApp
+    from bot.replies import Passage
     from bot.storage import Store, make_engine
     from bot.tutor import Tutor
 
@@ -102,7 +109,9 @@ def run(course: Course, retriever: Retriever, dialogues: list[Dialogue]) -> list
                 for turn in d.turns:
                     replies = app.say(turn)
                 forwarded = tutor.store.forwarded_count() > before
-                outcomes.append(grade(d, "\n".join(r.plain() for r in replies), forwarded))
+                said = "\n".join(r.plain() for r in replies)
+                quotes = any(isinstance(r, Passage) for r in replies)
+                outcomes.append(grade(d, said, forwarded, quotes and "not sure" not in said.lower()))
         finally:
             engine.dispose()
     return outcomes
@@ -130,6 +139,8 @@ def report(outcomes: list[Outcome], show_misses: bool = False) -> str:
                 why.append("missing " + "; ".join("/".join(g[:3]) for g in o.missing))
             if o.forwarded and not o.dialogue.may_forward:
                 why.append("forwarded")
+            if o.dialogue.out_of_scope and o.answered:
+                why.append("answered out of scope")
             reply = " ".join(o.reply.split())
             lines.append(f"{o.dialogue.id} {list(o.dialogue.turns)}: {', '.join(why)}")
             lines.append(f"    -> {reply[:300]}")

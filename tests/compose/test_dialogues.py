@@ -46,6 +46,12 @@ def test_grade_needs_every_group_and_no_forwarding_unless_allowed():
     assert not dialogues.grade(d, "a reward model and PPO", True).passed
 
 
+def test_an_out_of_scope_dialogue_fails_when_the_course_is_quoted_as_its_answer():
+    d = dialogues.Dialogue("x", "off-topic", ("how does lora work",), (), True, True, 1)
+    assert dialogues.grade(d, "I'm not sure I can answer that from the course", True).passed
+    assert not dialogues.grade(d, "> Fine-tuning strategies are ...", False, answered=True).passed
+
+
 def test_a_short_run_through_the_console_adapter(course, retriever, tmp_path):
     path = write(
         tmp_path,
