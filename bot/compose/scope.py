@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.compose.intent import DEFINITION, Intent
+from bot.compose.intent import DEFINITION, HOW, WHY, Intent
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval.index import stem, tokenize
@@ -101,6 +101,9 @@ class Evidence:
     named: bool = False  # the question's terms are all in the best concept's names, one naming at most two
     # one of the best concept's names of several words, said in so many words ("the 3 H's thing? what were they")
     named_outright: bool = False
+    scattered: bool = (
+        False  # a definition or how asked of a phrase whose words the course never puts together
+    )
 
     def logit(self) -> float:
         w_dense, w_cover, w_unknown = WEIGHTS
@@ -137,6 +140,7 @@ class CourseVocabulary:
         self._aliases: dict[str, set[str]] = {}  # its aliases as `_phrase`s
         self.admin_answered = False  # an instructor's passage tells something of the course's running
         self._sentences: list[str] = []
+        self._text: str | None = None  # the course's sentences as one lower-case text, when first asked
         # two-letter acronyms the course writes in capitals (KL, RL, AI): terms, though most two-letter words
         # are not ("kl??" had no term at all, so nothing of it counted as the course's)
         self.acronyms = {
@@ -172,6 +176,7 @@ class CourseVocabulary:
         if concept_id in self._terms:
             self._terms[concept_id] |= set(self.terms(text))
             self._sentences += split_sentences(text)
+            self._text = None
             self._refresh()
             # "The midterm exam is in week 7": the instructors now answer such questions in the course itself
             self.admin_answered = self.admin_answered or bool(ADMIN.search(text))
@@ -226,6 +231,20 @@ class CourseVocabulary:
             return False
         return min(sum(t in n for n in self._names.values()) for t in terms) <= 2
 
+    def scattered(self, subject: str) -> bool:
+        """Is `subject` a phrase of at most three words, each the course's, with a hyphenated compound the course
+        never writes ("multi-head attention": "multi-task", "task head" and "self-attention" are the course's,
+        "multi-head" is not)? A name of a concept is never scattered."""
+        compounds = re.findall(r"\b([a-z]+)-([a-z]+)\b", subject.lower())
+        terms = set(_terms(subject))
+        if not compounds or len(subject.split()) > 3 or not terms <= self.vocabulary:
+            return False
+        if any(terms <= names for names in self._names.values()):
+            return False
+        if self._text is None:
+            self._text = " ".join(self._sentences).lower()
+        return any(not re.search(rf"\b{re.escape(a)}[\s-]?{re.escape(b)}", self._text) for a, b in compounds)
+
     def mentioned_only(self, subject: str) -> bool:
         """Is `subject` a specific term (one or two words, used by few concepts) that the course uses but never
         names as a concept nor defines in a sentence ("X is ...", "... (X)", "X (Author, 2017) does ...")?"""
@@ -247,6 +266,7 @@ class CourseVocabulary:
 
 
 MENTIONED_ONLY = "the course mentions it but does not teach it"
+SCATTERED = "the course uses its words, never together"
 
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(
@@ -281,11 +301,19 @@ class ScopeJudge:
     def evidence(
         self, question: str, dense: float, top_concept: str, intent: Intent | None = None
     ) -> Evidence:
+        # "what is lora?", "how does lora work", "why lora": asked of a term the course only mentions
         mentioned = bool(
             intent
-            and intent.kind == DEFINITION
+            and intent.kind in (DEFINITION, HOW, WHY)
             and not intent.follow_up
             and self.vocabulary.mentioned_only(intent.subject)
+        )
+        # "explain multi-head attention": every word is the course's, the thing is not
+        scattered = bool(
+            intent
+            and intent.kind in (DEFINITION, HOW)
+            and not intent.follow_up
+            and self.vocabulary.scattered(intent.subject)
         )
         return Evidence(
             dense,
@@ -294,6 +322,7 @@ class ScopeJudge:
             mentioned,
             self.vocabulary.names(question, top_concept),
             self.vocabulary.names_outright(question, top_concept),
+            scattered,
         )
 
     def _admin_only(self, question: str) -> bool:
@@ -310,6 +339,8 @@ class ScopeJudge:
             return Verdict(False, True, score, "a question about the course for the instructors")
         if evidence.mentioned_only:
             return Verdict(False, True, score, MENTIONED_ONLY)
+        if evidence.scattered and not evidence.named:
+            return Verdict(False, True, score, SCATTERED)
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
         # a name of several words said outright, and no word the course never uses, needs no similarity floor

@@ -128,6 +128,8 @@ def test_which_one_changes_the_weights(composer, retriever):
     [
         "what is the capital of Peru and its population in 1850?",
         "what is lora?",
+        "how does lora work",  # a how, as much as a definition, of a term the course only mentions
+        "explain multi-head attention",  # every word is the course's ("self-attention", "task head"), not the thing
         "recipe for pancakes",
         "how do I center a div in css",
     ],

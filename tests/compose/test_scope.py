@@ -45,6 +45,19 @@ def test_terms_the_course_only_mentions(judge, subject, mentioned_only):
     assert judge.vocabulary.mentioned_only(subject) is mentioned_only
 
 
+@pytest.mark.parametrize(
+    ("subject", "scattered"),
+    [
+        ("multi-head attention", True),  # "multi-task", "self-attention": the words, never the compound
+        ("self-attention", False),  # the course writes it
+        ("best-of-n sampling", False),  # a concept's name
+        ("freeze encoder", False),  # no compound: the words are the course's
+    ],
+)
+def test_a_compound_the_course_never_writes_is_not_taught(judge, subject, scattered):
+    assert judge.vocabulary.scattered(subject) is scattered
+
+
 def test_a_near_miss_is_a_guess_a_distant_one_and_the_course_only_mentions_are_not(judge):
     near = Evidence(0.57, 0.4, 0.0)  # logit 0.39: between GUESS (0) and IN_SCOPE (0.5)
     assert judge.guess <= near.logit() < judge.in_scope
