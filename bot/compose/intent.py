@@ -105,7 +105,8 @@ _ANAPHOR_SIDE = re.compile(
 )
 # "explain it simpler", "in plain english?", "eli5": say the last answer again, more simply
 _SIMPLER = re.compile(
-    r"\b(simpler|simply|simple (words|terms|english|language)|plain (english|words|language)|eli5|"
+    r"\b(simpler|simply|(simple|plain|normal|everyday|easy|regular|human) (words|terms|english|language)|eli5|"
+    r"my brain (is|'s|s) (fried|melting|dead)|brain ?(is )?fried|my (brain|head) hurts|"
     r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
     r"summari[sz]e|shorter|less technical|(without|not|no) (the )?(jargon|math|maths|formulas?|equations?)|"
     r"intuition|intuitively|intuitive|the gist|big picture|high[- ]level|in a nutshell|in (one|a|1) (sentence|line)|"
@@ -600,7 +601,7 @@ _DOING = re.compile(
 # "how do you get preference data in practice", "why align it in the first place": how the question is put, no topic
 _HEDGE = re.compile(
     r",?\s*\b(in practice|in actual practice|in the first place|in real life|irl|in the real world|in reality|"
-    r"to begin with)\b",
+    r"to begin with|exactly|basically|literally|tho)\b",
     re.IGNORECASE,
 )
 
@@ -609,7 +610,7 @@ def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
-    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", _DOING.sub("", text.strip())))
+    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(text.strip()))))
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     if topic != rest.strip() and topic:
         rest = topic
@@ -714,8 +715,26 @@ def resolve(text: str, said: str) -> str:
     return _PRONOUN.sub(lambda m: f"{subject}'s" if m.group(1) in ("its", "their") else subject, t, count=1)
 
 
+# "wait so the reference model is what exactly": "what is" put last, as people say it when they check
+_WHAT_LAST = re.compile(
+    r"^(?P<lead>((wait|so|ok|okay|and|but|hmm+|sorry)\W*\s+)*)(?P<x>[\w'\- ]{3,40}?)\s+(?P<be>is|are)\s+what"
+    r"(?P<tail>(\s+(exactly|again|tho|though|even|now|here|then))*)\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def what_first(text: str) -> str:
+    """The question with "what is" in front ("the reference model is what exactly" -> "what is the reference model
+    exactly"), else as it is."""
+    found = _WHAT_LAST.match(text.strip())
+    if not found:
+        return text
+    return f"{found['lead']}what {found['be']} {found['x']}{found['tail']}?"
+
+
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
+    text = what_first(text)
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW):
@@ -811,11 +830,12 @@ def _classify(text: str) -> Intent:
             return Intent(
                 COMPARISON, leans or (follow_up or short or of_two) and not sides, sides, subject, ordinal
             )
-    if _SIMPLER.search(t) and short:
+    if _SIMPLER.search(t) and len(words) <= 10:
         rest = _SIMPLER.sub(" ", subject)
         rest = re.sub(
-            r"\b(it|that|this|again|in|say|put|explain|can you|could you|please|pls|more|a bit|bit|"
-            r"way|words|terms|me|like|i'm|im|to|for|one|the|a|give|tell|show|just|only|some|of|but)\b",
+            r"\b(it|that|this|again|in|say|put|explain|can you|could you|please|pls|plz|more|a bit|bit|"
+            r"way|words|terms|me|like|i'm|im|to|for|one|the|a|give|tell|show|just|only|some|of|but|ok|okay|"
+            r"so|and|sorry|lol|honestly)\b",
             " ",
             rest,
         )

@@ -65,6 +65,9 @@ from bot.compose.intent import (
         ("how is that different from prompting", "comparison", True),
         ("so which is better", "comparison", True),  # what was just compared
         ("which one is cheaper?", "comparison", True),
+        # asking for it in plain words, however it is put
+        ("ok but in normal words pls my brain is fried", "definition", True),
+        ("in normal words pls", "definition", True),
         # "which" after a verb of judging is a clause of the question: how the reward model judges, not a choice
         ("how does it know which one is better", "how", True),
         ("how does the reward model know which answer is better", "how", False),
@@ -321,6 +324,9 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("how do you get human preference data in practice", "how do you get human preference data"),
         ("why align a model in the first place?", "why align a model?"),
         ("in practice", "in practice"),  # nothing else: kept as it is
+        ("what is the reference model exactly", "what is the reference model"),  # "exactly" matched a passage
+        # "what is" put last, as a learner checking says it
+        ("wait so the reference model is what exactly", "what is the reference model?"),
     ],
 )
 def test_the_question_part_of_a_message(text, question):

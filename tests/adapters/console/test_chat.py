@@ -413,6 +413,13 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("how does it know which one is better")  # how it is trained, not two concepts side by side
     said = " ".join(tutorbot.text().split())
     assert "comparisons" in said and "Complexity of Human Values" not in said
+    tutorbot.say("what is the kl term in rlhf")
+    tutorbot.say("wait so the reference model is what exactly")  # not a citation ("reference") in an answer
+    said = " ".join(tutorbot.text().split())
+    assert "SFT model" in said and "Analysis of an AI Assistant" not in said
+    tutorbot.say("whats dpo")
+    tutorbot.say("ok but in normal words pls my brain is fried")  # DPO more simply, not small talk
+    assert "preference pairs" in " ".join(tutorbot.text().split())
     tutorbot.say("how do you get human preference data in practice")  # "in practice" is how it is asked
     assert "not sure" not in tutorbot.text() and "comparisons" in " ".join(tutorbot.text().split())
     assert tutorbot.store.inbox() == []
