@@ -65,7 +65,7 @@ FRAME_WORDS = frozenset(
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
     literally honestly seriously anyway though tho again main key major biggest primary core central
     math maths mathematically equation formula derivation derive notation
-    pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5""".split()
+    pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5 idk dunno""".split()
     for form in (w, w + "s", w + "es")
 )
 

@@ -351,6 +351,12 @@ def test_a_question_that_names_its_concept_is_answered_by_what_else_it_asks(comp
     assert "the reward model scores only the finished response" in quote
 
 
+def test_a_case_study_called_by_its_short_name_is_that_case_study(composer, retriever):
+    # "go/no-go" is how students name it; "idk what to write" is how they ask, not a topic
+    result = answer(composer, retriever, "the go/no-go case study, idk what to write")
+    assert result.confident and result.concepts[0] == "go-no-go-internal-llm"
+
+
 def test_which_one_after_a_single_concept_is_answered_from_its_sentences_not_its_title(composer, retriever):
     # after "what are the main approaches", "which one" picks among the approaches that concept sets out
     approaches = ["fundamental-approaches-to-llm-alignment"]
