@@ -442,7 +442,8 @@ def _subject(t: str) -> str:
         words = re.sub(
             r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again|exactly|actually|really|"
             r"anyway|though|tho|here|then|now|even|precisely|basically|in a nutshell|in simple terms|"
-            r"in plain english|in short|explain|explain it|explained|eli5|tldr)$",
+            r"in plain english|in short|explain|explain it|explained|eli5|tldr|like|roughly|more or less|"
+            r"in general|generally|ish|kinda|sort of|kind of)$",
             "",
             words,
         )
@@ -601,7 +602,7 @@ _DOING = re.compile(
 # "how do you get preference data in practice", "why align it in the first place": how the question is put, no topic
 _HEDGE = re.compile(
     r",?\s*\b(in practice|in actual practice|in the first place|in real life|irl|in the real world|in reality|"
-    r"to begin with|exactly|basically|literally|tho)\b",
+    r"to begin with|exactly|basically|literally|tho|roughly|more or less|sort of|kind of)\b",
     re.IGNORECASE,
 )
 

@@ -140,6 +140,13 @@ def answer(
         )
         # "and if beta is too large?" after DPO: what follows from a detail the last concept has
         and not (intent.consequence and ctx.composer.mentions(previous[0], intent.subject))
+        # "whats the loss" after how the reward model is trained: that loss
+        and not (
+            intent.kind == intents.DEFINITION
+            and intent.follow_up
+            and _names_a_detail(ctx, dataclasses.replace(intent, follow_up=False))
+            and ctx.composer.mentions(previous[0], intent.subject)
+        )
     ):
         previous = ()  # "and what is RLHF?" is short but leans on nothing: it names its own topic
     elif (
@@ -312,6 +319,19 @@ def _refers_back(ctx: Kit, asked: str, previous: Sequence[str]) -> bool:
     return len(topical) <= 1 and (bool(theirs) or not topical)
 
 
+def _names_a_detail(ctx: Kit, intent: intents.Intent) -> str:
+    """A definition asked of one or two words that name no concept ("whats the loss", "what is the policy"): the
+    words, which the last answer may explain; else ""."""
+    subject = re.sub(r"^(the|a|an)\s+", "", intent.subject.strip())
+    if intent.kind != intents.DEFINITION or intent.follow_up or not 1 <= len(subject.split()) <= 2:
+        return ""
+    vocabulary = ctx.composer.judge.vocabulary
+    terms = [t for t in vocabulary.terms(subject) if t not in NOT_A_DETAIL]
+    if not terms or any(vocabulary.is_name(t) for t in terms) or vocabulary.mentioned_only(subject):
+        return ""  # a concept of its own, or a term the course names and never teaches ("what is lora?")
+    return subject
+
+
 def _compares_the_last_two(text: str, intent: intents.Intent) -> bool:
     """Does a message ask whether "they" are the same or how they differ, naming neither ("they both use a reward
     model so whats even different")? After an answer about two concepts, it asks about those two."""
@@ -353,7 +373,13 @@ def _about_the_last_answer(
     leans = len(question.split()) <= LEANING_WORDS and (
         drawback or reason or pointed and intents.follow_up_shaped(question)
     )
-    named = bool(intent.kind == intents.DEFINITION and subject and len(subject.split()) <= 2)
+    # ... not a term the course names and never teaches ("what is lora?" after the fine-tuning strategies)
+    named = bool(
+        intent.kind == intents.DEFINITION
+        and subject
+        and len(subject.split()) <= 2
+        and not ctx.composer.judge.vocabulary.mentioned_only(subject)
+    )
     if not (leans or named):
         return None
     said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
@@ -362,7 +388,7 @@ def _about_the_last_answer(
     # either way, every word of its own is one the last answer's concepts use ("guitar" is not, nor "linux" in
     # "what does the 'head' command do in linux")
     vocabulary = ctx.composer.judge.vocabulary
-    own = [t for t in vocabulary.question_terms(question) if t not in NOT_A_DETAIL]
+    own = [t for t in vocabulary.question_terms(intents.question_part(question)) if t not in NOT_A_DETAIL]
     theirs = [t for t in own if vocabulary.uses_any(previous, t)]
     # a why or how of the last answer's words may say more in the course's plain words ("why clip tho, feels like
     # ur just throwing away info" after PPO's clipping): none of them another concept's name, none foreign
@@ -495,11 +521,20 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     now = ctx.clock()
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
     compares = _compares_the_last_two(ev.text, intent)
+    detail = _names_a_detail(ctx, intent)
     said, previous = (
         ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)
-        if intent.follow_up or goes_on or compares
+        if intent.follow_up or goes_on or compares or detail
         else ("", [])
     )
+    if (
+        detail
+        and previous
+        and previous[0] in ctx.course.concepts
+        and ctx.composer.mentions(previous[0], detail)
+    ):
+        # "ok but whats the loss like, roughly" after how the reward model is trained: the loss of that answer
+        intent = dataclasses.replace(intent, follow_up=True)
     if compares and len(previous) >= 2:
         # "are those basically the same problem or nah" after self-driving vs robots: the two, side by side again
         intent = dataclasses.replace(intent, kind=intents.COMPARISON, follow_up=True, sides=())

@@ -420,9 +420,15 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("whats dpo")
     tutorbot.say("ok but in normal words pls my brain is fried")  # DPO more simply, not small talk
     assert "preference pairs" in " ".join(tutorbot.text().split())
+    tutorbot.say("how is the reward model trained")
+    tutorbot.say("ok but whats the loss like, roughly")  # the reward model's loss, not instruction tuning's
+    assert "−log σ(r(x, y_w) − r(x, y_l))" in " ".join(tutorbot.text().split())
+    tutorbot.say("what are the main fine-tuning strategies")
+    tutorbot.say("what is lora?")  # the strategies mention LoRA; the course does not teach it
+    assert "only mentions LoRA" in " ".join(tutorbot.text().split())
     tutorbot.say("how do you get human preference data in practice")  # "in practice" is how it is asked
     assert "not sure" not in tutorbot.text() and "comparisons" in " ".join(tutorbot.text().split())
-    assert tutorbot.store.inbox() == []
+    assert [q.text for q in tutorbot.store.inbox()] == ["what is lora?"]  # the only question not answered
 
 
 def test_questions_about_the_tutor_and_about_the_course_running_are_not_answered_from_a_passage(tutorbot):
