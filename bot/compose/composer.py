@@ -148,7 +148,8 @@ NOT_A_DETAIL = frozenset(
     matters point role simpler simple simply explain say said example examples part bit thing things stuff one
     ones other else about exactly actually basically really ever even kind sort way case cases good bad better best
     happen happens happened would could should too big small high low much many zero large larger huge tiny bigger
-    smaller higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett""".split()
+    smaller higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett
+    not no now then""".split()
 )
 
 

@@ -19,6 +19,7 @@ from bot.compose.intent import DEFINITION, HOW, WHY, Intent
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval.index import stem, tokenize
+from bot.retrieval.spelling import INFORMAL
 
 # Calibrated on eval/scope-in.jsonl + eval/scope-out.jsonl (logistic regression, see `calibrate` below).
 WEIGHTS = (10.3, 1.83, -3.43)  # dense, coverage, unknown
@@ -67,7 +68,7 @@ FRAME_WORDS = frozenset(
     math maths mathematically equation formula derivation derive notation
     pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5 idk dunno""".split()
     for form in (w, w + "s", w + "es")
-)
+) | frozenset(stem(w) for w in INFORMAL)  # "10 yrs ago", "ppl": chat spellings, not an unknown topic
 
 
 _NUMBERS = dict(

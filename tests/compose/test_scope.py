@@ -90,6 +90,8 @@ def test_words_that_frame_a_question_are_not_an_unknown_topic(judge):
     assert vocabulary.unknown("why doesnt sft alone fully align the model") == 0.0
     # in the plural too: the stemmer is light, and "downsides" used to count as a topic ("downsides of best of n?")
     assert vocabulary.unknown("downsides of best of n?") == 0.0
+    # chat spellings are no topic either: "10 yrs ago" counted a fifth of the question unknown
+    assert vocabulary.unknown("wait but why now and not like 10 yrs ago") == 0.0
     # the topic words of a question the course does not teach still count
     assert vocabulary.unknown("what are the drawbacks of python") == 1.0
     terms = vocabulary.question_terms("schnitzel from an austrian perspective")

@@ -423,6 +423,9 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("how is the reward model trained")
     tutorbot.say("ok but whats the loss like, roughly")  # the reward model's loss, not instruction tuning's
     assert "−log σ(r(x, y_w) − r(x, y_l))" in " ".join(tutorbot.text().split())
+    tutorbot.say("why is everyone suddenly researching alignment")
+    tutorbot.say("wait but why now and not like 10 yrs ago")  # why that surge, in chat spelling
+    assert "Surge in LLM Alignment Research" in tutorbot.text() and "not sure" not in tutorbot.text()
     tutorbot.say("what are the main fine-tuning strategies")
     tutorbot.say("what is lora?")  # the strategies mention LoRA; the course does not teach it
     assert "only mentions LoRA" in " ".join(tutorbot.text().split())
