@@ -407,6 +407,18 @@ def simpler(text: str) -> bool:
     return bool(_SIMPLER.search(_clean(text)))
 
 
+_JOINED = re.compile(
+    r"^(and|but|so)\s+(do|does|did|is|are|was|were|can|could|will|would|should|has|have)\s+"
+    r"(the|it|they|that|this|its|their)\b"
+)
+
+
+def joined(text: str) -> bool:
+    """Is the message a yes-or-no question joined on to the last answer, about "the" thing it was about ("and do the
+    model weights change at all?")?"""
+    return bool(_JOINED.match(_clean(text)))
+
+
 def confirms(text: str) -> bool:
     """Is the message a learner checking their understanding of the last answer ("so it's just ...?")?"""
     t = _clean(text)
@@ -790,6 +802,10 @@ def _classify(text: str) -> Intent:
         )
         or short
         and so_then
+        # "and do the model weights change at all?": a yes-or-no question joined on to the last answer, about "the"
+        # thing it was about
+        or len(words) <= 8
+        and joined(text)
         # "so whats the alternative", "and the other option?": a few words after "so", the definite article pointing
         # back
         or len(words) <= 5

@@ -132,6 +132,8 @@ def answer(
         and not _LEANS.search(asked)
         and not (_THEN.search(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
+        # "and do the model weights change at all?" after best-of-N: still best-of-N, unless it names another
+        and not (intents.joined(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and hits[0].concept_id not in previous
         # "can u give a non llm example": an example of the last answer, unless it names another topic
         and not (

@@ -16,6 +16,7 @@ from bot.compose.intent import (
     bare_answer,
     classify,
     confirms,
+    joined,
     lost,
     question_part,
     resolve,
@@ -65,6 +66,8 @@ from bot.compose.intent import (
         ("how is that different from prompting", "comparison", True),
         ("so which is better", "comparison", True),  # what was just compared
         ("which one is cheaper?", "comparison", True),
+        # a yes-or-no question joined on to the last answer
+        ("and do the model weights change at all?", "question", True),
         # asking for it in plain words, however it is put
         ("ok but in normal words pls my brain is fried", "definition", True),
         ("in normal words pls", "definition", True),
@@ -636,3 +639,10 @@ def test_them_after_two_names_stands_for_both():
 )
 def test_saying_the_last_answer_did_not_land(text, is_lost):
     assert lost(text) is is_lost
+
+
+def test_a_yes_or_no_question_joined_on_to_the_last_answer():
+    assert joined("and do the model weights change at all?")
+    assert joined("but is it trained on human data")
+    assert not joined("and is lora a fine-tuning method")  # about a topic of its own
+    assert not joined("do the model weights change")  # not joined on with "and", "but" or "so"

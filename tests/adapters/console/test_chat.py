@@ -426,6 +426,9 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("why is everyone suddenly researching alignment")
     tutorbot.say("wait but why now and not like 10 yrs ago")  # why that surge, in chat spelling
     assert "Surge in LLM Alignment Research" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("how do u do best of n")
+    tutorbot.say("and do the model weights change at all?")  # still best-of-N, not prompting
+    assert "weights remain unchanged" in " ".join(tutorbot.text().split())
     tutorbot.say("what are the main fine-tuning strategies")
     tutorbot.say("what is lora?")  # the strategies mention LoRA; the course does not teach it
     assert "only mentions LoRA" in " ".join(tutorbot.text().split())
