@@ -54,6 +54,28 @@ def split_passages(paragraphs: list[str], limit: int = PASSAGE_WORDS) -> list[st
     return out
 
 
+def course_acronyms(course: Course) -> dict[str, str]:
+    """The acronyms the course's text defines ("a reward model (RM)"), lower case, to what they stand for; only
+    those no title, alias or ask uses (a learner's "rm" means nothing to the embedding model, while "dpo" and "sft"
+    are in the asks already)."""
+    said = " ".join(" ".join([c.title, *c.aliases, *c.asks]) for c in course.concepts.values()).lower()
+    used = set(re.findall(r"[a-z0-9]+", said))
+    out: dict[str, str] = {}
+    for c in course.concepts.values():
+        for found in re.finditer(r"((?:[A-Za-z][\w-]*\s+){1,6})\(([A-Z]{2,6})\)", f"{c.summary} {c.text}"):
+            acronym, before = found.group(2), found.group(1).split()
+            key = acronym.lower()
+            if key in used or key in out:
+                continue
+            for start in range(len(before) - 1, -1, -1):
+                words = before[start:]
+                initials = "".join(part[0] for w in words for part in w.split("-") if part).lower()
+                if initials == key:
+                    out[key] = " ".join(words)
+                    break
+    return out
+
+
 @dataclass(frozen=True)
 class Hit:
     concept_id: str
@@ -134,6 +156,7 @@ class Retriever:
         self._docs = docs
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
+        self.acronyms = course_acronyms(course)
         # A typo becomes a word of the course's own text first. The `asks` keep learners' spellings ("ppl", "ner",
         # "isnt"): their words are left as they are and nothing is mended into them, except a typo of the course's
         # own word ("alignmnet" in one ask would otherwise stay unmended in every question, and match that ask).
@@ -234,6 +257,9 @@ class Retriever:
         fixed = []
         for word in re.findall(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+", text):
             low = word.lower()
+            if low in self.acronyms:  # "the rm": the course's reward model (RM), which the model cannot know
+                fixed.append(self.acronyms[low])
+                continue
             if not low.isalpha() or self.speller.is_known(low):
                 fixed.append(word)
                 continue

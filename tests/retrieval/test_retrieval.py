@@ -47,6 +47,17 @@ def test_typos_are_mended_against_the_course_vocabulary(retriever):
     assert "preference" in retriever.normalize("how do prefrence models work")
 
 
+def test_an_acronym_the_course_defines_and_learners_were_never_seen_using_is_said_in_full(retriever):
+    # "a reward model (RM)": the embedding model does not know "rm"; "dpo" is in the asks, so it stays
+    assert retriever.acronyms == {"rm": "reward model"}
+    assert retriever.normalize("isnt the rm just a worse version of asking ppl") == (
+        "isnt the reward model just a worse version of asking ppl"
+    )
+    assert retriever.normalize("dpo vs rlhf") == "dpo vs rlhf"
+    found = retriever.search("isnt the rm just a worse version of asking ppl", k=1)[0]
+    assert found.concept_id == "reward-models-as-human-expert-proxies-in-llm-alignment"
+
+
 def test_letters_spelt_out_one_by_one_are_one_word(retriever):
     assert retriever.normalize("i dont get the whole h h h thing") == "i dont get the whole hhh thing"
     assert "rlhf" in retriever.normalize("what is r l h f")
