@@ -723,8 +723,8 @@ class ExtractiveComposer:
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
-        if not intent.follow_up:
-            qvec = self._within(top, question, qvec)
+        if not intent.follow_up and intent.kind in (I.WHY, I.HOW):
+            qvec = self._within(top, question, qvec)  # not "is rlhf fine tuning or not": there the name is asked
         if (
             intent.kind == I.HOW
             and bonus is PROCEDURE
