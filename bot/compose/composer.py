@@ -724,7 +724,9 @@ class ExtractiveComposer:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
         if not intent.follow_up and intent.kind in (I.WHY, I.HOW):
-            qvec = self._within(top, question, qvec)  # not "is rlhf fine tuning or not": there the name is asked
+            qvec = self._within(
+                top, question, qvec
+            )  # not "is rlhf fine tuning or not": there the name is asked
         if (
             intent.kind == I.HOW
             and bonus is PROCEDURE

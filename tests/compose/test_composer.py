@@ -351,6 +351,12 @@ def test_a_question_that_names_its_concept_is_answered_by_what_else_it_asks(comp
     assert "the reward model scores only the finished response" in quote
 
 
+def test_what_the_data_looks_like_is_answered_with_what_an_example_holds(composer, retriever):
+    result = answer(composer, retriever, "what does instruction tuning data even look like")
+    assert result.concepts[0] == "instruction-alignment"
+    assert "Each example holds an instruction" in result.parts[0].text
+
+
 def test_a_case_study_called_by_its_short_name_is_that_case_study(composer, retriever):
     # "go/no-go" is how students name it; "idk what to write" is how they ask, not a topic
     result = answer(composer, retriever, "the go/no-go case study, idk what to write")

@@ -66,6 +66,9 @@ from bot.compose.intent import (
         ("how is that different from prompting", "comparison", True),
         ("so which is better", "comparison", True),  # what was just compared
         ("which one is cheaper?", "comparison", True),
+        # what something looks like: an example of it
+        ("what does instruction tuning data even look like", "example", False),
+        ("what does it look like", "example", True),
         # a yes-or-no question joined on to the last answer
         ("and do the model weights change at all?", "question", True),
         # asking for it in plain words, however it is put
