@@ -375,6 +375,12 @@ def _sides(t: str) -> tuple[str, ...]:
 
 
 # "the human part", "the 'proximal' bit": a part of what was just explained
+_POINT_WORD = r"(quote|quotes|line|idea|point|claim|argument|message|takeaway|lesson|warning|intuition|catch)"
+_THE_POINT = re.compile(
+    r"^(so |and |but )?(what'?s|whats|what is|what was|what were) the (actual |exact |real |original |main |key |core |"
+    rf"big |whole )?{_POINT_WORD}(\s+(or|and)\s+(the\s+)?{_POINT_WORD})?"
+    r"(\s+(tho|though|here|again|then|exactly|of (it|that|this)|behind (it|that|this)))*\W*$"
+)
 PART_OF = re.compile(r"\bthe ['\"]?[\w-]+['\"]? (part|bit|piece|term|step|stage)\b", re.IGNORECASE)
 # "so N is just how many answers it generates?", "wait so there's no reward model at all?": the learner checks
 # what they understood of the last answer
@@ -411,6 +417,13 @@ _JOINED = re.compile(
     r"^(and|but|so)\s+(do|does|did|is|are|was|were|can|could|will|would|should|has|have)\s+"
     r"(the|it|they|that|this|its|their)\b"
 )
+
+
+def the_point(text: str) -> bool:
+    """Does a short message ask for the one thing the last answer turned on ("whats the actual quote or idea tho",
+    "so what's the catch")?"""
+    t = _LEAD.sub("", _clean(text)) or _clean(text)
+    return bool(_THE_POINT.match(t)) and len(_strip_punct(t).split()) <= 8
 
 
 def joined(text: str) -> bool:
@@ -786,6 +799,8 @@ def _classify(text: str) -> Intent:
     follow_up = (
         checking
         or bool(part_of and len(words) <= 10)
+        # "whats the actual quote or idea tho": the one thing the last answer turned on
+        or the_point(t)
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer, or
         # longer still after a short first clause ("but why would that happen, isnt it doing what we told it") or
         # first question ("but how is it trained?? what data does it even learn from")

@@ -285,7 +285,11 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] =
     if topic_terms and all(t not in judge.vocabulary.vocabulary for t in topic_terms):
         return True
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
-    points_back = (len(asked.split()) <= 7 and _LEANS.search(asked)) or intents.PART_OF.search(asked)
+    points_back = (
+        (len(asked.split()) <= 7 and _LEANS.search(asked))
+        or intents.PART_OF.search(asked)
+        or intents.the_point(asked)  # "whats the actual quote or idea tho"
+    )
     # longer, when it points back by `_refers_back` ("why tho, what was he worried the machines would do")
     if len(own) < 2 or points_back or _refers_back(ctx, asked, previous):
         return False  # "are they ever in conflict?", "why the human part": it points at the last answer

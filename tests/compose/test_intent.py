@@ -66,6 +66,8 @@ from bot.compose.intent import (
         ("how is that different from prompting", "comparison", True),
         ("so which is better", "comparison", True),  # what was just compared
         ("which one is cheaper?", "comparison", True),
+        # the one thing the last answer turned on
+        ("whats the actual quote or idea tho", "definition", True),
         # what something looks like: an example of it
         ("what does instruction tuning data even look like", "example", False),
         ("what does it look like", "example", True),

@@ -426,6 +426,9 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("why is everyone suddenly researching alignment")
     tutorbot.say("wait but why now and not like 10 yrs ago")  # why that surge, in chat spelling
     assert "Surge in LLM Alignment Research" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("who was norbert wiener and why is he in the alignment chapter")
+    tutorbot.say("whats the actual quote or idea tho")  # the point of Wiener's warning, not "not covered"
+    assert "what we actually desire" in " ".join(tutorbot.text().split())
     tutorbot.say("how do u do best of n")
     tutorbot.say("and do the model weights change at all?")  # still best-of-N, not prompting
     assert "weights remain unchanged" in " ".join(tutorbot.text().split())
