@@ -398,7 +398,10 @@ _LOST = re.compile(
     r"(get|understand|follow)(\s+(it|this|that|any of (it|this|that)|what you mean))?(\s+at all)?"
     r"|(i'?m\s+|im\s+|i am\s+)?(still\s+|so\s+|very\s+|kinda\s+)*confused"
     r"|(this|that|it)\s+(makes no sense|doesn'?t make sense|went (way )?over my head|is confusing)"
-    r"|huh|wdym|what do you mean|what do u mean)"
+    r"|huh|wdym|what do you mean|what do u mean"
+    # "idk what im supposed to write" after the case study: what it asks for, again and more simply
+    r"|(idk|i don'?t know|i dont know|no idea|not sure)\s+what\s+((i'?m|im|i am|we'?re|we are)\s+"
+    r"(supposed|meant|expected)\s+to|to|i should|we should)\s+(write|do|say|put|answer|hand in|submit))"
     r"(\s+(tbh|lol|honestly|sorry|still|either))*\W*"
 )
 

@@ -637,6 +637,9 @@ def test_them_after_two_names_stands_for_both():
         ("still confused", True),
         ("that went over my head lol", True),
         ("wdym", True),
+        ("idk what im supposed to write", True),  # after the case study: what it asks, again
+        ("no idea what to do", True),
+        ("idk what rlhf is", False),  # a topic: a question
         ("i dont get rlhf", False),  # a topic: a question
         ("im confused about rlhf", False),
         ("i dont get why we need a reward model", False),
