@@ -82,9 +82,14 @@ TENSION_ASK = re.compile(
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
+# "how much data do u need for it": a sentence with an amount in it
+AMOUNT_ASK = re.compile(r"\bhow (much|many)\b", re.IGNORECASE)
+AMOUNT = re.compile(
+    r"\b\d[\d,.]*\b|\b(thousands?|millions?|billions?|hundreds?|dozens?|a few|a handful)\b", re.IGNORECASE
+)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`); when the concept has
 # one, only they are quoted (`_pick`)
-FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE)
+FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+"
     r"|\(1\)[^()]{3,200}\(2\)",  # "(1) supervised fine-tuning ...; (2) training a reward model ..."
@@ -635,6 +640,13 @@ class ExtractiveComposer:
                     self._summary(top),
                 ]
         tension = bool(TENSION_ASK.search(question))
+        if focus is not None and AMOUNT_ASK.search(question):
+            # "how much data do u need for it": of the sentences about the data, the one that says how much
+            texts, _ = self.sentences(top)
+            ranked = [j for _, j in self._ranked(top, qvec, focus) if AMOUNT.search(texts[j])]
+            if ranked:
+                lead = _with_antecedent(texts, ranked[0], self._opens[top])
+                return [self._quote(top, " ".join(lead)), self._summary(top)]
         if focus is not None and not tension:
             # "what does beta do in it?": the sentences about beta lead, then the gist
             return self._detail(top, qvec, focus) or []
@@ -720,6 +732,8 @@ class ExtractiveComposer:
             bonus = ENUMERATION
         elif consequence:
             bonus = CONSEQUENCE  # "what happens if N is too big": what follows from it
+        elif intent.kind in (I.HOW, I.QUESTION) and AMOUNT_ASK.search(question):
+            bonus = AMOUNT  # "how much data do u need for it": how much, not what the data are
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary

@@ -429,6 +429,9 @@ def test_a_learner_checking_their_understanding_is_answered_from_the_last_answer
     tutorbot.say("who was norbert wiener and why is he in the alignment chapter")
     tutorbot.say("whats the actual quote or idea tho")  # the point of Wiener's warning, not "not covered"
     assert "what we actually desire" in " ".join(tutorbot.text().split())
+    tutorbot.say("sft = instruction tuning right")
+    tutorbot.say("how much data do u need for it tho")  # an amount: the 1,000 examples of LIMA
+    assert "1,000" in tutorbot.text() and "LIMA" in tutorbot.text()
     tutorbot.say("how do u do best of n")
     tutorbot.say("and do the model weights change at all?")  # still best-of-N, not prompting
     assert "weights remain unchanged" in " ".join(tutorbot.text().split())
