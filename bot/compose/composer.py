@@ -643,9 +643,9 @@ class ExtractiveComposer:
         if focus is not None and AMOUNT_ASK.search(question):
             # "how much data do u need for it": of the sentences about the data, the one that says how much
             texts, _ = self.sentences(top)
-            ranked = [j for _, j in self._ranked(top, qvec, focus) if AMOUNT.search(texts[j])]
-            if ranked:
-                lead = _with_antecedent(texts, ranked[0], self._opens[top])
+            amounts = [j for _, j in self._ranked(top, qvec, focus) if AMOUNT.search(texts[j])]
+            if amounts:
+                lead = _with_antecedent(texts, amounts[0], self._opens[top])
                 return [self._quote(top, " ".join(lead)), self._summary(top)]
         if focus is not None and not tension:
             # "what does beta do in it?": the sentences about beta lead, then the gist
