@@ -105,7 +105,7 @@ _ANAPHOR_SIDE = re.compile(
 )
 # "explain it simpler", "in plain english?", "eli5": say the last answer again, more simply
 _SIMPLER = re.compile(
-    r"\b(simpler|simply|(simple|plain|normal|everyday|easy|regular|human) (words|terms|english|language)|eli5|"
+    r"\b(simpler|simply|(simple|plain|normal|everyday|easy|regular) (words|terms|english|language)|human terms|eli5|"
     r"my brain (is|'s|s) (fried|melting|dead)|brain ?(is )?fried|my (brain|head) hurts|"
     r"dumb(ed)? (it )?down|layman'?s? terms|for a beginner|for a 5 year old|in short|tl ?;? ?dr|"
     r"summari[sz]e|shorter|less technical|(without|not|no) (the )?(jargon|math|maths|formulas?|equations?)|"

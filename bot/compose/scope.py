@@ -102,9 +102,8 @@ class Evidence:
     named: bool = False  # the question's terms are all in the best concept's names, one naming at most two
     # one of the best concept's names of several words, said in so many words ("the 3 H's thing? what were they")
     named_outright: bool = False
-    scattered: bool = (
-        False  # a definition or how asked of a phrase whose words the course never puts together
-    )
+    # a definition or how asked of a phrase with a compound the course never writes ("multi-head attention")
+    scattered: bool = False
 
     def logit(self) -> float:
         w_dense, w_cover, w_unknown = WEIGHTS
@@ -267,7 +266,7 @@ class CourseVocabulary:
 
 
 MENTIONED_ONLY = "the course mentions it but does not teach it"
-SCATTERED = "the course uses its words, never together"
+SCATTERED = "the course uses its words, never its compound"
 
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(

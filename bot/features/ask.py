@@ -219,9 +219,8 @@ def _resolved(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     reward model is trained is told with human preference alignment, not with reward models as proxies); else
     (text, None), to be answered from the last answer's concepts."""
     whole = intents.resolve(text, said)
-    if not whole or intents.confirms(
-        text
-    ):  # "so basically its just making it polite?" checks the last answer
+    checks = intents.confirms(text)  # "so basically its just making it polite?" checks the last answer
+    if not whole or checks:
         return text, None
     last = previous[0]
     beside = {*ctx.course.prerequisites_of(last), *ctx.course.next_after(last)}
