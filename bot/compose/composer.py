@@ -641,7 +641,8 @@ class ExtractiveComposer:
                 ]
         tension = bool(TENSION_ASK.search(question))
         if focus is not None and AMOUNT_ASK.search(question):
-            # "how much data do u need for it": of the sentences about the data, the one that says how much
+            # "how much data do u need for it": of the sentences that give an amount, the nearest (those about the
+            # data nudged first), not the sentence on what the data are
             texts, _ = self.sentences(top)
             amounts = [j for _, j in self._ranked(top, qvec, focus) if AMOUNT.search(texts[j])]
             if amounts:
@@ -737,10 +738,9 @@ class ExtractiveComposer:
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
+        # a why or a how only: in "is rlhf fine tuning or not" the name is what is asked
         if not intent.follow_up and intent.kind in (I.WHY, I.HOW):
-            qvec = self._within(
-                top, question, qvec
-            )  # not "is rlhf fine tuning or not": there the name is asked
+            qvec = self._within(top, question, qvec)
         if (
             intent.kind == I.HOW
             and bonus is PROCEDURE
