@@ -23,6 +23,9 @@ DEFINITION, WHY, HOW, LIST, COMPARISON, EXAMPLE, QUESTION, DRAWBACK = (
     "drawback",
 )
 SMALL_TALK, QUIZ_ANSWER, OVERVIEW = "small-talk", "quiz-answer", "overview"
+# A question about the learner's own studying, not the course: what to learn next (/next), how they are doing
+# (/progress)
+STUDY_NEXT, MY_PROGRESS = "study-next", "my-progress"
 
 LIST_NOUNS = (
     r"attributes|steps|stages|phases|types|kinds|sorts|forms|categories|components|parts|pieces|properties|"
@@ -215,6 +218,35 @@ _OVERVIEW = re.compile(
     r"give me a summary of|tl ?;? ?dr( of)?)( the whole| all of)? ((this|the|our) )?(chapter|ch\.?|unit|course|"
     r"module|class)( ?\d+(\.\d+)?)?( (like|as if) (i'm|im|i am) (5|five|a kid|a child)| simply| briefly| in short|"
     r" in simple terms| for me| please| pls)*\W*$"
+)
+# "what should i study next", "ok whats next", "which topic should i do now": the learner's next step (/next)
+_STUDY_NEXT = re.compile(
+    r"^((so|ok|okay|and|alright|right|cool|hmm|great|nice|thanks|thx|ty)\W+)*"
+    r"(((so |and )?(what|wat|which (topic|concept|one|chapter|part|section|thing))('s|s| is)? "
+    r"(should|do|shall|can|could|would you recommend|do you recommend|would you suggest|do you suggest|"
+    r"(is )?(best|good) for me to) (i |me )?"
+    r"(learn|study|read|do|look at|look into|focus on|work on|tackle|cover|go for|pick|try|revise|practi[cs]e)"
+    r"( next| now| first| after (this|that|it)| then| today)+)"
+    r"|(what|wat)('s|s| is)? (next|up next)( for me)?( then)?"
+    r"|(what|wat) (now|next)( then)?"
+    r"|(what|wat) (should|do|shall) i do (now|next)( then)?"
+    r"|where (should|do|shall|can) i go (from here|next|now)"
+    r"|(recommend|suggest) (me )?(something|a topic|a concept|what) to (learn|study|read)( next)?"
+    r"|what (topic|concept|chapter) (is|comes) next)\W*$"
+)
+# "how am i doing", "whats my progress", "how many points do i have": the learner's own standing (/progress)
+_MY_PROGRESS = re.compile(
+    r"^((so|ok|okay|and|hey|hi|alright|hmm)\W+)*"
+    r"(how (am|m) i doing( so far| overall| in (this|the) (course|class))?"
+    r"|how('m| am) i (getting on|getting along|progressing)"
+    r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?"
+    r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking)"
+    r"|(show|give|tell) me my (progress|score|scores|points|streak|mastery|stats)"
+    r"|(show|give|tell) me how (i'm|im|i am) doing"
+    r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
+    r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
+    r"|what (have|did) i (master|mastered|learn|learnt|learned)( so far)?"
+    r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?)\W*$"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
@@ -766,7 +798,7 @@ def classify(text: str) -> Intent:
     text = what_first(text)
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
-    if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW):
+    if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW, STUDY_NEXT, MY_PROGRESS):
         return intent
     if CONSEQUENCE.match(_without_lead(text)) and not confirms(text):  # "so if it doesnt know, it says so?"
         # "what happens if you set beta too high": what follows from the last answer, when there is one
@@ -794,6 +826,10 @@ def _classify(text: str) -> Intent:
         return Intent(SMALL_TALK, social=social)
     if _OVERVIEW.search(t):
         return Intent(OVERVIEW)
+    if _STUDY_NEXT.search(t):
+        return Intent(STUDY_NEXT)
+    if _MY_PROGRESS.search(t):
+        return Intent(MY_PROGRESS)
     words = _strip_punct(t).split()
     short = len(words) <= 7
     ordinal_match = _ORDINAL_RE.search(t)

@@ -15,7 +15,7 @@ from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
-from bot.features import inbox
+from bot.features import inbox, standing
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import on_answer
 from bot.features.sessions import session_for
@@ -119,6 +119,8 @@ def answer(
         return AnswerResult(question, small_talk_reply(intent.social), False, ())
     if intent.kind == intents.OVERVIEW:
         return AnswerResult(question, overview_reply(ctx.course), False, ())
+    if intent.kind in (intents.STUDY_NEXT, intents.MY_PROGRESS):  # `tutor ask "what next"`: no learner here
+        return AnswerResult(question, STUDYING_REPLY, False, ())
     ctx.sync_instructor_passages()
     asked = intents.question_part(question)  # "hmm ok. what is the KL penalty": the question, not the chat
     prepared = ctx.retriever.prepare(asked) if ctx.retriever.concept_ids else None
@@ -487,6 +489,9 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
+# `answer` has no learner to look up: it says where their own next step and progress are
+STUDYING_REPLY = "That's about your own studying: /next says what to learn next, /progress how you are doing."
+
 # A follow-up continues the learner's conversation in the same place if its last answer is this recent.
 CONVERSATION_GAP = timedelta(minutes=30)
 
@@ -515,6 +520,15 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return [R.Text(small_talk_reply(intent.social))]
     if intent.kind == intents.OVERVIEW:  # "what is this course about?": the course, not one concept of it
         return [R.Text(overview_reply(ctx.course))]
+    # "what should i study next", "how am i doing": the learner's own studying, answered as /next and /progress
+    # answer it, and like them seen by the learner alone, even when asked in the class's channel
+    if intent.kind in (intents.STUDY_NEXT, intents.MY_PROGRESS):
+        own = (
+            standing.on_next(E.Next(ev.learner, where=ev.where), ctx)
+            if intent.kind == intents.STUDY_NEXT
+            else standing.on_show_progress(E.ShowProgress(ev.learner, where=ev.where), ctx)
+        )
+        return [dataclasses.replace(r, visibility=R.PRIVATE) for r in own]
     learner = ctx.store.learner(ev.learner)
     # "B" or "4 6 5 1 2 3" while a question is open: the answer
     if (

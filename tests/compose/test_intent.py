@@ -8,9 +8,11 @@ from bot.compose.intent import (
     DEFINITION,
     DRAWBACK,
     LIST,
+    MY_PROGRESS,
     OVERVIEW,
     QUESTION,
     SMALL_TALK,
+    STUDY_NEXT,
     WHY,
     Intent,
     bare_answer,
@@ -654,3 +656,35 @@ def test_a_yes_or_no_question_joined_on_to_the_last_answer():
     assert joined("but is it trained on human data")
     assert not joined("and is lora a fine-tuning method")  # about a topic of its own
     assert not joined("do the model weights change")  # not joined on with "and", "but" or "so"
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("ok what should i learn first", STUDY_NEXT),
+        ("what should i study next?", STUDY_NEXT),
+        ("thanks! whats next", STUDY_NEXT),
+        ("which topic should i do now", STUDY_NEXT),
+        ("where should i go from here", STUDY_NEXT),
+        ("how am i doing", MY_PROGRESS),
+        ("whats my progress", MY_PROGRESS),
+        ("how many points do i have so far?", MY_PROGRESS),
+        ("am i doing ok", MY_PROGRESS),
+    ],
+)
+def test_a_question_about_the_learners_own_studying_is_not_a_course_question(text, kind):
+    assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what should i learn next after rlhf",  # a concept's own next steps: a course question
+        "what is next token prediction",
+        "whats next token prediction",
+        "how am i supposed to know which one is better",
+        "what comes next after sft",
+    ],
+)
+def test_a_course_question_with_next_or_doing_in_it_stays_a_question(text):
+    assert classify(text).kind not in (STUDY_NEXT, MY_PROGRESS)

@@ -136,3 +136,16 @@ def test_an_instructors_command_is_refused_to_a_learner(driver):
         assert "for instructors" in said, (args, said)
         assert "final exam" not in said and all(s.visibility == PRIVATE for s in seen)
     assert all(i.status == "open" for i in driver.store.inbox() if i.text == "when is the final exam?")
+
+
+def test_a_learner_asking_about_their_own_studying_gets_what_next_and_progress_say(driver):
+    forwarded = driver.store.forwarded_count()
+    start = driver.tutor.course.concepts[driver.tutor.course.start].title
+    nxt = text(driver.say("ok what should i study next?"))
+    assert "Learn next" in nxt and start in nxt and "not sure" not in nxt, nxt
+    doing = text(driver.say("how am i doing so far"))  # nothing answered yet: where to begin
+    assert "No answers yet" in doing and "/quiz" in doing, doing
+    # asked in the class's channel, it is still the learner's own business, as /progress is
+    mine = driver.command("ask", "whats my progress", place=CHANNEL)
+    assert "No answers yet" in text(mine) and all(s.visibility == PRIVATE for s in mine), mine
+    assert driver.store.forwarded_count() == forwarded
