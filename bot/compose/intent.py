@@ -443,6 +443,38 @@ def lost(text: str) -> bool:
     return bool(_LOST.fullmatch(_clean(text)))
 
 
+# While a quiz question is open, a move in the quiz rather than a question: "can i get a hint", "skip this one",
+# "i give up", "idk"
+_QUIZ_LEAD = r"^((ok|okay|hmm+|um+|uh+|ugh+|wait|so|yeah|nah|erm|sorry|honestly|tbh|lol)\W*\s+)*"
+_QUIZ_MOVES = {
+    "hint": re.compile(
+        _QUIZ_LEAD + r"((can|could|may) (i|u|you) (get|have|give me|gimme) |(please |pls )?(give me|gimme) |"
+        r"i (need|want|could use) |need |got |have you got |(do )?(you|u) have )?"
+        r"(a |another |one more |some |any |a little |a small |a tiny )?(small |little |tiny |quick )?"
+        r"(hint|clue|nudge)s?( (please|pls))?( (for|on) (this|this one|it|that|the question))?( (please|pls))?\W*$"
+    ),
+    "skip": re.compile(
+        _QUIZ_LEAD
+        + r"((can (i|we) |let's |lets |i'll |ill |i want to |i wanna )?skip( (this|this one|it|that|"
+        r"this question|the question))?|(i )?give up|i'?ll pass|(just )?(show|tell|give) me the (right |correct )?"
+        r"answer|(what('s| is|s) )?the (right |correct )?answer( then)?)( (please|pls))?\W*$"
+    ),
+    "unsure": re.compile(
+        _QUIZ_LEAD
+        + r"(i (really |honestly )?(don'?t|do not) know|idk|no idea|no clue|not sure|(i'?m|im|i am) not "
+        r"sure|dunno|i have no (idea|clue)|(i'?m|im|i am) stuck|i (don'?t|do not) get (this|it) one)"
+        r"( (tbh|lol|honestly|sorry))?\W*$"
+    ),
+}
+
+
+def quiz_move(text: str) -> str:
+    """ "hint", "skip" or "unsure" when the message, said while a quiz question is open, is a move in the quiz
+    (asking for a hint, giving up, not knowing) rather than a question about the course; else ""."""
+    t = _clean(text)
+    return next((move for move, pattern in _QUIZ_MOVES.items() if pattern.search(t)), "")
+
+
 def simpler(text: str) -> bool:
     """Does the message ask for the last answer again, more simply ("give me the intuition not the math")?"""
     return bool(_SIMPLER.search(_clean(text)))

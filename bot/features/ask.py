@@ -17,7 +17,7 @@ from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_t
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox, standing
 from bot.features.kit import Handler, Kit
-from bot.features.quiz import on_answer
+from bot.features.quiz import on_answer, on_hint, on_skip
 from bot.features.sessions import session_for
 from bot.retrieval import Hit
 
@@ -489,6 +489,27 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
+def _quiz_move(ev: E.Ask, ctx: Kit, move: str) -> list[R.Reply]:
+    """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open, what
+    /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk", the
+    reply to a learner who is struggling: there is nothing to look up or forward)."""
+    learner_id = ctx.store.learner(ev.learner).id or 0
+    row = ctx.store.open_session_of(learner_id)
+    if row is None or row.status != "open":  # "idk" with nothing open: nothing to look up or forward
+        return [R.Text(NO_OPEN_QUESTION if move in ("hint", "skip") else small_talk_reply("struggle"))]
+    if move == "hint":
+        return on_hint(E.Hint(ev.learner, session_id=row.id, where=ev.where), ctx)
+    if move == "skip":
+        return on_skip(E.Skip(ev.learner, session_id=row.id, where=ev.where), ctx)
+    return [R.Text(UNSURE_REPLY)]
+
+
+NO_OPEN_QUESTION = "There is no open question right now. /quiz asks you one."
+UNSURE_REPLY = (
+    "No problem, it's a hard one. Have a go in your own words, ask for /hint, or /skip to see the answer "
+    "(nothing is recorded when you skip)."
+)
+
 # `answer` has no learner to look up: it says where their own next step and progress are
 STUDYING_REPLY = "That's about your own studying: /next says what to learn next, /progress how you are doing."
 
@@ -510,6 +531,9 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
         return [R.Text(problem, kind="error")]
+    move = intents.quiz_move(ev.text)
+    if move:
+        return _quiz_move(ev, ctx, move)
     if intents.lost(ev.text):
         # "idk i just dont get it" right after an answer: that answer again, more simply
         learner_id = ctx.store.learner(ev.learner).id or 0

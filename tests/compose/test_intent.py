@@ -21,6 +21,7 @@ from bot.compose.intent import (
     joined,
     lost,
     question_part,
+    quiz_move,
     resolve,
     restate,
     small_talk,
@@ -688,3 +689,24 @@ def test_a_question_about_the_learners_own_studying_is_not_a_course_question(tex
 )
 def test_a_course_question_with_next_or_doing_in_it_stays_a_question(text):
     assert classify(text).kind not in (STUDY_NEXT, MY_PROGRESS)
+
+
+@pytest.mark.parametrize(
+    "text, move",
+    [
+        ("can i get a hint?", "hint"),
+        ("any hints pls", "hint"),
+        ("skip this one", "skip"),
+        ("ok i give up", "skip"),
+        ("whats the answer", "skip"),
+        ("hmm i dont know", "unsure"),
+        ("idk", "unsure"),
+        ("im stuck", "unsure"),
+        ("what is a hint", ""),
+        ("i dont know what dpo is", ""),  # a question, not a move in the quiz
+        ("what is the answer to why rlhf needs a reward model", ""),
+        ("skip connections", ""),
+    ],
+)
+def test_a_move_in_the_quiz_said_in_plain_words(text, move):
+    assert quiz_move(text) == move

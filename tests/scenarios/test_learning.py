@@ -132,3 +132,16 @@ def test_forget_me_asks_first_and_deletes_on_confirmation(driver):
     done = text(driver.click(prompt, "Delete everything"))
     assert "everything about you is deleted (1 answer)" in done
     assert driver.store.find_learner(*_key(driver.learner("ada"))) is None
+
+
+def test_hint_idk_and_give_up_in_plain_words_are_quiz_moves_not_questions(driver):
+    forwarded = driver.store.forwarded_count()
+    assert "no open question" in text(driver.say("can i get a hint")).lower()
+    quiz(driver, single_choice(driver, 7))
+    hint = text(driver.say("can i get a hint?"))
+    assert hint.startswith("Hint") and "not sure" not in hint, hint
+    unsure = text(driver.say("hmm i dont know"))
+    assert "/hint" in unsure and "/skip" in unsure, unsure
+    given_up = text(driver.say("i give up"))
+    assert "Skipped" in given_up and "Nothing was recorded" in given_up, given_up
+    assert attempts(driver, "ada") == 0 and driver.store.forwarded_count() == forwarded
