@@ -468,6 +468,32 @@ _QUIZ_MOVES = {
 }
 
 
+# "quiz me on dpo", "give me a question about reward models", "next question pls": a request for a quiz question
+_QUIZ_REQUEST = re.compile(
+    _QUIZ_LEAD + r"((can|could|would|will) (you|u) |(please|pls) |let's |lets |now )?(please |pls )?"
+    r"(((quiz|test) me|(give|send|ask) me (a|an|another|one more|some|more|a few|a couple of|the next)"
+    r"( (quiz|practice|test|hard|harder|easy|easier|new))? (question|questions|quiz|quizzes)|"
+    r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
+    r"( (quiz|practice|test|new))? (question|questions|quiz)|(the )?(next|another|one more|more)"
+    r"( (quiz|practice|test))? (question|questions|quiz))"
+    r"( (again|too|as well))?)"
+    r"( (on|about|over|with|from|for|covering) (?P<topic>.+?))?( (please|pls|now|again|thanks|thx|ty))*\W*$"
+)
+# "quiz me on it", "test me on that": the topic is the last answer's
+QUIZ_ON_THE_LAST = re.compile(
+    r"(it|this|that|this one|that one|this topic|that topic|those|these|them|the same( topic)?)"
+)
+
+
+def quiz_request(text: str) -> str | None:
+    """When the message asks to be quizzed, its topic as written ("" for none); else None."""
+    t = _clean(text)
+    found = _QUIZ_REQUEST.search(t)
+    if not found:
+        return None
+    return (found.group("topic") or "").strip(" ?!.")
+
+
 def quiz_move(text: str) -> str:
     """ "hint", "skip" or "unsure" when the message, said while a quiz question is open, is a move in the quiz
     (asking for a hint, giving up, not knowing) rather than a question about the course; else ""."""

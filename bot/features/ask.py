@@ -17,7 +17,7 @@ from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_t
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox, standing
 from bot.features.kit import Handler, Kit
-from bot.features.quiz import on_answer, on_hint, on_skip
+from bot.features.quiz import on_answer, on_hint, on_skip, on_start_quiz
 from bot.features.sessions import session_for
 from bot.retrieval import Hit
 
@@ -534,6 +534,13 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     move = intents.quiz_move(ev.text)
     if move:
         return _quiz_move(ev, ctx, move)
+    topic = intents.quiz_request(ev.text)
+    if topic is not None:  # "quiz me on dpo", "next question pls": what /quiz does
+        if intents.QUIZ_ON_THE_LAST.fullmatch(topic):  # "quiz me on it": the last answer's concept
+            learner_id = ctx.store.learner(ev.learner).id or 0
+            last = ctx.store.recent_turn(learner_id, place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]
+            topic = last[0] if last else ""
+        return on_start_quiz(E.StartQuiz(ev.learner, topic=topic, where=ev.where), ctx)
     if intents.lost(ev.text):
         # "idk i just dont get it" right after an answer: that answer again, more simply
         learner_id = ctx.store.learner(ev.learner).id or 0
@@ -555,11 +562,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return [dataclasses.replace(r, visibility=R.PRIVATE) for r in own]
     learner = ctx.store.learner(ev.learner)
     # "B" or "4 6 5 1 2 3" while a question is open: the answer
-    if (
-        intent.kind == intents.QUIZ_ANSWER
-        and session_for(ctx, learner.id or 0, None, ev.where)[0] is not None
-    ):
-        return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
+    if intent.kind == intents.QUIZ_ANSWER:
+        if session_for(ctx, learner.id or 0, None, ev.where)[0] is not None:
+            return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
+        return [R.Text(NO_OPEN_QUESTION, kind="notice")]  # "B" with nothing open is no question either
     place = place_of(ev)
     now = ctx.clock()
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again

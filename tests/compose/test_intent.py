@@ -22,6 +22,7 @@ from bot.compose.intent import (
     lost,
     question_part,
     quiz_move,
+    quiz_request,
     resolve,
     restate,
     small_talk,
@@ -710,3 +711,22 @@ def test_a_course_question_with_next_or_doing_in_it_stays_a_question(text):
 )
 def test_a_move_in_the_quiz_said_in_plain_words(text, move):
     assert quiz_move(text) == move
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("quiz me on dpo", "dpo"),
+        ("can you quiz me about reward models please", "reward models"),
+        ("give me a question about rlhf", "rlhf"),
+        ("next question pls", ""),
+        ("can i have another question?", ""),
+        ("ok quiz me on it", "it"),
+        ("what is a quiz", None),
+        ("how do i make a quiz question", None),
+        ("give me another example", None),
+        ("what questions does alignment answer", None),
+    ],
+)
+def test_a_request_to_be_quizzed_and_its_topic(text, topic):
+    assert quiz_request(text) == topic

@@ -145,3 +145,18 @@ def test_hint_idk_and_give_up_in_plain_words_are_quiz_moves_not_questions(driver
     given_up = text(driver.say("i give up"))
     assert "Skipped" in given_up and "Nothing was recorded" in given_up, given_up
     assert attempts(driver, "ada") == 0 and driver.store.forwarded_count() == forwarded
+
+
+def test_asking_to_be_quizzed_in_plain_words_puts_a_question(driver):
+    forwarded = driver.store.forwarded_count()
+    nothing_open = text(driver.say("B"))  # a bare answer with no question open is not a course question
+    assert "no open question" in nothing_open.lower() and "not sure" not in nothing_open, nothing_open
+    dpo = driver.tutor.course.concepts["direct-preference-optimization"].title
+    asked = text(driver.say("quiz me on dpo"))
+    assert f"Question ({dpo})" in plain(asked) or dpo in plain(asked), asked
+    driver.say("i give up")
+    driver.say("what is a reward model?")
+    again = text(driver.say("ok quiz me on it"))  # "it": the concept the last answer was about
+    rm = driver.tutor.course.concepts["reward-models-as-human-expert-proxies-in-llm-alignment"].title
+    assert rm in plain(again), again
+    assert driver.store.forwarded_count() == forwarded
