@@ -725,11 +725,37 @@ _HEDGE = re.compile(
 )
 
 
+# How the answer should look, not what it is about: "summarize rlhf in 3 bullet points", "dpo in one sentence"
+_FORMAT = re.compile(
+    r",?\s*\b((in|as|with|using) (a |an |one |1 |two |2 |three |3 |four |4 |five |5 |a few |some |short )*"
+    r"(bullet points|bullet point|bullets|bullet list|list form|numbered list|points|sentences|sentence|lines|line|"
+    r"paragraphs|paragraph|tweet)( or (less|fewer|so))?|(in )?(point|bullet) form|"
+    r"(in )?(under )?\d+ words( or (less|fewer|so))?)\b",
+    re.IGNORECASE,
+)
+
+
+def without_format(text: str) -> str:
+    """The message without a request for the answer's form ("in 3 bullet points", "in one sentence")."""
+    plain = re.sub(r"\s+([?!.])", r"\1", _FORMAT.sub("", text)).strip(" ,")
+    # "like in one sentence", "ok now in bullet points": only the form is asked for, of the last answer
+    said = set(re.findall(r"[a-z']+", plain.lower())) - _FORM_ONLY
+    return plain if said else text
+
+
+_FORM_ONLY = frozenset(
+    "like and so ok okay pls please now just can could you u it that this again but maybe say put write "
+    "give me explain summarize summarise".split()
+)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
-    rest = _ABOUT_A_QUESTION.sub("", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(text.strip()))))
+    rest = _ABOUT_A_QUESTION.sub(
+        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(text.strip()))))
+    )
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     if topic != rest.strip() and topic:
         rest = topic
@@ -853,7 +879,7 @@ def what_first(text: str) -> str:
 
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
-    text = what_first(text)
+    text = what_first(without_format(text))
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW, STUDY_NEXT, MY_PROGRESS):

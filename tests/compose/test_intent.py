@@ -730,3 +730,18 @@ def test_a_move_in_the_quiz_said_in_plain_words(text, move):
 )
 def test_a_request_to_be_quizzed_and_its_topic(text, topic):
     assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("summarize rlhf in 3 bullet points", "summarize rlhf"),  # "bullet points" made it out of scope
+        ("explain dpo in one sentence", "explain dpo"),
+        ("what is dpo, in bullet points", "what is dpo"),
+        ("explain rlhf in 50 words", "explain rlhf"),
+        ("in simple words pls", "in simple words"),  # a request to simplify the last answer stays one
+        ("how many sentences does the model see", "how many sentences does the model see"),
+    ],
+)
+def test_the_form_asked_for_is_not_the_topic(text, question):
+    assert question_part(text) == question

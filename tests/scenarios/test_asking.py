@@ -149,3 +149,8 @@ def test_a_learner_asking_about_their_own_studying_gets_what_next_and_progress_s
     mine = driver.command("ask", "whats my progress", place=CHANNEL)
     assert "No answers yet" in text(mine) and all(s.visibility == PRIVATE for s in mine), mine
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_a_request_for_the_answers_form_is_not_read_as_its_topic(driver):
+    said = text(driver.say("summarize rlhf in 3 bullet points"))
+    assert cites(driver, said, RLHF) and "not sure" not in said, said
