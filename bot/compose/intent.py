@@ -738,13 +738,18 @@ _FORMAT = re.compile(
 def without_format(text: str) -> str:
     """The message without a request for the answer's form ("in 3 bullet points", "in one sentence")."""
     plain = re.sub(r"\s+([?!.])", r"\1", _FORMAT.sub("", text)).strip(" ,")
-    # "like in one sentence", "ok now in bullet points": only the form is asked for, of the last answer
-    said = set(re.findall(r"[a-z']+", plain.lower())) - _FORM_ONLY
-    return plain if said else text
+    return text if form_only(text) else plain or text
+
+
+def form_only(text: str) -> bool:
+    """ "like in one sentence", "ok now in bullet points": only the form is asked for, of the last answer."""
+    if not _FORMAT.search(text):
+        return False
+    return not set(re.findall(r"[a-z']+", _FORMAT.sub("", text).lower())) - _FORM_ONLY
 
 
 _FORM_ONLY = frozenset(
-    "like and so ok okay pls please now just can could you u it that this again but maybe say put write "
+    "like and so ok okay pls please now just can could you u it that this again but maybe say put write in "
     "give me explain summarize summarise".split()
 )
 
@@ -879,6 +884,8 @@ def what_first(text: str) -> str:
 
 def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
+    if form_only(text):  # "now in bullet points": the last answer, again
+        return Intent(DEFINITION, follow_up=True)
     text = what_first(without_format(text))
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)

@@ -745,3 +745,10 @@ def test_a_request_to_be_quizzed_and_its_topic(text, topic):
 )
 def test_the_form_asked_for_is_not_the_topic(text, question):
     assert question_part(text) == question
+
+
+@pytest.mark.parametrize(
+    "text", ["like in one sentence", "ok now in bullet points", "can you put that in one sentence"]
+)
+def test_asking_only_for_a_form_is_a_follow_up_on_the_last_answer(text):
+    assert classify(text) == Intent(DEFINITION, follow_up=True)
