@@ -8,6 +8,7 @@ outside the course gets "not covered" with the closest concepts, never a confide
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -156,6 +157,11 @@ NOT_A_DETAIL = frozenset(
     smaller higher lower infinite infinity make makes making made mak set sets setting sett get gets getting gett
     not no now then""".split()
 )
+
+
+# "These costs motivated ...": a sentence that says nothing without the one before (the contrast of a comparison
+# brings it)
+DEMONSTRATIVE = re.compile(r"(These|This|Those|Such)\b")
 
 
 def _leans_on_previous(texts: list[str], j: int, opens: frozenset[int] = frozenset()) -> bool:
@@ -965,12 +971,14 @@ class ExtractiveComposer:
                 break
             if cid not in sides:
                 sides.append(cid)
-        parts = [self._summary(cid) for cid in sides[:2]]
+        # "sft, rlhf and dpo": each of three or four named sides, when each names a concept of its own
+        sides = sides[: len(sides) if len(sides) == len(intent.sides) > 2 else 2]
+        parts = [self._summary(cid) for cid in sides]
         # the contrast: a sentence of either side that sets one against the other
         best: tuple[float, str, str] = (-1.0, "", "")
         # "which is cheapest": only what each costs, when a side says it (the definition is nearest "<title>. which")
         asks_cost = bool(COST.search(question)) and any(
-            COST.search(t) for cid in sides[:2] for t in self.sentences(cid)[0]
+            COST.search(t) for cid in sides for t in self.sentences(cid)[0]
         )
         # "which one comes first": a sentence that puts the two in order and names the other, when one does
         asks_order = bool(_ORDER_ASK.search(question)) and any(
@@ -982,17 +990,19 @@ class ExtractiveComposer:
             # "so which one does chatgpt use" after the three approaches: which of the things one concept sets out
             cid = sides[0]
             return [self._quote(cid, self._pick(cid, qvec, None, 2)), self._summary(cid)]
-        for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0])):
+        for cid, other in itertools.permutations(sides, 2) if len(sides) > 1 else [(sides[0], sides[0])]:
             other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
             texts, vecs = self.sentences(cid)
-            for t, s in zip(texts, vecs @ qvec if len(texts) else [], strict=True):
+            for j, (t, s) in enumerate(zip(texts, vecs @ qvec if len(texts) else [], strict=True)):
                 bonus = 0.1 * bool(CONTRAST.search(t)) + 0.1 * bool(other_names & set(_terms(t)))
                 if asks_cost and not COST.search(t):
                     continue
                 if asks_order and not (_ORDER.search(t) and self._names(other) & set(_terms(t))):
                     continue
                 if float(s) + bonus > best[0]:
-                    best = (float(s) + bonus, cid, t)
+                    # "These costs motivated simpler alternatives such as DPO.": with the sentence it leans on
+                    leans = bool(j) and j not in self._opens[cid] and DEMONSTRATIVE.match(t)
+                    best = (float(s) + bonus, cid, f"{texts[j - 1]} {t}" if leans else t)
         if best[1]:
             # the order, asked for, leads; otherwise the contrast follows the two gists
             parts.insert(0 if asks_order else len(parts), self._quote(best[1], best[2], "contrast"))

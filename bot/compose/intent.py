@@ -369,7 +369,7 @@ def small_talk(text: str) -> str:
 
 
 def _sides(t: str) -> tuple[str, ...]:
-    """The two things compared, as the learner wrote them (best effort)."""
+    """The things compared (two, or up to four listed), as the learner wrote them (best effort)."""
     t = re.sub(r"\s+[-–—]+\s+|[:;]", ",", t)  # "SFT vs DPO: which one ...": a clause of its own, not a side
     t = _strip_punct(t.replace("?", " ? ").replace(",", " , "), keep=",?").replace(" ,", ",")
     t = re.sub(r"\s+", " ", t).strip()
@@ -402,6 +402,18 @@ def _sides(t: str) -> tuple[str, ...]:
         ).strip()
         b = re.sub(r"\s+(model|models)?\s*(work|do|differ)$", "", b).strip()
         if a and b and a != b:
+            # "sft, rlhf and dpo", "sft vs rlhf vs dpo": three or four things, each named in a few words
+            more = [
+                x.strip()
+                for side in (a, b)
+                for x in re.split(r"\s*,\s*(?:and |or )?|\s+(?:vs|versus)\s+", side)
+            ]
+            more = [
+                re.sub(r"\s+(which|what|who|how|why|when)\b.*$", "", x) for x in more
+            ]  # "dpo which is ..."
+            more = list(dict.fromkeys(x for x in more if x))
+            if 2 < len(more) <= 4 and all(len(x.split()) <= 4 for x in more):
+                return tuple(more)
             return (a, b)
     return ()
 

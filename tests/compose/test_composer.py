@@ -117,6 +117,20 @@ def test_a_comparison_puts_both_concepts_side_by_side(composer, retriever):
     assert roles[:2] == ["lead", "lead"] and "contrast" in roles
 
 
+def test_a_comparison_of_three_puts_all_three_side_by_side(composer, retriever):
+    result = answer(composer, retriever, "whats the difference between sft, rlhf and dpo")
+    leads = [p.concept_id for p in result.parts if p.role == "lead"]
+    assert leads == [
+        "instruction-alignment",
+        "reinforcement-learning-from-human-feedback",
+        "direct-preference-optimization",
+    ]
+    # "which is cheapest": what a side says of its cost, with the sentence that says what "these costs" are
+    cost = answer(composer, retriever, "sft vs rlhf vs dpo which is cheapest")
+    contrast = next(p.text for p in cost.parts if p.role == "contrast")
+    assert not contrast.startswith("These costs") and "These costs" in contrast, contrast
+
+
 def test_which_one_changes_the_weights(composer, retriever):
     result = answer(composer, retriever, "which one changes the weights, fine-tuning or prompting?")
     titles = " ".join(composer.course.concepts[c].title.lower() for c in result.concepts)

@@ -180,6 +180,9 @@ def test_classify(text, kind, follow_up):
         # a clause after a colon or a dash is what is asked of the two, not part of the second
         ("SFT vs DPO: which one learns from negative examples", ("sft", "dpo")),
         ("harmless vs helpful - don't those conflict sometimes?", ("harmless", "helpful")),
+        # three listed: each a side
+        ("whats the difference between sft, rlhf and dpo", ("sft", "rlhf", "dpo")),
+        ("sft vs rlhf vs dpo which is cheapest", ("sft", "rlhf", "dpo")),
     ],
 )
 def test_comparison_sides(text, sides):
