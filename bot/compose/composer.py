@@ -747,6 +747,14 @@ class ExtractiveComposer:
         # a why or a how only: in "is rlhf fine tuning or not" the name is what is asked
         if not intent.follow_up and intent.kind in (I.WHY, I.HOW):
             qvec = self._within(top, question, qvec)
+        if intent.kind == I.HOW and bonus is PROCEDURE and not intent.follow_up:
+            # "how does ppo use the value model": the sentence that says what the value model is and does, not the
+            # ones nearest "ppo"
+            words = self._detail_of(intent.subject, top)
+            about = self._focus(words, top, phrase_only=True) if words else None
+            how = self._detail(top, qvec, about, explained=True) if about is not None else None
+            if how:
+                return parts + how
         if (
             intent.kind == I.HOW
             and bonus is PROCEDURE

@@ -885,13 +885,33 @@ _WHAT_LAST = re.compile(
 )
 
 
+# "what is rlhf and why does it need a reward model": the definition comes with any answer on the concept; the
+# second question is what is asked of it
+_AND_THEN = re.compile(
+    r"^(?P<lead>((wait|so|ok|okay|and|but|hmm+|sorry)\W*\s+)*)(what is|what's|whats|what are|who is|who was|"
+    r"explain|define)\s+(?P<x>[\w'\- ]{2,40}?),?\s+and\s+(?P<rest>(why|how|what|when|where|which|who|does|do|"
+    r"is|are|can|should|would)\b.*\b(it|they|them|its|their|he|she|his|her)\b.*)$",
+    re.IGNORECASE,
+)
+
+
 def what_first(text: str) -> str:
     """The question with "what is" in front ("the reference model is what exactly" -> "what is the reference model
-    exactly"), else as it is."""
+    exactly"); of "what is X and why does it ...", the second question about X ("why does X ..."); else as it is."""
     found = _WHAT_LAST.match(text.strip())
-    if not found:
-        return text
-    return f"{found['lead']}what {found['be']} {found['x']}{found['tail']}?"
+    if found:
+        return f"{found['lead']}what {found['be']} {found['x']}{found['tail']}?"
+    both = _AND_THEN.match(text.strip())
+    if both and not re.search(r"\b(and|or|vs|versus)\b", both["x"]):
+        x = re.sub(r"^(the|a|an)\s+", "", both["x"].strip())
+        rest = re.sub(
+            r"\b(it|they|them|its|their|he|she|his|her)\b",
+            lambda m: f"{x}'s" if m.group(1).lower() in ("its", "their", "his", "her") else x,
+            both["rest"],
+            count=1,
+        )
+        return f"{both['lead']}{rest}"
+    return text
 
 
 def classify(text: str) -> Intent:

@@ -131,6 +131,13 @@ def test_a_comparison_of_three_puts_all_three_side_by_side(composer, retriever):
     assert not contrast.startswith("These costs") and "These costs" in contrast, contrast
 
 
+def test_how_a_concept_uses_a_detail_quotes_what_the_detail_does(composer, retriever):
+    # the sentences nearest "ppo" were the PPO-ptx and four-models ones; the value model's own sentence answers
+    result = answer(composer, retriever, "how does ppo use the value model")
+    assert result.concepts[0] == "proximal-policy-optimization"
+    assert "Advantages come from a value model" in result.parts[0].text, result.parts[0].text
+
+
 def test_which_one_changes_the_weights(composer, retriever):
     result = answer(composer, retriever, "which one changes the weights, fine-tuning or prompting?")
     titles = " ".join(composer.course.concepts[c].title.lower() for c in result.concepts)

@@ -27,6 +27,7 @@ from bot.compose.intent import (
     restate,
     small_talk,
     tells,
+    what_first,
 )
 
 
@@ -755,3 +756,17 @@ def test_the_form_asked_for_is_not_the_topic(text, question):
 )
 def test_asking_only_for_a_form_is_a_follow_up_on_the_last_answer(text):
     assert classify(text) == Intent(DEFINITION, follow_up=True)
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("what is rlhf and why does it need a reward model", "why does rlhf need a reward model"),
+        ("what is dpo and how does it work", "how does dpo work"),
+        ("explain ppo and how it uses the value model", "how ppo uses the value model"),
+        ("what is rlhf and dpo and how do they differ", "what is rlhf and dpo and how do they differ"),
+        ("whats sft and rlhf", "whats sft and rlhf"),
+    ],
+)
+def test_what_is_x_and_a_second_question_about_it_asks_the_second(text, question):
+    assert what_first(text) == question
