@@ -38,7 +38,8 @@ def did(replies: list[R.Reply]) -> str:
         return "give-up"
     if "/hint" in text and "/skip" in text:
         return "unsure"
-    if text.startswith("Learn next") or "mastered every concept" in text:
+    # "where should i start?": the course's overview, which names its first concept
+    if text.startswith(("Learn next", "This course is")) or "mastered every concept" in text:
         return "what-next"
     if text.startswith("No answers yet") or text.startswith("Progress of"):
         return "progress"

@@ -222,17 +222,29 @@ _OVERVIEW = re.compile(
 # "what should i study next", "ok whats next", "which topic should i do now": the learner's next step (/next)
 _STUDY_NEXT = re.compile(
     r"^((so|ok|okay|and|alright|right|cool|hmm|great|nice|thanks|thx|ty)\W+)*"
+    # "done with sft, what now", "im new, what do i do first": where the learner stands, then the question
+    r"((i'?m |im |i am )?(done|finished|through) with [\w' -]{1,40}?[,.;!]+\s*|(i'?m|im|i am) new( here)?[,.;!]*\s*)?"
     r"(((so |and )?(what|wat|which (topic|concept|one|chapter|part|section|thing))('s|s| is)? "
     r"(should|do|shall|can|could|would you recommend|do you recommend|would you suggest|do you suggest|"
     r"(is )?(best|good) for me to) (i |me )?"
-    r"(learn|study|read|do|look at|look into|focus on|work on|tackle|cover|go for|pick|try|revise|practi[cs]e)"
-    r"( next| now| first| after (this|that|it)| then| today)+)"
+    r"(learn|study|read|do|look at|look into|focus on|work on|tackle|cover|go for|pick|try|revise|review|"
+    r"practi[cs]e)"
+    r"( next| now| first| after (this|that|it)| then| today| before the (exam|test|quiz|midterm|final))+)"
+    r"|(what|wat) (topic|concept|chapter|one|part) (should|do|shall|can) i (learn|study|read|do|tackle|cover|"
+    r"focus on|work on|look at|go for)( next| now| first| then| today)*"
+    r"|(what|wat) (am i|are we) (supposed|meant) to (do|learn|study)( next| now| first)*"
+    r"|(what|wat) (would|do|can) (you|u) (recommend|suggest)( that)? (i|me to) (learn|study|do|focus on|look at|"
+    r"work on|tackle)( next| now| first)*"
+    r"|pick (a topic|something|a concept|one) for me( to (study|learn|do))?"
+    r"|(what'?s|whats|what is) (the )?(best|right|a good|the recommended) order (to|for) (go through|study|learn|"
+    r"do|read|cover)( (this|the) (unit|course|chapter|module|class))?"
+    r"|should i (do|study|learn) [\w' -]{1,30} or [\w' -]{1,30} (next|first)"
     r"|(what|wat)('s|s| is)? (next|up next)( for me)?( then)?"
     r"|(what|wat) (now|next)( then)?"
     r"|(what|wat) (should|do|shall) i do (now|next)( then)?"
     r"|where (should|do|shall|can) i go (from here|next|now)"
     r"|(recommend|suggest) (me )?(something|a topic|a concept|what) to (learn|study|read)( next)?"
-    r"|what (topic|concept|chapter) (is|comes) next)\W*$"
+    r"|what (topic|concept|chapter) (is|comes) next)( (lol|pls|please|haha|tho|rn|then|today))*\W*$"
 )
 # "how am i doing", "whats my progress", "how many points do i have": the learner's own standing (/progress)
 _MY_PROGRESS = re.compile(
@@ -246,7 +258,18 @@ _MY_PROGRESS = re.compile(
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
     r"|what (have|did) i (master|mastered|learn|learnt|learned)( so far)?"
-    r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?)\W*$"
+    r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?"
+    r"|am i (making (any )?progress|improving|getting (any )?better)( (at|on|with) [\w' -]{1,30})?"
+    r"|(did|have) i (get|got|gotten) better( (at|on|with) [\w' -]{1,30})?|have i improved( at [\w' -]{1,30})?"
+    r"|((can|could) (you|u) )?(show|give|tell) (me )?my (progress|score|scores|points|streak|mastery|stats)"
+    r"|((can|could) (you|u) )?tell me how (i'm|im|i am|i've been|ive been) doing( so far| overall)?"
+    r"|(what'?s|whats|what is) my (streak|score|progress|level|rank) (at|like|looking like|now)"
+    r"|how far (along )?am i( in (the|this) (unit|course|chapter|module))?"
+    r"|how('?d| did) i do( on (those|that|them|it|the quiz|the questions))?"
+    r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|good|best) "
+    r"(on|at|in)"
+    r"|(my )?stats|how many (have i|did i|i've|ive) (gotten|got|get|answered) (right|correct|wrong))"
+    r"( (please|pls|plz|lol|rn|now|thx|so far))*\W*$"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
@@ -469,7 +492,7 @@ _QUIZ_MOVES = {
         _QUIZ_LEAD
         + r"((can (i|we) |let's |lets |i'll |ill |i want to |i wanna )?skip( (this|this one|it|that|"
         r"this question|the question))?|(i )?give up|i'?ll pass|(just )?(show|tell|give) me the (right |correct )?"
-        r"answer|(what('s| is|s) )?the (right |correct )?answer( then)?)( (please|pls))?\W*$"
+        r"answer|(what('s| is|s) )?the (right |correct )?answer( then)?|pass)( (please|pls))?\W*$"
     ),
     "unsure": re.compile(
         _QUIZ_LEAD
@@ -486,10 +509,33 @@ _QUIZ_REQUEST = re.compile(
     r"(((quiz|test) me|(give|send|ask) me (a|an|another|one more|some|more|a few|a couple of|the next)"
     r"( (quiz|practice|test|hard|harder|easy|easier|new))? (question|questions|quiz|quizzes)|"
     r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
-    r"( (quiz|practice|test|new))? (question|questions|quiz)|(the )?(next|another|one more|more)"
-    r"( (quiz|practice|test))? (question|questions|quiz))"
+    r"( (quiz|practice|test|new))? (question|questions|quiz)|(the )?next"
+    r"( (quiz|practice|test))? (question|quiz))"
     r"( (again|too|as well))?)"
     r"( (on|about|over|with|from|for|covering) (?P<topic>.+?))?( (please|pls|now|again|thanks|thx|ty))*\W*$"
+    # "practice problem on bradley-terry pls", "ask me something about constitutional ai", "i want to practice ppo,
+    # got any questions?", "lets do a quick quiz"
+    r"|"
+    + _QUIZ_LEAD
+    + r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|anything|"
+    r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
+    r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
+    r"(questions|qs|quizzes|problems)|(lets|let's|can we|shall we|wanna|we should) (do|have|try|take) (a |an |"
+    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session))"
+    r"( (on|about|over|for|with) (?P<topic2>[^,?!.]+?))?"
+    r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
+    r" (?P<topic3>[^,?!.]+?))( (please|pls|plz|now|again|thanks|thx|ty))*"
+    r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems))?\W*$"
+)
+# "another one", "one more!", "give me a harder one", "hit me with another q": one more question, when the learner
+# was just quizzed
+# ("another q" alone is "I have another question": the learner is about to ask)
+_ONE_MORE = re.compile(
+    _QUIZ_LEAD
+    + r"((give me |can i (get|have) |hit me with |gimme |i want |i'd like )(another|one more|a harder|"
+    r"a tougher|an easier|a different|a new|the next)( one| q| question| quiz)?|(another|one more|a harder|"
+    r"a tougher|an easier|a different)( one)?|next one|again|more)"
+    r"( (please|pls|plz))?\W*$"
 )
 # "quiz me on it", "test me on that": the topic is the last answer's
 QUIZ_ON_THE_LAST = re.compile(
@@ -503,14 +549,58 @@ def quiz_request(text: str) -> str | None:
     found = _QUIZ_REQUEST.search(t)
     if not found:
         return None
-    return (found.group("topic") or "").strip(" ?!.")
+    return (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
 
 
-def quiz_move(text: str) -> str:
+def one_more(text: str) -> bool:
+    """ "another one", "one more!", "give me a harder one": another quiz question, if the learner was just quizzed."""
+    return bool(_ONE_MORE.search(_clean(text)))
+
+
+# With the learner's question open, a short message about it is read more loosely: "im kinda stuck on this one,
+# any hint?", "can u point me in the right direction", "ugh just tell me what it is", "blanking on this"
+_WITH_A_QUESTION_OPEN = {
+    "skip": re.compile(
+        r"\b(give up|giving up|surrender|skip|skipping|reveal|(show|tell|give) me (the )?(right |correct )?(answer|"
+        r"solution|what it is|it)|see the (right |correct )?(answer|solution)|(what'?s|whats|what is) the (right |"
+        r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc)\b"
+    ),
+    "hint": re.compile(
+        r"\b(hint|hints|hnit|clue|clues|nudge|tip|tips|pointer|pointers|point me|right direction|first step|"
+        r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
+        r"help me( out)?|help\W*$|a bit of help|some help)\b"
+    ),
+    "unsure": re.compile(
+        r"\b(no idea|no clue|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
+        r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
+        r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one)\b"
+    ),
+}
+# ... but a question that names something to explain is a question, even then ("what is a reward model?")
+_ASKS_SOMETHING = re.compile(r"^(what|why|how|when|who|which|where|explain|define)\b")
+OPEN_MOVE_WORDS = 15
+
+
+def quiz_move(text: str, open_question: bool = False) -> str:
     """ "hint", "skip" or "unsure" when the message, said while a quiz question is open, is a move in the quiz
-    (asking for a hint, giving up, not knowing) rather than a question about the course; else ""."""
+    (asking for a hint, giving up, not knowing) rather than a question about the course; else "". With
+    `open_question` (the learner's question is open now) a short message is read more loosely: any that asks for
+    a hint, gives up or says the learner is stuck, unless it asks about something else."""
     t = _clean(text)
-    return next((move for move, pattern in _QUIZ_MOVES.items() if pattern.search(t)), "")
+    strict = next((move for move, pattern in _QUIZ_MOVES.items() if pattern.search(t)), "")
+    if strict or not open_question or len(t.split()) > OPEN_MOVE_WORDS:
+        return strict
+    for move, pattern in _WITH_A_QUESTION_OPEN.items():
+        found = pattern.search(t)
+        if not found:
+            continue
+        asks = _ASKS_SOMETHING.search(_LEAD.sub("", t) or t)
+        # "whats the first step for this one", "what should i be thinking about here": about the open question
+        about_it = re.search(r"\b(this|this one|this question|it|here|that one)\b", t)
+        if asks and not about_it and move != "skip" and not lost(t):
+            return ""
+        return move
+    return "unsure" if lost(t) else ""
 
 
 def simpler(text: str) -> bool:

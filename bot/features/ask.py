@@ -532,9 +532,20 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if problem:
         return [R.Text(problem, kind="error")]
     move = intents.quiz_move(ev.text)
+    if not move and len(ev.text.split()) <= intents.OPEN_MOVE_WORDS:
+        # with the learner's question open, "im kinda stuck on this one, any hint?" is about that question
+        row = ctx.store.open_session_of(ctx.store.learner(ev.learner).id or 0)
+        if row is not None and row.status == "open":
+            move = intents.quiz_move(ev.text, open_question=True)
     if move:
         return _quiz_move(ev, ctx, move)
     topic = intents.quiz_request(ev.text)
+    if topic is None and intents.one_more(ev.text):
+        # "another one", "one more!": another question, when the learner was just quizzed or has no conversation
+        # going (after an answer it may ask for another example)
+        since, learner_id = ctx.clock() - CONVERSATION_GAP, ctx.store.learner(ev.learner).id or 0
+        quizzed = ctx.store.quizzed_since(learner_id, since)
+        topic = "" if quizzed or not ctx.store.recent_turn(learner_id, place_of(ev), since)[1] else None
     if topic is not None:  # "quiz me on dpo", "next question pls": what /quiz does
         if intents.QUIZ_ON_THE_LAST.fullmatch(topic):  # "quiz me on it": the last answer's concept
             learner_id = ctx.store.learner(ev.learner).id or 0

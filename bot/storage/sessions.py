@@ -100,6 +100,21 @@ class SessionStore(StoreBase):
                 .order_by(col(QuizSession.id).desc())
             ).first()
 
+    def quizzed_since(self, learner_id: int, since: datetime) -> bool:
+        """Whether the learner was put a question of their own since `since` ("another one" then asks for one
+        more)."""
+        with Session(self.engine) as s:
+            return (
+                s.exec(
+                    select(QuizSession.id).where(
+                        QuizSession.learner_id == learner_id,
+                        QuizSession.kind == "solo",
+                        QuizSession.created_at >= since,
+                    )
+                ).first()
+                is not None
+            )
+
     def set_session_status(self, session_id: int, expected: str, status: str, now: datetime) -> bool:
         """Move a session from `expected` to `status`; False if someone else moved it first."""
         with Session(self.engine) as s:

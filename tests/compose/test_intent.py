@@ -20,6 +20,7 @@ from bot.compose.intent import (
     confirms,
     joined,
     lost,
+    one_more,
     question_part,
     quiz_move,
     quiz_request,
@@ -725,6 +726,9 @@ def test_a_move_in_the_quiz_said_in_plain_words(text, move):
         ("give me a question about rlhf", "rlhf"),
         ("next question pls", ""),
         ("can i have another question?", ""),
+        ("practice problem on bradley-terry pls", "bradley-terry"),
+        ("i want to practice ppo, got any questions?", "ppo"),
+        ("another question", None),  # "I have another question"
         ("ok quiz me on it", "it"),
         ("what is a quiz", None),
         ("how do i make a quiz question", None),
@@ -770,3 +774,57 @@ def test_asking_only_for_a_form_is_a_follow_up_on_the_last_answer(text):
 )
 def test_what_is_x_and_a_second_question_about_it_asks_the_second(text, question):
     assert what_first(text) == question
+
+
+@pytest.mark.parametrize(
+    "text, move",
+    [
+        ("im kinda stuck on this one, any hint?", "hint"),
+        ("can u point me in the right direction", "hint"),
+        ("ugh just tell me what it is", "skip"),
+        ("nah this one's beyond me, skip it", "skip"),
+        ("blanking on this", "unsure"),
+        ("wait im confused", "unsure"),
+        ("what is a reward model?", ""),  # a question about the course, even with a question open
+        ("why does dpo not need a reward model? idk", ""),
+        ("i think the answer is b", ""),  # not a request to be shown the answer
+    ],
+)
+def test_with_a_question_open_a_short_message_about_it_is_read_loosely(text, move):
+    assert quiz_move(text, open_question=True) == move
+
+
+def test_without_a_question_open_only_a_plain_request_is_a_move():
+    assert quiz_move("im kinda stuck on this one, any hint?") == ""
+    assert quiz_move("can i get a hint") == "hint"
+
+
+@pytest.mark.parametrize(
+    "text, wanted",
+    [
+        ("another one", True),
+        ("give me a harder one", True),
+        ("hit me with another q", True),
+        ("another q", False),  # "I have another question": the learner is about to ask
+        ("sorry another question", False),
+    ],
+)
+def test_one_more_question(text, wanted):
+    assert one_more(text) is wanted
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("ok done with sft, what now", STUDY_NEXT),
+        ("im new, what do i do first", STUDY_NEXT),
+        ("pick a topic for me to study", STUDY_NEXT),
+        ("should i do reward models or ppo next?", STUDY_NEXT),
+        ("am i making progress?", MY_PROGRESS),
+        ("which topics am i weak on", MY_PROGRESS),
+        ("stats pls", MY_PROGRESS),
+        ("how many have i gotten right", MY_PROGRESS),
+    ],
+)
+def test_more_ways_to_ask_about_ones_own_studying(text, kind):
+    assert classify(text).kind == kind

@@ -138,12 +138,14 @@ def test_hint_idk_and_give_up_in_plain_words_are_quiz_moves_not_questions(driver
     forwarded = driver.store.forwarded_count()
     assert "no open question" in text(driver.say("can i get a hint")).lower()
     quiz(driver, single_choice(driver, 7))
-    hint = text(driver.say("can i get a hint?"))
+    hint = text(driver.say("im kinda stuck on this one, any tips?"))  # about the open question
     assert hint.startswith("Hint") and "not sure" not in hint, hint
     unsure = text(driver.say("hmm i dont know"))
     assert "/hint" in unsure and "/skip" in unsure, unsure
     given_up = text(driver.say("i give up"))
     assert "Skipped" in given_up and "Nothing was recorded" in given_up, given_up
+    another = driver.say("another one")  # just quizzed: one more question
+    assert any(s.choices for s in another), text(another)
     assert attempts(driver, "ada") == 0 and driver.store.forwarded_count() == forwarded
 
 
