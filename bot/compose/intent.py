@@ -265,6 +265,9 @@ _MY_PROGRESS = re.compile(
     r"|((can|could) (you|u) )?tell me how (i'm|im|i am|i've been|ive been) doing( so far| overall)?"
     r"|(what'?s|whats|what is) my (streak|score|progress|level|rank) (at|like|looking like|now)"
     r"|how far (along )?am i( in (the|this) (unit|course|chapter|module))?"
+    r"|how far (along |through |into )(the |this )?(unit|course|chapter|module) am i"
+    r"|(did|have) i (keep|kept|lose|lost|break|broken|broke|still (have|got)) my streak( today| going)?"
+    r"|((can|could) (you|u) )?(tell|show|give) me my (result|results|grade|grades)( so far| until now| till now)?"
     r"|how('?d| did) i do( on (those|that|them|it|the quiz|the questions))?"
     r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|good|best) "
     r"(on|at|in)"
@@ -507,9 +510,11 @@ _QUIZ_MOVES = {
 _QUIZ_REQUEST = re.compile(
     _QUIZ_LEAD + r"((can|could|would|will) (you|u) |(please|pls) |let's |lets |now )?(please |pls )?"
     r"(((quiz|test) me|(give|send|ask) me (a|an|another|one more|some|more|a few|a couple of|the next)"
-    r"( (quiz|practice|test|hard|harder|easy|easier|new))? (question|questions|quiz|quizzes)|"
+    r"( (quiz|practice|test|hard|harder|easy|easier|new|tough|tougher))? (question|questions|quiz|quizzes|"
+    r"exercise|exercises|problem|problems)|"
     r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
-    r"( (quiz|practice|test|new))? (question|questions|quiz)|(the )?next"
+    r"( (quiz|practice|test|new|hard|harder|easy|easier|tough|tougher))? (question|questions|quiz|exercise|"
+    r"problem)|(the )?next"
     r"( (quiz|practice|test))? (question|quiz))"
     r"( (again|too|as well))?)"
     r"( (on|about|over|with|from|for|covering) (?P<topic>.+?))?( (please|pls|now|again|thanks|thx|ty))*\W*$"
@@ -525,7 +530,8 @@ _QUIZ_REQUEST = re.compile(
     r"( (on|about|over|for|with) (?P<topic2>[^,?!.]+?))?"
     r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
     r" (?P<topic3>[^,?!.]+?))( (please|pls|plz|now|again|thanks|thx|ty))*"
-    r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems))?\W*$"
+    r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems)|[,;]? (ask|quiz|"
+    r"test) me( something| anything| on it)?)?\W*$"
 )
 # "another one", "one more!", "give me a harder one", "hit me with another q": one more question, when the learner
 # was just quizzed
@@ -563,17 +569,19 @@ _WITH_A_QUESTION_OPEN = {
     "skip": re.compile(
         r"\b(give up|giving up|surrender|skip|skipping|reveal|(show|tell|give) me (the )?(right |correct )?(answer|"
         r"solution|what it is|it)|see the (right |correct )?(answer|solution)|(what'?s|whats|what is) the (right |"
-        r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc)\b"
+        r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc|move on|(say|tell me|show me) (which|what) "
+        r"(option|one|answer|choice|letter) is (correct|right))\b"
     ),
     "hint": re.compile(
         r"\b(hint|hints|hnit|clue|clues|nudge|tip|tips|pointer|pointers|point me|right direction|first step|"
         r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
-        r"help me( out)?|help\W*$|a bit of help|some help)\b"
+        r"help)\b"
     ),
     "unsure": re.compile(
         r"\b(no idea|no clue|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
         r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
-        r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one)\b"
+        r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
+        r"not knowing)\b"
     ),
 }
 # ... but a question that names something to explain is a question, even then ("what is a reward model?")
@@ -590,10 +598,16 @@ def quiz_move(text: str, open_question: bool = False) -> str:
     strict = next((move for move, pattern in _QUIZ_MOVES.items() if pattern.search(t)), "")
     if strict or not open_question or len(t.split()) > OPEN_MOVE_WORDS:
         return strict
+    if re.fullmatch(r"[?!. ]*\?[?!. ]*", t):  # "???": lost
+        return "unsure"
     for move, pattern in _WITH_A_QUESTION_OPEN.items():
         found = pattern.search(t)
         if not found:
             continue
+        if move == "skip" and re.search(
+            r"\b(don'?t|dont|do not|without|not|no)\b[^,.;]*\b(answer|solution|spoil)", t
+        ):
+            continue  # "pls help a little but dont tell me the answer": a hint, not the answer
         asks = _ASKS_SOMETHING.search(_LEAD.sub("", t) or t)
         # "whats the first step for this one", "what should i be thinking about here": about the open question
         about_it = re.search(r"\b(this|this one|this question|it|here|that one)\b", t)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
+from bot.compose import study
 from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox, standing
@@ -489,6 +490,34 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
+def _study_request(ev: E.Ask, ctx: Kit) -> list[R.Reply] | None:
+    """A short message the intent rules took for a course question that is nearer the example requests to be
+    quizzed, for the next topic or for one's progress than to anything in the course (`bot.compose.study`):
+    what /quiz, /next or /progress says. None otherwise."""
+    if len(ev.text.split()) > study.MOST_WORDS or not ctx.retriever.concept_ids:
+        return None
+    asked = intents.question_part(ev.text)
+    prepared = ctx.retriever.prepare(asked)  # the answer, if it comes to one, reuses the vector
+    hits = ctx.retriever.search(asked, k=1, prepared=prepared, excerpts=False)
+    kind = ctx.study_requests.which(asked, prepared[1], hits[0].dense if hits else 0.0)
+    if kind == study.QUIZ:
+        return on_start_quiz(E.StartQuiz(ev.learner, where=ev.where), ctx)
+    if kind in (study.NEXT, study.PROGRESS):
+        return _own_studying(ev, ctx, kind == study.NEXT)
+    return None
+
+
+def _own_studying(ev: E.Ask, ctx: Kit, what_next: bool) -> list[R.Reply]:
+    """What /next (`what_next`) or /progress says, seen by the learner alone even when asked in a class's
+    channel: like those commands, it is about one learner."""
+    own = (
+        standing.on_next(E.Next(ev.learner, where=ev.where), ctx)
+        if what_next
+        else standing.on_show_progress(E.ShowProgress(ev.learner, where=ev.where), ctx)
+    )
+    return [dataclasses.replace(r, visibility=R.PRIVATE) for r in own]
+
+
 def _quiz_move(ev: E.Ask, ctx: Kit, move: str) -> list[R.Reply]:
     """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open, what
     /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk", the
@@ -565,18 +594,16 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     # "what should i study next", "how am i doing": the learner's own studying, answered as /next and /progress
     # answer it, and like them seen by the learner alone, even when asked in the class's channel
     if intent.kind in (intents.STUDY_NEXT, intents.MY_PROGRESS):
-        own = (
-            standing.on_next(E.Next(ev.learner, where=ev.where), ctx)
-            if intent.kind == intents.STUDY_NEXT
-            else standing.on_show_progress(E.ShowProgress(ev.learner, where=ev.where), ctx)
-        )
-        return [dataclasses.replace(r, visibility=R.PRIVATE) for r in own]
+        return _own_studying(ev, ctx, intent.kind == intents.STUDY_NEXT)
     learner = ctx.store.learner(ev.learner)
     # "B" or "4 6 5 1 2 3" while a question is open: the answer
     if intent.kind == intents.QUIZ_ANSWER:
         if session_for(ctx, learner.id or 0, None, ev.where)[0] is not None:
             return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
         return [R.Text(NO_OPEN_QUESTION, kind="notice")]  # "B" with nothing open is no question either
+    studying = _study_request(ev, ctx)
+    if studying is not None:
+        return studying
     place = place_of(ev)
     now = ctx.clock()
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again

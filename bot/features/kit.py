@@ -16,6 +16,7 @@ from typing import Any
 from bot import events as E
 from bot import replies as R
 from bot.compose.composer import ExtractiveComposer
+from bot.compose.study import StudyRequests
 from bot.course.model import Course
 from bot.metrics import Metrics
 from bot.retrieval import Retriever
@@ -78,6 +79,7 @@ class Kit:
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.metrics = Metrics()
         self._composer: ExtractiveComposer | None = None
+        self._study: StudyRequests | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -89,6 +91,13 @@ class Kit:
                     self._retriever = self._make_retriever()
                     self.sync_instructor_passages(force=True)
         return self._retriever
+
+    @property
+    def study_requests(self) -> StudyRequests:
+        """The example study requests (`bot.compose.study`), embedded on first use."""
+        if self._study is None:
+            self._study = StudyRequests(self.retriever.embedder.encode)
+        return self._study
 
     @property
     def composer(self) -> ExtractiveComposer:

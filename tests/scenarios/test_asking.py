@@ -145,6 +145,9 @@ def test_a_learner_asking_about_their_own_studying_gets_what_next_and_progress_s
     assert "Learn next" in nxt and start in nxt and "not sure" not in nxt, nxt
     doing = text(driver.say("how am i doing so far"))  # nothing answered yet: where to begin
     assert "No answers yet" in doing and "/quiz" in doing, doing
+    # in words no rule lists, nearer the example requests than the course
+    other = text(driver.say("what would be a good topic for me to do now"))
+    assert "Learn next" in other and start in other, other
     # asked in the class's channel, it is still the learner's own business, as /progress is
     mine = driver.command("ask", "whats my progress", place=CHANNEL)
     assert "No answers yet" in text(mine) and all(s.visibility == PRIVATE for s in mine), mine

@@ -1,0 +1,44 @@
+"""Study requests the intent rules miss, recognised by their nearness to example requests (`bot.compose.study`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.compose import study
+from bot.compose.intent import question_part
+
+
+@pytest.fixture(scope="module")
+def requests(retriever):
+    return study.StudyRequests(retriever.embedder.encode)
+
+
+def kind_of(requests, retriever, text: str) -> str:
+    asked = question_part(text)
+    prepared = retriever.prepare(asked)
+    best = retriever.search(asked, k=1, prepared=prepared, excerpts=False)[0].dense
+    return requests.which(asked, prepared[1], best)
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("throw a question at me", study.QUIZ),
+        ("what would be a good topic for me to do now", study.NEXT),
+        # questions about the course that share the requests' words are left to the course
+        ("what is the next step after sft", ""),
+        ("what does the reward model score", ""),
+        ("how does ppo know it is improving", ""),
+        ("what are the weak points of rlhf", ""),
+        ("give me an example", ""),
+    ],
+)
+def test_a_short_study_request_and_a_course_question_that_shares_its_words(requests, retriever, text, kind):
+    assert kind_of(requests, retriever, text) == kind
+
+
+def test_a_long_message_is_never_taken_for_a_request(requests, retriever):
+    text = (
+        "what would be a good topic for me to do now, given that i have read the whole chapter on rlhf twice"
+    )
+    assert len(text.split()) > study.MOST_WORDS and kind_of(requests, retriever, text) == ""
