@@ -14,6 +14,7 @@ many were forwarded to the instructors (none should be).
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -38,8 +39,14 @@ def did(replies: list[R.Reply]) -> str:
         return "give-up"
     if "/hint" in text and "/skip" in text:
         return "unsure"
-    # "where should i start?": the course's overview, which names its first concept
-    if text.startswith(("Learn next", "This course is")) or "mastered every concept" in text:
+    # "where should i start?": the course's overview, which names its first concept; "what should i learn after
+    # dpo": where dpo sits in the course's order
+    ordered = (
+        text.startswith(("After *", "Before *"))
+        or re.match(r"\*[^*]+\* first: ", text)
+        or re.match(r"\*[^*]+\* (is where its part of the course ends|builds on nothing else)", text)
+    )
+    if text.startswith(("Learn next", "This course is")) or "mastered every concept" in text or ordered:
         return "what-next"
     if text.startswith("No answers yet") or text.startswith("Progress of"):
         return "progress"

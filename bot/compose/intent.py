@@ -271,6 +271,13 @@ _MY_PROGRESS = re.compile(
     r"|how('?d| did) i do( on (those|that|them|it|the quiz|the questions))?"
     r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|good|best) "
     r"(on|at|in)"
+    r"|(what('s| is| are)|whats|show me|tell me) my (weak|weakest|strong|strongest|best|worst) (areas|topics|points|"
+    r"spots|concepts|parts|subjects)"
+    r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|strongest|good|"
+    r"best) (on|at|in)( so far)?|(which|what) (topics|concepts|areas|parts|chapters|ones) (have i|did i|i've|ive) "
+    r"(already )?(covered|done|finished|mastered|learned|learnt|completed|studied)( so far| already)?"
+    r"|where do i (rank|stand)( in (the|my|this) (class|course|leaderboard))?"
+    r"|how much of (the|this) (unit|course|chapter|module) (have i|did i|i've|ive) (finished|done|covered|completed)"
     r"|(my )?stats|how many (have i|did i|i've|ive) (gotten|got|get|answered) (right|correct|wrong))"
     r"( (please|pls|plz|lol|rn|now|thx|so far))*\W*$"
 )
@@ -526,12 +533,16 @@ _QUIZ_REQUEST = re.compile(
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
     r"(questions|qs|quizzes|problems)|(lets|let's|can we|shall we|wanna|we should) (do|have|try|take) (a |an |"
-    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session))"
-    r"( (on|about|over|for|with) (?P<topic2>[^,?!.]+?))?"
+    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session)|"
+    r"(throw|fire|shoot|toss) (a |some |another |more )?(question|questions|q|qs|quiz)( or two)? at me|drill me|"
+    r"(test|check|quiz) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
+    r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed))"
+    r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?"
     r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
     r" (?P<topic3>[^,?!.]+?))( (please|pls|plz|now|again|thanks|thx|ty))*"
     r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems)|[,;]? (ask|quiz|"
-    r"test) me( something| anything| on it)?)?\W*$"
+    r"test) me( something| anything| on it)?|[,;]? (throw|fire|shoot|toss) (a |some )?(question|questions|q|qs) at me)?"
+    r"\W*$"
 )
 # "another one", "one more!", "give me a harder one", "hit me with another q": one more question, when the learner
 # was just quizzed
@@ -549,13 +560,84 @@ QUIZ_ON_THE_LAST = re.compile(
 )
 
 
+# "what should i learn after instruction tuning", "which lesson comes after rlhf basics", "ok done with reward
+# models. now what", "what do i need to know before starting on dpo", "should i learn ppo before dpo": the
+# course's own order around a concept (its prerequisites and what builds on it), not what the concept says
+_X = r"(?P<x>[\w' -]{2,40}?)"
+_ORDER_END = r"( (pls|please|plz|lol|then))*\W*$"
+_AFTER = [
+    re.compile(_QUIZ_LEAD + p + _ORDER_END)
+    for p in (
+        r"(((could|can|would) (you|u) )?(recommend|suggest|tell me) )?(what|which)( (topic|concept|lesson|chapter|"
+        r"unit|one|part|module))? ((should|do|shall|can|could|would you recommend|do you recommend|would you "
+        r"suggest|do you suggest|(is )?(best|good) for me to)( i| me to)?|i (should|could|can|need to|ought to))"
+        r" (learn|study|do|read|cover|take|tackle|go to|look at|move on to|go for)( next)? after "
+        + _X
+        + r"( basics| stuff)?",
+        # a lesson, a topic: the course's order ("what comes after sft" alone may ask about the training pipeline)
+        r"(what|which) (topic|concept|lesson|chapter|unit|part|module) (comes|is) (next |right )?after " + _X,
+        r"(what('s| is|s) )?the next (topic|concept|lesson|chapter|unit|module) after " + _X,
+        r"(i'?m |im |i am )?(done|finished|through) with " + _X + r"[,.;!]*\s*(so |ok |and )?(now )?"
+        r"(what|wat)( now| next)?( then)?",
+    )
+]
+_BEFORE = [
+    re.compile(_QUIZ_LEAD + p + _ORDER_END)
+    for p in (
+        r"what (do|should|must) i (need to |have to )?(know|learn|study|read|cover|understand|do)( first)? "
+        r"before (starting on |starting with |starting |doing |learning |tackling |studying |reading |getting "
+        r"into )?" + _X,
+        r"(what are|what's|whats|what is|any) (the )?(prerequisites?|prereqs?) (for|of|to) " + _X,
+        r"(what|which)( (topic|concept|lesson|chapter|one|part))? (comes|should i (learn|study|do)|do i (learn|"
+        r"study|do)) (before|prior to) " + _X,
+    )
+]
+_WHICH_FIRST = re.compile(
+    _QUIZ_LEAD + r"should i (learn|study|do|read|tackle) (?P<x>[\w' -]{2,30}?) before (?P<y>[\w' -]{2,30}?)"
+    r"(,? or (the other way( round| around)?|after|vice versa))?\W*$"
+)
+
+
+def course_order(text: str) -> tuple[str, str, str] | None:
+    """("after", X, "") for "what should i learn after X", ("before", X, "") for "what do i need before X",
+    ("first", X, Y) for "should i learn X before Y": a question about the course's order; else None."""
+    t = _clean(text)
+    for direction, patterns in (("after", _AFTER), ("before", _BEFORE)):
+        for pattern in patterns:
+            found = pattern.search(t)
+            if found:
+                return direction, _ORDER_TOPIC.sub("", found["x"]).strip(), ""
+    both = _WHICH_FIRST.search(t)
+    return (
+        ("first", _ORDER_TOPIC.sub("", both["x"]).strip(), _ORDER_TOPIC.sub("", both["y"]).strip())
+        if both
+        else None
+    )
+
+
+# "rlhf basics", "the dpo stuff", "the reward model chapter": the topic is the name ("basics" found the course's
+# introductory concept)
+_ORDER_TOPIC = re.compile(
+    r"^(the|a|an)\s+|\s+(basics|stuff|part|bit|section|chapter|lesson|topic|thing|one|unit|module)$"
+)
+
+
 def quiz_request(text: str) -> str | None:
-    """When the message asks to be quizzed, its topic as written ("" for none); else None."""
+    """When the message asks to be quizzed, its topic as written ("" for none, or for the whole unit); else
+    None."""
     t = _clean(text)
     found = _QUIZ_REQUEST.search(t)
     if not found:
         return None
-    return (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
+    topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
+    return "" if _WHOLE.fullmatch(topic) else topic
+
+
+# "test me on the whole unit", "quiz me on everything": no topic
+_WHOLE = re.compile(
+    r"((the|this) )?((whole|entire|full) )?(unit|course|chapter|module|class|syllabus)|everything|all( of it)?|"
+    r"anything|whatever|random( stuff| topics?)?|any topic"
+)
 
 
 def one_more(text: str) -> bool:
@@ -569,19 +651,21 @@ _WITH_A_QUESTION_OPEN = {
     "skip": re.compile(
         r"\b(give up|giving up|surrender|skip|skipping|reveal|(show|tell|give) me (the )?(right |correct )?(answer|"
         r"solution|what it is|it)|see the (right |correct )?(answer|solution)|(what'?s|whats|what is) the (right |"
-        r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc|move on|(say|tell me|show me) (which|what) "
+        r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc|move on|next question|next one|"
+        r"just tell me( already| pls| please)?\W*$|(say|tell me|show me) (which|what) "
         r"(option|one|answer|choice|letter) is (correct|right))\b"
     ),
     "hint": re.compile(
         r"\b(hint|hints|hnit|clue|clues|nudge|tip|tips|pointer|pointers|point me|right direction|first step|"
         r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
-        r"help)\b"
+        r"help|right track|trick|push|(this|the) question (is )?(really |actually )?(asking|testing|about|getting at|"
+        r"looking for))\b"
     ),
     "unsure": re.compile(
         r"\b(no idea|no clue|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
         r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
         r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
-        r"not knowing)\b"
+        r"not knowing|(don'?t|dont|do not) understand)\b"
     ),
 }
 # ... but a question that names something to explain is a question, even then ("what is a reward model?")

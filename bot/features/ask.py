@@ -16,7 +16,7 @@ from bot.compose import intent as intents
 from bot.compose import study
 from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
-from bot.features import inbox, standing
+from bot.features import inbox, picking, standing
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import on_answer, on_hint, on_skip, on_start_quiz
 from bot.features.sessions import session_for
@@ -518,6 +518,50 @@ def _own_studying(ev: E.Ask, ctx: Kit, what_next: bool) -> list[R.Reply]:
     return [dataclasses.replace(r, visibility=R.PRIVATE) for r in own]
 
 
+def _course_order(ctx: Kit, direction: str, said: str, other: str = "") -> list[R.Reply]:
+    """Where a concept sits in the course's order: what builds on it ("after"), what it builds on ("before"), or
+    which of two comes first ("first"), from the course's prerequisites. [] when `said` names no concept (the
+    message is then answered as any other)."""
+    found, problem = picking.resolve_topic(ctx, said)
+    if problem or not found:
+        return []
+    course, cid = ctx.course, found[0]
+    title = course.concepts[cid].title
+
+    def names(ids: Sequence[str]) -> str:
+        shown = [f"*{course.concepts[c].title}*" for c in ids[:3]]
+        return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+    if direction == "after":
+        after = course.next_after(cid)
+        text = (
+            f"After *{title}*, the course goes on to {names(after)}. /quiz {cid} first checks you are ready."
+            if after
+            else f"*{title}* is where its part of the course ends: nothing builds on it. /next says what to learn "
+            "next for you."
+        )
+    elif direction == "before":
+        before = course.prerequisites_of(cid)
+        text = (
+            f"Before *{title}*, the course has you learn {names(before)}: /quiz {before[0]} checks one."
+            if before
+            else f"*{title}* builds on nothing else in the course: you can start with it (/quiz {cid})."
+        )
+    else:
+        second, problem = picking.resolve_topic(ctx, other)
+        if problem or not second or second[0] == cid:
+            return []
+        order = course.topological_order()
+        first, then = sorted((cid, second[0]), key=order.index)
+        needs = first in course.prerequisites_of(then)
+        text = f"*{course.concepts[first].title}* first: " + (
+            f"*{course.concepts[then].title}* builds on it."
+            if needs
+            else f"the course puts it before *{course.concepts[then].title}*, though neither needs the other."
+        )
+    return [R.Text(text)]
+
+
 def _quiz_move(ev: E.Ask, ctx: Kit, move: str) -> list[R.Reply]:
     """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open, what
     /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk", the
@@ -575,6 +619,11 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         since, learner_id = ctx.clock() - CONVERSATION_GAP, ctx.store.learner(ev.learner).id or 0
         quizzed = ctx.store.quizzed_since(learner_id, since)
         topic = "" if quizzed or not ctx.store.recent_turn(learner_id, place_of(ev), since)[1] else None
+    order = intents.course_order(ev.text)
+    if order is not None:  # "what should i learn after dpo": the course's own order, not what dpo is
+        replies = _course_order(ctx, *order)
+        if replies:
+            return replies
     if topic is not None:  # "quiz me on dpo", "next question pls": what /quiz does
         if intents.QUIZ_ON_THE_LAST.fullmatch(topic):  # "quiz me on it": the last answer's concept
             learner_id = ctx.store.learner(ev.learner).id or 0

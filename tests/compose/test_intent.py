@@ -18,6 +18,7 @@ from bot.compose.intent import (
     bare_answer,
     classify,
     confirms,
+    course_order,
     joined,
     lost,
     one_more,
@@ -828,3 +829,21 @@ def test_one_more_question(text, wanted):
 )
 def test_more_ways_to_ask_about_ones_own_studying(text, kind):
     assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, order",
+    [
+        ("what should i learn after instruction tuning", ("after", "instruction tuning", "")),
+        ("which lesson comes after rlhf basics", ("after", "rlhf", "")),
+        ("ok done with reward models. now what", ("after", "reward models", "")),
+        ("what do i need to know before starting on dpo", ("before", "dpo", "")),
+        ("should i learn ppo before dpo, or the other way round?", ("first", "ppo", "dpo")),
+        # the training pipeline's order is a course question
+        ("what comes after sft in the pipeline", None),
+        ("whats the next step after sft", None),
+        ("why does dpo come after sft", None),
+    ],
+)
+def test_a_question_about_the_courses_order(text, order):
+    assert course_order(text) == order

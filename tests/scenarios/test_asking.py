@@ -157,3 +157,16 @@ def test_a_learner_asking_about_their_own_studying_gets_what_next_and_progress_s
 def test_a_request_for_the_answers_form_is_not_read_as_its_topic(driver):
     said = text(driver.say("summarize rlhf in 3 bullet points"))
     assert cites(driver, said, RLHF) and "not sure" not in said, said
+
+
+def test_what_to_learn_before_or_after_a_concept_is_the_courses_order(driver):
+    course = driver.tutor.course
+    dpo = "direct-preference-optimization"
+    def plain(said: str) -> str:  # without the platforms' emphasis marks and the console's line breaks
+        return " ".join(re.sub(r"[*_`]", "", said).split())
+
+    before = plain(text(driver.say("what do i need to know before starting on dpo?")))
+    assert before.startswith(f"Before {course.concepts[dpo].title}"), before
+    assert all(course.concepts[c].title in before for c in course.prerequisites_of(dpo)[:3]), before
+    after = plain(text(driver.say("what should i learn after instruction tuning")))
+    assert after.startswith("After ") and "not sure" not in after, after
