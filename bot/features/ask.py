@@ -6,7 +6,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,8 @@ from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_t
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox, picking, standing
 from bot.features.kit import Handler, Kit
-from bot.features.quiz import on_answer, on_hint, on_skip, on_start_quiz
-from bot.features.sessions import session_for
+from bot.features.quiz import QUIZ_SAID, on_answer, on_hint, on_skip, on_start_quiz
+from bot.features.sessions import CONVERSATION_GAP, place_of, session_for
 from bot.retrieval import Hit
 
 if TYPE_CHECKING:
@@ -391,6 +391,7 @@ def _about_the_last_answer(
     if not (leans or named):
         return None
     said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
+    said = said.removeprefix(QUIZ_SAID)  # after a quiz question's feedback: its right answer
     if not previous:
         return None
     # either way, every word of its own is one the last answer's concepts use ("guitar" is not, nor "linux" in
@@ -444,6 +445,7 @@ def _leaning_back(
     if not _LEANS.search(text) and not _INSTEAD.search(text):
         return asked, result
     said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
+    said = said.removeprefix(QUIZ_SAID)  # after a quiz question's feedback: its right answer
     if not previous or not said or not _refers_back(ctx, text, previous):
         return asked, result
     leaning = dataclasses.replace(intent, follow_up=True)
@@ -586,19 +588,6 @@ UNSURE_REPLY = (
 # `answer` has no learner to look up: it says where their own next step and progress are
 STUDYING_REPLY = "That's about your own studying: /next says what to learn next, /progress how you are doing."
 
-# A follow-up continues the learner's conversation in the same place if its last answer is this recent.
-CONVERSATION_GAP = timedelta(minutes=30)
-
-
-def place_of(ev: E.Event) -> str:
-    """Where a conversation happens: a channel of a workspace, a thread within it (Slack's answers to mentions
-    are threads: each is a conversation of its own), or the learner's direct messages."""
-    if ev.where is None:
-        return f"{ev.learner.platform}:{ev.learner.workspace}:direct"
-    place = f"{ev.where.platform}:{ev.where.workspace}:{ev.where.channel}"
-    thread = getattr(ev, "thread", "")
-    return f"{place}:{thread}" if thread else place
-
 
 def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
@@ -677,6 +666,13 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     asked, result = _restated(ctx, ev.text, said, previous) if goes_on else (ev.text, None)
     if not intent.follow_up:
         said, previous = "", []
+    question_text = ev.text
+    if said.startswith(QUIZ_SAID):  # after a quiz question's feedback
+        said = said[len(QUIZ_SAID) :]
+        if intent.kind == intents.WHY and len(ev.text.split()) <= 8:
+            # "why?", "but why is that the answer": why the right answer is right, from its concept's sentences
+            question_text = f"why {said}"
+            said = ""
     # "will it be on the exam" is the instructors' question, whatever "it" is
     leans = bool(previous and said and not ADMIN.search(ev.text))
     if result is None and leans:
@@ -684,7 +680,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if result is None and leans:
         asked, result = _beyond(ctx, ev.text, said, previous, intent)
     if result is None:
-        result = answer(ctx, ev.text, intent=intent, previous=previous, said=said)
+        result = answer(ctx, question_text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:
         result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
     if not result.confident and not ADMIN.search(ev.text):

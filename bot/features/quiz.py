@@ -10,7 +10,14 @@ from bot import replies as R
 from bot.course.model import Question
 from bot.features import picking, review, rounds
 from bot.features.kit import Handler, Kit, aware, plural, takes_answers
-from bot.features.sessions import grade_and_record, practice_note, session_for, state_of, verdict_for
+from bot.features.sessions import (
+    grade_and_record,
+    place_of,
+    practice_note,
+    session_for,
+    state_of,
+    verdict_for,
+)
 from bot.progress.report import zone
 from bot.quiz import machine
 from bot.quiz.grading import presentation_for
@@ -55,6 +62,16 @@ def open_question(
     return list(machine.step(machine.QuizState(), begin, None, ctx.clock()).replies)
 
 
+# A conversation turn that is a quiz question's feedback, not an answer of the tutor's, starts with this
+QUIZ_SAID = "quiz: "
+
+
+def answer_text(question: Question) -> str:
+    """What a "why?" after the feedback asks about: the right choices of a choice question, else its prompt."""
+    right = [o.text for o in question.options if o.correct] if question.type.endswith("choice") else []
+    return " ".join(right) or question.prompt
+
+
 def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
     too_long = ctx.too_long(ev.response, "answer")
     if too_long:
@@ -89,6 +106,11 @@ def on_answer(ev: E.Answer, ctx: Kit) -> list[R.Reply]:
     note = f"+{done.points} points. " if done.points else ""
     note += f"{why} " if why else ""
     title = ctx.course.concepts[question.concept_id].title
+    # "why?", "i dont get it" after the feedback: about this question's concept and its right answer, as after an
+    # answer of the tutor's
+    ctx.store.add_turn(
+        lid, place_of(ev), QUIZ_SAID + answer_text(question), [question.concept_id], ctx.clock()
+    )
     out: list[R.Reply] = [replace(feedback, points=done.points, provisional=done.provisional)]
     if (
         done.provisional

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import events as E
 from bot.course.model import Question
@@ -14,6 +14,19 @@ from bot.quiz import machine
 from bot.quiz.open_ended import COPY_SHARE, copied_share
 from bot.storage.models import Attempt, QuizSession
 from bot.storage.repo import Encounter, Provisional
+
+# A follow-up continues the learner's conversation in the same place if its last answer is this recent.
+CONVERSATION_GAP = timedelta(minutes=30)
+
+
+def place_of(ev: E.Event) -> str:
+    """Where a conversation happens: a channel of a workspace, a thread within it (Slack's answers to mentions
+    are threads: each is a conversation of its own), or the learner's direct messages."""
+    if ev.where is None:
+        return f"{ev.learner.platform}:{ev.learner.workspace}:direct"
+    place = f"{ev.where.platform}:{ev.where.workspace}:{ev.where.channel}"
+    thread = getattr(ev, "thread", "")
+    return f"{place}:{thread}" if thread else place
 
 
 def session_for(

@@ -162,6 +162,7 @@ def test_a_request_for_the_answers_form_is_not_read_as_its_topic(driver):
 def test_what_to_learn_before_or_after_a_concept_is_the_courses_order(driver):
     course = driver.tutor.course
     dpo = "direct-preference-optimization"
+
     def plain(said: str) -> str:  # without the platforms' emphasis marks and the console's line breaks
         return " ".join(re.sub(r"[*_`]", "", said).split())
 

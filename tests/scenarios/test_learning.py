@@ -162,3 +162,15 @@ def test_asking_to_be_quizzed_in_plain_words_puts_a_question(driver):
     rm = driver.tutor.course.concepts["reward-models-as-human-expert-proxies-in-llm-alignment"].title
     assert rm in plain(again), again
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_why_after_a_quiz_answer_is_about_that_question(driver):
+    forwarded = driver.store.forwarded_count()
+    qid = single_choice(driver, 8)
+    question = quiz(driver, qid)
+    wrong = next(k for k in "ABCD" if k != driver.right_answer(question))
+    driver.click(question, wrong)
+    concept = driver.tutor.course.concepts[driver.tutor.course.questions[qid].concept_id].title
+    why = text(driver.say("why?"))  # before, no answer to lean on: "ask again with its name"
+    assert concept[:30] in plain(why) and "not sure" not in why, why
+    assert driver.store.forwarded_count() == forwarded
