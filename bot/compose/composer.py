@@ -725,6 +725,14 @@ class ExtractiveComposer:
             reason = self._in_context(intent.subject, concepts[:3], question, qvec, why=True)
             if reason:
                 return reason
+            # "why do we need the kl thing", naming no concept: the closest concept's reason about the detail it
+            # names (KL), not the sentence nearest "need" (the costs that "motivated" DPO)
+            named = any(self.named(c, question) for c in concepts[:3])
+            words = "" if named else self._detail_of(intent.subject, top)
+            about = self._focus(words, top, phrase_only=True) if words else None
+            reason = self._reason_about(top, qvec, about) if about is not None else None
+            if reason:
+                return reason
         if intent.kind == I.WHY and said and focus is None:
             # "why tho, wouldnt it learn faster without it" after that question: still about the penalty
             words = self._detail_of(I.classify(said).subject, top)
@@ -801,7 +809,8 @@ class ExtractiveComposer:
         )
         # "rlhf setup keep a reference model around": the detail is the reference model
         rest = " ".join(w for w in rest.split() if w not in NOT_A_DETAIL and w not in _FRAME)
-        terms = set(_terms(rest))
+        # "the kl thing": with no other term, the course's two-letter acronyms (KL, RL) are the detail
+        terms = set(_terms(rest)) or {w for w in rest.split() if w in self.judge.vocabulary.acronyms}
         if not terms or terms <= self._names(cid) or len(terms) > 3 or self._called(rest):
             return ""
         return rest

@@ -604,10 +604,10 @@ def course_order(text: str) -> tuple[str, str, str] | None:
     t = _clean(text)
     for direction, patterns in (("after", _AFTER), ("before", _BEFORE)):
         for pattern in patterns:
-            found = pattern.search(t)
+            found = pattern.search(t) or pattern.search(_last_sentence(t))
             if found:
                 return direction, _ORDER_TOPIC.sub("", found["x"]).strip(), ""
-    both = _WHICH_FIRST.search(t)
+    both = _WHICH_FIRST.search(t) or _WHICH_FIRST.search(_last_sentence(t))
     return (
         ("first", _ORDER_TOPIC.sub("", both["x"]).strip(), _ORDER_TOPIC.sub("", both["y"]).strip())
         if both
@@ -622,11 +622,17 @@ _ORDER_TOPIC = re.compile(
 )
 
 
+def _last_sentence(t: str) -> str:
+    """ "ok makes sense. quiz me on it": the request is the message's last sentence."""
+    parts = re.split(r"(?<=[.!?])\s+", t.strip())
+    return parts[-1] if len(parts) > 1 and parts[-1] else t
+
+
 def quiz_request(text: str) -> str | None:
     """When the message asks to be quizzed, its topic as written ("" for none, or for the whole unit); else
     None."""
     t = _clean(text)
-    found = _QUIZ_REQUEST.search(t)
+    found = _QUIZ_REQUEST.search(t) or _QUIZ_REQUEST.search(_last_sentence(t))
     if not found:
         return None
     topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
@@ -642,7 +648,8 @@ _WHOLE = re.compile(
 
 def one_more(text: str) -> bool:
     """ "another one", "one more!", "give me a harder one": another quiz question, if the learner was just quizzed."""
-    return bool(_ONE_MORE.search(_clean(text)))
+    t = _clean(text)
+    return bool(_ONE_MORE.search(t) or _ONE_MORE.search(_last_sentence(t)))
 
 
 # With the learner's question open, a short message about it is read more loosely: "im kinda stuck on this one,
@@ -1137,9 +1144,9 @@ def _classify(text: str) -> Intent:
         return Intent(SMALL_TALK, social=social)
     if _OVERVIEW.search(t):
         return Intent(OVERVIEW)
-    if _STUDY_NEXT.search(t):
+    if _STUDY_NEXT.search(t) or _STUDY_NEXT.search(_last_sentence(t)):
         return Intent(STUDY_NEXT)
-    if _MY_PROGRESS.search(t):
+    if _MY_PROGRESS.search(t) or _MY_PROGRESS.search(_last_sentence(t)):
         return Intent(MY_PROGRESS)
     words = _strip_punct(t).split()
     short = len(words) <= 7

@@ -138,6 +138,13 @@ def test_how_a_concept_uses_a_detail_quotes_what_the_detail_does(composer, retri
     assert "Advantages come from a value model" in result.parts[0].text, result.parts[0].text
 
 
+def test_why_of_a_detail_named_by_its_acronym_alone_gives_the_reason_about_it(composer, retriever):
+    # "kl" was no term: the sentence nearest "need" was quoted, on the costs that motivated DPO
+    result = answer(composer, retriever, "why do we need the kl thing")
+    assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "Without this term" in result.parts[0].text, result.parts[0].text
+
+
 def test_which_one_changes_the_weights(composer, retriever):
     result = answer(composer, retriever, "which one changes the weights, fine-tuning or prompting?")
     titles = " ".join(composer.course.concepts[c].title.lower() for c in result.concepts)

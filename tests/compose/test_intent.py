@@ -730,6 +730,7 @@ def test_a_move_in_the_quiz_said_in_plain_words(text, move):
         ("practice problem on bradley-terry pls", "bradley-terry"),
         ("i want to practice ppo, got any questions?", "ppo"),
         ("another question", None),  # "I have another question"
+        ("ok makes sense. quiz me on it", "it"),  # the request is the last sentence
         ("ok quiz me on it", "it"),
         ("what is a quiz", None),
         ("how do i make a quiz question", None),
@@ -818,6 +819,7 @@ def test_one_more_question(text, wanted):
     "text, kind",
     [
         ("ok done with sft, what now", STUDY_NEXT),
+        ("ok makes sense. what should i study next", STUDY_NEXT),
         ("im new, what do i do first", STUDY_NEXT),
         ("pick a topic for me to study", STUDY_NEXT),
         ("should i do reward models or ppo next?", STUDY_NEXT),
