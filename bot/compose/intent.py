@@ -588,8 +588,10 @@ _BEFORE = [
         r"before (starting on |starting with |starting |doing |learning |tackling |studying |reading |getting "
         r"into )?" + _X,
         r"(what are|what's|whats|what is|any) (the )?(prerequisites?|prereqs?) (for|of|to) " + _X,
-        r"(what|which)( (topic|concept|lesson|chapter|one|part))? (comes|should i (learn|study|do)|do i (learn|"
-        r"study|do)) (before|prior to) " + _X,
+        # a lesson, a topic: the course's order ("what comes before rlhf" alone may ask about the pipeline)
+        r"(what|which) (topic|concept|lesson|chapter|part|module) comes (before|prior to) " + _X,
+        r"(what|which)( (topic|concept|lesson|chapter|one|part|module))? (should|do) i (learn|study|do|read) "
+        r"(before|prior to) " + _X,
     )
 ]
 _WHICH_FIRST = re.compile(

@@ -530,8 +530,8 @@ def _course_order(ctx: Kit, direction: str, said: str, other: str = "") -> list[
     course, cid = ctx.course, found[0]
     title = course.concepts[cid].title
 
-    def names(ids: Sequence[str]) -> str:
-        shown = [f"*{course.concepts[c].title}*" for c in ids[:3]]
+    def names(ids: Sequence[str]) -> str:  # all of them: at most seven in the bundled course
+        shown = [f"*{course.concepts[c].title}*" for c in ids]
         return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
     if direction == "after":

@@ -841,8 +841,10 @@ def test_more_ways_to_ask_about_ones_own_studying(text, kind):
         ("ok done with reward models. now what", ("after", "reward models", "")),
         ("what do i need to know before starting on dpo", ("before", "dpo", "")),
         ("should i learn ppo before dpo, or the other way round?", ("first", "ppo", "dpo")),
+        ("which lesson comes before dpo", ("before", "dpo", "")),
         # the training pipeline's order is a course question
         ("what comes after sft in the pipeline", None),
+        ("what comes before rlhf", None),
         ("whats the next step after sft", None),
         ("why does dpo come after sft", None),
     ],
