@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from bot.retrieval import Hit
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from bot.storage.models import QuizSession
 
 
 @dataclass(frozen=True)
@@ -564,13 +567,11 @@ def _course_order(ctx: Kit, direction: str, said: str, other: str = "") -> list[
     return [R.Text(text)]
 
 
-def _quiz_move(ev: E.Ask, ctx: Kit, move: str) -> list[R.Reply]:
-    """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open, what
-    /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk", the
-    reply to a learner who is struggling: there is nothing to look up or forward)."""
-    learner_id = ctx.store.learner(ev.learner).id or 0
-    row = ctx.store.open_session_of(learner_id)
-    if row is None or row.status != "open":  # "idk" with nothing open: nothing to look up or forward
+def _quiz_move(ev: E.Ask, ctx: Kit, move: str, row: QuizSession | None) -> list[R.Reply]:
+    """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open (`row`),
+    what /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk",
+    the reply to a learner who is struggling: there is nothing to look up or forward)."""
+    if row is None:  # "idk" with nothing open: nothing to look up or forward
         return [R.Text(NO_OPEN_QUESTION if move in ("hint", "skip") else small_talk_reply("struggle"))]
     if move == "hint":
         return on_hint(E.Hint(ev.learner, session_id=row.id, where=ev.where), ctx)
@@ -593,21 +594,28 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     problem = ctx.check_text(ev.text, "question")
     if problem:
         return [R.Text(problem, kind="error")]
+    # looked up once, when first needed (small talk needs no learner row)
+    learner_id = functools.cache(lambda: ctx.store.learner(ev.learner).id or 0)
+
+    def last_concepts() -> list[str]:
+        """The concepts of the learner's last answer here, if recent enough for a follow-up."""
+        return ctx.store.recent_turn(learner_id(), place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]
+
     move = intents.quiz_move(ev.text)
-    if not move and len(ev.text.split()) <= intents.OPEN_MOVE_WORDS:
-        # with the learner's question open, "im kinda stuck on this one, any hint?" is about that question
-        row = ctx.store.open_session_of(ctx.store.learner(ev.learner).id or 0)
-        if row is not None and row.status == "open":
+    if move or len(ev.text.split()) <= intents.OPEN_MOVE_WORDS:
+        row = ctx.store.open_session_of(learner_id())
+        row = row if row is not None and row.status == "open" else None
+        if not move and row is not None:
+            # with the learner's question open, "im kinda stuck on this one, any hint?" is about that question
             move = intents.quiz_move(ev.text, open_question=True)
-    if move:
-        return _quiz_move(ev, ctx, move)
+        if move:
+            return _quiz_move(ev, ctx, move, row)
     topic = intents.quiz_request(ev.text)
     if topic is None and intents.one_more(ev.text):
         # "another one", "one more!": another question, when the learner was just quizzed or has no conversation
         # going (after an answer it may ask for another example)
-        since, learner_id = ctx.clock() - CONVERSATION_GAP, ctx.store.learner(ev.learner).id or 0
-        quizzed = ctx.store.quizzed_since(learner_id, since)
-        topic = "" if quizzed or not ctx.store.recent_turn(learner_id, place_of(ev), since)[1] else None
+        quizzed = ctx.store.quizzed_since(learner_id(), ctx.clock() - CONVERSATION_GAP)
+        topic = "" if quizzed or not last_concepts() else None
     order = intents.course_order(ev.text)
     if order is not None:  # "what should i learn after dpo": the course's own order, not what dpo is
         replies = _course_order(ctx, *order)
@@ -615,15 +623,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
             return replies
     if topic is not None:  # "quiz me on dpo", "next question pls": what /quiz does
         if intents.QUIZ_ON_THE_LAST.fullmatch(topic):  # "quiz me on it": the last answer's concept
-            learner_id = ctx.store.learner(ev.learner).id or 0
-            last = ctx.store.recent_turn(learner_id, place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]
+            last = last_concepts()
             topic = last[0] if last else ""
         return on_start_quiz(E.StartQuiz(ev.learner, topic=topic, where=ev.where), ctx)
-    if intents.lost(ev.text):
+    if intents.lost(ev.text) and last_concepts():
         # "idk i just dont get it" right after an answer: that answer again, more simply
-        learner_id = ctx.store.learner(ev.learner).id or 0
-        if ctx.store.recent_turn(learner_id, place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]:
-            return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
+        return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
     intent = intents.classify(ev.text)
     if intent.kind == intents.SMALL_TALK:  # a short friendly reply, never the instructors' inbox
         return [R.Text(small_talk_reply(intent.social))]
@@ -633,10 +638,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     # answer it, and like them seen by the learner alone, even when asked in the class's channel
     if intent.kind in (intents.STUDY_NEXT, intents.MY_PROGRESS):
         return _own_studying(ev, ctx, intent.kind == intents.STUDY_NEXT)
-    learner = ctx.store.learner(ev.learner)
+    lid = learner_id()
     # "B" or "4 6 5 1 2 3" while a question is open: the answer
     if intent.kind == intents.QUIZ_ANSWER:
-        if session_for(ctx, learner.id or 0, None, ev.where)[0] is not None:
+        if session_for(ctx, lid, None, ev.where)[0] is not None:
             return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
         return [R.Text(NO_OPEN_QUESTION, kind="notice")]  # "B" with nothing open is no question either
     studying = _study_request(ev, ctx)
@@ -648,7 +653,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     compares = _compares_the_last_two(ev.text, intent)
     detail = _names_a_detail(ctx, intent)
     said, previous = (
-        ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)
+        ctx.store.recent_turn(lid, place, now - CONVERSATION_GAP)
         if intent.follow_up or goes_on or compares or detail
         else ("", [])
     )
@@ -682,12 +687,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if result is None:
         result = answer(ctx, question_text, intent=intent, previous=previous, said=said)
     if not result.confident and not intent.follow_up:
-        result = _about_the_last_answer(ctx, ev.text, intent, learner.id or 0, place, now) or result
+        result = _about_the_last_answer(ctx, ev.text, intent, lid, place, now) or result
     if not result.confident and not ADMIN.search(ev.text):
-        asked, result = _leaning_back(ctx, ev.text, asked, result, intent, learner.id or 0, place, now)
+        asked, result = _leaning_back(ctx, ev.text, asked, result, intent, lid, place, now)
     tentative = bool(result.composed and result.composed.tentative)
     if not result.confident and result.sources and intents.tells(ev.text):
-        last = ctx.store.recent_turn(learner.id or 0, place, now - CONVERSATION_GAP)[1]
+        last = ctx.store.recent_turn(lid, place, now - CONVERSATION_GAP)[1]
         if (
             last
             and not ctx.composer.named(result.sources[0].concept_id, ev.text)
@@ -696,9 +701,9 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
             # "i missed that lecture" right after an answer: that answer again, more simply
             return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
         # "lecturer kept saying ppo like 20 times today": nothing asked yet, so nothing for the instructors
-        return [R.Text(_go_on(ctx, ev, result, learner.id or 0, place, now))]
+        return [R.Text(_go_on(ctx, ev, result, lid, place, now))]
     if (result.confident or tentative) and result.composed is not None:  # what the next "why?" leans on
-        ctx.store.add_turn(learner.id or 0, place, asked, list(result.composed.concepts), now)
+        ctx.store.add_turn(lid, place, asked, list(result.composed.concepts), now)
     if not result.sources:
         return [R.Text(result.answer, kind="error")]
     guarded = round_guard(ctx, ev, result)
@@ -706,7 +711,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return guarded
     if not result.confident and result.composed is not None and result.composed.related:
         # only course questions reach the inbox: one refused, or one answered only with a guess
-        inbox.forward(ctx, ev, learner.id or 0, [s.concept_id for s in result.sources], result.vector)
+        inbox.forward(ctx, ev, lid, [s.concept_id for s in result.sources], result.vector)
     if not result.confident and not tentative:
         return [R.Text(result.answer, kind="notice")]
     assert result.composed is not None
