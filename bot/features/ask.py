@@ -29,6 +29,21 @@ if TYPE_CHECKING:
     from bot.storage.models import QuizSession
 
 
+# How many concepts an answer retrieves
+ANSWER_K = 3
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A search made for a message before its answer (`_study_request`), which the answer reuses when it asks
+    the same question (`asked`, its question part) for as many concepts (`k`)."""
+
+    asked: str
+    prepared: tuple[str, np.ndarray]
+    hits: list[Hit]
+    k: int
+
+
 @dataclass(frozen=True)
 class Source:
     """A concept an answer drew on. Its excerpt (the sentences closest to the question) is worked out only
@@ -110,14 +125,15 @@ _THEN = re.compile(r"\bthen\W*$", re.I)
 def answer(
     ctx: Kit,
     question: str,
-    k: int = 3,
+    k: int = ANSWER_K,
     intent: intents.Intent | None = None,
     previous: Sequence[str] = (),
     said: str = "",
+    searched: Searched | None = None,
 ) -> AnswerResult:
     """Answer a question from the course, composed by what was asked, or say plainly that the course does
     not seem to cover it. `previous`: the last answer's concepts, which a follow-up leans on; `said`: the
-    question that answer answered."""
+    question that answer answered; `searched`: the search already made for this message, if any."""
     intent = intent or intents.classify(question)
     if intent.kind == intents.SMALL_TALK:  # `tutor ask hello`: the chat's reply, not "not covered"
         return AnswerResult(question, small_talk_reply(intent.social), False, ())
@@ -127,8 +143,12 @@ def answer(
         return AnswerResult(question, STUDYING_REPLY, False, ())
     ctx.sync_instructor_passages()
     asked = intents.question_part(question)  # "hmm ok. what is the KL penalty": the question, not the chat
-    prepared = ctx.retriever.prepare(asked) if ctx.retriever.concept_ids else None
-    hits = ctx.retriever.search(asked, k=max(k, 1), prepared=prepared, excerpts=False)
+    prepared: tuple[str, np.ndarray] | None
+    if searched is not None and searched.asked == asked and searched.k == max(k, 1):
+        prepared, hits = searched.prepared, searched.hits
+    else:
+        prepared = ctx.retriever.prepare(asked) if ctx.retriever.concept_ids else None
+        hits = ctx.retriever.search(asked, k=max(k, 1), prepared=prepared, excerpts=False)
     vector = prepared[1] if prepared else None
     if not hits:
         return AnswerResult(question, "The course has no material yet.", False, ())
@@ -495,21 +515,23 @@ def round_guard(ctx: Kit, ev: E.Ask, result: AnswerResult) -> list[R.Reply] | No
     return None
 
 
-def _study_request(ev: E.Ask, ctx: Kit) -> list[R.Reply] | None:
+def _study_request(ev: E.Ask, ctx: Kit) -> tuple[list[R.Reply] | None, Searched | None]:
     """A short message the intent rules took for a course question that is nearer the example requests to be
     quizzed, for the next topic or for one's progress than to anything in the course (`bot.compose.study`):
-    what /quiz, /next or /progress says. None otherwise."""
+    what /quiz, /next or /progress says, else None; and the search it made, for the answer to reuse."""
     if len(ev.text.split()) > study.MOST_WORDS or not ctx.retriever.concept_ids:
-        return None
+        return None, None
+    ctx.sync_instructor_passages()  # as `answer` does before it searches: it reuses this search
     asked = intents.question_part(ev.text)
-    prepared = ctx.retriever.prepare(asked)  # the answer, if it comes to one, reuses the vector
-    hits = ctx.retriever.search(asked, k=1, prepared=prepared, excerpts=False)
+    prepared = ctx.retriever.prepare(asked)
+    hits = ctx.retriever.search(asked, k=ANSWER_K, prepared=prepared, excerpts=False)
+    searched = Searched(asked, prepared, hits, ANSWER_K)
     kind = ctx.study_requests.which(asked, prepared[1], hits[0].dense if hits else 0.0)
     if kind == study.QUIZ:
-        return on_start_quiz(E.StartQuiz(ev.learner, where=ev.where), ctx)
+        return on_start_quiz(E.StartQuiz(ev.learner, where=ev.where), ctx), searched
     if kind in (study.NEXT, study.PROGRESS):
-        return _own_studying(ev, ctx, kind == study.NEXT)
-    return None
+        return _own_studying(ev, ctx, kind == study.NEXT), searched
+    return None, searched
 
 
 def _own_studying(ev: E.Ask, ctx: Kit, what_next: bool) -> list[R.Reply]:
@@ -644,7 +666,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         if session_for(ctx, lid, None, ev.where)[0] is not None:
             return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
         return [R.Text(NO_OPEN_QUESTION, kind="notice")]  # "B" with nothing open is no question either
-    studying = _study_request(ev, ctx)
+    studying, searched = _study_request(ev, ctx)
     if studying is not None:
         return studying
     place = place_of(ev)
@@ -685,7 +707,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if result is None and leans:
         asked, result = _beyond(ctx, ev.text, said, previous, intent)
     if result is None:
-        result = answer(ctx, question_text, intent=intent, previous=previous, said=said)
+        result = answer(ctx, question_text, intent=intent, previous=previous, said=said, searched=searched)
     if not result.confident and not intent.follow_up:
         result = _about_the_last_answer(ctx, ev.text, intent, lid, place, now) or result
     if not result.confident and not ADMIN.search(ev.text):

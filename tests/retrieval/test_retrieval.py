@@ -194,6 +194,32 @@ def test_an_answer_encodes_its_question_once(mini_course, tmp_path, clock):
     assert counting.seen == {t: before.get(t, 0) + asked.get(t, 0) for t in set(before) | set(asked)}
 
 
+def test_a_chat_question_searches_the_course_once(mini_course, tmp_path, clock):
+    """A short chat message is checked against the example study requests, which needs the search; the answer
+    reuses that search instead of making it again."""
+    from bot import events as E
+    from bot.storage import Store, make_engine
+    from bot.tutor import Tutor
+
+    class Counting(Retriever):
+        searches = 0
+
+        def search(self, *args, **kwargs):
+            Counting.searches += 1
+            return super().search(*args, **kwargs)
+
+    tutor = Tutor(
+        mini_course,
+        Store(make_engine(f"sqlite:///{tmp_path}/t.db")),
+        Counting(mini_course, HashingEmbedder()),
+        clock=clock,
+    )
+    said = tutor.handle(
+        E.Ask(E.LearnerRef("console", "local", "ada", "ada"), text="how does a reward model learn")
+    )
+    assert said and Counting.searches == 1, Counting.searches
+
+
 def test_common_words_are_not_bent_into_course_words(retriever):
     """ "which" is not a course word (a stop word), and an `ask` spells it "whch": it must stay "which"."""
     assert retriever.normalize("train a scorer on which answer humans liked more") == (
