@@ -728,15 +728,13 @@ class ExtractiveComposer:
             # "why do we need the kl thing", naming no concept: the closest concept's reason about the detail it
             # names (KL), not the sentence nearest "need" (the costs that "motivated" DPO)
             named = any(self.named(c, question) for c in concepts[:3])
-            words = "" if named else self._detail_of(intent.subject, top)
-            about = self._focus(words, top, phrase_only=True) if words else None
+            about = None if named else self._detail_focus(intent.subject, top, phrase_only=True)
             reason = self._reason_about(top, qvec, about) if about is not None else None
             if reason:
                 return reason
         if intent.kind == I.WHY and said and focus is None:
             # "why tho, wouldnt it learn faster without it" after that question: still about the penalty
-            words = self._detail_of(I.classify(said).subject, top)
-            about = self._focus(words, top) if words else None
+            about = self._detail_focus(I.classify(said).subject, top)
             reason = self._reason_about(top, qvec, about) if about is not None else None
             if reason:
                 return reason
@@ -758,8 +756,7 @@ class ExtractiveComposer:
         if intent.kind == I.HOW and bonus is PROCEDURE and not intent.follow_up:
             # "how does ppo use the value model": the sentence that says what the value model is and does, not the
             # ones nearest "ppo"
-            words = self._detail_of(intent.subject, top)
-            about = self._focus(words, top, phrase_only=True) if words else None
+            about = self._detail_focus(intent.subject, top, phrase_only=True)
             how = self._detail(top, qvec, about, explained=True) if about is not None else None
             if how:
                 return parts + how
@@ -792,6 +789,12 @@ class ExtractiveComposer:
         if plain == question or len(own) < 2:
             return qvec
         return self.retriever.encode_query(plain)
+
+    def _detail_focus(self, subject: str, cid: str, phrase_only: bool = False) -> re.Pattern[str] | None:
+        """The pattern for the concept's sentences about the detail `subject` names (`_detail_of`, `_focus`), or
+        None when it names none."""
+        words = self._detail_of(subject, cid)
+        return self._focus(words, cid, phrase_only=phrase_only) if words else None
 
     def _detail_of(self, subject: str, cid: str) -> str:
         """The words of `subject` that name a detail of the concept ("kl penalty" in "there a kl penalty in
@@ -1018,8 +1021,8 @@ class ExtractiveComposer:
                     continue
                 if float(s) + bonus > best[0]:
                     # "These costs motivated simpler alternatives such as DPO.": with the sentence it leans on
-                    leans = bool(j) and j not in self._opens[cid] and DEMONSTRATIVE.match(t)
-                    best = (float(s) + bonus, cid, f"{texts[j - 1]} {t}" if leans else t)
+                    lead = _with_antecedent(texts, j, self._opens[cid]) if DEMONSTRATIVE.match(t) else [t]
+                    best = (float(s) + bonus, cid, " ".join(lead))
         if best[1]:
             # the order, asked for, leads; otherwise the contrast follows the two gists
             parts.insert(0 if asks_order else len(parts), self._quote(best[1], best[2], "contrast"))

@@ -606,10 +606,10 @@ def course_order(text: str) -> tuple[str, str, str] | None:
     t = _clean(text)
     for direction, patterns in (("after", _AFTER), ("before", _BEFORE)):
         for pattern in patterns:
-            found = pattern.search(t) or pattern.search(_last_sentence(t))
+            found = _request(pattern, t)
             if found:
                 return direction, _ORDER_TOPIC.sub("", found["x"]).strip(), ""
-    both = _WHICH_FIRST.search(t) or _WHICH_FIRST.search(_last_sentence(t))
+    both = _request(_WHICH_FIRST, t)
     return (
         ("first", _ORDER_TOPIC.sub("", both["x"]).strip(), _ORDER_TOPIC.sub("", both["y"]).strip())
         if both
@@ -630,11 +630,16 @@ def _last_sentence(t: str) -> str:
     return parts[-1] if len(parts) > 1 and parts[-1] else t
 
 
+def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
+    """The pattern found in the whole message, else in its last sentence (after chat such as "ok makes sense.")."""
+    return pattern.search(t) or pattern.search(_last_sentence(t))
+
+
 def quiz_request(text: str) -> str | None:
     """When the message asks to be quizzed, its topic as written ("" for none, or for the whole unit); else
     None."""
     t = _clean(text)
-    found = _QUIZ_REQUEST.search(t) or _QUIZ_REQUEST.search(_last_sentence(t))
+    found = _request(_QUIZ_REQUEST, t)
     if not found:
         return None
     topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
@@ -650,8 +655,7 @@ _WHOLE = re.compile(
 
 def one_more(text: str) -> bool:
     """ "another one", "one more!", "give me a harder one": another quiz question, if the learner was just quizzed."""
-    t = _clean(text)
-    return bool(_ONE_MORE.search(t) or _ONE_MORE.search(_last_sentence(t)))
+    return bool(_request(_ONE_MORE, _clean(text)))
 
 
 # With the learner's question open, a short message about it is read more loosely: "im kinda stuck on this one,
@@ -1146,9 +1150,9 @@ def _classify(text: str) -> Intent:
         return Intent(SMALL_TALK, social=social)
     if _OVERVIEW.search(t):
         return Intent(OVERVIEW)
-    if _STUDY_NEXT.search(t) or _STUDY_NEXT.search(_last_sentence(t)):
+    if _request(_STUDY_NEXT, t):
         return Intent(STUDY_NEXT)
-    if _MY_PROGRESS.search(t) or _MY_PROGRESS.search(_last_sentence(t)):
+    if _request(_MY_PROGRESS, t):
         return Intent(MY_PROGRESS)
     words = _strip_punct(t).split()
     short = len(words) <= 7
