@@ -319,7 +319,8 @@ class Intent:
 
 
 def _clean(text: str) -> str:
-    text = text.strip().lower()
+    # "@everyone quiz me on dpo", "<@U123> hint pls": mentions are who is addressed, not what is asked
+    text = re.sub(r"<[@#!][^>]*>|@(everyone|here|channel)\b", " ", text).strip().lower()
     text = re.sub(r"[’‘`]", "'", text)
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"

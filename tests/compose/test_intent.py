@@ -851,3 +851,9 @@ def test_more_ways_to_ask_about_ones_own_studying(text, kind):
 )
 def test_a_question_about_the_courses_order(text, order):
     assert course_order(text) == order
+
+
+def test_a_mention_is_who_is_addressed_not_what_is_asked():
+    assert quiz_request("@everyone quiz me on dpo") == "dpo"
+    assert quiz_request("<@U0TUTOR> quiz me on dpo") == "dpo"
+    assert quiz_move("<!channel> hint pls") == "hint"
