@@ -73,7 +73,7 @@ def main(args: list[str]) -> None:
                 total: Counter[str] = Counter()
                 forwarded: Counter[str] = Counter()
                 for i, row in enumerate(rows):
-                    app = ConsoleApp(tutor, user=f"learner-{i}", class_name="eval")
+                    app = ConsoleApp(tutor, user=f"{Path(name).stem}-{i}", class_name="eval")
                     if row.get("open_question"):
                         app.say("/quiz")
                     before = store.forwarded_count()
@@ -81,9 +81,10 @@ def main(args: list[str]) -> None:
                     cat = row["category"]
                     total[cat] += 1
                     right[cat] += got == cat
-                    forwarded[cat] += store.forwarded_count() > before
-                    if show and got != cat:
-                        print(f"  {cat}: {row['text']!r} -> {got}", file=sys.stderr)
+                    sent = store.forwarded_count() > before
+                    forwarded[cat] += sent
+                    if show and (got != cat or sent and cat != "course-question"):
+                        print(f"  {cat}: {row['text']!r} -> {got}{', forwarded' * sent}", file=sys.stderr)
                 print(f"{name}")
                 print("| category | right | forwarded |\n|---|---:|---:|")
                 for cat in total:

@@ -224,12 +224,14 @@ _STUDY_NEXT = re.compile(
     r"^((so|ok|okay|and|alright|right|cool|hmm|great|nice|thanks|thx|ty)\W+)*"
     # "done with sft, what now", "im new, what do i do first": where the learner stands, then the question
     r"((i'?m |im |i am )?(done|finished|through) with [\w' -]{1,40}?[,.;!]+\s*|(i'?m|im|i am) new( here)?[,.;!]*\s*)?"
-    r"(((so |and )?(what|wat|which (topic|concept|one|chapter|part|section|thing))('s|s| is)? "
+    r"(((so |and )?(what|wat|which (topic|concept|one|chapter|part|section|thing)( of (the|this) (unit|course|"
+    r"chapter|module|class))?)('s|s| is)? "
     r"(should|do|shall|can|could|would you recommend|do you recommend|would you suggest|do you suggest|"
     r"(is )?(best|good) for me to) (i |me )?"
     r"(learn|study|read|do|look at|look into|focus on|work on|tackle|cover|go for|pick|try|revise|review|"
     r"practi[cs]e)"
-    r"( next| now| first| after (this|that|it)| then| today| before the (exam|test|quiz|midterm|final))+)"
+    r"( next| now| first| after (this|that|it)| then| today| tonight| tomorrow| this week| this weekend|"
+    r" before the (exam|test|quiz|midterm|final))+)"
     r"|(what|wat) (topic|concept|chapter|one|part) (should|do|shall|can) i (learn|study|read|do|tackle|cover|"
     r"focus on|work on|look at|go for)( next| now| first| then| today)*"
     r"|(what|wat) (am i|are we) (supposed|meant) to (do|learn|study)( next| now| first)*"
@@ -237,10 +239,16 @@ _STUDY_NEXT = re.compile(
     r"work on|tackle)( next| now| first)*"
     r"|pick (a topic|something|a concept|one) for me( to (study|learn|do))?"
     r"|(what'?s|whats|what is) (the )?(best|right|a good|the recommended) order (to|for) (go through|study|learn|"
-    r"do|read|cover)( (this|the) (unit|course|chapter|module|class))?"
+    r"do|read|cover)( (this|the) ([\w-]+ ){0,2}(unit|course|chapter|module|class|stuff|part|section|topics))?"
+    r"|(what|which (topics?|concepts?|parts?)) should i (focus on|prioriti[sz]e)( first| now| next)?"
     r"|should i (do|study|learn) [\w' -]{1,30} or [\w' -]{1,30} (next|first)"
     r"|(what|wat)('s|s| is)? (next|up next)( for me)?( then)?"
-    r"|(what|wat) (now|next)( then)?"
+    r"|(what|wat) (now|next)( then)?|now what"
+    r"|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|thing|lesson)"
+    r"( for me)?"
+    r"|(i'?m |im |i am )?(not sure|unsure) (what|which topic|which concept) to (learn|study|work on|focus on|do|"
+    r"revise|review|look at)( next| now| first)?([,.;]? (can|could) (you|u) (suggest|recommend) (something|smth|"
+    r"a topic|one|anything))?"
     r"|(what|wat) (should|do|shall) i do (now|next)( then)?"
     r"|where (should|do|shall|can) i go (from here|next|now)"
     r"|(recommend|suggest) (me )?(something|a topic|a concept|what) to (learn|study|read)( next)?"
@@ -257,7 +265,7 @@ _MY_PROGRESS = re.compile(
     r"|(show|give|tell) me how (i'm|im|i am) doing"
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
-    r"|what (have|did) i (master|mastered|learn|learnt|learned)( so far)?"
+    r"|what (have|did) i (master|mastered|learn|learnt|learned|covered|cover|studied|study|done|finished)( so far)?"
     r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?"
     r"|am i (making (any )?progress|improving|getting (any )?better)( (at|on|with) [\w' -]{1,30})?"
     r"|(did|have) i (get|got|gotten) better( (at|on|with) [\w' -]{1,30})?|have i improved( at [\w' -]{1,30})?"
@@ -267,7 +275,8 @@ _MY_PROGRESS = re.compile(
     r"|how far (along )?am i( in (the|this) (unit|course|chapter|module))?"
     r"|how far (along |through |into )(the |this )?(unit|course|chapter|module) am i"
     r"|(did|have) i (keep|kept|lose|lost|break|broken|broke|still (have|got)) my streak( today| going)?"
-    r"|((can|could) (you|u) )?(tell|show|give) me my (result|results|grade|grades)( so far| until now| till now)?"
+    r"|((can|could) (you|u) )?(please |pls |plz )?(tell|show|give) me my (result|results|grade|grades)( so far| until "
+    r"now| till now)?"
     r"|how('?d| did) i do( on (those|that|them|it|the quiz|the questions))?"
     r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|good|best) "
     r"(on|at|in)"
@@ -277,9 +286,19 @@ _MY_PROGRESS = re.compile(
     r"best) (on|at|in)( so far)?|(which|what) (topics|concepts|areas|parts|chapters|ones) (have i|did i|i've|ive) "
     r"(already )?(covered|done|finished|mastered|learned|learnt|completed|studied)( so far| already)?"
     r"|where do i (rank|stand)( in (the|my|this) (class|course|leaderboard))?"
-    r"|how much of (the|this) (unit|course|chapter|module) (have i|did i|i've|ive) (finished|done|covered|completed)"
-    r"|(my )?stats|how many (have i|did i|i've|ive) (gotten|got|get|answered) (right|correct|wrong))"
-    r"( (please|pls|plz|lol|rn|now|thx|so far))*\W*$"
+    r"|how much of (the|this) (unit|course|chapter|module) (have i|did i|i've|ive) (finished|done|covered|completed|"
+    r"mastered|learned|learnt|studied|gone through)"
+    r"|how (are|is) my (results|scores|grades|stats|progress|mastery|streak|points)( looking| going)?"
+    r"|((can|could) (you|u) )?(show|give|tell) (me )?my (current |latest )?(mastery|progress|score|scores|stats)"
+    r"( levels?| scores?| so far)?"
+    r"|(my )?(stats|streak)|how many (questions |qs |answers )?(have i|did i|i've|ive) (gotten|got|get|answered) "
+    r"(right|correct|wrong)"
+    r"|am i ready for (the|my|this|tomorrow'?s) (exam|test|quiz|midterm|final)( based on my (results|progress|scores|"
+    r"answers))?"
+    r"|where do i (rank|stand) (vs|versus|compared to|against) (the )?(class|others|everyone|the rest)"
+    r"|(summari[sz]e|show me|tell me|what are) my (strengths|weaknesses|strong points|weak points|strengths and "
+    r"weaknesses)( so far)?)"
+    r"(,? (please|pls|plz|lol|rn|now|thx|so far|today|this week|overall|in total))*\W*$"
 )
 _FILLER = re.compile(
     r"\b(so|very|much|really|a lot|lots|a ton|again|guys|tutor|bot|man|mate|buddy|friend|everyone|all|"
@@ -407,6 +426,8 @@ def _sides(t: str) -> tuple[str, ...]:
     t = re.sub(r"\s+[-–—]+\s+|[:;]", ",", t)  # "SFT vs DPO: which one ...": a clause of its own, not a side
     t = _strip_punct(t.replace("?", " ? ").replace(",", " , "), keep=",?").replace(" ,", ",")
     t = re.sub(r"\s+", " ", t).strip()
+    # "ok and how is that different from ...": the chat's lead-in is no part of the first side
+    t = re.sub(r"^((ok|okay|so|and|but|right|alright|hmm|wait|oh)\b,? )+", "", t)
     patterns = [
         r"between (?:the )?(?P<a>.+?) (?:and|&|vs|versus) (?:the )?(?P<b>.+?)(?:[,?]|$)",
         r"(?:,|\?) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
@@ -429,6 +450,8 @@ def _sides(t: str) -> tuple[str, ...]:
         if not m:
             continue
         a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
+        # "different from just fine tuning": "just" qualifies the comparison, not the thing compared
+        a, b = (re.sub(r"^(just|simply|plain|merely) ", "", x) for x in (a, b))
         for _ in range(3):
             a = lead.sub("", a).strip()
         b = re.sub(
@@ -503,12 +526,13 @@ _QUIZ_MOVES = {
         _QUIZ_LEAD
         + r"((can (i|we) |let's |lets |i'll |ill |i want to |i wanna )?skip( (this|this one|it|that|"
         r"this question|the question))?|(i )?give up|i'?ll pass|(just )?(show|tell|give) me the (right |correct )?"
-        r"answer|(what('s| is|s) )?the (right |correct )?answer( then)?|pass)( (please|pls))?\W*$"
+        r"answer|(what('s| is|s) )?the (right |correct )?(answer|ans)( then)?|ans|pass)( (please|pls))?\W*$"
     ),
     "unsure": re.compile(
         _QUIZ_LEAD
         + r"(i (really |honestly )?(don'?t|do not) know|idk|no idea|no clue|not sure|(i'?m|im|i am) not "
-        r"sure|dunno|i have no (idea|clue)|(i'?m|im|i am) stuck|i (don'?t|do not) get (this|it) one)"
+        r"sure|dunno|i have no (idea|clue)|(i'?m|im|i am) stuck|i (don'?t|do not) get (this|it) one|"
+        r"(i'?m|im|i am) (not certain|uncertain|unsure))"
         r"( (tbh|lol|honestly|sorry))?\W*$"
     ),
 }
@@ -516,34 +540,47 @@ _QUIZ_MOVES = {
 
 # "quiz me on dpo", "give me a question about reward models", "next question pls": a request for a quiz question
 _QUIZ_REQUEST = re.compile(
-    _QUIZ_LEAD + r"((can|could|would|will) (you|u) |(please|pls) |let's |lets |now )?(please |pls )?"
-    r"(((quiz|test) me|(give|send|ask) me (a|an|another|one more|some|more|a few|a couple of|the next)"
-    r"( (quiz|practice|test|hard|harder|easy|easier|new|tough|tougher))? (question|questions|quiz|quizzes|"
+    _QUIZ_LEAD
+    + r"((can|could|would|will) (you|u) |(please|pls|kindly) |let's |lets |now )?(please |pls |kindly )?"
+    r"(((quiz|test) me|(give|send|ask) me (a|an|one|another|one more|some|more|a few|a couple of|the next)"
+    r"( (quiz|practice|test|hard|harder|easy|easier|new|tough|tougher|quick|short|random|multiple[ -]choice|mcq|"
+    r"mc|exam|exam-style|exam style))? (question|questions|quiz|quizzes|"
     r"exercise|exercises|problem|problems)|"
     r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
     r"( (quiz|practice|test|new|hard|harder|easy|easier|tough|tougher))? (question|questions|quiz|exercise|"
     r"problem)|(the )?next"
     r"( (quiz|practice|test))? (question|quiz))"
     r"( (again|too|as well))?)"
-    r"( (on|about|over|with|from|for|covering) (?P<topic>.+?))?( (please|pls|now|again|thanks|thx|ty))*\W*$"
+    r"( (on|about|over|with|from|for|covering) (?P<topic>.+?))?(,? (please|pls|now|again|thanks|thx|ty))*"
+    r"([,;]? (maybe |like |say |about |just )?(\d+|one|two|three|four|five|a few|some|a couple( of)?) (questions|qs))?"
+    r"\W*$"
     # "practice problem on bradley-terry pls", "ask me something about constitutional ai", "i want to practice ppo,
     # got any questions?", "lets do a quick quiz"
     r"|"
     + _QUIZ_LEAD
-    + r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|anything|"
+    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss) )|kindly )?"
+    r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|somthing|smth|sth|anything|"
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
     r"(questions|qs|quizzes|problems)|(lets|let's|can we|shall we|wanna|we should) (do|have|try|take) (a |an |"
-    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session)|"
+    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session|(practice |quiz "
+    r"|test )?(question|questions|q|qs|problem|problems))|(a )?random (question|q|quiz)(,? (on|about|from))?(,? any "
+    r"topic|,? anything)?|"
     r"(throw|fire|shoot|toss) (a |some |another |more )?(question|questions|q|qs|quiz)( or two)? at me|drill me|"
     r"(test|check|quiz) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
-    r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed))"
-    r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?"
+    r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed)|"
+    r"(i'?d like|i would like|id like|i want|i need|i wanna|can i get) (a|an|another|one more|some|more)( quick| short|"
+    r" hard| harder| easy| easier| tough| practice| quiz| little)? (exercise|exercises|question|questions|quiz|problem|"
+    r"problems|q|qs)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
+    r"another|one more|some)( hard| harder| tough| tougher| easy| easier| quick| tricky)? (one|question|q|quiz))"
+    r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?( with (a few|a couple( of)?|some|few|two|three) "
+    r"(questions|qs|quiz questions|practice questions))?"
     r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
-    r" (?P<topic3>[^,?!.]+?))( (please|pls|plz|now|again|thanks|thx|ty))*"
+    r" (?P<topic3>[^,?!.]+?))(,? (please|pls|plz|now|again|thanks|thx|ty))*"
+    r"([,;]? (maybe |like |say |about |just )?(\d+|one|two|three|four|five|a few|some|a couple( of)?) (questions|qs))?"
     r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems)|[,;]? (ask|quiz|"
     r"test) me( something| anything| on it)?|[,;]? (throw|fire|shoot|toss) (a |some )?(question|questions|q|qs) at me)?"
-    r"\W*$"
+    r"([,;.]? i (want|wanna|need) (to )?(practi[cs]e|study|revise))?\W*$"
 )
 # "another one", "one more!", "give me a harder one", "hit me with another q": one more question, when the learner
 # was just quizzed
@@ -578,8 +615,17 @@ _AFTER = [
         # a lesson, a topic: the course's order ("what comes after sft" alone may ask about the training pipeline)
         r"(what|which) (topic|concept|lesson|chapter|unit|part|module) (comes|is) (next |right )?after " + _X,
         r"(what('s| is|s) )?the next (topic|concept|lesson|chapter|unit|module) after " + _X,
-        r"(i'?m |im |i am )?(done|finished|through) with " + _X + r"[,.;!]*\s*(so |ok |and )?(now )?"
-        r"(what|wat)( now| next)?( then)?",
+        r"(i'?m |im |i am |i'?ve |ive |i have |i )?(done|finished|through|completed)( with)? "
+        + _X
+        + r"[,.;!]*\s*"
+        r"(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|(what'?s|whats|what is|what comes) (after (that|it|"
+        r"this)|next)|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|"
+        r"thing|lesson)( for me)?)",
+        r"(what|which)( (topic|concept|lesson|chapter|unit|one|part|module))? to (learn|study|do|read|cover|tackle|"
+        r"look at|move on to)( next)? after " + _X,
+        # "whats a good next step after dpo" ("the next step after sft" alone may ask about the training pipeline)
+        r"(what'?s|whats|what is|what would be|any ideas? (for|on)) (a |the |my )?(good|logical|sensible|best|"
+        r"recommended) next (step|topic|thing|lesson)( for me)? after " + _X,
     )
 ]
 _BEFORE = [
@@ -632,8 +678,14 @@ def _last_sentence(t: str) -> str:
 
 
 def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
-    """The pattern found in the whole message, else in its last sentence (after chat such as "ok makes sense.")."""
-    return pattern.search(t) or pattern.search(_last_sentence(t))
+    """The pattern found in the whole message, else in its last sentence (after chat such as "ok makes sense."), else
+    after a clause set off by a comma ("exam friday, drill me on sft")."""
+    found = pattern.search(t) or pattern.search(_last_sentence(t))
+    for cut in re.finditer(r"[,;:]\s+", t) if not found else ():
+        found = pattern.search(t[cut.end() :])
+        if found:
+            break
+    return found
 
 
 def quiz_request(text: str) -> str | None:
@@ -644,6 +696,10 @@ def quiz_request(text: str) -> str | None:
     if not found:
         return None
     topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
+    # "test me on rlhf before my exam tmrw": the exam is when, not what
+    topic = re.sub(
+        r"\s+(before|for) (my|the|our|an?|tomorrow'?s) (exam|test|quiz|midterm|final)\b.*$", "", topic
+    )
     return "" if _WHOLE.fullmatch(topic) else topic
 
 
@@ -667,10 +723,20 @@ _WITH_A_QUESTION_OPEN = {
         r"solution|what it is|it)|see the (right |correct )?(answer|solution)|(what'?s|whats|what is) the (right |"
         r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc|move on|next question|next one|"
         r"just tell me( already| pls| please)?\W*$|(say|tell me|show me) (which|what) "
-        r"(option|one|answer|choice|letter) is (correct|right))\b"
+        r"(option|one|answer|choice|letter) is (correct|right)|(show|tell|give) (me )?(what'?s|whats|what is|which "
+        r"is|which one is|which one'?s) (correct|right)|pass on (this|it|that)|leave (it|this one|this)|"
+        r"(don'?t|dont|do not) (want|wanna) to (do|answer|try) (this|it)|(the )?(right |correct )?ans( pls| please)?\W*$|"
+        r"(show|tell|give)( me)? the (right |correct )?(answer|solution)|i quit|(what|which) (was|is|'s) the (right|"
+        r"correct) (option|answer|one|choice|letter))\b"
     ),
     "hint": re.compile(
-        r"\b(hint|hints|hnit|clue|clues|nudge|tip|tips|pointer|pointers|point me|right direction|first step|"
+        r"\b(hint|hints|hnit|(?<!no )clue|(?<!no )clues|nudge|tip|tips|pointer|pointers|point me|right "
+        r"direction|first step|narrow (it |this |them |the options )?down|rule (one |some |something )?out|"
+        r"eliminate|(something|smth|sth|anything) to (start|begin|go) (with|on)|get me started|"
+        r"((don'?t|dont|do not) (tell|give|show)|without (telling|giving|showing)) (me )?(the )?(answer|solution)|"
+        r"(something|anything) (i should|to) (be )?(think|thinking|consider|considering|keep in mind|look at)|"
+        r"(what|which) ([\w-]+ ){0,3}should i (be )?(think|thinking|look|looking|focus|focusing|consider|considering)|"
+        r"guidance|without giving (it|the answer|the game) away|"
         r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
         r"help|right track|trick|push|(this|the) question (is )?(really |actually )?(asking|testing|about|getting at|"
         r"looking for))\b"
@@ -679,12 +745,19 @@ _WITH_A_QUESTION_OPEN = {
         r"\b(no idea|no clue|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
         r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
         r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
-        r"not knowing|(don'?t|dont|do not) understand)\b"
+        r"not knowing|(don'?t|dont|do not) understand|confusing|confuses|not certain|uncertain|unsure|"
+        r"(don'?t|dont|do not|can'?t|cannot) (remember|recall)|(brain|mind|head) (is |'s )?(empty|blank|fried|dead|"
+        r"mush|not working)|no (freaking |fricking )?clue|no entiendo|^(wait|huh|um+|uh+),? what\W*$)\b"
     ),
 }
 # ... but a question that names something to explain is a question, even then ("what is a reward model?")
 _ASKS_SOMETHING = re.compile(r"^(what|why|how|when|who|which|where|explain|define)\b")
-OPEN_MOVE_WORDS = 15
+# "does the policy give up on exploring?": a yes-no question about the course, unless it is about a hint itself
+_ASKS_WHETHER = re.compile(r"^(is|are|does|do|did|was|were)\b")
+_STUDY_WORD = re.compile(r"\b(hint|hints|hnit|clue|clues|nudge)\b")
+OPEN_MOVE_WORDS = 20
+# "is saying 'i don't know' honest?": words in quotes are talked about, not said
+_IN_QUOTES = re.compile(r"(?:^|(?<=\s))('(?:[^']|(?<=\w)'(?=\w)){1,60}?'|\"[^\"]{1,60}\")(?=\W|$)")
 
 
 def quiz_move(text: str, open_question: bool = False) -> str:
@@ -698,6 +771,7 @@ def quiz_move(text: str, open_question: bool = False) -> str:
         return strict
     if re.fullmatch(r"[?!. ]*\?[?!. ]*", t):  # "???": lost
         return "unsure"
+    t = _IN_QUOTES.sub(" quoted ", t)
     for move, pattern in _WITH_A_QUESTION_OPEN.items():
         found = pattern.search(t)
         if not found:
@@ -706,10 +780,15 @@ def quiz_move(text: str, open_question: bool = False) -> str:
             r"\b(don'?t|dont|do not|without|not|no)\b[^,.;]*\b(answer|solution|spoil)", t
         ):
             continue  # "pls help a little but dont tell me the answer": a hint, not the answer
-        asks = _ASKS_SOMETHING.search(_LEAD.sub("", t) or t)
+        opening = _LEAD.sub("", t) or t
+        asks = _ASKS_SOMETHING.search(opening) or (
+            _ASKS_WHETHER.search(opening) and not _STUDY_WORD.search(found.group(0))
+        )
         # "whats the first step for this one", "what should i be thinking about here": about the open question
         about_it = re.search(r"\b(this|this one|this question|it|here|that one)\b", t)
-        if asks and not about_it and move != "skip" and not lost(t):
+        # "whats the answer" asks for the answer; "does the policy give up on exploring?" asks about the course
+        wants_answer = move == "skip" and re.search(r"\b(answer|solution|correct|right)\b", found.group(0))
+        if asks and not about_it and not wants_answer and not lost(t):
             return ""
         return move
     return "unsure" if lost(t) else ""

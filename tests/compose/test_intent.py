@@ -857,3 +857,88 @@ def test_a_mention_is_who_is_addressed_not_what_is_asked():
     assert quiz_request("@everyone quiz me on dpo") == "dpo"
     assert quiz_request("<@U0TUTOR> quiz me on dpo") == "dpo"
     assert quiz_move("<!channel> hint pls") == "hint"
+
+
+@pytest.mark.parametrize(
+    "text, move",
+    [
+        ("I think it's B or C but not sure, can you narrow it down a bit for me", "hint"),  # 17 words
+        ("ok that was hard. can u give me smth to start with for this one", "hint"),
+        ("Is there something I should be thinking about here? Don't tell me the answer yet.", "hint"),
+        ("hmm any clue? im torn between b and c", "hint"),
+        ("ok that was hard. i have no clue about this one either", "unsure"),  # "no clue" asks for nothing
+        ("pass on this one", "skip"),
+        ("ans pls", "skip"),
+        ("no idea and no time, exam in an hour, just show whats correct", "skip"),
+        ("I quit this question. What was the right option?", "skip"),
+        ("ugh my brain is empty rn", "unsure"),
+        ("Honestly I am not certain about any of these options.", "unsure"),
+        ("this is confusing me", "unsure"),
+        # about the course, even with a question open: a yes-no question, words in quotes
+        ("does the policy kind of give up on exploring if the KL penalty is too big?", ""),
+        ("is saying 'I don't know' counted as honest or as unhelpful in the HHH framework?", ""),
+    ],
+)
+def test_more_moves_with_a_question_open(text, move):
+    assert quiz_move(text, open_question=True) == move
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Could you check my understanding of RLHF with a few questions?", "rlhf"),
+        ("exam friday, drill me on SFT vs RLHF", "sft vs rlhf"),  # the request after a comma
+        ("ask me somthing about best of n", "best of n"),
+        ("lets do a practice question on helpful honest harmless", "helpful honest harmless"),
+        (
+            "Please give me a multiple-choice question on the history of alignment.",
+            "the history of alignment",
+        ),
+        ("random question, any topic", ""),
+        ("test me on rlhf before my exam tmrw", "rlhf"),  # when, not what
+        ("I'd like a short exercise about the Bradley-Terry model, please.", "the bradley-terry model"),
+        ("Kindly quiz me on AI safety concepts, maybe three questions?", "ai safety concepts"),
+        ("hit me with a hard one about reward hacking", "reward hacking"),
+        ("quiz me on sft, rlhf and dpo", "sft, rlhf and dpo"),
+        ("what is a practice question", None),
+    ],
+)
+def test_more_ways_to_ask_to_be_quizzed(text, topic):
+    assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("now what", STUDY_NEXT),
+        ("Which part of the unit should I focus on before the exam?", STUDY_NEXT),
+        ("I'm not sure what to work on, can you suggest something?", STUDY_NEXT),
+        ("what's a good order to go through the rlhf stuff", STUDY_NEXT),
+        ("How much of the unit have I mastered so far?", MY_PROGRESS),
+        ("am i ready for the exam? how are my results", MY_PROGRESS),
+        ("how many questions did i get right today", MY_PROGRESS),
+        ("Could you show me my current mastery levels, please?", MY_PROGRESS),
+        ("streak?", MY_PROGRESS),
+        ("where do i rank vs the class", MY_PROGRESS),
+    ],
+)
+def test_still_more_ways_to_ask_about_ones_own_studying(text, kind):
+    assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, order",
+    [
+        ("what to learn after dpo", ("after", "dpo", "")),
+        ("ok done with reward models, what's after that", ("after", "reward models", "")),
+        ("i finished the RLHF section, whats the logical next step for me", ("after", "rlhf", "")),
+        ("whats a good next step after dpo", ("after", "dpo", "")),
+    ],
+)
+def test_more_questions_about_the_courses_order(text, order):
+    assert course_order(text) == order
+
+
+def test_a_comparison_after_chat_words_and_just():
+    intent = classify("ok and how is that different from just fine tuning")
+    assert intent.kind == "comparison" and intent.sides == ("that", "fine tuning")
