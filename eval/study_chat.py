@@ -66,6 +66,7 @@ def main(args: list[str]) -> None:
             store = Store(engine)
             tutor = Tutor(base.course, store, base.retriever, clock=lambda: moment)
             for name in files:
+                print(f"{name}", flush=True)  # before its misses (on stderr), so they are not taken for another file's
                 rows = [
                     json.loads(x) for x in Path(name).read_text(encoding="utf-8").splitlines() if x.strip()
                 ]
@@ -85,7 +86,6 @@ def main(args: list[str]) -> None:
                     forwarded[cat] += sent
                     if show and (got != cat or sent and cat != "course-question"):
                         print(f"  {cat}: {row['text']!r} -> {got}{', forwarded' * sent}", file=sys.stderr)
-                print(f"{name}")
                 print("| category | right | forwarded |\n|---|---:|---:|")
                 for cat in total:
                     print(f"| {cat} | {right[cat]}/{total[cat]} | {forwarded[cat]} |")
