@@ -178,6 +178,9 @@ _SOCIAL = {
     r"|(you're|you are|youre|ur|u r|u are) (way |so much |much |a lot )?better than (my|the|our|a|any) \w+"
     r"|(this|the) (bot|tutor|thing) (is|rocks|is great|is awesome)( (great|awesome|amazing|so good|good|"
     r"helpful|cool))?|well explained|nicely explained|great explanation",
+    # "wait", "brb", "one sec": the learner will be back; nothing to answer yet
+    "wait": r"wait|hold on|hang on|one sec|one second|just a sec|a sec|one moment|brb|be right back|give me a (sec|"
+    r"second|minute|min)|back in a (sec|minute|min|bit)",
     "bye": r"bye|goodbye|good bye|goodnight|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
     r"gnight|g'night|nighty night|have a good (one|day|night|evening|weekend)|take care",
     "ack": r"no worries|no problem|ok|okay|k|kk|okey|cool|nice|great|awesome|perfect|sure|alright|all right|got it|i see|"
@@ -185,7 +188,7 @@ _SOCIAL = {
     r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
     r"that was helpful|very helpful|helpful|that's helpful|thats helpful|clear|that's clear|good to know|"
     r"will do|np|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
-    r"nvm|never mind|nevermind|sorry|my bad|brb|one sec|one moment|i'm back|im back|ready|let's go|"
+    r"nvm|never mind|nevermind|sorry|my bad|i'm back|im back|ready|let's go|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
     r"i get it now|omg|bet|gm|yo whats good|good stuff|asking for a friend|just asking|just curious|curious",
 }
@@ -411,7 +414,7 @@ def small_talk(text: str) -> str:
         return "ack" if t else ""  # "👍", "!!", ":)"
     found = ""
     rest = words
-    for kind in ("struggle", "luck", "praise", "thanks", "greeting", "bye", "ack"):
+    for kind in ("struggle", "luck", "praise", "thanks", "greeting", "bye", "wait", "ack"):
         if _SOCIAL_RE[kind].search(rest):
             found = found or kind
             rest = _SOCIAL_RE[kind].sub(" ", rest)
@@ -441,6 +444,13 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:^|,) ?(?:and )?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:connect|relate|related|linked|tied)"
         r" (?:in )?(?:to|with) (?:the )?(?P<b>[^,?]+)",
     ]
+    # "but vs rlhf?", "and compared to dpo?": the first side is the last answer's concept
+    t = re.sub(
+        r"^((but|and|so|ok|okay|then|wait|hmm|what about|how about) )*(?=(vs|versus|compared to|compared "
+        r"with) )",
+        "it ",
+        t,
+    )
     lead = re.compile(
         r"^(what is|what's|whats|what are|in \w+|so|and|ok|okay|explain|tell me|the difference|"
         r"difference|how|the|a|an)\b ?"
@@ -794,6 +804,16 @@ def quiz_move(text: str, open_question: bool = False) -> str:
     return "unsure" if lost(t) else ""
 
 
+def opens_with_why(text: str) -> bool:
+    """Does the message open with a bare "why" (or "how so") of its own, then say the question it stands for ("why
+    tho, why not just max the reward")? Such a message asks about the last answer, whatever words follow."""
+    parts = re.split(r"([,;:?]|\.\.\.)", _clean(text), maxsplit=1)
+    if len(parts) < 3 or not parts[2].strip():
+        return False
+    first = _TAIL.sub("", parts[0]).strip()
+    return bool(re.fullmatch(r"((and|but|so|wait|ok|okay|hmm) )*(why|how so|why so|how come|really)", first))
+
+
 def simpler(text: str) -> bool:
     """Does the message ask for the last answer again, more simply ("give me the intuition not the math")?"""
     return bool(_SIMPLER.search(_clean(text)))
@@ -877,7 +897,7 @@ _QUOTED = re.compile(r"(?:^|\s)['\"]([a-z][\w -]{1,30}?)['\"](?=\W|$)")
 
 _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
-    r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw|"
+    r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw|random but|"
     # "sorry dumb question but what does SFT stand for", "quick question: ..."
     r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic) )+(question|q|qn)( (but|though|tho))?)"
     r"\W*\s+)+"
@@ -971,7 +991,7 @@ def follow_up_shaped(text: str) -> bool:
 # "i missed the part about aligning at inference time, what did i miss", "not getting the whole preference
 # thing": the learner's situation, around the topic they ask about
 _SITUATION = re.compile(
-    r"^(i |i'm |im |i am )?(still |really |totally )?(missed|miss|don't get|dont get|didn't get|didnt get|do not get|"
+    r"^(i |i'm |im |i am )?(still |really |totally |so |kinda |kind of |a bit |pretty |completely )*(missed|miss|don't get|dont get|didn't get|didnt get|do not get|"
     r"not getting|confused (about|by)|lost (on|with)|don't understand|dont understand|didn't understand|"
     r"didnt understand|struggling with|stuck on|was absent for|wasn't there for|skipped)\s+"
     r"((the|that) (part|bit|section|lecture|lesson|class|stuff|thing) (about|on|where|with) )?(the (whole )?)?",
@@ -1047,6 +1067,9 @@ _FORM_ONLY = frozenset(
 )
 
 
+_SAID_AGAIN = re.compile(r"(like|i mean|as in|aka|basically|so basically|in other words)\b", re.IGNORECASE)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
@@ -1055,6 +1078,11 @@ def question_part(text: str) -> str:
         "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(text.strip()))))
     )
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
+    # "which models are in the rlhf loop? like how many networks are we juggling": the question, then the same
+    # question in other words
+    asked, mark, again = topic.partition("?")
+    if mark and len(asked.split()) >= 4 and _SAID_AGAIN.match(again.strip()):
+        topic = asked + mark
     if topic != rest.strip() and topic:
         rest = topic
     plain = _HEDGE.sub("", rest).strip()
@@ -1257,7 +1285,15 @@ def _classify(text: str) -> Intent:
                 r"\b(how|why) (is|was|does|did|would|will|can|could) (that|this)\b", " ".join(words[:4])
             )
             or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
+            # "can u walk me through each one step by step": each of what was just named
+            or re.search(
+                r"\b(each|every) (one|of them|of those|step|stage|part|phase)\b|\b(all|both) of (them|those)\b",
+                t,
+            )
         )
+        # "why tho, why not just max the reward": a bare "why" first, then the question it stands for
+        or len(words) <= 14
+        and opens_with_why(t)
         or short
         and so_then
         # "and do the model weights change at all?": a yes-or-no question joined on to the last answer, about "the"

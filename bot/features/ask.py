@@ -156,6 +156,7 @@ def answer(
         previous
         and max(h.dense for h in hits) >= OWN_TOPIC
         and not _LEANS.search(asked)
+        and not intents.opens_with_why(question)  # "why tho, why not just max the reward"
         and not (_THEN.search(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         # "and do the model weights change at all?" after best-of-N: still best-of-N, unless it names another
@@ -314,6 +315,7 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] =
         (len(asked.split()) <= 7 and _LEANS.search(asked))
         or intents.PART_OF.search(asked)
         or intents.the_point(asked)  # "whats the actual quote or idea tho"
+        or intents.opens_with_why(asked)  # "why tho, why not just max the reward"
     )
     # longer, when it points back by `_refers_back` ("why tho, what was he worried the machines would do")
     if len(own) < 2 or points_back or _refers_back(ctx, asked, previous):

@@ -22,6 +22,7 @@ from bot.compose.intent import (
     joined,
     lost,
     one_more,
+    opens_with_why,
     question_part,
     quiz_move,
     quiz_request,
@@ -942,3 +943,26 @@ def test_more_questions_about_the_courses_order(text, order):
 def test_a_comparison_after_chat_words_and_just():
     intent = classify("ok and how is that different from just fine tuning")
     assert intent.kind == "comparison" and intent.sides == ("that", "fine tuning")
+
+
+def test_chat_around_a_question_is_not_the_question():
+    assert question_part("which models are in the rlhf loop? like how many networks are we juggling") == (
+        "which models are in the rlhf loop?"
+    )
+    assert question_part("im so lost on the whole reward thing") == "reward thing"
+    assert classify("wait").social == "wait" and classify("brb").social == "wait"
+
+
+def test_a_bare_why_then_the_question_it_stands_for_is_a_follow_up():
+    assert opens_with_why("why tho, why not just max the reward")
+    assert opens_with_why("but why? isnt the reward enough")
+    assert not opens_with_why("why is rlhf, in short, hard")
+    assert classify("why tho, why not just max the reward").follow_up
+    assert classify("can u walk me through each one step by step").follow_up
+
+
+def test_versus_with_one_side_compares_the_last_answer():
+    assert classify("but vs rlhf? they both use a reward model so whats the difference").sides == (
+        "it",
+        "rlhf",
+    )

@@ -171,3 +171,27 @@ def test_what_to_learn_before_or_after_a_concept_is_the_courses_order(driver):
     assert all(course.concepts[c].title in before for c in course.prerequisites_of(dpo)[:3]), before
     after = plain(text(driver.say("what should i learn after instruction tuning")))
     assert after.startswith("After ") and "not sure" not in after, after
+
+
+def test_a_student_who_chats_between_questions_is_answered_about_the_course(driver):
+    forwarded = driver.store.forwarded_count()
+    wait = text(driver.say("wait"))  # the learner will be back: nothing to answer or forward
+    assert "take your time" in wait.lower() and "not sure" not in wait, wait
+    # a question, then the same question in other words: answered, with the four models it asks about
+    models = text(
+        driver.say(
+            "which models are involved during the rlhf training loop? like how many networks are we juggling"
+        )
+    )
+    assert cites(driver, models, RLHF) and "value model" in re.sub(r"[\s>]+", " ", models), models
+    assert "not sure" not in models
+    # a bare "why" first, then the question it stands for: about the last answer, not a new topic
+    why = text(driver.say("why tho, why not just max the reward"))
+    assert title(driver, RLHF) in why and "not sure" not in why, why
+    driver.say("what is best of n sampling")
+    versus = text(driver.say("but vs rlhf? they both use a reward model so whats the difference"))
+    assert title(driver, RLHF) in versus and "Best-of-N" in versus and "DPO" not in versus, versus
+    assert driver.store.forwarded_count() == forwarded
+    # small talk around a question the course does not cover is still that question: not covered
+    capital = text(driver.say("random but whats the capital of australia, me and my roommate are arguing"))
+    assert "doesn't cover" in capital, capital
