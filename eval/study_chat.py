@@ -66,7 +66,8 @@ def main(args: list[str]) -> None:
             store = Store(engine)
             tutor = Tutor(base.course, store, base.retriever, clock=lambda: moment)
             for name in files:
-                print(f"{name}", flush=True)  # before its misses (on stderr), so they are not taken for another file's
+                # the name before its misses (on stderr), so they are not taken for another file's
+                print(f"{name}", flush=True)
                 rows = [
                     json.loads(x) for x in Path(name).read_text(encoding="utf-8").splitlines() if x.strip()
                 ]

@@ -88,9 +88,22 @@ AMOUNT_ASK = re.compile(r"\bhow (much|many)\b", re.IGNORECASE)
 AMOUNT = re.compile(
     r"\b\d[\d,.]*\b|\b(thousands?|millions?|billions?|hundreds?|dozens?|a few|a handful)\b", re.IGNORECASE
 )
+# "why would anyone go with dpo", "what's the point of best-of-n": what the choice gains, not what it is
+BENEFIT_ASK = re.compile(
+    r"\bwhy (would|do|does|should|did|might|will) (anyone|any ?one|people|we|you|u|i|one|someone|teams?|they|labs?|"
+    r"companies) (ever |even |actually )?(use|choose|pick|go with|go for|prefer|bother with|adopt|switch to|opt for)\b"
+    r"|\b(what'?s|whats|what is) the (point|appeal|advantage|benefit|upside|draw) of\b|^(so |but |and )?why (use|"
+    r"choose|pick|prefer|go with|bother with)\b",
+    re.IGNORECASE,
+)
+BENEFIT = re.compile(
+    r"\b(simpler|cheaper|cheap|faster|more stable|stabler|easier|avoids?|no need|needs only|only needs|efficient|"
+    r"saves?|lighter|fewer|without (retraining|changing|training|fitting|any))\b",
+    re.IGNORECASE,
+)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`); when the concept has
 # one, only they are quoted (`_pick`)
-FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT)
+FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT, BENEFIT)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+"
     r"|\(1\)[^()]{3,200}\(2\)",  # "(1) supervised fine-tuning ...; (2) training a reward model ..."
@@ -738,6 +751,20 @@ class ExtractiveComposer:
             reason = self._reason_about(top, qvec, about) if about is not None else None
             if reason:
                 return reason
+        if (
+            intent.kind == I.EXAMPLE
+            and intent.follow_up
+            and said
+            and not self._terms_beyond_example(question)
+        ):
+            # "example?" after "what is the kl penalty in rlhf for": an example of the penalty at work (what goes
+            # wrong without it), not of RLHF as a whole
+            about = self._detail_focus(I.classify(said).subject, top)
+            texts, _ = self.sentences(top)
+            if about is not None and not any(about.search(t) and EXAMPLE.search(t) for t in texts):
+                reason = self._reason_about(top, qvec, about)
+                if reason:
+                    return reason
         bonus = {I.WHY: CAUSAL, I.HOW: PROCEDURE, I.EXAMPLE: EXAMPLE, I.DRAWBACK: LIMITS}.get(intent.kind)
         if intent.kind in (I.HOW, I.QUESTION) and STOPPING.search(question):
             bonus = REMEDY  # "how do you prevent that": what keeps it from happening, not how the thing works
@@ -747,6 +774,8 @@ class ExtractiveComposer:
             bonus = CONSEQUENCE  # "what happens if N is too big": what follows from it
         elif intent.kind in (I.HOW, I.QUESTION) and AMOUNT_ASK.search(question):
             bonus = AMOUNT  # "how much data do u need for it": how much, not what the data are
+        elif intent.kind == I.WHY and BENEFIT_ASK.search(question):
+            bonus = BENEFIT  # "why would anyone go with dpo": what it gains
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
         summary = self.course.concepts[top].summary
@@ -772,6 +801,15 @@ class ExtractiveComposer:
         parts.append(self._quote(top, self._pick(top, qvec, bonus, QUOTED)))
         parts.append(self._summary(top))
         return parts
+
+    def _terms_beyond_example(self, question: str) -> bool:
+        """Does an example request name something of its own ("an example of reward hacking")?"""
+        rest = re.sub(
+            r"\b(examples?|give|me|an?|some|one|another|pls|please|like|of|for|real|world|concrete)\b",
+            " ",
+            question.lower(),
+        )
+        return bool(_terms(rest))
 
     def _within(self, concept_id: str, question: str, qvec: np.ndarray) -> np.ndarray:
         """The question's vector for ranking the concept's own sentences: its names said as "it", when the question

@@ -501,3 +501,17 @@ def test_a_term_the_course_only_mentions_is_shown_where_it_is_mentioned_and_pass
     assert "passed your question on" in text
     # a term it never names is still "not covered"
     assert "doesn't cover it" in answer(composer, retriever, "what is a kv cache?").text()
+
+
+def test_why_anyone_would_choose_a_method_is_what_it_gains(composer, retriever):
+    why = answer(composer, retriever, "why would anyone go with dpo")
+    assert "simpler, more stable and cheaper" in why.text()
+
+
+def test_an_example_after_a_detail_is_an_example_of_that_detail(composer, retriever):
+    rlhf = ["reinforcement-learning-from-human-feedback"]
+    example = answer(composer, retriever, "example?", rlhf, said="what is the kl penalty in rlhf for")
+    assert "Without this term the policy can drift" in example.parts[0].text
+    # an example of the method itself, after a question about the method, is not about the penalty
+    plain = answer(composer, retriever, "example?", rlhf, said="what is rlhf")
+    assert "Without this term" not in plain.parts[0].text
