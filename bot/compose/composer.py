@@ -101,9 +101,17 @@ BENEFIT = re.compile(
     r"saves?|lighter|fewer|without (retraining|changing|training|fitting|any))\b",
     re.IGNORECASE,
 )
+# "walk me through each one step by step", "what are the stages": the sentence that lists the steps
+STAGES_ASK = re.compile(
+    r"\b(step by step|step-by-step|each (one|step|stage|phase|of them)|all (the |three |3 |four |4 )?(steps|stages|"
+    r"phases)|walk (me|us) through|one by one|in order)\b",
+    re.IGNORECASE,
+)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`); when the concept has
 # one, only they are quoted (`_pick`)
-FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT, BENEFIT)
+FIRST: tuple[re.Pattern[str], ...] = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT, BENEFIT)
+STAGES = re.compile(r"\(1\)[^()]{3,300}\(2\)|\b(first|1st)\b[^.]{3,200}\b(then|second|next)\b", re.IGNORECASE)
+FIRST += (STAGES,)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+"
     r"|\(1\)[^()]{3,200}\(2\)",  # "(1) supervised fine-tuning ...; (2) training a reward model ..."
@@ -778,6 +786,10 @@ class ExtractiveComposer:
             bonus = BENEFIT  # "why would anyone go with dpo": what it gains
         if intent.kind in (I.WHY, I.HOW) and not intent.follow_up and len(hits) > 1:
             top = self._explains_better(question, hits, qvec, bonus)
+        if intent.kind in (I.HOW, I.QUESTION) and STAGES_ASK.search(question) and bonus in (PROCEDURE, None):
+            # "walk me through each one step by step": the sentence that lists the steps, in order (once the concept
+            # is chosen: "how does rlhf work step by step" is RLHF's steps, not the alignment pipeline's)
+            bonus = STAGES
         summary = self.course.concepts[top].summary
         # a why or a how only: in "is rlhf fine tuning or not" the name is what is asked
         if not intent.follow_up and intent.kind in (I.WHY, I.HOW):

@@ -515,3 +515,18 @@ def test_an_example_after_a_detail_is_an_example_of_that_detail(composer, retrie
     # an example of the method itself, after a question about the method, is not about the penalty
     plain = answer(composer, retriever, "example?", rlhf, said="what is rlhf")
     assert "Without this term" not in plain.parts[0].text
+
+
+def test_walk_me_through_each_step_is_the_list_of_steps(composer, retriever):
+    rlhf = ["reinforcement-learning-from-human-feedback"]
+    steps = answer(
+        composer,
+        retriever,
+        "can u walk me through each one step by step",
+        rlhf,
+        said="so rlhf is like 3 stages right",
+    )
+    assert "(1) supervised fine-tuning" in steps.text()
+    # the concept is chosen first: "how does rlhf work step by step" is RLHF's own steps
+    how = answer(composer, retriever, "how does rlhf work step by step")
+    assert how.concepts[0] == rlhf[0] and "(1) supervised fine-tuning" in how.text()
