@@ -804,6 +804,18 @@ def quiz_move(text: str, open_question: bool = False) -> str:
     return "unsure" if lost(t) else ""
 
 
+_GOES_ON_FROM = re.compile(
+    r"\b(can|could|does|do|will|would|is|are|might|may)( \w+){0,3} still (go|goes|fail|fails|happen|be|get|make|"
+    r"produce|hallucinate|lie|break|misbehave|need|have|work|matter|cause|exploit|do|drift)\b|\bstill (go wrong|fail|"
+    r"happen|work|matter|be needed|needed|useful|need)\b|\beven (then|so|after (that|this|it|all that))\b"
+)
+
+
+def goes_on_from(text: str) -> bool:
+    """ "what are some ways the model can still go wrong?", "even then?": it goes on from the last answer."""
+    return bool(_GOES_ON_FROM.search(_clean(text)))
+
+
 def opens_with_why(text: str) -> bool:
     """Does the message open with a bare "why" (or "how so") of its own, then say the question it stands for ("why
     tho, why not just max the reward")? Such a message asks about the last answer, whatever words follow."""
@@ -1294,6 +1306,9 @@ def _classify(text: str) -> Intent:
         # "why tho, why not just max the reward": a bare "why" first, then the question it stands for
         or len(words) <= 14
         and opens_with_why(t)
+        # "what are some ways the model can still go wrong?" after what RLHF leaves unsolved: it goes on from there
+        or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 12
+        and bool(_GOES_ON_FROM.search(t))
         or short
         and so_then
         # "and do the model weights change at all?": a yes-or-no question joined on to the last answer, about "the"

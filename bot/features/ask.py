@@ -157,6 +157,7 @@ def answer(
         and max(h.dense for h in hits) >= OWN_TOPIC
         and not _LEANS.search(asked)
         and not intents.opens_with_why(question)  # "why tho, why not just max the reward"
+        and not intents.goes_on_from(question)  # "what are some ways the model can still go wrong?"
         and not (_THEN.search(asked) and not any(ctx.composer.named(h.concept_id, asked) for h in hits))
         and not intents.confirms(question)  # "so there's no reward model at all?" checks the last answer
         # "and do the model weights change at all?" after best-of-N: still best-of-N, unless it names another

@@ -19,6 +19,7 @@ from bot.compose.intent import (
     classify,
     confirms,
     course_order,
+    goes_on_from,
     joined,
     lost,
     one_more,
@@ -966,3 +967,8 @@ def test_versus_with_one_side_compares_the_last_answer():
         "it",
         "rlhf",
     )
+
+
+def test_still_and_even_then_go_on_from_the_last_answer():
+    assert classify("what are some ways the model can still go wrong? failure modes").follow_up
+    assert goes_on_from("even then?") and not goes_on_from("what is the still water test")

@@ -195,3 +195,9 @@ def test_a_student_who_chats_between_questions_is_answered_about_the_course(driv
     # small talk around a question the course does not cover is still that question: not covered
     capital = text(driver.say("random but whats the capital of australia, me and my roommate are arguing"))
     assert "doesn't cover" in capital, capital
+
+
+def test_what_can_still_go_wrong_goes_on_from_the_last_answer(driver):
+    driver.say("what are the main challenges in aligning llms")
+    still = text(driver.say("what are some ways the model can still go wrong? failure modes"))
+    assert "Challenges in LLM Alignment" in still and "not sure" not in still, still
