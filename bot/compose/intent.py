@@ -88,7 +88,8 @@ _EXAMPLE = re.compile(
 _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
     r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
-    r"(connects?|relates?|related|linked|tied) (in )?(to|with))\b"
+    r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
+    r"fares? (against|compared)|holds? up (against|to))\b"
 )
 # "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
 _WHICH = re.compile(
@@ -436,6 +437,10 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:,|\?) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
         r"(?:^|,) ?(?:the )?(?P<a>[^,?]+?) (?:vs|versus|v s|compared to|compared with) (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
         r"(?:^|,) ?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:differ|different) from (?:the )?(?P<b>[^,?]+)",
+        # "how does it stack up against dpo in terms of stability": the two, not what they are judged on
+        r"(?:^|,) ?(?:how )?(?:does|do|would|will) (?:the )?(?P<a>.+?) (?:stack up|measure up|fare|hold up) "
+        r"(?:against|to|with|compared to) (?:the )?(?P<b>[^,?]+?)(?: (?:in terms of|on|for|when it comes to) [^,?]+)?"
+        r"(?:[,?]|$)",
         r"compare (?:the )?(?P<a>.+?) (?:and|with|to) (?:the )?(?P<b>[^,?]+)",
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
         r"(?:the )?(?P<a>[^,?]+?) (?:instead of|rather than) (?:the )?(?P<b>[^,?]+)",

@@ -972,3 +972,8 @@ def test_versus_with_one_side_compares_the_last_answer():
 def test_still_and_even_then_go_on_from_the_last_answer():
     assert classify("what are some ways the model can still go wrong? failure modes").follow_up
     assert goes_on_from("even then?") and not goes_on_from("what is the still water test")
+
+
+def test_how_one_stacks_up_against_another_is_a_comparison():
+    intent = classify("how does it stack up against dpo in terms of stability and compute")
+    assert intent.kind == "comparison" and intent.sides == ("it", "dpo")
