@@ -89,7 +89,7 @@ _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
     r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
     r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
-    r"fares? (against|compared)|holds? up (against|to))\b"
+    r"fares? (against|compared)|holds? up (against|to)|(has|have|had) to do with)\b"
 )
 # "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
 _WHICH = re.compile(
@@ -445,6 +445,9 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
         r"(?:the )?(?P<a>[^,?]+?) (?:instead of|rather than) (?:the )?(?P<b>[^,?]+)",
         r"which (?:one|is|of)? ?.*?(?:,|:) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+)",
+        # "what does that have to do with chatgpt": how one bears on the other
+        r"(?:^|,) ?(?:and |but |so )?what (?:does|do|did) (?:the )?(?P<a>.+?) (?:have|has) to do with (?:the )?"
+        r"(?P<b>[^,?]+)",
         # "how does that connect to ppo", "how is the reward model related to rlhf": how one bears on the other
         r"(?:^|,) ?(?:and )?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:connect|relate|related|linked|tied)"
         r" (?:in )?(?:to|with) (?:the )?(?P<b>[^,?]+)",

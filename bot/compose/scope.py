@@ -66,7 +66,8 @@ FRAME_WORDS = frozenset(
     typically usually mostly mainly roughly overall whole even still ever always never supposed meant kinda sorta
     literally honestly seriously anyway though tho again main key major biggest primary core central
     math maths mathematically equation formula derivation derive notation
-    pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5 idk dunno""".split()
+    pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5 idk dunno
+    quote quotation saying phrase passage paragraph slide lecture lectur""".split()
     for form in (w, w + "s", w + "es")
 ) | frozenset(stem(w) for w in INFORMAL)  # "10 yrs ago", "ppl": chat spellings, not an unknown topic
 

@@ -977,3 +977,8 @@ def test_still_and_even_then_go_on_from_the_last_answer():
 def test_how_one_stacks_up_against_another_is_a_comparison():
     intent = classify("how does it stack up against dpo in terms of stability and compute")
     assert intent.kind == "comparison" and intent.sides == ("it", "dpo")
+
+
+def test_what_one_has_to_do_with_another_puts_them_side_by_side():
+    intent = classify("and what does that have to do with chatgpt")
+    assert intent.kind == "comparison" and intent.sides == ("that", "chatgpt")

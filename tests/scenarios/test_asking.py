@@ -201,3 +201,11 @@ def test_what_can_still_go_wrong_goes_on_from_the_last_answer(driver):
     driver.say("what are the main challenges in aligning llms")
     still = text(driver.say("what are some ways the model can still go wrong? failure modes"))
     assert "Challenges in LLM Alignment" in still and "not sure" not in still, still
+
+
+def test_asking_about_a_quote_is_asking_about_what_was_said(driver):
+    wiener = "early-origins-of-ai-alignment-norbert-wiener"
+    quote = text(driver.say("ok whats the wiener quote about"))  # "quote" is how it is asked, not a topic
+    assert cites(driver, quote, wiener) and "not sure" not in quote, quote
+    chatgpt = text(driver.say("and what does that have to do with chatgpt"))
+    assert title(driver, wiener) in chatgpt and "ChatGPT" in chatgpt, chatgpt
