@@ -502,9 +502,9 @@ class ExtractiveComposer:
             # "why?", "give me an example": about what was just answered
             verdict = Verdict(True, False, 0.0, "a follow-up")
             concepts = list(previous[:2])
-            own = [
+            own = [  # the learner's own words, those that say how it is put as well ("the actual quote or idea")
                 t
-                for t in self.judge.vocabulary.question_terms(normalized)
+                for t in self.judge.vocabulary.terms(normalized)
                 if t not in NOT_A_DETAIL and t not in self._names(concepts[0])
             ]
             # "why?", "how does it work": the concept's title says what "it" is; a follow-up with three words or more
