@@ -107,11 +107,10 @@ STAGES_ASK = re.compile(
     r"phases)|walk (me|us) through|one by one|in order)\b",
     re.IGNORECASE,
 )
+STAGES = re.compile(r"\(1\)[^()]{3,300}\(2\)|\b(first|1st)\b[^.]{3,200}\b(then|second|next)\b", re.IGNORECASE)
 # Kinds of sentence that come first when asked for, rather than a nudge of 0.08 (`_ranked`); when the concept has
 # one, only they are quoted (`_pick`)
-FIRST: tuple[re.Pattern[str], ...] = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT, BENEFIT)
-STAGES = re.compile(r"\(1\)[^()]{3,300}\(2\)|\b(first|1st)\b[^.]{3,200}\b(then|second|next)\b", re.IGNORECASE)
-FIRST += (STAGES,)
+FIRST = (LIMITS, REMEDY, CONSEQUENCE, TENSION, EXAMPLE, AMOUNT, BENEFIT, STAGES)
 ENUMERATION = re.compile(
     r"\b[\w-]+(?: [\w-]+){0,3}, (?:[\w-]+ ){0,4}[\w-]+,? (?:and|or) [\w-]+"
     r"|\(1\)[^()]{3,200}\(2\)",  # "(1) supervised fine-tuning ...; (2) training a reward model ..."
