@@ -265,7 +265,6 @@ _MY_PROGRESS = re.compile(
     r"|how('m| am) i (getting on|getting along|progressing)"
     r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?"
     r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking)"
-    r"|(show|give|tell) me my (progress|score|scores|points|streak|mastery|stats)"
     r"|(show|give|tell) me how (i'm|im|i am) doing"
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
@@ -273,7 +272,8 @@ _MY_PROGRESS = re.compile(
     r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?"
     r"|am i (making (any )?progress|improving|getting (any )?better)( (at|on|with) [\w' -]{1,30})?"
     r"|(did|have) i (get|got|gotten) better( (at|on|with) [\w' -]{1,30})?|have i improved( at [\w' -]{1,30})?"
-    r"|((can|could) (you|u) )?(show|give|tell) (me )?my (progress|score|scores|points|streak|mastery|stats)"
+    r"|((can|could) (you|u) )?(show|give|tell) (me )?my (points|streak|(current |latest )?(mastery|progress|score|"
+    r"scores|stats)( levels?| scores?| so far)?)"
     r"|((can|could) (you|u) )?tell me how (i'm|im|i am|i've been|ive been) doing( so far| overall)?"
     r"|(what'?s|whats|what is) my (streak|score|progress|level|rank) (at|like|looking like|now)"
     r"|how far (along )?am i( in (the|this) (unit|course|chapter|module))?"
@@ -282,24 +282,20 @@ _MY_PROGRESS = re.compile(
     r"|((can|could) (you|u) )?(please |pls |plz )?(tell|show|give) me my (result|results|grade|grades)( so far| until "
     r"now| till now)?"
     r"|how('?d| did) i do( on (those|that|them|it|the quiz|the questions))?"
-    r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|good|best) "
-    r"(on|at|in)"
     r"|(what('s| is| are)|whats|show me|tell me) my (weak|weakest|strong|strongest|best|worst) (areas|topics|points|"
     r"spots|concepts|parts|subjects)"
     r"|(which|what) (topics|concepts|areas|ones|parts|chapters) (am i|i'm|im) (weak|bad|worst|strong|strongest|good|"
     r"best) (on|at|in)( so far)?|(which|what) (topics|concepts|areas|parts|chapters|ones) (have i|did i|i've|ive) "
     r"(already )?(covered|done|finished|mastered|learned|learnt|completed|studied)( so far| already)?"
-    r"|where do i (rank|stand)( in (the|my|this) (class|course|leaderboard))?"
+    r"|where do i (rank|stand)( in (the|my|this) (class|course|leaderboard)| (vs|versus|compared to|against) (the )?"
+    r"(class|others|everyone|the rest))?"
     r"|how much of (the|this) (unit|course|chapter|module) (have i|did i|i've|ive) (finished|done|covered|completed|"
     r"mastered|learned|learnt|studied|gone through)"
     r"|how (are|is) my (results|scores|grades|stats|progress|mastery|streak|points)( looking| going)?"
-    r"|((can|could) (you|u) )?(show|give|tell) (me )?my (current |latest )?(mastery|progress|score|scores|stats)"
-    r"( levels?| scores?| so far)?"
     r"|(my )?(stats|streak)|how many (questions |qs |answers )?(have i|did i|i've|ive) (gotten|got|get|answered) "
     r"(right|correct|wrong)"
     r"|am i ready for (the|my|this|tomorrow'?s) (exam|test|quiz|midterm|final)( based on my (results|progress|scores|"
     r"answers))?"
-    r"|where do i (rank|stand) (vs|versus|compared to|against) (the )?(class|others|everyone|the rest)"
     r"|(summari[sz]e|show me|tell me|what are) my (strengths|weaknesses|strong points|weak points|strengths and "
     r"weaknesses)( so far)?)"
     r"(,? (please|pls|plz|lol|rn|now|thx|so far|today|this week|overall|in total))*\W*$"
@@ -432,6 +428,8 @@ def _sides(t: str) -> tuple[str, ...]:
     t = re.sub(r"\s+", " ", t).strip()
     # "ok and how is that different from ...": the chat's lead-in is no part of the first side
     t = re.sub(r"^((ok|okay|so|and|but|right|alright|hmm|wait|oh)\b,? )+", "", t)
+    # "but vs rlhf?", "and compared to dpo?": the first side is the last answer's concept
+    t = re.sub(r"^((then|what about|how about) )*(?=(vs|versus|compared to|compared with) )", "it ", t)
     patterns = [
         r"between (?:the )?(?P<a>.+?) (?:and|&|vs|versus) (?:the )?(?P<b>.+?)(?:[,?]|$)",
         r"(?:,|\?) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
@@ -452,13 +450,6 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:^|,) ?(?:and )?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:connect|relate|related|linked|tied)"
         r" (?:in )?(?:to|with) (?:the )?(?P<b>[^,?]+)",
     ]
-    # "but vs rlhf?", "and compared to dpo?": the first side is the last answer's concept
-    t = re.sub(
-        r"^((but|and|so|ok|okay|then|wait|hmm|what about|how about) )*(?=(vs|versus|compared to|compared "
-        r"with) )",
-        "it ",
-        t,
-    )
     lead = re.compile(
         r"^(what is|what's|whats|what are|in \w+|so|and|ok|okay|explain|tell me|the difference|"
         r"difference|how|the|a|an)\b ?"
@@ -744,7 +735,7 @@ _WITH_A_QUESTION_OPEN = {
         r"(option|one|answer|choice|letter) is (correct|right)|(show|tell|give) (me )?(what'?s|whats|what is|which "
         r"is|which one is|which one'?s) (correct|right)|pass on (this|it|that)|leave (it|this one|this)|"
         r"(don'?t|dont|do not) (want|wanna) to (do|answer|try) (this|it)|(the )?(right |correct )?ans( pls| please)?\W*$|"
-        r"(show|tell|give)( me)? the (right |correct )?(answer|solution)|i quit|(what|which) (was|is|'s) the (right|"
+        r"(show|tell|give) the (right |correct )?(answer|solution)|i quit|(what|which) (was|is|'s) the (right|"
         r"correct) (option|answer|one|choice|letter))\b"
     ),
     "hint": re.compile(
@@ -760,7 +751,7 @@ _WITH_A_QUESTION_OPEN = {
         r"looking for))\b"
     ),
     "unsure": re.compile(
-        r"\b(no idea|no clue|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
+        r"\b(no idea|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
         r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
         r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
         r"not knowing|(don'?t|dont|do not) understand|confusing|confuses|not certain|uncertain|unsure|"
