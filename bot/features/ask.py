@@ -389,7 +389,7 @@ def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> C
 
 
 def _about_the_last_answer(
-    ctx: Kit, question: str, intent: intents.Intent, learner_id: int, place: str, now: datetime
+    ctx: Kit, question: str, intent: intents.Intent, last_turn: Callable[[], tuple[str, list[str]]]
 ) -> AnswerResult | None:
     """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
     teach on its own but that the last answer's concepts use is asked about them; so is a question of up to
@@ -416,7 +416,7 @@ def _about_the_last_answer(
     )
     if not (leans or named):
         return None
-    said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
+    said, previous = last_turn()
     said = said.removeprefix(QUIZ_SAID)  # after a quiz question's feedback: its right answer
     if not previous:
         return None
@@ -460,9 +460,7 @@ def _leaning_back(
     asked: str,
     result: AnswerResult,
     intent: intents.Intent,
-    learner_id: int,
-    place: str,
-    now: datetime,
+    last_turn: Callable[[], tuple[str, list[str]]],
 ) -> tuple[str, AnswerResult]:
     """A message refused on its own that points back at the last answer ("could u skip it and go straight from
     the base model?" after why RLHF starts from SFT, by `_refers_back`), tried as a follow-up of that answer's
@@ -470,7 +468,7 @@ def _leaning_back(
     was found."""
     if not _LEANS.search(text) and not _INSTEAD.search(text):
         return asked, result
-    said, previous = ctx.store.recent_turn(learner_id, place, now - CONVERSATION_GAP)
+    said, previous = last_turn()
     said = said.removeprefix(QUIZ_SAID)  # after a quiz question's feedback: its right answer
     if not previous or not said or not _refers_back(ctx, text, previous):
         return asked, result
@@ -621,10 +619,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         return [R.Text(problem, kind="error")]
     # looked up once, when first needed (small talk needs no learner row)
     learner_id = functools.cache(lambda: ctx.store.learner(ev.learner).id or 0)
-
-    def last_concepts() -> list[str]:
-        """The concepts of the learner's last answer here, if recent enough for a follow-up."""
-        return ctx.store.recent_turn(learner_id(), place_of(ev), ctx.clock() - CONVERSATION_GAP)[1]
+    place = place_of(ev)
+    now = ctx.clock()
+    # the learner's last question here and its concepts, if recent enough for a follow-up: read once, when needed
+    last_turn = functools.cache(lambda: ctx.store.recent_turn(learner_id(), place, now - CONVERSATION_GAP))
 
     move = intents.quiz_move(ev.text)
     if move or len(ev.text.split()) <= intents.OPEN_MOVE_WORDS:
@@ -639,8 +637,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if topic is None and intents.one_more(ev.text):
         # "another one", "one more!": another question, when the learner was just quizzed or has no conversation
         # going (after an answer it may ask for another example)
-        quizzed = ctx.store.quizzed_since(learner_id(), ctx.clock() - CONVERSATION_GAP)
-        topic = "" if quizzed or not last_concepts() else None
+        quizzed = ctx.store.quizzed_since(learner_id(), now - CONVERSATION_GAP)
+        topic = "" if quizzed or not last_turn()[1] else None
     order = intents.course_order(ev.text)
     if order is not None:  # "what should i learn after dpo": the course's own order, not what dpo is
         replies = _course_order(ctx, *order)
@@ -648,10 +646,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
             return replies
     if topic is not None:  # "quiz me on dpo", "next question pls": what /quiz does
         if intents.QUIZ_ON_THE_LAST.fullmatch(topic):  # "quiz me on it": the last answer's concept
-            last = last_concepts()
+            last = last_turn()[1]
             topic = last[0] if last else ""
         return on_start_quiz(E.StartQuiz(ev.learner, topic=topic, where=ev.where), ctx)
-    if intents.lost(ev.text) and last_concepts():
+    if intents.lost(ev.text) and last_turn()[1]:
         # "idk i just dont get it" right after an answer: that answer again, more simply
         return on_ask(dataclasses.replace(ev, text="can you explain it more simply"), ctx)
     intent = intents.classify(ev.text)
@@ -672,16 +670,10 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     studying, searched = _study_request(ev, ctx)
     if studying is not None:
         return studying
-    place = place_of(ev)
-    now = ctx.clock()
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
     compares = _compares_the_last_two(ev.text, intent)
     detail = _names_a_detail(ctx, intent)
-    said, previous = (
-        ctx.store.recent_turn(lid, place, now - CONVERSATION_GAP)
-        if intent.follow_up or goes_on or compares or detail
-        else ("", [])
-    )
+    said, previous = last_turn() if intent.follow_up or goes_on or compares or detail else ("", [])
     if (
         detail
         and previous
@@ -712,12 +704,12 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if result is None:
         result = answer(ctx, question_text, intent=intent, previous=previous, said=said, searched=searched)
     if not result.confident and not intent.follow_up:
-        result = _about_the_last_answer(ctx, ev.text, intent, lid, place, now) or result
+        result = _about_the_last_answer(ctx, ev.text, intent, last_turn) or result
     if not result.confident and not ADMIN.search(ev.text):
-        asked, result = _leaning_back(ctx, ev.text, asked, result, intent, lid, place, now)
+        asked, result = _leaning_back(ctx, ev.text, asked, result, intent, last_turn)
     tentative = bool(result.composed and result.composed.tentative)
     if not result.confident and result.sources and intents.tells(ev.text):
-        last = ctx.store.recent_turn(lid, place, now - CONVERSATION_GAP)[1]
+        last = last_turn()[1]
         if (
             last
             and not ctx.composer.named(result.sources[0].concept_id, ev.text)
