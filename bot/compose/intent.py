@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # What is asked for. A follow-up asks for one of these too ("why?" is a follow-up asking why).
@@ -256,15 +257,30 @@ _STUDY_NEXT = re.compile(
     r"|(what|wat) (should|do|shall) i do (now|next)( then)?"
     r"|where (should|do|shall|can) i go (from here|next|now)"
     r"|(recommend|suggest) (me )?(something|a topic|a concept|what) to (learn|study|read)( next)?"
-    r"|what (topic|concept|chapter) (is|comes) next)( (lol|pls|please|haha|tho|rn|then|today))*\W*$"
+    r"|what (topic|concept|chapter) (is|comes) next"
+    # "whats the next topic i should tackle", "can you tell me what to focus on next", "in what order should i go
+    # through the material", "is there a prerequisite order here"
+    r"|(what'?s|whats|what is|which is) the next (topic|concept|thing|lesson|chapter|part) (i|we) (should|need to|"
+    r"have to|gotta|ought to) (learn|study|tackle|do|cover|look at|read|work on)"
+    r"|((can|could) (you|u) )?(tell me|say) what (i should|to) (learn|study|focus on|do|tackle|look at|work on)"
+    r"( (next|now|first))+"
+    r"|in (what|which) order (should|do|can|shall) i (go through|study|learn|do|read|tackle|cover)( (the|this|all "
+    r"the) (material|topics|unit|course|stuff|chapter|concepts))?"
+    r"|is there (a|an) (prerequisite |recommended |suggested |set |right |particular |fixed )?order( here| to (this|"
+    r"the (topics|material|unit|course)))?( or [\w' -]{1,60})?"
+    r")( (lol|pls|please|haha|tho|rn|then|today))*\W*$"
 )
 # "how am i doing", "whats my progress", "how many points do i have": the learner's own standing (/progress)
 _MY_PROGRESS = re.compile(
     r"^((so|ok|okay|and|hey|hi|alright|hmm)\W+)*"
     r"(how (am|m) i doing( so far| overall| in (this|the) (course|class))?"
     r"|how('m| am) i (getting on|getting along|progressing)"
-    r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?"
-    r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking)"
+    r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?( or (am i )?(failing|behind|not|doing badly|"
+    r"bombing)[\w' ]{0,30})?"
+    r"|where am i (weak|weakest|struggling|bad|strong|strongest|falling behind)"
+    r"|how('?s|s| is) my (accuracy|score|progress|streak|mastery|total)( looking| going)?"
+    r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking|total|"
+    r"accuracy)( now| so far)?"
     r"|(show|give|tell) me how (i'm|im|i am) doing"
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
@@ -337,11 +353,170 @@ class Intent:
         return "follow-up" if self.follow_up else self.kind
 
 
+# Learners who study in English but think in another language type a few words of it: "keine ahnung", "me rindo,
+# cual era la respuesta", "manda uma pergunta sobre sft". The study-chat words of Spanish, Portuguese, German and
+# French are read as their English (accents folded first); nothing else of those languages is.
+_ENGLISH = (
+    # giving up, the answer
+    (
+        r"me rindo|me doy por vencid[oa]|eu desisto|desisto|ich gebe? auf|ich geb'? auf|j'?abandonne",
+        "i give up",
+    ),
+    (
+        r"(cual|qual|que|was) (era|es|e|ist|war|est) (la |a |die |la bonne )?(respuesta|resposta|antwort|reponse)",
+        "what was the answer",
+    ),
+    (
+        r"(manda|mandame|dime|dame|mostra|me mostra|me diz|zeig mir|sag mir|donne-moi|dis-moi) (a |la |die )?"
+        r"(respuesta|resposta|antwort|losung|reponse)",
+        "show me the answer",
+    ),
+    (r"(la |a |die )?(respuesta|resposta|antwort|losung|reponse)", "the answer"),
+    (r"(salta|saltar|pula|pular|uberspringen|passe)( (esta|essa|esta pregunta|diese))?", "skip this one"),
+    # not knowing
+    (r"keine ahnung|ni idea|no tengo (ni )?idea|nem ideia|sei la|aucune idee|nao faco ideia", "no idea"),
+    (r"no se|nao sei|ich weiss (es )?nicht|weiss nicht|je ne sais pas|je sais pas|jsp", "i don't know"),
+    (
+        r"no entiendo|no lo entiendo|nao entendi|nao entendo|ich verstehe? (das )?nicht|versteh(e)? ich nicht|"
+        r"je ne comprends pas|je comprends pas",
+        "i don't understand",
+    ),
+    (r"estoy perdid[oa]|estou perdid[oa]|ich bin verwirrt|je suis perdu", "i'm lost"),
+    # a hint
+    (r"(una |uma |ein(en)? (klein(e[nrs]?)? )?|un (petit )?)(pista|dica|hinweis|tipp|indice)", "a hint"),
+    (r"pista|dica|hinweis|indice", "hint"),
+    # a question, please
+    (
+        r"(me haces|hazme|hace(me)?|me hace|me faz|manda(me)?|dame|stell mir|gib mir|pose-moi) (una |uma |eine |une )?"
+        r"(pregunta|pergunta|frage|question)",
+        "give me a question",
+    ),
+    (r"(otra|outra|noch eine|une autre) (pregunta|pergunta|frage|question)", "another question"),
+    (r"(pregunta|pergunta|frage)", "question"),
+    (r"sobre|uber", "about"),
+    # what next, where to start
+    (
+        r"(was|womit) soll ich als nachstes (lernen|machen)|(que|o que) (estudio|estudo|eu estudo|hago|faco) "
+        r"(ahora|agora|despues|depois)|qu'?est-ce que je (dois )?(etudier|apprendre) (maintenant|ensuite)",
+        "what should i learn next",
+    ),
+    (
+        r"por donde (empiezo|comienzo)|por onde (comeco|eu comeco)|wo (fange|fang) ich an|womit (fange|fang) ich an|"
+        r"par ou (je )?commence[rz]?",
+        "where do i start",
+    ),
+    (r"(que|o que) sigue|(que|o que) vem agora|was kommt (jetzt|als nachstes)", "what next"),
+    # progress
+    (
+        r"(como|cómo) (voy|estoy yendo|estou indo|to indo|vou)|wie (stehe|steh) ich|wie lauft es bei mir|"
+        r"comment je m'?en sors",
+        "how am i doing",
+    ),
+    (r"(mi|meu|mein|ma) (progreso|progresso|fortschritt|progression)", "my progress"),
+    # small words around them
+    (r"por favor|porfa|bitte|s'?il (te|vous) plait|stp", "please"),
+    (r"gracias|obrigad[oa]|danke|merci", "thanks"),
+)
+_ENGLISH_RE = [(re.compile(rf"\b(?:{words})\b"), english) for words, english in _ENGLISH]
+_ENGLISH_HINT = re.compile(
+    r"\b("
+    + "|".join(
+        re.escape(w)
+        for w in (
+            "respuesta",
+            "resposta",
+            "antwort",
+            "pregunta",
+            "pergunta",
+            "frage",
+            "rindo",
+            "desisto",
+            "ahnung",
+            "se",
+            "idea",
+            "ideia",
+            "sei",
+            "weiss",
+            "sais",
+            "pista",
+            "dica",
+            "hinweis",
+            "tipp",
+            "indice",
+            "losung",
+            "entiendo",
+            "entendi",
+            "entendo",
+            "verstehe",
+            "perdido",
+            "perdida",
+            "perdu",
+            "verwirrt",
+            "nachstes",
+            "donde",
+            "onde",
+            "fange",
+            "fang",
+            "voy",
+            "indo",
+            "stehe",
+            "progreso",
+            "progresso",
+            "fortschritt",
+            "sobre",
+            "bitte",
+            "por",
+            "danke",
+            "gracias",
+            "obrigado",
+            "obrigada",
+            "merci",
+            "plait",
+            "salta",
+            "pula",
+            "pular",
+            "saltar",
+            "uberspringen",
+            "abandonne",
+            "jsp",
+            "stp",
+            "sigue",
+            "kommt",
+            "estudio",
+            "estudo",
+            "reponse",
+            "comprends",
+            "commencer",
+            "commence",
+            "progression",
+            "gebe",
+            "geb",
+            "vencido",
+            "vencida",
+        )
+    )
+    + r")\b"
+)
+
+
+def _english(text: str) -> str:
+    """The message with the study-chat words of Spanish, Portuguese, German and French said in English ("keine
+    ahnung" -> "no idea"); accents are folded first. Text with none of those words is returned as it is."""
+    folded = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    if not _ENGLISH_HINT.search(folded):
+        return text
+    for pattern, english in _ENGLISH_RE:
+        folded = pattern.sub(english, folded)
+    return folded
+
+
 def _clean(text: str) -> str:
     # "@everyone quiz me on dpo", "<@U123> hint pls": mentions are who is addressed, not what is asked
-    text = re.sub(r"<[@#!][^>]*>|@(everyone|here|channel)\b", " ", text).strip().lower()
+    text = re.sub(r"<[@#!][^>]*>|@(everyone|here|channel)\b|[¿¡]", " ", text).strip().lower()
     text = re.sub(r"[’‘`]", "'", text)
     text = re.sub(r"\s+", " ", text)
+    text = _english(text)
     text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"
     return re.sub(r"\blemme\b", "let me", text)
 
@@ -523,7 +698,7 @@ def lost(text: str) -> bool:
 
 # While a quiz question is open, a move in the quiz rather than a question: "can i get a hint", "skip this one",
 # "i give up", "idk"
-_QUIZ_LEAD = r"^((ok|okay|hmm+|um+|uh+|ugh+|wait|so|yeah|nah|erm|sorry|honestly|tbh|lol)\W*\s+)*"
+_QUIZ_LEAD = r"^((ok|okay|hmm+|um+|uh+|ugh+|wait|so|yeah|nah|erm|sorry|honestly|tbh|lol|now|anyway|anyways|alright|and)\W*\s+)*"
 _QUIZ_MOVES = {
     "hint": re.compile(
         _QUIZ_LEAD + r"((can|could|may) (i|u|you) (get|have|give me|gimme) |(please |pls )?(give me|gimme) |"
@@ -556,7 +731,7 @@ _QUIZ_REQUEST = re.compile(
     r"mc|exam|exam-style|exam style))? (question|questions|quiz|quizzes|"
     r"exercise|exercises|problem|problems)|"
     r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
-    r"( (quiz|practice|test|new|hard|harder|easy|easier|tough|tougher))? (question|questions|quiz|exercise|"
+    r"( (quiz|practice|test|new|hard|harder|easy|easier|tough|tougher|random|quick|short))? (question|questions|quiz|exercise|"
     r"problem)|(the )?next"
     r"( (quiz|practice|test))? (question|quiz))"
     r"( (again|too|as well))?)"
@@ -572,7 +747,7 @@ _QUIZ_REQUEST = re.compile(
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
     r"(questions|qs|quizzes|problems)|(lets|let's|can we|shall we|wanna|we should) (do|have|try|take) (a |an |"
-    r"another |some )?(quick |short |little |mini |small )?(quiz|test|practice round|practice session|(practice |quiz "
+    r"another |some )?(quick |short |little |mini |small )?(quiz|test|round|quiz round|practice round|practice session|(practice |quiz "
     r"|test )?(question|questions|q|qs|problem|problems))|(a )?random (question|q|quiz)(,? (on|about|from))?(,? any "
     r"topic|,? anything)?|"
     r"(throw|fire|shoot|toss) (a |some |another |more )?(question|questions|q|qs|quiz)( or two)? at me|drill me|"
@@ -627,8 +802,8 @@ _AFTER = [
         r"(i'?m |im |i am |i'?ve |ive |i have |i )?(done|finished|through|completed)( with)? "
         + _X
         + r"[,.;!]*\s*"
-        r"(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|(what'?s|whats|what is|what comes) (after (that|it|"
-        r"this)|next)|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|"
+        r"(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|(what'?s|whats|what is|what comes) (after( (that|it|"
+        r"this))?|next)|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|"
         r"thing|lesson)( for me)?)",
         r"(what|which)( (topic|concept|lesson|chapter|unit|one|part|module))? to (learn|study|do|read|cover|tackle|"
         r"look at|move on to)( next)? after " + _X,
@@ -686,14 +861,47 @@ def _last_sentence(t: str) -> str:
     return parts[-1] if len(parts) > 1 and parts[-1] else t
 
 
+# Where a run-on message turns to its request: "i reread my notes on the train, anyway now hit me with a question",
+# "finished the sft reading 🎉 whats the next topic"
+_TURN = re.compile(
+    r"[,;:]\s+|\s+[-–—]+\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+\s*|"
+    r"\s+(?=(anyway|anyways|so|now|but|and now|and so|ok so|soo+)\s)"
+)
+
+
+_PUNCTUATED_TURN = re.compile(r"[,;:]\s+|\s+[-–—]+\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+\s*")
+
+
 def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
     """The pattern found in the whole message, else in its last sentence (after chat such as "ok makes sense."), else
-    after a clause set off by a comma ("exam friday, drill me on sft")."""
+    in an earlier sentence when no other sentence asks anything ("give me a question about ppo? want to check if i
+    get it"), else after the chat a run-on message opens with ("exam friday, drill me on sft", "finished the
+    reading 🎉 whats next")."""
     found = pattern.search(t) or pattern.search(_last_sentence(t))
-    for cut in re.finditer(r"[,;:]\s+", t) if not found else ():
-        found = pattern.search(t[cut.end() :])
+    if not found:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", t.strip()) if s]
+        for i, sentence in enumerate(sentences[:-1] if len(sentences) > 1 else ()):
+            others = sentences[:i] + sentences[i + 1 :]
+            if not any(o.endswith("?") or _ASKING_START.match(o) for o in others):
+                found = pattern.search(sentence)
+                if found:
+                    break
+    cuts = [] if found else [0, *(x for cut in _TURN.finditer(t) for x in (cut.start(), cut.end())), len(t)]
+    for tail in (t[end:].strip() for end in cuts[2:-1:2]):
+        found = pattern.search(tail)
         if found:
-            break
+            return found
+    # a clause between the chat, with no question after it: "drill me on wiener, i want to be sure i can explain
+    # it", "..., can you tell me what to focus on next so i stop being chaotic"
+    pieces = [t[start:end].strip() for start, end in zip(cuts[::2], cuts[1::2], strict=True)]
+    for i, piece in enumerate(pieces[:-1]):
+        if t[cuts[2 * i + 1] :].startswith(":"):
+            continue  # "practice q: parent says ...": a label for what follows, not a request
+        rest = [x for x in pieces[i + 1 :] if x]
+        if not any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in rest):
+            found = pattern.search(" ".join(pieces[: i + 1])) or pattern.search(piece)
+            if found:
+                break
     return found
 
 
@@ -705,6 +913,8 @@ def quiz_request(text: str) -> str | None:
     if not found:
         return None
     topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
+    # "quiz me on dpo, i want to be sure i get it": why, not what
+    topic = re.sub(r",\s*(i|i'm|im|i'd|id|because|cause|cuz|bc|so|since|as|want|need)\b.*$", "", topic)
     # "test me on rlhf before my exam tmrw": the exam is when, not what
     topic = re.sub(
         r"\s+(before|for) (my|the|our|an?|tomorrow'?s) (exam|test|quiz|midterm|final)\b.*$", "", topic
@@ -735,6 +945,7 @@ _WITH_A_QUESTION_OPEN = {
         r"(option|one|answer|choice|letter) is (correct|right)|(show|tell|give) (me )?(what'?s|whats|what is|which "
         r"is|which one is|which one'?s) (correct|right)|pass on (this|it|that)|leave (it|this one|this)|"
         r"(don'?t|dont|do not) (want|wanna) to (do|answer|try) (this|it)|(the )?(right |correct )?ans( pls| please)?\W*$|"
+        r"spoil (it|this|this one|the answer)|move past (it|this|this one)|what was it\W*$|"
         r"(show|tell|give) the (right |correct )?(answer|solution)|i quit|(what|which) (was|is|'s) the (right|"
         r"correct) (option|answer|one|choice|letter))\b"
     ),
@@ -745,7 +956,7 @@ _WITH_A_QUESTION_OPEN = {
         r"((don'?t|dont|do not) (tell|give|show)|without (telling|giving|showing)) (me )?(the )?(answer|solution)|"
         r"(something|anything) (i should|to) (be )?(think|thinking|consider|considering|keep in mind|look at)|"
         r"(what|which) ([\w-]+ ){0,3}should i (be )?(think|thinking|look|looking|focus|focusing|consider|considering)|"
-        r"guidance|without giving (it|the answer|the game) away|"
+        r"guidance|without giving (it|the answer|the game) away|angle|where to look|"
         r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
         r"help|right track|trick|push|(this|the) question (is )?(really |actually )?(asking|testing|about|getting at|"
         r"looking for))\b"
@@ -754,7 +965,7 @@ _WITH_A_QUESTION_OPEN = {
         r"\b(no idea|(don'?t|dont|do not) know|dunno|idk|stuck|blank|blanking|confused|lost|"
         r"can'?t (figure|work|get|do|solve)|cannot (figure|work|get|do|solve)|not sure|(don'?t|dont|do not) get|"
         r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
-        r"not knowing|(don'?t|dont|do not) understand|confusing|confuses|not certain|uncertain|unsure|"
+        r"not knowing|(don'?t|dont|do not) understand|confusing|confuses|not certain|uncertain|unsure|not confident|"
         r"(don'?t|dont|do not|can'?t|cannot) (remember|recall)|(brain|mind|head) (is |'s )?(empty|blank|fried|dead|"
         r"mush|not working)|no (freaking |fricking )?clue|no entiendo|^(wait|huh|um+|uh+),? what\W*$)\b"
     ),
@@ -765,6 +976,7 @@ _ASKS_SOMETHING = re.compile(r"^(what|why|how|when|who|which|where|explain|defin
 _ASKS_WHETHER = re.compile(r"^(is|are|does|do|did|was|were)\b")
 _STUDY_WORD = re.compile(r"\b(hint|hints|hnit|clue|clues|nudge)\b")
 OPEN_MOVE_WORDS = 20
+OPEN_CHECK_WORDS = 60  # a longer message, even with a question open, is read as a question
 # "is saying 'i don't know' honest?": words in quotes are talked about, not said
 _IN_QUOTES = re.compile(r"(?:^|(?<=\s))('(?:[^']|(?<=\w)'(?=\w)){1,60}?'|\"[^\"]{1,60}\")(?=\W|$)")
 
@@ -773,11 +985,38 @@ def quiz_move(text: str, open_question: bool = False) -> str:
     """ "hint", "skip" or "unsure" when the message, said while a quiz question is open, is a move in the quiz
     (asking for a hint, giving up, not knowing) rather than a question about the course; else "". With
     `open_question` (the learner's question is open now) a short message is read more loosely: any that asks for
-    a hint, gives up or says the learner is stuck, unless it asks about something else."""
+    a hint, gives up or says the learner is stuck, unless it asks about something else. A longer one is read so
+    sentence by sentence, and clause by clause after the chat it opens with ("ive been staring at this for 10 min
+    while my kid screams, can you just show me what its supposed to be")."""
     t = _clean(text)
     strict = next((move for move, pattern in _QUIZ_MOVES.items() if pattern.search(t)), "")
-    if strict or not open_question or len(t.split()) > OPEN_MOVE_WORDS:
+    if strict or not open_question:
         return strict
+    if len(t.split()) <= OPEN_MOVE_WORDS:
+        return _loose_move(t)
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", t) if x]
+    # each sentence, then what follows the chat it opens with ("..., can you just show me what its supposed to be")
+    cuts = [x[cut.end() :].strip() for x in sentences for cut in _PUNCTUATED_TURN.finditer(x)]
+    for piece in sentences[::-1] + cuts[::-1]:
+        if len(piece.split()) > OPEN_MOVE_WORDS:
+            continue
+        opening = _LEAD.sub("", piece) or piece
+        if _ASKS_SOMETHING.search(opening) or _ASKS_WHETHER.search(opening):
+            continue  # "..., why is that so hard for it": a question about the course, in a long message
+        move = _loose_move(piece)
+        rest = [x for x in sentences if x not in piece and piece not in x]
+        # "is that the whole difference?? ..., sorry if this is confusing": a question of its own around it
+        if move and not any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in rest):
+            return move
+    return ""
+
+
+# "whats the first step for this one", "what should i be thinking about here": about the open question
+_ABOUT_IT = re.compile(r"\b(this|this one|this question|it|here|that one)\b")
+
+
+def _loose_move(t: str) -> str:
+    """The move a short message makes about the open question, read loosely (`quiz_move`); else ""."""
     if re.fullmatch(r"[?!. ]*\?[?!. ]*", t):  # "???": lost
         return "unsure"
     t = _IN_QUOTES.sub(" quoted ", t)
@@ -789,12 +1028,17 @@ def quiz_move(text: str, open_question: bool = False) -> str:
             r"\b(don'?t|dont|do not|without|not|no)\b[^,.;]*\b(answer|solution|spoil)", t
         ):
             continue  # "pls help a little but dont tell me the answer": a hint, not the answer
+        if move == "skip" and re.search(
+            r"\b(refuse|not going|won'?t|will not|don'?t want|dont want|do not want|never) to give up|"
+            r"\bif (you|we|they|one|i|it) (just )?(skip|skips|skipped)\b",
+            t,
+        ):
+            continue  # "i refuse to give up on this one", "what goes wrong if you skip it": not giving up
         opening = _LEAD.sub("", t) or t
         asks = _ASKS_SOMETHING.search(opening) or (
             _ASKS_WHETHER.search(opening) and not _STUDY_WORD.search(found.group(0))
         )
-        # "whats the first step for this one", "what should i be thinking about here": about the open question
-        about_it = re.search(r"\b(this|this one|this question|it|here|that one)\b", t)
+        about_it = _ABOUT_IT.search(t)
         # "whats the answer" asks for the answer; "does the policy give up on exploring?" asks about the course
         wants_answer = move == "skip" and re.search(r"\b(answer|solution|correct|right)\b", found.group(0))
         if asks and not about_it and not wants_answer and not lost(t):
@@ -1267,7 +1511,10 @@ def _classify(text: str) -> Intent:
     social = small_talk(t)
     if social:
         return Intent(SMALL_TALK, social=social)
-    if _OVERVIEW.search(t):
+    overview = _request(_OVERVIEW, t)
+    # "por donde empiezo? everything looks scary" is the course's start; "i need to write the root cause plan. where
+    # do i even start" is the plan's
+    if overview and (overview.string == t or not _TELLER.search(t.replace(overview.group(0), " "))):
         return Intent(OVERVIEW)
     if _request(_STUDY_NEXT, t):
         return Intent(STUDY_NEXT)

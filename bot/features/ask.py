@@ -625,7 +625,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     last_turn = functools.cache(lambda: ctx.store.recent_turn(learner_id(), place, now - CONVERSATION_GAP))
 
     move = intents.quiz_move(ev.text)
-    if move or len(ev.text.split()) <= intents.OPEN_MOVE_WORDS:
+    if move or len(ev.text.split()) <= intents.OPEN_CHECK_WORDS:
         row = ctx.store.open_session_of(learner_id())
         row = row if row is not None and row.status == "open" else None
         if not move and row is not None:

@@ -982,3 +982,89 @@ def test_how_one_stacks_up_against_another_is_a_comparison():
 def test_what_one_has_to_do_with_another_puts_them_side_by_side():
     intent = classify("and what does that have to do with chatgpt")
     assert intent.kind == "comparison" and intent.sides == ("that", "chatgpt")
+
+
+@pytest.mark.parametrize(
+    "text, move",
+    [
+        # a few words of another language: the study-chat words are read as their English
+        ("keine ahnung ehrlich gesagt", "unsure"),
+        ("no sé 😅", "unsure"),
+        ("me rindo, cuál es la respuesta?", "skip"),
+        ("desisto, me mostra a resposta", "skip"),
+        ("una pista por favor", "hint"),
+        ("j'abandonne", "skip"),
+        # a run-on message with the request last, longer than the loose reading takes whole
+        (
+            "ok so i have read this question four times now on the tram home and nothing clicks, "
+            "could you point me somewhere useful",
+            "hint",
+        ),
+        (
+            "been going round in circles on this for ages and the baby is up again, "
+            "can you just show me what it is supposed to be",
+            "skip",
+        ),
+        ("just spoil it", "skip"),
+        ("not confident about this one at all", "unsure"),
+        ("i refuse to give up on this one, any first step?", "hint"),
+        # still course questions
+        ("what goes wrong if you skip the kl penalty in ppo?", ""),
+        ("what goes wrong if you skip it during ppo, why add the kl term at all", ""),
+        (
+            "i watched the lecture twice and read the slides, why does the reward model get things so wrong "
+            "when the policy pushes on it? confused",
+            "",
+        ),
+        (
+            "is a system prompt just a hint to the model or does sft actually change the weights? still "
+            "mixing them up in my head",
+            "",
+        ),
+    ],
+)
+def test_moves_in_other_words_and_longer_messages(text, move):
+    assert quiz_move(text, open_question=True) == move
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("hazme una pregunta sobre dpo", "dpo"),
+        ("manda uma pergunta sobre rlhf", "rlhf"),
+        ("stell mir eine frage über reward hacking", "reward hacking"),
+        ("finally home after a 10 hour shift and too tired to read, anyway now quiz me on ppo", "ppo"),
+        ("lets do a quick round on sft", "sft"),
+        ("can i get a random question?", ""),
+        ("quiz me on dpo, i want to be sure i get it before friday", "dpo"),
+        # a label for what follows, not a request; chat before a question of its own
+        ("practice q: a parent asks about their kid's fever, which reply is more helpful?", None),
+        ("random q but who won the world cup", None),
+    ],
+)
+def test_requests_to_be_quizzed_in_other_words_and_run_on_messages(text, topic):
+    assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("was soll ich als nächstes lernen?", STUDY_NEXT),
+        ("¿qué estudio ahora?", STUDY_NEXT),
+        ("finally done with the sft reading 🎉 whats the next topic i should tackle", STUDY_NEXT),
+        ("i was away for two weeks, in what order should i go through the material", STUDY_NEXT),
+        ("is there a recommended order or can i jump straight into dpo", STUDY_NEXT),
+        ("my head is all over the place, can you tell me what to focus on next so i calm down", STUDY_NEXT),
+        ("por dónde empiezo? todo parece difícil", OVERVIEW),
+        ("como estou indo?", MY_PROGRESS),
+        ("wie stehe ich?", MY_PROGRESS),
+        ("be honest, am i doing ok or am i failing", MY_PROGRESS),
+        ("where am i weak?", MY_PROGRESS),
+        ("hows my accuracy", MY_PROGRESS),
+        ("whats my total now", MY_PROGRESS),
+        # the plan's start, not the course's
+        ("i need to write the root cause plan for our incident. where do i even start", "question"),
+    ],
+)
+def test_own_studying_in_other_words_and_run_on_messages(text, kind):
+    assert classify(text).kind == kind

@@ -174,3 +174,26 @@ def test_why_after_a_quiz_answer_is_about_that_question(driver):
     why = text(driver.say("why?"))  # before, no answer to lean on: "ask again with its name"
     assert concept[:30] in plain(why) and "not sure" not in why, why
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_a_run_on_message_or_a_few_words_of_another_language_still_make_the_move(driver):
+    forwarded = driver.store.forwarded_count()
+    quiz(driver, single_choice(driver, 7))
+    hint = text(
+        driver.say(
+            "ok so i have read this question four times on the tram home and nothing clicks, could you point "
+            "me somewhere useful"
+        )
+    )
+    assert hint.startswith("Hint"), hint
+    given_up = text(driver.say("me rindo, cuál era la respuesta?"))
+    assert "Skipped" in given_up, given_up
+    asked = driver.say("finally home after a long shift and too tired to read, anyway now quiz me on dpo")
+    dpo = driver.tutor.course.concepts["direct-preference-optimization"].title
+    assert any(s.choices for s in asked) and dpo in plain(text(asked)), text(asked)
+    driver.say("/skip")
+    progress = text(driver.say("como estou indo?"))
+    assert "not sure" not in progress and ("No answers yet" in progress or "Progress of" in progress), (
+        progress
+    )
+    assert attempts(driver, "ada") == 0 and driver.store.forwarded_count() == forwarded
