@@ -266,6 +266,14 @@ _STUDY_NEXT = re.compile(
     r"( (next|now|first))+"
     r"|in (what|which) order (should|do|can|shall) i (go through|study|learn|do|read|tackle|cover)( (the|this|all "
     r"the) (material|topics|unit|course|stuff|chapter|concepts))?"
+    # "what order should i learn rlhf, ppo, dpo in?", "whats the recommended sequence for these topics", "please
+    # recommend a study path for the unit", "please make plan"
+    r"|(in )?(what|which) order (should|do|shall|can) i (learn|study|do|read|tackle|take) [\w ,'&/-]{1,60}?( in)?"
+    r"|(what'?s|whats|what is) the (recommended|best|right|suggested|ideal|logical|proper) (sequence|order|path) (for|of|"
+    r"to (learn|study|go through)) (these|the|this|all the|all these) (topics|concepts|material|chapters|unit|course)"
+    r"|(((can|could|would) (you|u) )?(please )?(recommend|suggest|give me|make|plan|draw up)|make) (me )?(a )?"
+    r"(study|learning|revision|reading) (path|plan|order|route|schedule|roadmap)( for [\w ,'-]{1,40})?"
+    r"|((can|could|would) (you|u) )?(please )?make (me )?(a )?plan"
     r"|is there (a|an) (prerequisite |recommended |suggested |set |right |particular |fixed )?order( here| to (this|"
     r"the (topics|material|unit|course)))?( or [\w' -]{1,60})?"
     r")( (lol|pls|please|haha|tho|rn|then|today))*\W*$"
@@ -278,7 +286,16 @@ _MY_PROGRESS = re.compile(
     r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?( or (am i )?(failing|behind|not|doing badly|"
     r"bombing)[\w' ]{0,30})?"
     r"|where am i (weak|weakest|struggling|bad|strong|strongest|falling behind)"
-    r"|how('?s|s| is) my (accuracy|score|progress|streak|mastery|total)( looking| going)?"
+    r"|how('?s|s| is| are) my (accuracy|score|progress|streak|mastery|total|performance|results|grades|stats)( looking| "
+    r"going| so far)?"
+    r"|((can|could) (you|u) )?(please )?(give|show) me (an? )?(overview|summary|breakdown|rundown) of my (results|progress|"
+    r"scores|performance|answers)( overall| so far)?( and [\w' ]{1,60})?"
+    r"|((can|could) (you|u) )?(please )?(tell|show|give|inform) me (about )?my (current |total )?(points|score|streak|"
+    r"progress|mastery|stats|rank)"
+    r"|how many (questions |qs |answers )?i (answered|got|get|have answered|have got) (right|correct|correctly|wrong)"
+    r"( till now| so far| until now)?"
+    r"|((can|could) (you|u) )?(please )?(tell me )?how much of (the|this) (unit|course|chapter|module) (i have|i've|ive|i) "
+    r"(finished|done|covered|completed|mastered|learned|learnt|studied|gone through)"
     r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking|total|"
     r"accuracy)( now| so far)?"
     r"|(show|give|tell) me how (i'm|im|i am) doing"
@@ -386,8 +403,9 @@ _ENGLISH = (
     (r"(una |uma |ein(en)? (klein(e[nrs]?)? )?|un (petit )?)(pista|dica|hinweis|tipp|indice)", "a hint"),
     (r"pista|dica|hinweis|indice", "hint"),
     # a question, please
+    (r"(question|pregunta|pergunta|frage) (sur|sobre|uber|zu)", "question about"),
     (
-        r"(me haces|hazme|hace(me)?|me hace|me faz|manda(me)?|dame|stell mir|gib mir|pose-moi) (una |uma |eine |une )?"
+        r"(me haces|hazme|hace(me)?|me hace|me faz|manda(me)?|dame|stell mir|gib mir|pose-moi|pose moi) (una |uma |eine |une )?"
         r"(pregunta|pergunta|frage|question)",
         "give me a question",
     ),
@@ -416,6 +434,7 @@ _ENGLISH = (
     # small words around them
     (r"por favor|porfa|bitte|s'?il (te|vous) plait|stp", "please"),
     (r"gracias|obrigad[oa]|danke|merci", "thanks"),
+    (r"basta|хватит|genug|assez|chega", "enough"),
 )
 _ENGLISH_RE = [(re.compile(rf"\b(?:{words})\b"), english) for words, english in _ENGLISH]
 _ENGLISH_HINT = re.compile(
@@ -493,6 +512,13 @@ _ENGLISH_HINT = re.compile(
             "geb",
             "vencido",
             "vencida",
+            "basta",
+            "хватит",
+            "genug",
+            "assez",
+            "chega",
+            "moi",
+            "une",
         )
     )
     + r")\b"
@@ -517,6 +543,14 @@ def _clean(text: str) -> str:
     text = re.sub(r"[’‘`]", "'", text)
     text = re.sub(r"\s+", " ", text)
     text = _english(text)
+    # "respected tutor, kindly ...", "could you please be so kind as to ...", "sir please give one mcq": polite address
+    text = re.sub(
+        r"^((respected|dear|hello|hi) (tutor|sir|madam|ma'am|teacher|professor|bot)|sir|madam|ma'am)\W+",
+        "",
+        text,
+    )
+    text = re.sub(r"\b(would|could|can) you (please )?be so kind as to\b", "could you please", text)
+    text = re.sub(r"\bkindly\b", "please", text)
     text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"
     return re.sub(r"\blemme\b", "let me", text)
 
@@ -698,7 +732,10 @@ def lost(text: str) -> bool:
 
 # While a quiz question is open, a move in the quiz rather than a question: "can i get a hint", "skip this one",
 # "i give up", "idk"
-_QUIZ_LEAD = r"^((ok|okay|hmm+|um+|uh+|ugh+|wait|so|yeah|nah|erm|sorry|honestly|tbh|lol|now|anyway|anyways|alright|and)\W*\s+)*"
+_QUIZ_LEAD = (
+    r"^((ok|okay|hmm+|um+|uh+|ugh+|wait|so|yeah|nah|erm|sorry|honestly|tbh|lol|now|anyway|anyways|alright|and|bruh|"
+    r"bro|yo|ngl|fr|allora|please|pls)\W*\s+)*"
+)
 _QUIZ_MOVES = {
     "hint": re.compile(
         _QUIZ_LEAD + r"((can|could|may) (i|u|you) (get|have|give me|gimme) |(please |pls )?(give me|gimme) |"
@@ -726,9 +763,9 @@ _QUIZ_MOVES = {
 _QUIZ_REQUEST = re.compile(
     _QUIZ_LEAD
     + r"((can|could|would|will) (you|u) |(please|pls|kindly) |let's |lets |now )?(please |pls |kindly )?"
-    r"(((quiz|test) me|(give|send|ask) me (a|an|one|another|one more|some|more|a few|a couple of|the next)"
+    r"(((quiz|test) me|(give|send|ask)( me)? (a|an|one|another|one more|some|more|a few|a couple of|the next)"
     r"( (quiz|practice|test|hard|harder|easy|easier|new|tough|tougher|quick|short|random|multiple[ -]choice|mcq|"
-    r"mc|exam|exam-style|exam style))? (question|questions|quiz|quizzes|"
+    r"mc|exam|exam-style|exam style))? (question|questions|quiz|quizzes|mcq|mcqs|"
     r"exercise|exercises|problem|problems)|"
     r"(can|could|may) i (have|get|try|do|take) (a|an|another|one more|some|more|the next)"
     r"( (quiz|practice|test|new|hard|harder|easy|easier|tough|tougher|random|quick|short))? (question|questions|quiz|exercise|"
@@ -742,7 +779,7 @@ _QUIZ_REQUEST = re.compile(
     # got any questions?", "lets do a quick quiz"
     r"|"
     + _QUIZ_LEAD
-    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss) )|kindly )?"
+    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss|examine|assess|evaluate) )|kindly )?"
     r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|somthing|smth|sth|anything|"
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
@@ -750,17 +787,19 @@ _QUIZ_REQUEST = re.compile(
     r"another |some )?(quick |short |little |mini |small )?(quiz|test|round|quiz round|practice round|practice session|(practice |quiz "
     r"|test )?(question|questions|q|qs|problem|problems))|(a )?random (question|q|quiz)(,? (on|about|from))?(,? any "
     r"topic|,? anything)?|"
-    r"(throw|fire|shoot|toss) (a |some |another |more )?(question|questions|q|qs|quiz)( or two)? at me|drill me|"
-    r"(test|check|quiz) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
+    r"(throw|fire|shoot|toss) (a |some |another |more )?(random |quick |hard |tough |easy |tricky )?(question|questions|q|"
+    r"qs|quiz)( or two)? at me|drill me|((can|could|would|will) (you|u) )?(please )?ask me one|"
+    r"(test|check|quiz|examine|assess|evaluate) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
     r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed)|"
     r"(i'?d like|i would like|id like|i want|i need|i wanna|can i get) (a|an|another|one more|some|more)( quick| short|"
     r" hard| harder| easy| easier| tough| practice| quiz| little)? (exercise|exercises|question|questions|quiz|problem|"
     r"problems|q|qs)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
     r"another|one more|some)( hard| harder| tough| tougher| easy| easier| quick| tricky)? (one|question|q|quiz))"
-    r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?( with (a few|a couple( of)?|some|few|two|three) "
-    r"(questions|qs|quiz questions|practice questions))?"
+    r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?( with (a few|a couple( of)?|some|few|two|three|a|one) "
+    r"(question|questions|qs|quiz questions|practice questions|mcq|mcqs))?"
     r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
-    r" (?P<topic3>[^,?!.]+?))(,? (please|pls|plz|now|again|thanks|thx|ty))*"
+    r" (?P<topic3>[^,?!.]+?))(,? (please|pls|plz|now|again|thanks|thx|ty))*([,;]? (any topic|anything|whatever)( is fine|"
+    r" works| is ok)?)?"
     r"([,;]? (maybe |like |say |about |just )?(\d+|one|two|three|four|five|a few|some|a couple( of)?) (questions|qs))?"
     r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems)|[,;]? (ask|quiz|"
     r"test) me( something| anything| on it)?|[,;]? (throw|fire|shoot|toss) (a |some )?(question|questions|q|qs) at me)?"
@@ -790,10 +829,10 @@ _ORDER_END = r"( (pls|please|plz|lol|then))*\W*$"
 _AFTER = [
     re.compile(_QUIZ_LEAD + p + _ORDER_END)
     for p in (
-        r"(((could|can|would) (you|u) )?(recommend|suggest|tell me) )?(what|which)( (topic|concept|lesson|chapter|"
+        r"(((could|can|would) (you|u) )?(please )?(recommend|suggest|tell me) )?(what|which)( (topic|concept|lesson|chapter|"
         r"unit|one|part|module))? ((should|do|shall|can|could|would you recommend|do you recommend|would you "
         r"suggest|do you suggest|(is )?(best|good) for me to)( i| me to)?|i (should|could|can|need to|ought to))"
-        r" (learn|study|do|read|cover|take|tackle|go to|look at|move on to|go for)( next)? after "
+        r" (learn|study|do|read|cover|take up|take|tackle|go to|look at|move on to|go for|pick up)( next)? after "
         + _X
         + r"( basics| stuff)?",
         # a lesson, a topic: the course's order ("what comes after sft" alone may ask about the training pipeline)
@@ -804,7 +843,7 @@ _AFTER = [
         + r"[,.;!]*\s*"
         r"(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|(what'?s|whats|what is|what comes) (after( (that|it|"
         r"this))?|next)|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|"
-        r"thing|lesson)( for me)?)",
+        r"thing|lesson)( for me)?( to (read|learn|study|do|tackle|cover|look at))?)",
         r"(what|which)( (topic|concept|lesson|chapter|unit|one|part|module))? to (learn|study|do|read|cover|tackle|"
         r"look at|move on to)( next)? after " + _X,
         # "whats a good next step after dpo" ("the next step after sft" alone may ask about the training pipeline)
@@ -905,6 +944,35 @@ def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
     return found
 
 
+def request_clause(text: str, most_words: int) -> str:
+    """The clause a long message ends on, when it is short (`most_words` or fewer) and could be a request of its
+    own ("i reread my notes on the bus and im wiped, got anything to test me with"): the last sentence, or what
+    follows the chat it opens with; "" when there is none, or when another part of the message asks something."""
+    t = _clean(text)
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", t) if x]
+    if not sentences:
+        return ""
+    last = sentences[-1]
+    cuts = list(_PUNCTUATED_TURN.finditer(last))
+    clause = last if len(last.split()) <= most_words else (last[cuts[-1].end() :].strip() if cuts else "")
+    rest = t[: len(t) - len(clause)].strip() if clause else ""
+    if len(clause.split()) < 2 or len(clause.split()) > most_words or not rest:
+        return ""
+    parts = [x for x in re.split(r"(?<=[.!?])\s+|[,;:]\s+", rest) if x]
+    if any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in parts) or _OWN_TASK.search(
+        rest
+    ):
+        return ""
+    return clause
+
+
+# "i need to write the root cause plan. where do i even start": the learner's own piece of work, not the course
+_OWN_TASK = re.compile(
+    r"\b(need|needs|have|has|got|must|supposed|asked|told) to (write|draft|build|design|fix|make|plan|present|"
+    r"decide|create|put together|come up with|prepare a|do a|submit)\b"
+)
+
+
 def quiz_request(text: str) -> str | None:
     """When the message asks to be quizzed, its topic as written ("" for none, or for the whole unit); else
     None."""
@@ -938,7 +1006,7 @@ def one_more(text: str) -> bool:
 # any hint?", "can u point me in the right direction", "ugh just tell me what it is", "blanking on this"
 _WITH_A_QUESTION_OPEN = {
     "skip": re.compile(
-        r"\b(give up|giving up|surrender|skip|skipping|reveal|(show|tell|give) me (the )?(right |correct )?(answer|"
+        r"\b(give up|giving up|surrender|skip|skipping (this|it|that)|reveal|(show|tell|give) me (the )?(right |correct )?(answer|"
         r"solution|what it is|it)|see the (right |correct )?(answer|solution)|(what'?s|whats|what is) the (right |"
         r"correct )?(answer|solution)|(i'?m|im|i am) done|forget it|idc|move on|next question|next one|"
         r"just tell me( already| pls| please)?\W*$|(say|tell me|show me) (which|what) "
@@ -946,6 +1014,9 @@ _WITH_A_QUESTION_OPEN = {
         r"is|which one is|which one'?s) (correct|right)|pass on (this|it|that)|leave (it|this one|this)|"
         r"(don'?t|dont|do not) (want|wanna) to (do|answer|try) (this|it)|(the )?(right |correct )?ans( pls| please)?\W*$|"
         r"spoil (it|this|this one|the answer)|move past (it|this|this one)|what was it\W*$|"
+        # "just show me what it was", "tell me what the right answer is", "pass. lets go to another one"
+        r"(show|tell) me what (it|the (right |correct )?(answer|solution|option)) (is|was)|^pass\b|"
+        r"(go|move|skip) (on )?to (another|the next) (one|question)|(don'?t|dont|do not) want to try( it)?( any)? more|"
         r"(show|tell|give) the (right |correct )?(answer|solution)|i quit|(what|which) (was|is|'s) the (right|"
         r"correct) (option|answer|one|choice|letter))\b"
     ),
@@ -954,9 +1025,10 @@ _WITH_A_QUESTION_OPEN = {
         r"direction|first step|narrow (it |this |them |the options )?down|rule (one |some |something )?out|"
         r"eliminate|(something|smth|sth|anything) to (start|begin|go) (with|on)|get me started|"
         r"((don'?t|dont|do not) (tell|give|show)|without (telling|giving|showing)) (me )?(the )?(answer|solution)|"
+        r"((don'?t|dont|do not) (reveal|spoil)|without (revealing|spoiling)) (me )?(the |it)?(answer|solution)?|"
         r"(something|anything) (i should|to) (be )?(think|thinking|consider|considering|keep in mind|look at)|"
         r"(what|which) ([\w-]+ ){0,3}should i (be )?(think|thinking|look|looking|focus|focusing|consider|considering)|"
-        r"guidance|without giving (it|the answer|the game) away|angle|where to look|"
+        r"guidance|without giving (it|the answer|the game) away|angle|where to look|(throw|give) me a bone|"
         r"where (do|should|would) i (start|begin)|what should i (be )?(think|thinking|look|looking|focus)|"
         r"help|right track|trick|push|(this|the) question (is )?(really |actually )?(asking|testing|about|getting at|"
         r"looking for))\b"
@@ -967,7 +1039,8 @@ _WITH_A_QUESTION_OPEN = {
         r"no (freaking |fricking )?idea|clueless|beyond me|too hard|so hard|hard one|tough one|forgot|"
         r"not knowing|(don'?t|dont|do not) understand|confusing|confuses|not certain|uncertain|unsure|not confident|"
         r"(don'?t|dont|do not|can'?t|cannot) (remember|recall)|(brain|mind|head) (is |'s )?(empty|blank|fried|dead|"
-        r"mush|not working)|no (freaking |fricking )?clue|no entiendo|^(wait|huh|um+|uh+),? what\W*$)\b"
+        r"mush|not working)|(brain|mind|head) (just )?(stopped|stopped working|quit|died|froze|gave up)|over my head|"
+        r"(have|got|having) (a )?doubts? (in|about|on|with) (this|it)|not getting it|no (freaking |fricking )?clue|no entiendo|^(wait|huh|um+|uh+),? what\W*$)\b"
     ),
 }
 # ... but a question that names something to explain is a question, even then ("what is a reward model?")
@@ -1006,7 +1079,10 @@ def quiz_move(text: str, open_question: bool = False) -> str:
         move = _loose_move(piece)
         rest = [x for x in sentences if x not in piece and piece not in x]
         # "is that the whole difference?? ..., sorry if this is confusing": a question of its own around it
-        if move and not any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in rest):
+        if move and not any(
+            (x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x)) and not _loose_move(x)
+            for x in rest
+        ):
             return move
     return ""
 

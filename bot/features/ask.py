@@ -520,10 +520,16 @@ def _study_request(ev: E.Ask, ctx: Kit) -> tuple[list[R.Reply] | None, Searched 
     """A short message the intent rules took for a course question that is nearer the example requests to be
     quizzed, for the next topic or for one's progress than to anything in the course (`bot.compose.study`):
     what /quiz, /next or /progress says, else None; and the search it made, for the answer to reuse."""
-    if len(ev.text.split()) > study.MOST_WORDS or not ctx.retriever.concept_ids:
+    if not ctx.retriever.concept_ids:
         return None, None
+    said = ev.text
+    if len(said.split()) > study.MOST_WORDS:
+        # "commute was 90 min and i reread my notes on reward models, got anything to test me on": its last clause
+        said = intents.request_clause(said, study.MOST_WORDS)
+        if not said:
+            return None, None
     ctx.sync_instructor_passages()  # as `answer` does before it searches: it reuses this search
-    asked = intents.question_part(ev.text)
+    asked = intents.question_part(said)
     prepared = ctx.retriever.prepare(asked)
     hits = ctx.retriever.search(asked, k=ANSWER_K, prepared=prepared, excerpts=False)
     searched = Searched(asked, prepared, hits, ANSWER_K)

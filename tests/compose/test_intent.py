@@ -1068,3 +1068,74 @@ def test_requests_to_be_quizzed_in_other_words_and_run_on_messages(text, topic):
 )
 def test_own_studying_in_other_words_and_run_on_messages(text, kind):
     assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, move",
+    [
+        ("ngl kinda lost here, throw me a bone but dont spoil it", "hint"),
+        ("this one went right over my head", "unsure"),
+        ("my brain just froze on this one", "unsure"),
+        ("sorry, i have doubt in this question", "unsure"),
+        ("bruh this is beyond me, just show me what it was", "skip"),
+        ("pass. lets go to the next one", "skip"),
+        ("basta, i don't want to try any more, just tell me", "skip"),
+        (
+            "I have read the options several times and I think it is about the reward model, and I believe I can "
+            "work it out myself, but could you give me a pointer on where to look? Please do not reveal the answer.",
+            "hint",
+        ),
+        # about the course: a gerund is not the learner skipping
+        ("why is it called reward hacking? is the model skipping the real task to chase the number?", ""),
+    ],
+)
+def test_moves_said_politely_tersely_or_in_slang(text, move):
+    assert quiz_move(text, open_question=True) == move
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Sir please give one MCQ on reward models", "reward models"),
+        ("Could you please be so kind as to examine my understanding of DPO with a question?", "dpo"),
+        ("pose-moi une question sur le kl penalty stp", "le kl penalty"),
+        ("toss a tricky question at me, any topic is fine", ""),
+        (
+            "I have been reading about best-of-n sampling all week and I think I understand it, but I would like "
+            "to check. Could you ask me one?",
+            "",
+        ),
+    ],
+)
+def test_requests_to_be_quizzed_said_politely_or_at_length(text, topic):
+    assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("what order should i learn sft, rlhf and dpo in?", STUDY_NEXT),
+        ("whats the recommended sequence for these topics?", STUDY_NEXT),
+        ("Could you please recommend a study path for the alignment unit?", STUDY_NEXT),
+        ("exam in two weeks, which chapter first? please make plan", STUDY_NEXT),
+        ("Respected tutor, kindly inform me about my current points.", MY_PROGRESS),
+        ("how are my results looking", MY_PROGRESS),
+        ("How many questions I answered correct till now?", MY_PROGRESS),
+        ("can you give me an overview of my results and which areas i keep getting wrong?", MY_PROGRESS),
+        ("Could you please be so kind as to tell me how much of the unit I have completed?", MY_PROGRESS),
+    ],
+)
+def test_own_studying_said_politely_or_tersely(text, kind):
+    assert classify(text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text, order",
+    [
+        ("Respected tutor, kindly suggest which topic I should take up after SFT.", ("after", "sft", "")),
+        ("bruh what do i tackle after best-of-n", ("after", "best-of-n", "")),
+        ("done with reward models, whats the logical next thing to read?", ("after", "reward models", "")),
+    ],
+)
+def test_the_courses_order_asked_politely_or_tersely(text, order):
+    assert course_order(text) == order

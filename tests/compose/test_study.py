@@ -42,3 +42,36 @@ def test_a_long_message_is_never_taken_for_a_request(requests, retriever):
         "what would be a good topic for me to do now, given that i have read the whole chapter on rlhf twice"
     )
     assert len(text.split()) > study.MOST_WORDS and kind_of(requests, retriever, text) == ""
+
+
+@pytest.mark.parametrize(
+    "text, clause, kind",
+    [
+        (
+            "read the rlhf chapter twice on the train and my notes are a mess, what would be a good topic for me "
+            "to do now",
+            "what would be a good topic for me to do now",
+            study.NEXT,
+        ),
+        # the clause is judged like a short message: a question about the course stays one
+        (
+            "car trained on normal roads sees a cop waving it through a red light, why is that so hard for it",
+            "why is that so hard for it",
+            "",
+        ),
+        # a question of its own before it, or the learner's own piece of work: no request to look for
+        ("is rlhf the same as dpo or not? sorry if this is a dumb thing to ask honestly", "", ""),
+        (
+            "our chatbot said some pretty bad stuff after launch and i need to write the root cause plan. where "
+            "do i start",
+            "",
+            "",
+        ),
+    ],
+)
+def test_a_long_message_is_judged_on_the_short_clause_it_ends_on(requests, retriever, text, clause, kind):
+    from bot.compose.intent import request_clause
+
+    assert request_clause(text, study.MOST_WORDS) == clause
+    if clause:
+        assert kind_of(requests, retriever, clause) == kind
