@@ -246,7 +246,7 @@ _STUDY_NEXT = re.compile(
     r"|(what'?s|whats|what is) (the )?(best|right|a good|the recommended) order (to|for) (go through|study|learn|"
     r"do|read|cover)( (this|the) ([\w-]+ ){0,2}(unit|course|chapter|module|class|stuff|part|section|topics))?"
     r"|(what|which (topics?|concepts?|parts?)) should i (focus on|prioriti[sz]e)( first| now| next)?"
-    r"|should i (do|study|learn) [\w' -]{1,30} or [\w' -]{1,30} (next|first)"
+    r"|should i (do|study|learn|focus on|tackle|read) [\w' -]{1,30} or [\w' -]{1,30} (next|first)"
     r"|(what|wat)('s|s| is)? (next|up next)( for me)?( then)?"
     r"|(what|wat) (now|next)( then)?|now what"
     r"|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|thing|lesson)"
@@ -264,16 +264,28 @@ _STUDY_NEXT = re.compile(
     r"have to|gotta|ought to) (learn|study|tackle|do|cover|look at|read|work on)"
     r"|((can|could) (you|u) )?(tell me|say) what (i should|to) (learn|study|focus on|do|tackle|look at|work on)"
     r"( (next|now|first))+"
-    r"|in (what|which) order (should|do|can|shall) i (go through|study|learn|do|read|tackle|cover)( (the|this|all "
-    r"the) (material|topics|unit|course|stuff|chapter|concepts))?"
+    r"|in (what|which) (order|sequence) (should|do|can|shall) i (go through|study|learn|do|read|tackle|cover)( (the|this|"
+    r"all the) (material|topics|unit|course|stuff|chapter|concepts|readings|lessons|chapters))?"
     # "what order should i learn rlhf, ppo, dpo in?", "whats the recommended sequence for these topics", "please
     # recommend a study path for the unit", "please make plan"
-    r"|(in )?(what|which) order (should|do|shall|can) i (learn|study|do|read|tackle|take) [\w ,'&/-]{1,60}?( in)?"
+    r"|(in )?(what|which) (order|sequence) (should|do|shall|can) i (learn|study|do|read|tackle|take|go through) "
+    r"[\w ,'&/-]{1,60}?( in)?"
     r"|(what'?s|whats|what is) the (recommended|best|right|suggested|ideal|logical|proper) (sequence|order|path) (for|of|"
     r"to (learn|study|go through)) (these|the|this|all the|all these) (topics|concepts|material|chapters|unit|course)"
     r"|(((can|could|would) (you|u) )?(please )?(recommend|suggest|give me|make|plan|draw up)|make) (me )?(a )?"
     r"(study|learning|revision|reading) (path|plan|order|route|schedule|roadmap)( for [\w ,'-]{1,40})?"
     r"|((can|could|would) (you|u) )?(please )?make (me )?(a )?plan"
+    # "got 3 free hours, what should i spend them on", "whats the most useful thing for me to focus on this week",
+    # "roadmap pls", "plan my evening: what do i read first and what second", "should i go back to it or keep moving
+    # forward"
+    r"|(what|which topic|which part) should i (spend|use) (them|it|my time|the time|this time|tonight|today|the evening|"
+    r"my evening|the weekend|my weekend|those|these) on( in (this|the) (unit|course|chapter|module))?"
+    r"|(what'?s|whats|what is|what would be) the (most useful|best|most important|smartest|most helpful) (thing|topic|"
+    r"part) (for me )?to (focus on|study|learn|do|work on|read|tackle)( (now|next|today|tonight|this week|first))*"
+    r"|(a |the |my )?(roadmap|study plan|game plan|learning plan)( (pls|please|plz))?"
+    r"|plan my (evening|day|week|weekend|study|studying|studies|revision)"
+    r"|what (do|should) i (read|study|do|learn|tackle) first( and what (second|next|after|then))?"
+    r"|should i go back to [\w' -]{1,30} or (keep|just keep|carry on|move) (moving|going|on)( forward| ahead)?"
     r"|is there (a|an) (prerequisite |recommended |suggested |set |right |particular |fixed )?order( here| to (this|"
     r"the (topics|material|unit|course)))?( or [\w' -]{1,60})?"
     r")( (lol|pls|please|haha|tho|rn|then|today))*\W*$"
@@ -301,6 +313,18 @@ _MY_PROGRESS = re.compile(
     r"|(show|give|tell) me how (i'm|im|i am) doing"
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
+    # "can you check how far ive actually come", "am i still on a streak", "show me my mastery per topic", "how many
+    # days in a row have i done this", "did my percentage on the rm questions go up", "just tell me how bad my ppo
+    # results are"
+    r"|((can|could) (you|u) )?(check |tell me |see )?how far (i'?ve|i have|ive) (actually |really )?(come|got|gotten)"
+    r"|am i still on (a|my) streak( (rn|now|today))?( or [\w' ]{1,40})?"
+    r"|(show|give|tell) (me )?my (mastery|progress|scores?|points|results) (per|by|for each|on each) (topic|concept|part)"
+    r"|how many days in a row( have i (done|studied|practi[cs]ed|been doing)( this| it)?( now| so far)?)?"
+    r"|(did|has|have) my (percentage|score|scores|accuracy|mastery|results|grades?)( on [\w' -]{1,40})? (go|gone|went) "
+    r"(up|down)( since [\w' ]{1,20})?"
+    r"|(just )?tell me how (bad|good|terrible|awful) my [\w' -]{0,20}(results|scores|answers|grades) (are|were|look)"
+    r"|(where|what) am i (weakest|worst|strongest|best)( at| in| on)?( according to| based on) my (results|stats|answers|"
+    r"scores|record)"
     r"|what (have|did) i (master|mastered|learn|learnt|learned|covered|cover|studied|study|done|finished)( so far)?"
     r"|how (far|much) (have i got|have i done|did i get|am i)( so far| through (the|this) (course|unit))?"
     r"|am i (making (any )?progress|improving|getting (any )?better)( (at|on|with) [\w' -]{1,30})?"
@@ -328,7 +352,7 @@ _MY_PROGRESS = re.compile(
     r"|(my )?(stats|streak)|how many (questions |qs |answers )?(have i|did i|i've|ive) (gotten|got|get|answered) "
     r"(right|correct|wrong)"
     r"|am i ready for (the|my|this|tomorrow'?s) (exam|test|quiz|midterm|final)( based on my (results|progress|scores|"
-    r"answers))?"
+    r"answers))?( or (nah|not))?"
     r"|(summari[sz]e|show me|tell me|what are) my (strengths|weaknesses|strong points|weak points|strengths and "
     r"weaknesses)( so far)?)"
     r"(,? (please|pls|plz|lol|rn|now|thx|so far|today|this week|overall|in total))*\W*$"
@@ -403,19 +427,22 @@ _ENGLISH = (
     (r"(una |uma |ein(en)? (klein(e[nrs]?)? )?|un (petit )?)(pista|dica|hinweis|tipp|indice)", "a hint"),
     (r"pista|dica|hinweis|indice", "hint"),
     # a question, please
-    (r"(question|pregunta|pergunta|frage) (sur|sobre|uber|zu)", "question about"),
+    (r"(pregunta|pergunta) de (practica|pratica)", "practice question"),
+    (r"(question|pregunta|pergunta|frage|domanda) (sur|sobre|uber|zu|sul|sulla|sui|su)", "question about"),
+    (r"(kannst du|kannst du mich|kannst du mich dazu|frag mich) (dazu )?ab(fragen)?|interrogami", "quiz me"),
     (
-        r"(me haces|hazme|hace(me)?|me hace|me faz|manda(me)?|dame|stell mir|gib mir|pose-moi|pose moi) (una |uma |eine |une )?"
+        r"(me haces|hazme|hace(me)?|me hace|me faz|manda(me)?|dame|stell mir|gib mir|pose-moi|pose moi|mi fai|fammi) (una |uma |eine |une )?(practice )?"
         r"(pregunta|pergunta|frage|question)",
         "give me a question",
     ),
     (r"(otra|outra|noch eine|une autre) (pregunta|pergunta|frage|question)", "another question"),
-    (r"(pregunta|pergunta|frage)", "question"),
+    (r"(pregunta|pergunta|frage|domanda)", "question"),
     (r"sobre|uber", "about"),
     # what next, where to start
     (
         r"(was|womit) soll ich als nachstes (lernen|machen)|(que|o que) (estudio|estudo|eu estudo|hago|faco) "
-        r"(ahora|agora|despues|depois)|qu'?est-ce que je (dois )?(etudier|apprendre) (maintenant|ensuite)",
+        r"(ahora|agora|despues|depois)|qu'?est-ce que je (dois )?(etudier|apprendre) (maintenant|ensuite)|"
+        r"(e )?(adesso|ora) cosa studio|cosa studio (adesso|ora|dopo)",
         "what should i learn next",
     ),
     (
@@ -423,14 +450,29 @@ _ENGLISH = (
         r"par ou (je )?commence[rz]?",
         "where do i start",
     ),
-    (r"(que|o que) sigue|(que|o que) vem agora|was kommt (jetzt|als nachstes)", "what next"),
+    (
+        r"(que|o que) sigue|(que|o que) me toca( ahora)?|(que|o que) vem agora|was kommt (jetzt|als nachstes)",
+        "what next",
+    ),
+    (r"ya termine|ja terminei|ho finito|ich bin fertig mit", "i finished"),
     # progress
     (
         r"(como|cómo) (voy|estoy yendo|estou indo|to indo|vou)|wie (stehe|steh) ich|wie lauft es bei mir|"
         r"comment je m'?en sors",
         "how am i doing",
     ),
-    (r"(mi|meu|mein|ma) (progreso|progresso|fortschritt|progression)", "my progress"),
+    (r"wie steht'?s (um|mit) mein(em|en)? fortschritt", "how is my progress"),
+    (r"(mi|meu|mein|meinen|ma|il mio) (progreso|progresso|fortschritt|progression)", "my progress"),
+    (
+        r"(qual e|quale e|cual es|qual es) (il mio|mi|meu|o meu) (punteggio|puntaje|pontuacao)",
+        "what is my score",
+    ),
+    (
+        r"quantos pontos (eu )?tenho|cuantos puntos tengo|wie viele punkte habe ich",
+        "how many points do i have",
+    ),
+    (r"(minha|mi) (sequencia|racha)", "my streak"),
+    (r"finora|ate agora|hasta ahora|bis jetzt", "so far"),
     # small words around them
     (r"por favor|porfa|bitte|s'?il (te|vous) plait|stp", "please"),
     (r"gracias|obrigad[oa]|danke|merci", "thanks"),
@@ -519,6 +561,32 @@ _ENGLISH_HINT = re.compile(
             "chega",
             "moi",
             "une",
+            "abfragen",
+            "frag",
+            "interrogami",
+            "domanda",
+            "fammi",
+            "fai",
+            "adesso",
+            "studio",
+            "toca",
+            "termine",
+            "terminei",
+            "finito",
+            "fertig",
+            "steht's",
+            "steht",
+            "punteggio",
+            "puntaje",
+            "pontuacao",
+            "pontos",
+            "puntos",
+            "punkte",
+            "sequencia",
+            "racha",
+            "finora",
+            "practica",
+            "pratica",
         )
     )
     + r")\b"
@@ -551,6 +619,7 @@ def _clean(text: str) -> str:
     )
     text = re.sub(r"\b(would|could|can) you (please )?be so kind as to\b", "could you please", text)
     text = re.sub(r"\bkindly\b", "please", text)
+    text = re.sub(r"\babt\b", "about", text)
     text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"
     return re.sub(r"\blemme\b", "let me", text)
 
@@ -779,16 +848,26 @@ _QUIZ_REQUEST = re.compile(
     # got any questions?", "lets do a quick quiz"
     r"|"
     + _QUIZ_LEAD
-    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss|examine|assess|evaluate) )|kindly )?"
+    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss|examine|assess|evaluate|see) )|kindly )?"
     r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|somthing|smth|sth|anything|"
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
     r"(questions|qs|quizzes|problems)|(lets|let's|can we|shall we|wanna|we should) (do|have|try|take) (a |an |"
-    r"another |some )?(quick |short |little |mini |small )?(quiz|test|round|quiz round|practice round|practice session|(practice |quiz "
+    r"another |some )?(quick |short |little |mini |small |flashcard-?style |flash ?card |exam-?style )?(quiz|test|round|quiz round|practice round|practice session|(practice |quiz "
     r"|test )?(question|questions|q|qs|problem|problems))|(a )?random (question|q|quiz)(,? (on|about|from))?(,? any "
     r"topic|,? anything)?|"
     r"(throw|fire|shoot|toss) (a |some |another |more )?(random |quick |hard |tough |easy |tricky )?(question|questions|q|"
     r"qs|quiz)( or two)? at me|drill me|((can|could|would|will) (you|u) )?(please )?ask me one|"
+    # "pop quiz time?", "challenge me", "put me on the spot about the kl term", "prove me wrong with a tricky
+    # question", "warm-up question?", "a flashcard-style round on sft", "exam-style question on rlhf", "5 quick
+    # questions on dpo, go", "got one for me?"
+    r"pop quiz( time)?|challenge me|put me on the spot|prove me wrong with (a|an|one|some)( tricky| hard| tough)? "
+    r"(question|q|one)|(a |an |some )?(warm-? ?up|exam-? ?style|flashcard-? ?style|flash ?card|practice|quiz)"
+    r"( |-)?(question|questions|q|qs|round|cards)|(\d+|a few|some|two|three|four|five|ten) (quick |short |more |"
+    r"practice )?(questions|qs)|(an |a )?(exercise|question|problem) on [^,?!.]+?[,;] (got|have you got|do you have) "
+    r"(one|any)( for me)?|(check|see|test) if i (actually |really )?(understand|get|know) (?P<topic4>[^,?!.]+?) by "
+    r"asking me (something|a question|one)( about it)?|another (question|q|one)( (pls|please))?,? (on )?(the )?same "
+    r"topic( as (the )?last( quiz| one| time)?)?|"
     r"(test|check|quiz|examine|assess|evaluate) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
     r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed)|"
     r"(i'?d like|i would like|id like|i want|i need|i wanna|can i get) (a|an|another|one more|some|more)( quick| short|"
@@ -803,7 +882,8 @@ _QUIZ_REQUEST = re.compile(
     r"([,;]? (maybe |like |say |about |just )?(\d+|one|two|three|four|five|a few|some|a couple( of)?) (questions|qs))?"
     r"([,;]? (got|have you got|do you have|(you|u) got|any) (any )?(questions|qs|quizzes|problems)|[,;]? (ask|quiz|"
     r"test) me( something| anything| on it)?|[,;]? (throw|fire|shoot|toss) (a |some )?(question|questions|q|qs) at me)?"
-    r"([,;.]? i (want|wanna|need) (to )?(practi[cs]e|study|revise))?\W*$"
+    r"([,;.]? i (want|wanna|need) (to )?(practi[cs]e|study|revise))?([,;]? go|[,;]? (got|have you got|do you have) one( "
+    r"for me)?)?\W*$"
 )
 # "another one", "one more!", "give me a harder one", "hit me with another q": one more question, when the learner
 # was just quizzed
@@ -844,6 +924,10 @@ _AFTER = [
         r"(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|(what'?s|whats|what is|what comes) (after( (that|it|"
         r"this))?|next)|(what'?s|whats|what is) (the |my )?(logical |best |right |obvious |good )?next (step|topic|"
         r"thing|lesson)( for me)?( to (read|learn|study|do|tackle|cover|look at))?)",
+        # "ok reward models done ✅ whats after that for me"
+        _X
+        + r" (done|finished|complete|completed|covered)\W*(so |ok |and )?(now )?((what|wat)( now| next)?( then)?|"
+        r"(what'?s|whats|what is|what comes) (after( (that|it|this))?|next))( for me)?",
         r"(what|which)( (topic|concept|lesson|chapter|unit|one|part|module))? to (learn|study|do|read|cover|tackle|"
         r"look at|move on to)( next)? after " + _X,
         # "whats a good next step after dpo" ("the next step after sft" alone may ask about the training pipeline)
@@ -903,7 +987,7 @@ def _last_sentence(t: str) -> str:
 # Where a run-on message turns to its request: "i reread my notes on the train, anyway now hit me with a question",
 # "finished the sft reading 🎉 whats the next topic"
 _TURN = re.compile(
-    r"[,;:]\s+|\s+[-–—]+\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+\s*|"
+    r"(?<=[.!?])\s+|[,;:]\s+|\s+[-–—]+\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+\s*|"
     r"\s+(?=(anyway|anyways|so|now|but|and now|and so|ok so|soo+)\s)"
 )
 
@@ -956,9 +1040,9 @@ def request_clause(text: str, most_words: int) -> str:
     cuts = list(_PUNCTUATED_TURN.finditer(last))
     clause = last if len(last.split()) <= most_words else (last[cuts[-1].end() :].strip() if cuts else "")
     rest = t[: len(t) - len(clause)].strip() if clause else ""
-    if len(clause.split()) < 2 or len(clause.split()) > most_words or not rest:
+    if len(clause.split()) < 2 or len(clause.split()) > most_words or not rest or _SCENARIO.search(t):
         return ""
-    parts = [x for x in re.split(r"(?<=[.!?])\s+|[,;:]\s+", rest) if x]
+    parts = [re.sub(r"^((and|or|but|so)\s+)+", "", x) for x in re.split(r"(?<=[.!?])\s+|[,;:]\s+", rest) if x]
     if any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in parts) or _OWN_TASK.search(
         rest
     ):
@@ -966,6 +1050,10 @@ def request_clause(text: str, most_words: int) -> str:
     return clause
 
 
+# "our support bot showed a customer another's details, what do we do first": a case, not the learner's studying
+_SCENARIO = re.compile(
+    r"\b(we|us|our|team|company|customers?|clients?|users?|case study|scenario|startup|boss)\b"
+)
 # "i need to write the root cause plan. where do i even start": the learner's own piece of work, not the course
 _OWN_TASK = re.compile(
     r"\b(need|needs|have|has|got|must|supposed|asked|told) to (write|draft|build|design|fix|make|plan|present|"
@@ -980,12 +1068,19 @@ def quiz_request(text: str) -> str | None:
     found = _request(_QUIZ_REQUEST, t)
     if not found:
         return None
-    topic = (found.group("topic") or found.group("topic2") or found.group("topic3") or "").strip(" ?!.")
+    topic = (
+        found.group("topic") or found.group("topic2") or found.group("topic3") or found.group("topic4") or ""
+    ).strip(" ?!.")
+    # "on the reward model? like for the exam": the topic ends with the question
+    topic = re.split(r"[?!]", topic)[0]
     # "quiz me on dpo, i want to be sure i get it": why, not what
     topic = re.sub(r",\s*(i|i'm|im|i'd|id|because|cause|cuz|bc|so|since|as|want|need)\b.*$", "", topic)
     # "test me on rlhf before my exam tmrw": the exam is when, not what
     topic = re.sub(
-        r"\s+(before|for) (my|the|our|an?|tomorrow'?s) (exam|test|quiz|midterm|final)\b.*$", "", topic
+        r"\s+(before|for) (my|the|our|an?|tomorrow'?s|today'?s|next|this week'?s) (exam|test|quiz|midterm|final|section|"
+        r"class|lecture|lab|seminar|tutorial)\b.*$",
+        "",
+        topic,
     )
     return "" if _WHOLE.fullmatch(topic) else topic
 

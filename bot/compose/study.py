@@ -10,12 +10,19 @@ in the course (`MARGIN` over its best similarity to the course's units).
 THRESHOLD and MARGIN were chosen on eval/study-chat-blind.jsonl and eval/study-chat-blind2.jsonl (read, used for
 development) with every question of the retrieval, scope and dialogue sets as negatives: the middle of the
 range where none of the 2,642 course questions and chat turns that reach this check is taken for a request
-(`python eval/study_chat.py`, README "Answer quality"). Pure: vectors in, a kind out.
+(`python eval/study_chat.py`, README "Answer quality").
+
+Before the examples, a learned decision (`study_weights.json`, fitted by `eval/fit_study.py`: a logistic
+regression over the message's vector and its best similarity to the course) is asked; it was fitted on the read
+study-chat sets' 393 requests and 3,000 course questions and chat turns, and takes a kind only from probability
+0.85. Pure: vectors in, a kind out.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -68,19 +75,51 @@ MARGIN = 0.2  # ... above the message's best cosine to the course's units
 MOST_WORDS = 15  # a longer message is a question, not a request like these
 
 
+WEIGHTS = Path(__file__).with_name("study_weights.json")
+
+
+class Learned:
+    """The learned decision (`eval/fit_study.py`): a multinomial logistic regression over a message's vector and
+    its best similarity to the course, giving "none", QUIZ, NEXT or PROGRESS; a kind is taken from `threshold`."""
+
+    def __init__(self, spec: dict):
+        self.classes = tuple(spec["classes"])
+        self.coef = np.asarray(spec["coef"], dtype="float32")  # classes x (dimensions + 1)
+        self.intercept = np.asarray(spec["intercept"], dtype="float32")
+        self.threshold = float(spec["threshold"])
+
+    def which(self, qvec: np.ndarray, course_best: float) -> str:
+        if self.coef.shape[1] != len(qvec) + 1:  # another model's vectors: the weights do not apply
+            return ""
+        z = self.coef[:, :-1] @ qvec + self.coef[:, -1] * course_best + self.intercept
+        p = np.exp(z - z.max())
+        p /= p.sum()
+        best = int(p.argmax())
+        return self.classes[best] if best and p[best] >= self.threshold else ""
+
+
+def learned_decision() -> Learned | None:
+    """The saved decision, or None when there is none."""
+    return Learned(json.loads(WEIGHTS.read_text(encoding="utf-8"))) if WEIGHTS.exists() else None
+
+
 class StudyRequests:
-    """The example requests, embedded once."""
+    """The example requests, embedded once, and the learned decision."""
 
     def __init__(self, encode: Callable[[list[str]], np.ndarray]):
         texts = [t for kind in EXAMPLES for t in EXAMPLES[kind]]
         self.kinds = np.array([kind for kind in EXAMPLES for _ in EXAMPLES[kind]])
         self.vectors = np.asarray(encode(texts), dtype="float32")
+        self.learned = learned_decision()
 
     def which(self, text: str, qvec: np.ndarray, course_best: float) -> str:
         """QUIZ, NEXT or PROGRESS when the message (`qvec`, its vector; `course_best`, its best similarity to the
-        course) is such a request; else ""."""
+        course) is such a request; else "". The learned decision first, then the nearest examples."""
         if len(text.split()) > MOST_WORDS:
             return ""
+        kind = self.learned.which(qvec, course_best) if self.learned is not None else ""
+        if kind:
+            return kind
         sims = self.vectors @ qvec
         near = {kind: float(np.sort(sims[self.kinds == kind])[-2:].mean()) for kind in EXAMPLES}
         kind = max(near, key=lambda k: near[k])

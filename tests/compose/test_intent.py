@@ -1139,3 +1139,51 @@ def test_own_studying_said_politely_or_tersely(text, kind):
 )
 def test_the_courses_order_asked_politely_or_tersely(text, order):
     assert course_order(text) == order
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("pop quiz time? nothing to do on this bus", ""),
+        ("ok challenge me. something nasty on dpo", ""),
+        ("put me on the spot about best-of-n", "best-of-n"),
+        ("prove me wrong with a tough question, i think i get the kl penalty", ""),
+        ("3 quick questions on reward hacking, go", "reward hacking"),
+        ("i need an exercise on sft before tomorrow's lecture, got one for me?", "sft"),
+        ("can you see if i really understand rlhf by asking me something about it", "rlhf"),
+        ("fammi una domanda sul kl penalty? tipo da esame", "kl penalty"),
+        ("hazme una pregunta de práctica sobre rlhf", "rlhf"),
+        # a quick question of one's own is not a request to be quizzed
+        ("quick q on the slides: why is a higher reward score not a better answer?", None),
+    ],
+)
+def test_requests_to_be_quizzed_in_the_words_of_a_chat_app(text, topic):
+    assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("got 2 free hours tonight, what should i spend them on in this unit?", STUDY_NEXT),
+        ("whats the most useful thing for me to focus on this week", STUDY_NEXT),
+        ("roadmap pls. exam in 10 days and i havent started", STUDY_NEXT),
+        ("plan my weekend: what do i read first and what second", STUDY_NEXT),
+        ("should i focus on dpo or best-of-n next, no time for both", STUDY_NEXT),
+        ("in what sequence should i go through the readings so rlhf makes sense", STUDY_NEXT),
+        ("e adesso cosa studio?", STUDY_NEXT),
+        ("can you check how far ive actually come?", MY_PROGRESS),
+        ("am i still on a streak or did i lose it", MY_PROGRESS),
+        ("show me my mastery per topic", MY_PROGRESS),
+        ("how many days in a row have i done this", MY_PROGRESS),
+        ("did my percentage on the dpo questions go up since monday?", MY_PROGRESS),
+        ("just tell me how bad my rlhf results are", MY_PROGRESS),
+        ("qual è il mio punteggio finora?", MY_PROGRESS),
+        ("wie steht's um meinen Fortschritt?", MY_PROGRESS),
+    ],
+)
+def test_own_studying_in_the_words_of_a_chat_app(text, kind):
+    assert classify(text).kind == kind
+
+
+def test_a_topic_done_then_whats_after_is_the_courses_order():
+    assert course_order("ok reward models done ✅ whats after that for me") == ("after", "reward models", "")

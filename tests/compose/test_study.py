@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bot.compose import study
@@ -75,3 +76,23 @@ def test_a_long_message_is_judged_on_the_short_clause_it_ends_on(requests, retri
     assert request_clause(text, study.MOST_WORDS) == clause
     if clause:
         assert kind_of(requests, retriever, clause) == kind
+
+
+def test_the_learned_decision_is_saved_and_takes_what_the_examples_miss(requests, retriever):
+    """`eval/fit_study.py` fitted it on the read study-chat sets; these were written for this test."""
+    assert requests.learned is not None and requests.learned.threshold >= 0.8
+    for text in ("how have my answers been going lately", "rate my progress out of ten"):
+        assert kind_of(requests, retriever, text) == study.PROGRESS, text
+    # course questions with the requests' words stay with the course
+    for text in (
+        "what is the reward model's score used for",
+        "which comes first, sft or rlhf",
+        "how is the quiz graded",
+    ):
+        assert kind_of(requests, retriever, text) == "", text
+
+
+def test_weights_for_another_models_vectors_are_not_applied():
+    learned = study.learned_decision()
+    assert learned is not None
+    assert learned.which(np.ones(16, dtype="float32") / 4, 0.1) == ""
