@@ -31,7 +31,7 @@ WEIGHTS = Path(study.__file__).with_name("study_weights.json")
 CLASSES = ("none", study.QUIZ, study.NEXT, study.PROGRESS)
 LABELS = {"quiz-request": study.QUIZ, "what-next": study.NEXT, "progress": study.PROGRESS}
 STUDY_SETS = ["eval/study-chat-blind.jsonl"] + [
-    f"eval/study-chat-blind{i}.jsonl" for i in (2, 3, 4, 5, 7, 8, 9)
+    f"eval/study-chat-blind{i}.jsonl" for i in (2, 3, 4, 5, 7, 8, 9, 10)
 ]
 NEGATIVE_SETS = [
     "eval/questions.jsonl",

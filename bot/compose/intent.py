@@ -155,7 +155,8 @@ _ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
 # Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.
 _SOCIAL = {
     "greeting": r"hello|hi|hiya|hey|heya|hey there|hi there|hello there|yo|sup|howdy|greetings|good morning|"
-    r"good afternoon|good evening|morning|evening|what's up|whats up",
+    r"good afternoon|good evening|morning|evening|what's up|whats up|how are you|how are u|how r u|hru|how's it going|"
+    r"hows it going|how is it going|how's your day( going)?|hows your day( going)?|how is your day( going)?",
     "thanks": r"thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
     r"i appreciate it|thank you so much|thanks so much|many thanks",
     # the learner says how it is going: "this is hard", "im so lost", "ugh": encouragement and a way in
@@ -226,7 +227,7 @@ _OVERVIEW = re.compile(
 )
 # "what should i study next", "ok whats next", "which topic should i do now": the learner's next step (/next)
 _STUDY_NEXT = re.compile(
-    r"^((so|ok|okay|and|alright|right|cool|hmm|great|nice|thanks|thx|ty)\W+)*"
+    r"^((so|ok|okay|and|alright|right|cool|hmm|great|nice|thanks|thx|ty|fr|ngl|bruh|yo|but|honestly)\W+)*"
     # "done with sft, what now", "im new, what do i do first": where the learner stands, then the question
     r"((i'?m |im |i am )?(done|finished|through) with [\w' -]{1,40}?[,.;!]+\s*|(i'?m|im|i am) new( here)?[,.;!]*\s*)?"
     r"(((so |and )?(what|wat|which (topic|concept|one|chapter|part|section|thing)( of (the|this) (unit|course|"
@@ -238,7 +239,9 @@ _STUDY_NEXT = re.compile(
     r"( next| now| first| after (this|that|it)| then| today| tonight| tomorrow| this week| this weekend|"
     r" before the (exam|test|quiz|midterm|final))+)"
     r"|(what|wat) (topic|concept|chapter|one|part) (should|do|shall|can) i (learn|study|read|do|tackle|cover|"
-    r"focus on|work on|look at|go for)( next| now| first| then| today)*"
+    r"focus on|work on|look at|go for)( next| now| first| then| today| tomorrow| tmrw| tonight)*"
+    r"|(i'?m |im |i am )?(not sure|unsure) (which|what) (part|topic|chapter|module|concept)( of (the|this) (unit|course))?"
+    r" (i should|to) (be )?(move on to|moving on to|study|studying|learn|learning|do|doing|tackle|tackling)( next| now)?"
     r"|(what|wat) (am i|are we) (supposed|meant) to (do|learn|study)( next| now| first)*"
     r"|(what|wat) (would|do|can) (you|u) (recommend|suggest)( that)? (i|me to) (learn|study|do|focus on|look at|"
     r"work on|tackle)( next| now| first)*"
@@ -284,6 +287,24 @@ _STUDY_NEXT = re.compile(
     r"part) (for me )?to (focus on|study|learn|do|work on|read|tackle)( (now|next|today|tonight|this week|first))*"
     r"|(a |the |my )?(roadmap|study plan|game plan|learning plan)( (pls|please|plz))?"
     r"|plan my (evening|day|week|weekend|study|studying|studies|revision)"
+    # "help me prioritise the topics", "the recommended learning path", "a study order for ...", "sequence the topics for
+    # me", "which module comes first", "a roadmap for the rest of the unit", "whats the move now, dpo or best-of-n",
+    # "where should i go from here", "what order would you tackle these in", "is it smarter to do x or y first",
+    # "whats the best use of it in this course"
+    r"|((can|could|would) (you|u) )?(please )?(help me )?(prioriti[sz]e|rank|order|sequence) (the |these |my )?(topics|"
+    r"concepts|chapters|readings|modules|material)( (in|of) (this|the) (unit|course|module))?( for me)?([\w ,']{0,60})?"
+    r"|(what'?s|whats|what is) (the |a )?(recommended|suggested|best|ideal|good) (learning|study|reading) (path|order|route)"
+    r"( (through|for) [\w' -]{1,40})?"
+    r"|(i )?need (a|the) (study|learning|reading) (order|plan|path) for [\w ,'&/-]{1,60}"
+    r"|(give me|make me|i need|need) a (roadmap|study plan|game plan|learning plan)( for [\w' -]{1,40})?( (pls|please))?"
+    r"|(which|what) (module|topic|chapter|unit|part|section|concept) (comes|should come|goes) first"
+    r"|(what'?s|whats) the (move|play|plan) (now|next|today)([,:]? [\w' -]{1,30} or [\w' -]{1,30})?"
+    r"|what order would (you|u) (tackle|do|learn|study|take) (these|them|those)( in)?([,:]? [\w ,'&/-]{1,60})?"
+    r"|is it (smarter|better|wiser|best) to (do|learn|study|start with|tackle) [\w' /-]{1,30} or [\w' /-]{1,30} first"
+    r"|(what'?s|whats|what is) the best use of (it|my time|this time|that time|the time)( in (this|the) (course|unit))?"
+    r"|(i'?d like|i would like|give me) a (prioriti[sz]ed|ranked|ordered) list of what to (cover|study|learn|do)( next)?"
+    r"([,;]? [\w ,'-]{1,80})?"
+    r"|(i'?m |im |i am )?looking for guidance on (which|what) (topics|parts|concepts) to focus on( first)?[\w ,'-]{0,80}"
     r"|what (do|should) i (read|study|do|learn|tackle) first( and what (second|next|after|then))?"
     r"|should i go back to [\w' -]{1,30} or (keep|just keep|carry on|move) (moving|going|on)( forward| ahead)?"
     r"|is there (a|an) (prerequisite |recommended |suggested |set |right |particular |fixed )?order( here| to (this|"
@@ -292,7 +313,7 @@ _STUDY_NEXT = re.compile(
 )
 # "how am i doing", "whats my progress", "how many points do i have": the learner's own standing (/progress)
 _MY_PROGRESS = re.compile(
-    r"^((so|ok|okay|and|hey|hi|alright|hmm)\W+)*"
+    r"^((so|ok|okay|and|hey|hi|alright|hmm|now|but)\W+)*"
     r"(how (am|m) i doing( so far| overall| in (this|the) (course|class))?"
     r"|how('m| am) i (getting on|getting along|progressing)"
     r"|am i (doing )?(ok|okay|alright|well|good|fine|on track)( so far)?( or (am i )?(failing|behind|not|doing badly|"
@@ -309,10 +330,27 @@ _MY_PROGRESS = re.compile(
     r"|((can|could) (you|u) )?(please )?(tell me )?how much of (the|this) (unit|course|chapter|module) (i have|i've|ive|i) "
     r"(finished|done|covered|completed|mastered|learned|learnt|studied|gone through)"
     r"|(what|wat)('s|s| is| are)? my (progress|score|scores|points|streak|mastery|stats|level|rank|ranking|total|"
-    r"accuracy)( now| so far)?"
+    r"accuracy)( (on|in|for) [\w' -]{1,30})?( now| so far)?"
     r"|(show|give|tell) me how (i'm|im|i am) doing"
     r"|my (progress|score|scores|points|streak|stats)( so far)?( (please|pls))?"
     r"|how many points (do i have|have i got|did i get|have i earned|do i got)( so far)?"
+    # "is my dpo any good yet", "need to know my weak spots", "a quick check of where i stand", "am i cooked on ppo or
+    # nah", "which areas am i struggling with the most", "whether my accuracy has actually gone up", "have i cleared the
+    # bar on the kl stuff yet", "a breakdown of what ive got right and wrong", "am i behind the rest of the cohort"
+    r"|is my [\w' -]{1,30} any good( yet)?"
+    r"|(i )?(need|want|would like|'d like|d like) to know my (weak|weakest|strong|strongest) (spots|areas|points|topics|"
+    r"parts)"
+    r"|(i'?d appreciate |i would appreciate |give me |can i get )?(a )?(quick )?(check|look|update) (of|on|at) where i stand"
+    r"( in (the|this) (unit|course|class))?|where i stand( in (the|this) (unit|course|class))?"
+    r"|am i (cooked|toast|doomed|behind|failing)( on [\w' -]{1,30})?( or (nah|not))?"
+    r"|am i behind (everyone( else)?|(the rest of )?(the|my) (cohort|class|others|group|classmates))"
+    r"|(which|what) (areas|topics|concepts|parts) am i (struggling|weakest|worst|weak|bad) (with|on|in|at)( the most)?"
+    r"|((i'?d like|i would like|i want) to know |tell me )?(whether|if) my (accuracy|score|scores|results|mastery) ha(s|ve) "
+    r"(actually |really )?(gone up|went up|improved|gone down|dropped)( over (that|the|this) (period|time|stretch|"
+    r"fortnight|month|weeks?))?"
+    r"|have i (cleared the bar|passed|mastered|nailed|got the hang of|gotten the hang of)( on| of)? [\w' -]{1,30}( yet)?"
+    r"|(give|show) me a (breakdown|summary|rundown) of what (i'?ve|i have|ive) (got|gotten|answered) (right|wrong)( and "
+    r"(right|wrong))?( so far)?"
     # "can you check how far ive actually come", "am i still on a streak", "show me my mastery per topic", "how many
     # days in a row have i done this", "did my percentage on the rm questions go up", "just tell me how bad my ppo
     # results are"
@@ -345,7 +383,7 @@ _MY_PROGRESS = re.compile(
     r"best) (on|at|in)( so far)?|(which|what) (topics|concepts|areas|parts|chapters|ones) (have i|did i|i've|ive) "
     r"(already )?(covered|done|finished|mastered|learned|learnt|completed|studied)( so far| already)?"
     r"|where do i (rank|stand)( in (the|my|this) (class|course|leaderboard)| (vs|versus|compared to|against) (the )?"
-    r"(class|others|everyone|the rest))?"
+    r"(class|others|everyone|everyone else|the rest|the cohort|my classmates))?"
     r"|how much of (the|this) (unit|course|chapter|module) (have i|did i|i've|ive) (finished|done|covered|completed|"
     r"mastered|learned|learnt|studied|gone through)"
     r"|how (are|is) my (results|scores|grades|stats|progress|mastery|streak|points)( looking| going)?"
@@ -848,7 +886,8 @@ _QUIZ_REQUEST = re.compile(
     # got any questions?", "lets do a quick quiz"
     r"|"
     + _QUIZ_LEAD
-    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss|examine|assess|evaluate|see) )|kindly )?"
+    + r"((can|could|would|will) (you|u) (please |pls )?(?=(test|check|quiz|drill|throw|fire|shoot|toss|examine|assess|evaluate|see|set|pose|put|grill|stump|"
+    r"challenge|give) )|kindly )?"
     r"((((can|could|would|will) (you|u) )?(please |pls )?(ask|give|send) me (something|somthing|smth|sth|anything|"
     r"a thing|some stuff|stuff)|(a |some |any |more )?(practice|exercise|test|quiz) (problem|problems|question|"
     r"questions|qs|q|exercise|exercises)|(got|have you got|do you have|(you|u) got) any (practice |quiz )?"
@@ -865,15 +904,25 @@ _QUIZ_REQUEST = re.compile(
     r"(question|q|one)|(a |an |some )?(warm-? ?up|exam-? ?style|flashcard-? ?style|flash ?card|practice|quiz)"
     r"( |-)?(question|questions|q|qs|round|cards)|(\d+|a few|some|two|three|four|five|ten) (quick |short |more |"
     r"practice )?(questions|qs)|(an |a )?(exercise|question|problem) on [^,?!.]+?[,;] (got|have you got|do you have) "
-    r"(one|any)( for me)?|(check|see|test) if i (actually |really )?(understand|get|know) (?P<topic4>[^,?!.]+?) by "
+    r"(one|any)( for me)?|(would you mind |could you |can you )?(check|see|test|checking|seeing|testing) (if|whether) i "
+    r"(actually |really )?(understand|get|know) (the difference between )?(?P<topic4>[^,?!.]+?) by "
     r"asking me (something|a question|one)( about it)?|another (question|q|one)( (pls|please))?,? (on )?(the )?same "
     r"topic( as (the )?last( quiz| one| time)?)?|"
     r"(test|check|quiz|examine|assess|evaluate) my (knowledge|understanding)|(exercises|exercise|practice questions|practice problems|"
     r"quiz questions)|one more (question|q|quiz)|(i'd like|i would like|id like|i want) to be (tested|quizzed)|"
-    r"(i'?d like|i would like|id like|i want|i need|i wanna|can i get) (a|an|another|one more|some|more)( quick| short|"
-    r" hard| harder| easy| easier| tough| practice| quiz| little)? (exercise|exercises|question|questions|quiz|problem|"
-    r"problems|q|qs)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
-    r"another|one more|some)( hard| harder| tough| tougher| easy| easier| quick| tricky)? (one|question|q|quiz))"
+    r"((i'?d like|i would like|id like|i'?d appreciate|i would appreciate|i want|i need|need|i wanna|can i get|"
+    r"(lowkey |kinda )?want) (a|an|another|one more|some|more)( quick| short| brief| hard| harder| easy| easier| tough|"
+    r" practice| quiz| little| challenge| multiple[ -]choice)? (exercise|exercises|question|questions|quiz|problem|"
+    r"problems|q|qs|knowledge check|assessment item|assessment|drill|challenge))|"
+    # "could you set me a practice problem on ...", "pose a question on sft", "put a question to me on it", "grill me
+    # with a couple of questions on ...", "stump me with a scenario", "fire away with a tricky one", "gimme a multiple
+    # choice on ...", "hit me with something hard about ...", "i want to be tested on dpo"
+    r"(set|give) me (a|an|one|another|some)( quick| short| hard| tricky| practice)? (problem|question|exercise|"
+    r"challenge)|pose (a|an|one|some) (question|problem|challenge)|put (a|one|some) (question|questions) to me|"
+    r"(grill|stump|challenge) me( with [^,?!.]+?)?|fire away( with (a|an|one|another)( tricky| hard| tough)? (one|"
+    r"question|q))?|(give|send) me a multiple[ -]choice|hit me with (something|smth|sth)( hard| tricky| tough| easy)?|"
+    r"i (want|need|would like|'d like|d like) to be (tested|quizzed|drilled|examined)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
+    r"another|one more|some)( hard| harder| tough| tougher| easy| easier| quick| tricky| random)? (one|question|q|quiz))"
     r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?( with (a few|a couple( of)?|some|few|two|three|a|one) "
     r"(question|questions|qs|quiz questions|practice questions|mcq|mcqs))?"
     r"|(i want|i'd like|id like|i wanna|let me|can i|lets|let's) (to )?(practice|practise|drill|test myself on)"
@@ -995,6 +1044,13 @@ _TURN = re.compile(
 _PUNCTUATED_TURN = re.compile(r"[,;:]\s+|\s+[-–—]+\s+|\s*[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+\s*")
 
 
+# "..., any pointers?", "thoughts?", "any topic is fine": about the help just asked for, not a question of its own
+_PLEA = re.compile(
+    r"^(any (pointers|tips|ideas|advice|suggestions|thoughts|help)|thoughts|ideas|help|advice|pls|please|"
+    r"(any topic|anything|whatever)( (from|in) (the|this) (unit|course|chapter))?( is fine| works| is ok)?)\W*$"
+)
+
+
 def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
     """The pattern found in the whole message, else in its last sentence (after chat such as "ok makes sense."), else
     in an earlier sentence when no other sentence asks anything ("give me a question about ppo? want to check if i
@@ -1020,7 +1076,7 @@ def _request(pattern: re.Pattern[str], t: str) -> re.Match[str] | None:
     for i, piece in enumerate(pieces[:-1]):
         if t[cuts[2 * i + 1] :].startswith(":"):
             continue  # "practice q: parent says ...": a label for what follows, not a request
-        rest = [x for x in pieces[i + 1 :] if x]
+        rest = [x for x in pieces[i + 1 :] if x and not _PLEA.match(x)]
         if not any(x.endswith("?") or _ASKING_START.match(_LEAD.sub("", x) or x) for x in rest):
             found = pattern.search(" ".join(pieces[: i + 1])) or pattern.search(piece)
             if found:
@@ -1075,10 +1131,13 @@ def quiz_request(text: str) -> str | None:
     topic = re.split(r"[?!]", topic)[0]
     # "quiz me on dpo, i want to be sure i get it": why, not what
     topic = re.sub(r",\s*(i|i'm|im|i'd|id|because|cause|cuz|bc|so|since|as|want|need)\b.*$", "", topic)
+    topic = re.sub(
+        r"\s+(so|so that|because|cause|cuz|since) (i|we)\b.*$", "", topic
+    )  # "... so i can check myself"
     # "test me on rlhf before my exam tmrw": the exam is when, not what
     topic = re.sub(
         r"\s+(before|for) (my|the|our|an?|tomorrow'?s|today'?s|next|this week'?s) (exam|test|quiz|midterm|final|section|"
-        r"class|lecture|lab|seminar|tutorial)\b.*$",
+        r"class|lecture|lab|seminar|tutorial|meeting|interview|shift|presentation|call)\b.*$",
         "",
         topic,
     )

@@ -1187,3 +1187,53 @@ def test_own_studying_in_the_words_of_a_chat_app(text, kind):
 
 def test_a_topic_done_then_whats_after_is_the_courses_order():
     assert course_order("ok reward models done ✅ whats after that for me") == ("after", "reward models", "")
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Could you set me a practice problem on reward hacking?", "reward hacking"),
+        ("I'd appreciate a short knowledge check on DPO before my meeting.", "dpo"),
+        ("Could you pose a question on instruction tuning so I can check myself?", "instruction tuning"),
+        ("grill me on the kl penalty", "the kl penalty"),
+        ("Stump me with a best-of-n scenario.", ""),
+        ("fire away with a tricky one, im ready", ""),
+        ("gimme a multiple choice on sft 😤", "sft"),
+        ("I want to be tested on PPO.", "ppo"),
+        ("would you mind checking whether i really get rlhf by asking me something?", "rlhf"),
+    ],
+)
+def test_requests_to_be_quizzed_in_a_business_register_or_a_teenagers(text, topic):
+    assert quiz_request(text) == topic
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Could you help me prioritise the topics in this unit? I only have a weekend.", STUDY_NEXT),
+        ("What's the recommended learning path through this material?", STUDY_NEXT),
+        ("Need a study order for dpo, ppo and the kl penalty.", STUDY_NEXT),
+        ("which module comes first?", STUDY_NEXT),
+        ("whats the move now, sft or rlhf?", STUDY_NEXT),
+        ("what order would you tackle these in: dpo, rlhf, sft?", STUDY_NEXT),
+        ("Is it smarter to do reward hacking or best-of-n first?", STUDY_NEXT),
+        ("fr what topic do i tackle tonight", STUDY_NEXT),
+        (
+            "done the videos on rlhf, but honestly im not sure which part of the unit i should be moving on to — "
+            "any pointers?",
+            STUDY_NEXT,
+        ),
+        ("Is my RLHF any good yet?", MY_PROGRESS),
+        ("Need to know my weak spots.", MY_PROGRESS),
+        ("I'd appreciate a quick check of where I stand in the unit.", MY_PROGRESS),
+        ("am i cooked on dpo or nah 💀", MY_PROGRESS),
+        ("Which areas am I struggling with the most?", MY_PROGRESS),
+        ("have i cleared the bar on reward models yet?", MY_PROGRESS),
+        ("Give me a breakdown of what I've got right and wrong so far.", MY_PROGRESS),
+        ("tell me honestly, am i behind the rest of the class?", MY_PROGRESS),
+        ("lowkey scared to ask but whats my accuracy on ppo", MY_PROGRESS),
+        ("how's your day going lol", SMALL_TALK),
+    ],
+)
+def test_own_studying_in_a_business_register_or_a_teenagers(text, kind):
+    assert classify(text).kind == kind
