@@ -30,9 +30,12 @@ from bot.runtime import build_tutor
 WEIGHTS = Path(study.__file__).with_name("study_weights.json")
 CLASSES = ("none", study.QUIZ, study.NEXT, study.PROGRESS)
 LABELS = {"quiz-request": study.QUIZ, "what-next": study.NEXT, "progress": study.PROGRESS}
-STUDY_SETS = ["eval/study-chat-blind.jsonl"] + [
-    f"eval/study-chat-blind{i}.jsonl" for i in (2, 3, 4, 5, 7, 8, 9, 10)
-]
+STUDY_SETS = (
+    ["eval/study-chat-blind.jsonl"]
+    + [f"eval/study-chat-blind{i}.jsonl" for i in (2, 3, 4, 5, 7, 8, 9, 10)]
+    # written as training lines only (eval/README-blind.md): every phrasing unusual, many voices
+    + ["eval/study-train-a.jsonl", "eval/study-train-b.jsonl"]
+)
 NEGATIVE_SETS = [
     "eval/questions.jsonl",
     "eval/heldout.jsonl",

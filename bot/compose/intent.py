@@ -298,6 +298,8 @@ _STUDY_NEXT = re.compile(
     r"|(i )?need (a|the) (study|learning|reading) (order|plan|path) for [\w ,'&/-]{1,60}"
     r"|(give me|make me|i need|need) a (roadmap|study plan|game plan|learning plan)( for [\w' -]{1,40})?( (pls|please))?"
     r"|(which|what) (module|topic|chapter|unit|part|section|concept) (comes|should come|goes) first"
+    r"|(which|what) (topic|concept|part|module|chapter) (deserves|needs|should get) my (attention|time|focus)( (this week|"
+    r"today|tonight|now|next|first))?"
     r"|(what'?s|whats) the (move|play|plan) (now|next|today)([,:]? [\w' -]{1,30} or [\w' -]{1,30})?"
     r"|what order would (you|u) (tackle|do|learn|study|take) (these|them|those)( in)?([,:]? [\w ,'&/-]{1,60})?"
     r"|is it (smarter|better|wiser|best) to (do|learn|study|start with|tackle) [\w' /-]{1,30} or [\w' /-]{1,30} first"
@@ -700,6 +702,7 @@ _ASKS_TO_ASK = re.compile(
     r"((quick|small|short|dumb|stupid|silly|random|noob|newbie|basic|weird) )*(question|questions|q|qn)( for (you|u))?"
     r"|(can|could|may) i ask (you |u )?(a |one |another )?(something|smth|sth|((quick|small|dumb|stupid|silly|random) )*"
     r"(question|q|thing))"
+    r"|(a |one )?quick one"  # "hey quick one": a question is coming
 )
 
 
@@ -921,7 +924,8 @@ _QUIZ_REQUEST = re.compile(
     r"challenge)|pose (a|an|one|some) (question|problem|challenge)|put (a|one|some) (question|questions) to me|"
     r"(grill|stump|challenge) me( with [^,?!.]+?)?|fire away( with (a|an|one|another)( tricky| hard| tough)? (one|"
     r"question|q))?|(give|send) me a multiple[ -]choice|hit me with (something|smth|sth)( hard| tricky| tough| easy)?|"
-    r"i (want|need|would like|'d like|d like) to be (tested|quizzed|drilled|examined)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
+    r"i (want|need|would like|'d like|d like) to be (tested|quizzed|drilled|examined)|"
+    r"run me through (a|an|another|one more|some)( quick| practice)? (question|q|one|exercise)|more (questions|qs|exercises|problems|practice questions|quiz questions)|hit me with (a|an|"
     r"another|one more|some)( hard| harder| tough| tougher| easy| easier| quick| tricky| random)? (one|question|q|quiz))"
     r"( (on|about|over|for|with|of|in) (?P<topic2>[^,?!.]+?))?( with (a few|a couple( of)?|some|few|two|three|a|one) "
     r"(question|questions|qs|quiz questions|practice questions|mcq|mcqs))?"

@@ -673,7 +673,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         if session_for(ctx, lid, None, ev.where)[0] is not None:
             return on_answer(E.Answer(ev.learner, where=ev.where, response=ev.text), ctx)
         return [R.Text(NO_OPEN_QUESTION, kind="notice")]  # "B" with nothing open is no question either
-    studying, searched = _study_request(ev, ctx)
+    # "so which one should i pick" after a comparison leans on that answer: not a request to study
+    studying, searched = (None, None) if intent.follow_up and last_turn()[1] else _study_request(ev, ctx)
     if studying is not None:
         return studying
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again

@@ -1237,3 +1237,9 @@ def test_requests_to_be_quizzed_in_a_business_register_or_a_teenagers(text, topi
 )
 def test_own_studying_in_a_business_register_or_a_teenagers(text, kind):
     assert classify(text).kind == kind
+
+
+def test_a_quick_one_announces_a_question_and_more_requests_are_read():
+    assert classify("hey quick one").social == "ask"
+    assert quiz_request("run me through another question pls, any topic, im on a roll") == ""
+    assert classify("Which topic deserves my attention this week?").kind == STUDY_NEXT

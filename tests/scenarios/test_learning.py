@@ -197,3 +197,10 @@ def test_a_run_on_message_or_a_few_words_of_another_language_still_make_the_move
         progress
     )
     assert attempts(driver, "ada") == 0 and driver.store.forwarded_count() == forwarded
+
+
+def test_which_one_after_a_comparison_leans_on_it_and_is_no_request_to_study(driver):
+    driver.say("dpo vs rlhf?")
+    picked = text(driver.say("so which one should i pick"))
+    assert "Direct Preference Optimization" in plain(picked), picked
+    assert not picked.startswith(("Learn next", "This course is")), picked
