@@ -8,8 +8,10 @@ outside the course gets "not covered" with the closest concepts, never a confide
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -201,11 +203,20 @@ def announces(sentence: str, opens_paragraph: bool = False) -> bool:
     return len(sentence) < (60 if opens_paragraph else 45) or sentence.rstrip().endswith(":")
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """A compiled pattern built from a concept's names: `re`'s own cache holds 512, fewer than a course's names
+    in every shape an answer tries, and recompiling them was a third of composing an answer."""
+    return re.compile(pattern, flags)
+
+
+@functools.lru_cache(maxsize=1 << 14)
 def _plain(text: str) -> str:
     """Lower case, hyphens as spaces, words only: "Fine-tuning" and "fine tuning" compare equal."""
     return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("-", " ")))
 
 
+@functools.lru_cache(maxsize=1 << 14)  # asked of every concept's summary for a subject
 def defines(summary: str, subject: str) -> bool:
     """Whether a one-line summary opens by defining `subject`: "Fine-tuning adapts a pre-trained model ...",
     "A reward model stands in for ...", "PPO is the ...", and not "Fine-tuning is used at many points"
@@ -295,6 +306,8 @@ class ExtractiveComposer:
         self.judge = judge or ScopeJudge(course)
         self._bank: dict[str, tuple[int, list[str], np.ndarray]] = {}
         self._opens: dict[str, frozenset[int]] = {}  # per concept: the sentences that open a paragraph
+        self._names_of: tuple[object, int, dict[str, dict[str, int]]] | None = None
+        self._counted: tuple[int, dict[str, int]] = (-1, {})
 
     # -- evidence ------------------------------------------------------------------------------
     def _extra_passages(self, concept_id: str) -> list[str]:
@@ -308,7 +321,7 @@ class ExtractiveComposer:
 
     def sentences(self, concept_id: str) -> tuple[list[str], np.ndarray]:
         """The concept's sentences (our splitter) and their vectors (the embedder's cache makes this cheap)."""
-        count = sum(o == concept_id for o in self.retriever.passages.owner)
+        count = self._passage_counts().get(concept_id, 0)
         cached = self._bank.get(concept_id)
         if cached is None or cached[0] != count:
             concept = self.course.concepts[concept_id]
@@ -327,6 +340,14 @@ class ExtractiveComposer:
             self._bank[concept_id] = (count, texts, vecs)
             cached = self._bank[concept_id]
         return cached[1], cached[2]
+
+    def _passage_counts(self) -> dict[str, int]:
+        """Passages per concept; counted again only when passages were added (instructors' passages are appended,
+        never removed): counting them for every sentence lookup was a tenth of composing an answer."""
+        owner = self.retriever.passages.owner
+        if self._counted[0] != len(owner):
+            self._counted = (len(owner), dict(Counter(owner)))
+        return self._counted[1]
 
     def _ranked(
         self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None
@@ -375,7 +396,7 @@ class ExtractiveComposer:
         word = re.escape(subject.strip().lower())
         if not word:
             return "", ""
-        pattern = re.compile(
+        pattern = _rx(
             rf"\b{word}\b\s*(\([^)]*\)\s*)?,?\s*(is|are|means|refers|stands|[a-z]{{3,}}s)\b|\(\s*{word}\s*(\)|,[^)]*\d)"
         )
         for cid in concept_ids:
@@ -392,15 +413,21 @@ class ExtractiveComposer:
     def _called(self, said: str) -> str:
         """The concept called `said` (plain words) by its title or an alias; of several with the alias, the one
         that lists it earliest ("sft" is instruction alignment's first alias, a later one of others'); or ""."""
-        said = said.replace(" ", "")  # "finetuning" is "fine tuning", "bestofn" "best of n"
-        named = {
-            cid: next(
-                i for i, name in enumerate((c.title, *c.aliases)) if _plain(name).replace(" ", "") == said
-            )
-            for cid, c in self.course.concepts.items()
-            if any(_plain(name).replace(" ", "") == said for name in (c.title, *c.aliases))
-        }
-        return min(named, key=lambda cid: named[cid]) if named else ""
+        # "finetuning" is "fine tuning", "bestofn" "best of n"
+        named = self._name_index().get(said.replace(" ", ""))
+        return min(named, key=named.__getitem__) if named else ""
+
+    def _name_index(self) -> dict[str, dict[str, int]]:
+        """Each title and alias in plain words without spaces -> {concept: where it is in the concept's list of
+        names}, concepts in the course's order; built once per course (it was rebuilt for every name asked)."""
+        concepts = self.course.concepts
+        if self._names_of is None or self._names_of[0] is not concepts or self._names_of[1] != len(concepts):
+            index: dict[str, dict[str, int]] = {}
+            for cid, c in concepts.items():
+                for i, name in enumerate((c.title, *c.aliases)):
+                    index.setdefault(_plain(name).replace(" ", ""), {}).setdefault(cid, i)
+            self._names_of = (concepts, len(concepts), index)
+        return self._names_of[2]
 
     def _definer(self, intent: I.Intent, concepts: Sequence[str], qvec: np.ndarray) -> str:
         """For "what is X?" when the top concept is not X itself: the concept called X, else the concept whose
@@ -830,7 +857,7 @@ class ExtractiveComposer:
         plain = question
         for name in sorted({c.title, *c.aliases}, key=len, reverse=True):
             if name.strip():
-                plain = re.sub(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", "it", plain, flags=re.IGNORECASE)
+                plain = _rx(rf"(?<![\w-]){re.escape(name)}s?(?![\w-])", re.IGNORECASE).sub("it", plain)
         names = self._names(concept_id)
         own = [
             t for t in self.judge.vocabulary.question_terms(plain) if t not in NOT_A_DETAIL and t not in names
@@ -852,7 +879,7 @@ class ExtractiveComposer:
         rest = f" {_plain(subject)} "
         c = self.course.concepts[cid]
         for name in sorted((c.title, *c.aliases), key=len, reverse=True):
-            rest = re.sub(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ", " ", rest)
+            rest = _rx(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ").sub(" ", rest)
         # "the kl term in the ppo objective for rlhf": "for rlhf" places it, another concept's name is no detail
         rest = re.sub(
             r"\b(in|of|for|during|with|from|inside) (\w+)\b",
@@ -1002,11 +1029,15 @@ class ExtractiveComposer:
         words = [w for w in said.split() if w not in ("a", "an", "the")]
         if not 2 <= len(words) <= 4 or len(tokenize(" ".join(words))) != len(words):  # content words only
             return ""
-        phrase = re.compile(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
+        phrase = _rx(r"\b" + r"[\s-]+".join(map(re.escape, words)) + r"s?\b", re.IGNORECASE)
 
         def uses(cid: str) -> int:
             c = self.course.concepts[cid]
-            return len(phrase.findall(f"{c.title} {' '.join(c.aliases)} {c.summary} {c.text}"))
+            text = f"{c.title} {' '.join(c.aliases)} {c.summary} {c.text}"
+            low = text.lower()
+            if not all(w in low for w in words):  # the phrase needs each word as it is written
+                return 0
+            return len(phrase.findall(text))
 
         if uses(closest):
             return ""
@@ -1091,7 +1122,7 @@ class ExtractiveComposer:
         """A term the course uses but never teaches ("what is rlaif?"): where the course mentions it, said to be
         all it says, and the question passed on; "not covered" when no sentence names it."""
         said = subject.strip()
-        word = re.compile(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.IGNORECASE)
+        word = _rx(rf"(?<![\w-]){re.escape(said)}(?![\w-])", re.IGNORECASE)
         order = dict.fromkeys([*(h.concept_id for h in hits), *self.course.concepts])
         for cid in order:
             sentence = next((t for t in self.sentences(cid)[0] if word.search(t)), "")

@@ -8,6 +8,7 @@ answer. The composer decides what to say from the kind; the ask feature decides 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -636,8 +637,10 @@ _ENGLISH_HINT = re.compile(
 def _english(text: str) -> str:
     """The message with the study-chat words of Spanish, Portuguese, German and French said in English ("keine
     ahnung" -> "no idea"); accents are folded first. Text with none of those words is returned as it is."""
-    folded = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = text
+    if not text.isascii():
+        folded = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
     if not _ENGLISH_HINT.search(folded):
         return text
     for pattern, english in _ENGLISH_RE:
@@ -645,6 +648,7 @@ def _english(text: str) -> str:
     return folded
 
 
+@functools.lru_cache(maxsize=4096)  # the rules clean one message several times over
 def _clean(text: str) -> str:
     # "@everyone quiz me on dpo", "<@U123> hint pls": mentions are who is addressed, not what is asked
     text = re.sub(r"<[@#!][^>]*>|@(everyone|here|channel)\b|[¿¡]", " ", text).strip().lower()

@@ -10,6 +10,7 @@ teach it. `python -m bot.compose.scope FILE...` prints the refusal rates per set
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -91,7 +92,12 @@ def _phrase(text: str) -> str:
 def _terms(text: str) -> list[str]:
     # "ww1", "nf4", "gpt4" are terms too, a word with a digit as much a topic as one without; "100k", "7b", "2nd"
     # are amounts
-    return [stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalnum() and t[0].isalpha()]
+    return list(_terms_of(text))
+
+
+@functools.lru_cache(maxsize=1 << 14)  # the same titles and questions are asked for many times an answer
+def _terms_of(text: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokenize(text) if len(t) >= 3 and t.isalnum() and t[0].isalpha())
 
 
 @dataclass(frozen=True)

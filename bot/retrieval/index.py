@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -25,6 +26,7 @@ def tokenize(text: str) -> list[str]:
     return [t for t in TOKEN_RE.findall(text.lower()) if t not in STOPWORDS]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(token: str) -> str:
     """A light suffix stripper: enough to meet 'models'/'model', 'aligned'/'align', 'tuning'/'tune'."""
     for suffix, keep in (
@@ -103,19 +105,23 @@ class BM25:
         n = len(self.docs)
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.vocabulary = set(df)
+        # each term's (document, frequency) pairs: a query visits only the documents that hold its terms
+        self.norms = [self.k1 * (1 - self.b + self.b * length / (self.avg or 1)) for length in self.lengths]
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, doc in enumerate(self.docs):
+            for t, tf in doc.items():
+                self.postings.setdefault(t, []).append((i, tf))
 
     def scores(self, query: str) -> np.ndarray:
-        terms = [stem(t) for t in tokenize(query)]
-        out = np.zeros(len(self.docs), dtype="float32")
-        for i, doc in enumerate(self.docs):
-            norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / (self.avg or 1))
-            s = 0.0
-            for t in terms:
-                tf = doc.get(t)
-                if tf:
-                    s += self.idf[t] * tf * (self.k1 + 1) / (tf + norm)
-            out[i] = s
-        return out
+        """Per document, the sum over the query's terms (repeats counted again) in the query's order."""
+        acc = [0.0] * len(self.docs)
+        for t in (stem(t) for t in tokenize(query)):
+            idf = self.idf.get(t)
+            if idf is None:
+                continue
+            for i, tf in self.postings[t]:
+                acc[i] += idf * tf * (self.k1 + 1) / (tf + self.norms[i])
+        return np.array(acc, dtype="float32")
 
 
 class HNSWIndex(_FaissIndex):

@@ -174,6 +174,7 @@ class Retriever:
             cid: np.flatnonzero(self._sentence_owner == self._pos[cid]) for cid in self.concept_ids
         }
         self._sentence_index: VectorIndex | None = None
+        self._sentence_plan: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self._index_sentences()
         # Questions are encoded by the bare model: they are not worth caching on disk (nor keeping).
         self._query_encoder = getattr(embedder, "inner", embedder)
@@ -331,8 +332,7 @@ class Retriever:
         # ranked by the blend of each concept's two best units; confidence stays the best similarity itself
         dense, blended = self._dense(self.unit_index, self._unit_owner, qvec, runner_up=self.RUNNER_UP)
         if self._sentence_index is None:  # a course-sized set: every sentence, exactly
-            sentence = np.full(n, -1.0, dtype="float32")
-            np.maximum.at(sentence, self._sentence_owner, self.sentences.vectors @ qvec)  # type: ignore[operator]
+            sentence = self._best_sentence(self.sentences.vectors @ qvec)  # type: ignore[operator]
         else:  # hundreds of thousands: the best sentences through the approximate index
             sentence, _ = self._dense(self._sentence_index, self._sentence_owner, qvec)
         lexical = self.bm25.scores(query)
@@ -345,6 +345,22 @@ class Retriever:
             # an ask): that concept leads, whatever the other concepts' words share with it
             fused[best] = fused.max() + 1e-3
         return fused, dense
+
+    def _best_sentence(self, sims: np.ndarray) -> np.ndarray:
+        """Per concept, its sentences' best similarity (-1 without sentences): the sentences grouped by concept once
+        (`np.maximum.at` over every sentence took a sixth of a search)."""
+        owner = self._sentence_owner
+        plan = self._sentence_plan
+        if plan is None or plan[0] is not owner:
+            order = np.argsort(owner, kind="stable")
+            grouped = owner[order]
+            starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(grouped) else order
+            plan = self._sentence_plan = (owner, order, starts, grouped[starts])
+        out = np.full(len(self.concept_ids), -1.0, dtype="float32")
+        _, order, starts, concepts = plan
+        if len(order):
+            out[concepts] = np.maximum(out[concepts], np.maximum.reduceat(sims[order], starts))
+        return out
 
     def prepare(self, query: str) -> tuple[str, np.ndarray]:
         """A question as search reads it: its normalised text and that text's vector (for a caller that keeps
