@@ -213,3 +213,34 @@ def test_schema_0008_notices_move_to_one_outbox_with_nothing_lost_and_nothing_se
     assert [tuple(r) for r in answers] == [(1, "Week 7.", True), (2, "No.", True), (1, "Yes.", False)]
     assert [tuple(r) for r in reviews] == [(1, "kept its grade", True), (2, "changed its grade", True)]
     engine.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics():
+    from alembic.script import ScriptDirectory
+
+    assert migrate.head() == ScriptDirectory(str(migrate.MIGRATIONS)).get_current_head()
+
+
+def test_a_worker_on_a_current_schema_does_not_load_alembic(tmp_path):
+    """Alembic is for creating and upgrading a schema; a worker that finds it current reads its revision with
+    plain SQL (Alembic is 11 MiB of a worker's memory)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'tutor.sqlite'}"
+    make_engine(url).dispose()  # created and stamped at the head
+    probe = (
+        "import sys\n"
+        "from bot.storage import make_engine, migrate\n"
+        f"engine = make_engine({url!r})\n"
+        "print(migrate.current(engine), migrate.head(), 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [migrate.head(), migrate.head(), "False"]
+    # a database with two version rows is Alembic's to judge, as before
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0001')"))
+    with pytest.raises(Exception, match="more than one head"):
+        migrate.current(engine)
+    engine.dispose()
