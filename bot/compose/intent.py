@@ -1515,6 +1515,34 @@ _ASIDE = re.compile(
 )
 
 
+# "explain dpo, my exam is tmrw", "exam friday. what is ppo", "quiz on thursday so: steps of rlhf": when the learner
+# is tested, before or after the question, is no part of it
+_WHEN = (
+    r"(tmrw|tmr|tomorrow|today|tonight|soon|later|next week|this week|on \w+|in (a |an |\d+ |two |three |a few )?"
+    r"(hours?|hrs?|days?|weeks?)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thurs|"
+    r"fri|sat|sun|this \w+|next \w+|coming up|in the morning|morning|afternoon|evening)"
+)
+_TESTED = r"(exam|exams|test|tests|quiz|midterm|midterms|final|finals|mid-?sem|assessment|oral|viva)"
+_EXAM_END = re.compile(
+    rf"([,.;:!?]+\s*|\s+(?=(and|but|bc|because|cause|cuz|since|as) ))((and|but|bc|because|cause|cuz|since|as) )?"
+    rf"((i have|i've got|ive got|i got|got|have) )?"
+    rf"((my|the|our|an|a) )?{_TESTED} (is |are |'s |s )?{_WHEN}\b[^?]*$",
+    re.IGNORECASE,
+)
+_EXAM_LEAD = re.compile(
+    rf"^((ok|okay|so|hey|hi|hello)\W*\s+)*((i have|i've got|ive got|i got|got|have) )?((my|the|our|an|a) )?{_TESTED} "
+    rf"(is |are |'s |s )?{_WHEN}\b\W*(so |and )?\s*(?=\w)",
+    re.IGNORECASE,
+)
+
+
+def without_when_tested(text: str) -> str:
+    """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo"); the
+    message itself when nothing else is left."""
+    rest = _EXAM_LEAD.sub("", _EXAM_END.sub("", text)).strip()
+    return rest or text
+
+
 # "ok im studying for the midterm. rlhf, what is it": what the learner is doing, before the question
 _DOING = re.compile(
     r"^((ok|okay|so|hey|hi|hello|right)\W*\s+)*(i'?m|im|i am|we'?re|we are|currently)\s+(\w+\s+)?"
@@ -1568,7 +1596,7 @@ def question_part(text: str) -> str:
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
     rest = _ABOUT_A_QUESTION.sub(
-        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(text.strip()))))
+        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(without_when_tested(text.strip())))))
     )
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     # "which models are in the rlhf loop? like how many networks are we juggling": the question, then the same
@@ -1720,7 +1748,7 @@ def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     if form_only(text):  # "now in bullet points": the last answer, again
         return Intent(DEFINITION, follow_up=True)
-    text = what_first(without_format(text))
+    text = what_first(without_format(without_when_tested(text)))
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW, STUDY_NEXT, MY_PROGRESS):

@@ -347,7 +347,9 @@ class ScopeJudge:
         if evidence.mentioned_only:
             return Verdict(False, True, score, MENTIONED_ONLY)
         if evidence.scattered and not evidence.named:
-            return Verdict(False, True, score, SCATTERED)
+            # "explain multi-head attention" is worth an instructor's look; "k-means algorithm steps?", far from
+            # every passage, is not
+            return Verdict(False, score >= self.related, score, SCATTERED)
         if score >= self.in_scope:
             return Verdict(True, False, score, "in scope")
         # a name of several words said outright, and no word the course never uses, needs no similarity floor

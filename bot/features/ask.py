@@ -258,6 +258,20 @@ def _resolved(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     return (whole, result) if result.confident and (result.concept_id in beside or compared) else (text, None)
 
 
+def _said_again(
+    ctx: Kit, text: str, said: str, previous: Sequence[str], asked: str, result: AnswerResult
+) -> tuple[str, AnswerResult]:
+    """A follow-up refused as it stands whose pronoun stands for what the last question named ("ok and why do ppl
+    like it more than ppo" after "what does dpo stand for", "do u need a ton of data for it" after "whats
+    instruction tuning"): the question with the name put back, when the last answer's concept answers it
+    confidently; else what was found."""
+    whole = intents.resolve(text, said)
+    if not whole or intents.confirms(text):
+        return asked, result
+    again = answer(ctx, whole)
+    return (whole, again) if again.confident and again.concept_id in previous else (asked, result)
+
+
 def _beyond(
     ctx: Kit, text: str, said: str, previous: Sequence[str], intent: intents.Intent
 ) -> tuple[str, AnswerResult | None]:
@@ -449,6 +463,8 @@ def _about_the_last_answer(
 _ASKING = frozenset(
     "list lost confus tell give show want know understand instead wonder literal deal handle fix solve tackle".split()
     + "lecture lectur chapter chapt slide slides note notes lesson module week class seminar tutorial".split()
+    # "why do ppl like it more than ppo", "do u need a ton of data for it": who and how much, not a topic
+    + "ppl people folk folks ton tons lot lots bunch load loads".split()
 )
 # "so what do we stick on top instead", "can u list them again": it points back without a pronoun
 _INSTEAD = re.compile(r"\b(instead|again)\b", re.I)
@@ -479,7 +495,9 @@ def _leaning_back(
     if found is not None:
         return whole, found
     again = answer(ctx, text, intent=leaning, previous=previous, said=said)
-    return (text, again) if again.confident else (asked, result)
+    if again.confident:
+        return text, again
+    return _said_again(ctx, text, said, previous, asked, result)
 
 
 def _go_on(ctx: Kit, ev: E.Ask, result: AnswerResult, learner_id: int, place: str, now: datetime) -> str:

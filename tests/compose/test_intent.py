@@ -1243,3 +1243,16 @@ def test_a_quick_one_announces_a_question_and_more_requests_are_read():
     assert classify("hey quick one").social == "ask"
     assert quiz_request("run me through another question pls, any topic, im on a roll") == ""
     assert classify("Which topic deserves my attention this week?").kind == STUDY_NEXT
+
+
+def test_when_the_learner_is_tested_is_dropped_before_or_after_the_question():
+    from bot.compose.intent import without_when_tested
+
+    assert without_when_tested("explain dpo, my exam is tmrw") == "explain dpo"
+    assert without_when_tested("steps of rlhf list pls, exam is thursday") == "steps of rlhf list pls"
+    assert without_when_tested("exam friday. what is ppo") == "what is ppo"
+    assert without_when_tested("whats rlhf bc my midterm is in 2 days lol") == "whats rlhf"
+    assert classify("steps of rlhf list pls, exam is thursday").subject.strip() == "steps of rlhf list"
+    # the exam itself asked about, or nothing else said: as written
+    for text in ("is the exam on friday", "what is the exam on?", "the quiz is today", "what happens at test time"):
+        assert without_when_tested(text) == text

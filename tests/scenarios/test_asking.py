@@ -209,3 +209,31 @@ def test_asking_about_a_quote_is_asking_about_what_was_said(driver):
     assert cites(driver, quote, wiener) and "not sure" not in quote, quote
     chatgpt = text(driver.say("and what does that have to do with chatgpt"))
     assert title(driver, wiener) in chatgpt and "ChatGPT" in chatgpt, chatgpt
+
+
+def test_when_the_exam_is_is_no_part_of_the_question(driver):
+    forwarded = driver.store.forwarded_count()
+    dpo = text(driver.say("explain dpo, my exam is tmrw"))
+    assert cites(driver, dpo, DPO) and "not sure" not in dpo, dpo
+    steps = text(driver.say("exam is thursday, what are the steps of rlhf"))
+    assert "not sure" not in steps and "Got it" not in steps, steps
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_a_follow_up_with_it_in_the_middle_is_asked_of_the_last_topic(driver):
+    forwarded = driver.store.forwarded_count()
+    driver.say("what does dpo stand for")
+    liked = text(driver.say("ok and why do ppl like it more than ppo"))
+    assert cites(driver, liked, DPO) and "not sure" not in liked, liked
+    assert re.search(r"simpler|stable|cheaper", liked), liked
+    driver.say("whats instruction tuning")
+    data = text(driver.say("do u need a ton of data for it"))
+    assert "not sure" not in data and re.search(r"small|few|number|amount", data), data
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_a_neighbouring_topic_far_from_the_course_is_not_forwarded(driver):
+    forwarded = driver.store.forwarded_count()
+    kmeans = text(driver.say("k-means algorithm steps?"))
+    assert "doesn't cover" in kmeans and "passed your question" not in kmeans, kmeans
+    assert driver.store.forwarded_count() == forwarded
