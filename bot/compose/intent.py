@@ -1448,7 +1448,9 @@ _NOT_TOLD = re.compile(
 _TELLER = re.compile(
     r"\b(i|i'm|im|i've|ive|i'd|we|we're|were|our|my|they|lecturer|lecture|lectures|prof|professor|teacher|ta|"
     r"book|textbook|slides?|notes|paper|abstract|chapter|section|class|exam|midterm|final|case|example|homework|"
-    r"assignment|project|reading|hypothetically|suppose|imagine|scenario|startup|company|team|client|boss)\b"
+    r"assignment|project|reading|hypothetically|suppose|imagine|scenario|startup|company|team|client|boss|"
+    # "essay q practice", "revision time": what the learner is doing
+    r"essay|essays|practice|practicing|practising|revision|revising|prep|prepping|cramming|studying)\b"
 )
 
 

@@ -1256,3 +1256,10 @@ def test_when_the_learner_is_tested_is_dropped_before_or_after_the_question():
     # the exam itself asked about, or nothing else said: as written
     for text in ("is the exam on friday", "what is the exam on?", "the quiz is today", "what happens at test time"):
         assert without_when_tested(text) == text
+
+
+def test_saying_what_one_is_practising_is_telling_not_asking():
+    from bot.compose.intent import tells
+
+    assert tells("essay q practice")  # answered "Got it. What would you like to know?", never forwarded
+    assert not tells("best of n in practice?")
