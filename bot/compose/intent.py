@@ -1392,8 +1392,11 @@ _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
     r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw|random but|"
     # "sorry dumb question but what does SFT stand for", "quick question: ..."
-    r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic) )+(question|q|qn)( (but|though|tho))?)"
-    r"\W*\s+)+"
+    r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic) )+(question|q|qn)( (but|though|tho))?|"
+    # "I am curious: why ...", "just curious, how ...", "i have a question: ...", "i was wondering, ..."
+    r"(i am |i'm |im |just |i was |i've been |ive been )?(curious|wondering)|i (have|got) (a|one) (question|q|doubt)|"
+    r"question)"
+    r"(\W*\s+|:(?=\S)))+"
 )
 
 _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)

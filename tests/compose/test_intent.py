@@ -1263,3 +1263,12 @@ def test_saying_what_one_is_practising_is_telling_not_asking():
 
     assert tells("essay q practice")  # answered "Got it. What would you like to know?", never forwarded
     assert not tells("best of n in practice?")
+
+
+def test_curious_and_i_have_a_question_lead_into_the_question():
+    assert question_part("I am curious: why does the kl penalty use the reference model") == (
+        "why does the kl penalty use the reference model"
+    )
+    assert question_part("just curious, how does dpo work") == "how does dpo work"
+    assert question_part("i have a question: what is ppo") == "what is ppo"
+    assert classify("I am curious: why does the kl penalty use the reference model").kind == "why"
