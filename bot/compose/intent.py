@@ -1541,10 +1541,28 @@ _EXAM_LEAD = re.compile(
 )
 
 
+# "my manager asks why we cannot just prompt the model ..., what should i tell him": a question passed on by someone
+# else is the question; who asks it and what to tell them are not
+_REPORTED_LEAD = re.compile(
+    r"^((ok|okay|so|hey|hi|hello)\W*\s+)*(my|our|a) (manager|boss|team ?lead|lead|prof|professor|teacher|ta|tutor|"
+    r"colleague|coworker|co-worker|friend|classmate|client|customer|cto|ceo|pm|mentor|supervisor|interviewer|"
+    r"stakeholders?|team) (asked|asks|ask|is asking|was asking|wants to know|wanted to know|keeps asking|wonders|"
+    r"was wondering)\b( me)?\W*\s*",
+    re.IGNORECASE,
+)
+_REPORTED_END = re.compile(
+    r"[,.;:!?]+\s*(so )?(what|how) (should|do|can|would) (i|we) (tell|answer|explain|say to|reply to|respond to)"
+    r"( (it|this|that))?( to)?( (him|her|them|my \w+|our \w+))?\W*$",
+    re.IGNORECASE,
+)
+
+
 def without_when_tested(text: str) -> str:
-    """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo"); the
-    message itself when nothing else is left."""
+    """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo") or who
+    else asks it ("my manager asks why ..., what should i tell him" -> "why ..."); the message itself when nothing
+    else is left."""
     rest = _EXAM_LEAD.sub("", _EXAM_END.sub("", text)).strip()
+    rest = _REPORTED_LEAD.sub("", _REPORTED_END.sub("", rest)).strip()
     return rest or text
 
 

@@ -1272,3 +1272,13 @@ def test_curious_and_i_have_a_question_lead_into_the_question():
     assert question_part("just curious, how does dpo work") == "how does dpo work"
     assert question_part("i have a question: what is ppo") == "what is ppo"
     assert classify("I am curious: why does the kl penalty use the reference model").kind == "why"
+
+
+def test_a_question_passed_on_by_someone_else_is_the_question():
+    from bot.compose.intent import without_when_tested
+
+    assert without_when_tested(
+        "my manager asks why we cannot just prompt the model instead of fine-tuning it, what should i tell him"
+    ) == ("why we cannot just prompt the model instead of fine-tuning it")
+    assert without_when_tested("my prof asked what dpo is") == "what dpo is"
+    assert without_when_tested("my team is building a bot") == "my team is building a bot"
