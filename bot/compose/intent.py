@@ -755,6 +755,9 @@ def _sides(t: str) -> tuple[str, ...]:
     t = re.sub(r"^((then|what about|how about) )*(?=(vs|versus|compared to|compared with) )", "it ", t)
     patterns = [
         r"between (?:the )?(?P<a>.+?) (?:and|&|vs|versus) (?:the )?(?P<b>.+?)(?:[,?]|$)",
+        # "the main difference of sft and rlhf in simple words": "of" for "between", as many learners write it
+        r"\b(?:difference|differences|diff|distinction)s? (?:of|in) (?:the )?(?P<a>.+?) (?:and|&|vs|versus) (?:the )?"
+        r"(?P<b>.+?)(?: in (?:simple|plain|easy|layman'?s?|short) ?(?:words|terms|english)?)? ?(?:[,?]|$)",
         r"(?:,|\?) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
         r"(?:^|,) ?(?:the )?(?P<a>[^,?]+?) (?:vs|versus|v s|compared to|compared with) (?:the )?(?P<b>[^,?]+?)(?:[,?]|$)",
         r"(?:^|,) ?(?:how )?(?:does|do|is|are) (?:the )?(?P<a>.+?) (?:differ|different) from (?:the )?(?P<b>[^,?]+)",

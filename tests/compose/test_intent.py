@@ -1282,3 +1282,8 @@ def test_a_question_passed_on_by_someone_else_is_the_question():
     ) == ("why we cannot just prompt the model instead of fine-tuning it")
     assert without_when_tested("my prof asked what dpo is") == "what dpo is"
     assert without_when_tested("my team is building a bot") == "my team is building a bot"
+
+
+def test_the_difference_of_two_things_compares_them():
+    assert classify("Can you tell the main difference of SFT and RLHF in simple words?").sides == ("sft", "rlhf")
+    assert classify("the differences of dpo and ppo?").sides == ("dpo", "ppo")
