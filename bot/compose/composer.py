@@ -911,11 +911,15 @@ class ExtractiveComposer:
             if focus is None and head != rest:  # "beta in the kl penalty" (of RLHF): beta
                 focus = self._focus(head, cid, phrase_only=not why)
             if focus is not None:
-                return (
-                    self._reason_about(cid, qvec, focus)
-                    if why
-                    else self._detail(cid, qvec, focus, explained=True)
-                )
+                if why:
+                    return self._reason_about(cid, qvec, focus)
+                told = self._detail(cid, qvec, focus, explained=True)
+                if told is None and len(rest.split()) >= 2 and focus.pattern.count("[\\s-]+"):
+                    # "what is the reference model in rlhf": no sentence says "the reference model is ...", but the
+                    # one that places it in RLHF ("... a frozen reference model π_ref, usually the SFT model")
+                    # tells more than RLHF's gist
+                    told = self._detail(cid, qvec, focus)
+                return told
         return None
 
     def _reason_about(self, cid: str, qvec: np.ndarray, focus: re.Pattern[str]) -> list[Part] | None:

@@ -1500,6 +1500,9 @@ _SITUATION = re.compile(
 )
 _SITUATION_END = re.compile(
     r"[,.;]?\s*(what did i miss|can you (explain|help)( it| that)?( please| pls)?|help( please| pls)?|"
+    # "what is the purpose of reward model? kindly explain with example."
+    r"((kindly|please|pls) )?(explain|elaborate|illustrate|clarify)( it| this| that)?( (with|using|by|through) "
+    r"(an |some |a |one )?(examples?|illustrations?))?( please| pls)?|"
     r"pls|please|lol)\W*$",
     re.IGNORECASE,
 )
@@ -1569,6 +1572,13 @@ def without_when_tested(text: str) -> str:
     return rest or text
 
 
+_FRAMED = re.compile(
+    r"^((what|what's|whats|what is|what are|explain|tell me|describe)( me)? )?(the )?(main |real |actual |exact )?"
+    r"(purpose|role|point|function|job|use|usage|aim)s? (of|for) ",
+    re.IGNORECASE,
+)
+
+
 # "ok im studying for the midterm. rlhf, what is it": what the learner is doing, before the question
 _DOING = re.compile(
     r"^((ok|okay|so|hey|hi|hello|right)\W*\s+)*(i'?m|im|i am|we'?re|we are|currently)\s+(\w+\s+)?"
@@ -1635,6 +1645,11 @@ def question_part(text: str) -> str:
     plain = _HEDGE.sub("", rest).strip()
     if plain:
         rest = plain
+    # "what is the purpose of the reward model": the reward model; "purpose" drew the concepts that quote Wiener's
+    # "purpose put into the machine" ahead of it (no concept's title uses these words)
+    framed = _FRAMED.sub(" ", rest).strip()
+    if framed and len(framed.split()) >= 2:
+        rest = framed
     return rest if rest.strip() else text
 
 

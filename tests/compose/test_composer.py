@@ -530,3 +530,10 @@ def test_walk_me_through_each_step_is_the_list_of_steps(composer, retriever):
     # the concept is chosen first: "how does rlhf work step by step" is RLHF's own steps
     how = answer(composer, retriever, "how does rlhf work step by step")
     assert how.concepts[0] == rlhf[0] and "(1) supervised fine-tuning" in how.text()
+
+
+def test_a_detail_no_sentence_defines_is_quoted_where_the_named_concept_places_it(composer, retriever):
+    # no sentence says "the reference model is ...": the one that places it in RLHF, not RLHF's general opening
+    result = answer(composer, retriever, "what is the reference model in rlhf")
+    assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "frozen reference model π_ref" in result.parts[0].text, result.parts[0].text

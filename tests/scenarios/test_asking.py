@@ -237,3 +237,12 @@ def test_a_neighbouring_topic_far_from_the_course_is_not_forwarded(driver):
     kmeans = text(driver.say("k-means algorithm steps?"))
     assert "doesn't cover" in kmeans and "passed your question" not in kmeans, kmeans
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_the_purpose_of_a_thing_is_asked_of_the_thing(driver):
+    purpose = text(driver.say("what is the purpose of the reward model"))
+    # "purpose" drew the concepts that quote Wiener's "purpose put into the machine"
+    assert "Complexity of Human Values" not in purpose and "Wiener" not in purpose, purpose
+    assert "reward model" in purpose.lower() and "not sure" not in purpose, purpose
+    kindly = text(driver.say("What is the purpose of reward model? Kindly explain with example."))
+    assert "Complexity of Human Values" not in kindly and "not sure" not in kindly, kindly
