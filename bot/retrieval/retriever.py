@@ -94,6 +94,23 @@ class Units:
     vectors: np.ndarray | None = None
 
 
+# Chat shorthand with one reading in a course question ("u" and "r" are left: "r" is also a reward, r(x, y))
+CHAT_SHORTHAND = {
+    "b4": "before",
+    "bc": "because",
+    "bcz": "because",
+    "cuz": "because",
+    "coz": "because",
+    "abt": "about",
+    "smth": "something",
+    "sth": "something",
+    "ur": "your",
+    "wat": "what",
+    "wht": "what",
+    "thru": "through",
+}
+
+
 class Retriever:
     """Built once per (course, embedder); answers queries in a few milliseconds after the query is encoded."""
 
@@ -255,9 +272,15 @@ class Retriever:
         text = re.sub(r"\s+", " ", text).strip()
         # "the whole h h h thing", "r l h f": letters spelt out one by one are one word ("hhh", "rlhf")
         text = re.sub(r"\b[A-Za-z](?: [A-Za-z]\b){2,}", lambda m: m.group(0).replace(" ", ""), text)
+        # "why sft b4 rlhf", "rlhf w/o the rm": chat shorthand in full words, which the model reads
+        text = re.sub(r"(?i)\bw/o\b", "without", text)
+        text = re.sub(r"(?i)\bw/(?=\s)", "with", text)
         fixed = []
         for word in re.findall(r"[A-Za-z0-9']+|[^A-Za-z0-9'\s]+", text):
             low = word.lower()
+            if low in CHAT_SHORTHAND:
+                fixed.append(CHAT_SHORTHAND[low])
+                continue
             if low in self.acronyms:  # "the rm": the course's reward model (RM), which the model cannot know
                 fixed.append(self.acronyms[low])
                 continue

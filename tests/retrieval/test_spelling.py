@@ -92,3 +92,13 @@ def test_the_bundled_models_vocabulary_gives_common_english_most_common_first():
     words = model_lexicon()
     assert len(words) > 15000 and words[:3] == ("the", "of", "and")
     assert {"which", "insurance", "robot"} <= set(words)
+
+
+def test_chat_shorthand_is_searched_in_full_words(retriever):
+    # "why sft b4 rlhf" was answered with the KL penalty: "b4" meant nothing to the model
+    assert retriever.normalize("why sft b4 rlhf") == "why sft before rlhf"
+    assert retriever.normalize("rlhf w/o the rm, is it possible bc it seems hard") == (
+        "rlhf without the reward model , is it possible because it seems hard"
+    )
+    # "diff" is "different" as often as "difference": left as it is
+    assert "diff" in retriever.normalize("could u use a diff token")
