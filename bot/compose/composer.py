@@ -648,7 +648,20 @@ class ExtractiveComposer:
             if named:
                 return named
         lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
-        return second.concept_id if lead >= EXPLAIN_MARGIN else first.concept_id
+        if lead < EXPLAIN_MARGIN:
+            return first.concept_id
+        # "how do you train a reward model from rankings": best-of-N's sentence ("... score every one with the reward
+        # model ...") is nearer by the model's measure, but says less of what is asked than the first concept's
+        # ("first train a reward model that predicts ..."): the runner-up explains it only if it says as much
+        asked = set(_terms(question))
+        said = [
+            len(asked & set(_terms(self._best_sentence(h.concept_id, qvec, bonus)))) for h in (first, second)
+        ]
+        return second.concept_id if said[1] >= said[0] else first.concept_id
+
+    def _best_sentence(self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None) -> str:
+        ranked = self._ranked(concept_id, qvec, bonus)
+        return self.sentences(concept_id)[0][ranked[0][1]] if ranked else ""
 
     def _single(
         self,

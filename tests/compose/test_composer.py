@@ -537,3 +537,10 @@ def test_a_detail_no_sentence_defines_is_quoted_where_the_named_concept_places_i
     result = answer(composer, retriever, "what is the reference model in rlhf")
     assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
     assert "frozen reference model π_ref" in result.parts[0].text, result.parts[0].text
+
+
+def test_a_runner_up_that_only_shares_the_names_does_not_explain_a_how(composer, retriever):
+    # best-of-N's "... score every one with the reward model ..." was nearer by the model's measure than
+    # "first train a reward model that predicts which responses people prefer"
+    result = answer(composer, retriever, "how do you train a reward model from rankings")
+    assert result.concepts[0] == "human-preference-alignment-via-reward-models", result.concepts
