@@ -1563,12 +1563,22 @@ _REPORTED_END = re.compile(
 )
 
 
+# "according to the slides ppo uses a value model, why?": where the learner read it is no part of the question
+_SOURCE_LEAD = re.compile(
+    r"^(so |ok |okay )?(according to|as per|per|based on|from) (the|my|our|today'?s|last) (\w+ )?(slides?|lecture|"
+    r"lectures|notes|book|textbook|reading|readings|prof|professor|teacher|video|chapter|tutorial)( today)?\W*\s*"
+    r"(?=\w)",
+    re.IGNORECASE,
+)
+
+
 def without_when_tested(text: str) -> str:
-    """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo") or who
-    else asks it ("my manager asks why ..., what should i tell him" -> "why ..."); the message itself when nothing
-    else is left."""
+    """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo"), who else
+    asks it ("my manager asks why ..., what should i tell him" -> "why ...") or where they read it ("according to
+    the slides ..."); the message itself when nothing else is left."""
     rest = _EXAM_LEAD.sub("", _EXAM_END.sub("", text)).strip()
     rest = _REPORTED_LEAD.sub("", _REPORTED_END.sub("", rest)).strip()
+    rest = _SOURCE_LEAD.sub("", rest).strip()
     return rest or text
 
 

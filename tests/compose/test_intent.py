@@ -1287,3 +1287,13 @@ def test_a_question_passed_on_by_someone_else_is_the_question():
 def test_the_difference_of_two_things_compares_them():
     assert classify("Can you tell the main difference of SFT and RLHF in simple words?").sides == ("sft", "rlhf")
     assert classify("the differences of dpo and ppo?").sides == ("dpo", "ppo")
+
+
+def test_where_the_learner_read_it_is_no_part_of_the_question():
+    from bot.compose.intent import without_when_tested
+
+    assert without_when_tested("according to the slides ppo uses a value model, why?") == (
+        "ppo uses a value model, why?"
+    )
+    assert without_when_tested("per the book what is rlhf") == "what is rlhf"
+    assert without_when_tested("from the reward model, what do we get") == "from the reward model, what do we get"
