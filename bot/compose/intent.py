@@ -1365,6 +1365,13 @@ def _subject(t: str) -> str:
         r"\1 \3 ",
         words,
     )
+    # "what does the beta in dpo control", "what does epsilon in ppo represent": the detail in its concept, not the verb
+    words = re.sub(
+        r"^(.+?\s+(?:in|for|during|inside|within)\s+.+?)\s+(control|controls|represent|represents|affect|affects|"
+        r"decide|decides|determine|determines|change|changes)$",
+        r"\1",
+        words,
+    )
     for _ in range(3):  # "prompting exactly", "dpo again pls", "fine tuning. explain pls": not the name
         words = re.sub(
             r"\s+(mean|means|stand for|do|work|works|pls|please|stuff|thing|again|exactly|actually|really|"
@@ -1584,7 +1591,9 @@ def without_when_tested(text: str) -> str:
 
 _FRAMED = re.compile(
     r"^((what|what's|whats|what is|what are|explain|tell me|describe)( me)? )?(the )?(main |real |actual |exact )?"
-    r"(purpose|role|point|function|job|use|usage|aim)s? (of|for) ",
+    r"((purpose|role|point|function|job|use|usage|aim)s? (of|for)|(intuition|idea|reasoning|logic|motivation) "
+    r"(behind|of|for)|(pros and cons|advantages and disadvantages|strengths and weaknesses|benefits and drawbacks|"
+    r"upsides and downsides) (of|for)) ",
     re.IGNORECASE,
 )
 
@@ -1658,7 +1667,7 @@ def question_part(text: str) -> str:
     # "what is the purpose of the reward model": the reward model; "purpose" drew the concepts that quote Wiener's
     # "purpose put into the machine" ahead of it (no concept's title uses these words)
     framed = _FRAMED.sub(" ", rest).strip()
-    if framed and len(framed.split()) >= 2:
+    if framed and not _POINTER.fullmatch(framed.rstrip("?!. ").lower()):  # "what is the use of it": as it is
         rest = framed
     return rest if rest.strip() else text
 

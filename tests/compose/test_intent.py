@@ -1297,3 +1297,12 @@ def test_where_the_learner_read_it_is_no_part_of_the_question():
     )
     assert without_when_tested("per the book what is rlhf") == "what is rlhf"
     assert without_when_tested("from the reward model, what do we get") == "from the reward model, what do we get"
+
+
+def test_the_intuition_behind_or_the_pros_and_cons_of_a_thing_search_for_the_thing():
+    assert question_part("whats the intuition behind the kl penalty") == "the kl penalty"
+    assert question_part("pros and cons of dpo") == "dpo"
+    assert question_part("what is the use of it") == "what is the use of it"  # a pronoun alone is no topic
+    # "what does the beta in dpo control": the detail in its concept, not the verb; "quality control" keeps it
+    assert classify("what does the beta in dpo control").subject == "beta in dpo"
+    assert classify("what is quality control").subject == "quality control"
