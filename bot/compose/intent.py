@@ -1544,7 +1544,7 @@ _TESTED = r"(exam|exams|test|tests|quiz|midterm|midterms|final|finals|mid-?sem|a
 _EXAM_END = re.compile(
     rf"([,.;:!?]+\s*|\s+(?=(and|but|bc|because|cause|cuz|since|as) ))((and|but|bc|because|cause|cuz|since|as) )?"
     rf"((i have|i've got|ive got|i got|got|have) )?"
-    rf"((my|the|our|an|a) )?{_TESTED} (is |are |'s |s )?{_WHEN}\b[^?]*$",
+    rf"((my|the|our|an|a) )?{_TESTED} (is |are |'s |s )?{_WHEN}\b[^?]*\??$",
     re.IGNORECASE,
 )
 _EXAM_LEAD = re.compile(

@@ -1252,6 +1252,8 @@ def test_when_the_learner_is_tested_is_dropped_before_or_after_the_question():
     assert without_when_tested("steps of rlhf list pls, exam is thursday") == "steps of rlhf list pls"
     assert without_when_tested("exam friday. what is ppo") == "what is ppo"
     assert without_when_tested("whats rlhf bc my midterm is in 2 days lol") == "whats rlhf"
+    assert without_when_tested("explain dpo, exam tmrw?") == "explain dpo"
+    assert without_when_tested("what is rlhf, is the exam on friday?") == "what is rlhf, is the exam on friday?"
     assert classify("steps of rlhf list pls, exam is thursday").subject.strip() == "steps of rlhf list"
     # the exam itself asked about, or nothing else said: as written
     for text in ("is the exam on friday", "what is the exam on?", "the quiz is today", "what happens at test time"):
