@@ -407,8 +407,12 @@ class ExtractiveComposer:
 
     def _best(self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None) -> float:
         """The score of the concept's sentence nearest the question (with `bonus`), -1 when it has none."""
+        return self._nearest(concept_id, qvec, bonus)[0]
+
+    def _nearest(self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None) -> tuple[float, str]:
+        """(score, text) of the concept's sentence nearest the question (with `bonus`); (-1, "") when it has none."""
         ranked = self._ranked(concept_id, qvec, bonus)
-        return ranked[0][0] if ranked else -1.0
+        return (ranked[0][0], self.sentences(concept_id)[0][ranked[0][1]]) if ranked else (-1.0, "")
 
     def _called(self, said: str) -> str:
         """The concept called `said` (plain words) by its title or an alias; of several with the alias, the one
@@ -647,21 +651,17 @@ class ExtractiveComposer:
             named = self._named_runner_up(hits, question)
             if named:
                 return named
-        lead = self._best(second.concept_id, qvec, bonus) - self._best(first.concept_id, qvec, bonus)
-        if lead < EXPLAIN_MARGIN:
+        (ours, our_sentence), (theirs, their_sentence) = (
+            self._nearest(h.concept_id, qvec, bonus) for h in (first, second)
+        )
+        if theirs - ours < EXPLAIN_MARGIN:
             return first.concept_id
         # "how do you train a reward model from rankings": best-of-N's sentence ("... score every one with the reward
         # model ...") is nearer by the model's measure, but says less of what is asked than the first concept's
         # ("first train a reward model that predicts ..."): the runner-up explains it only if it says as much
         asked = set(_terms(question))
-        said = [
-            len(asked & set(_terms(self._best_sentence(h.concept_id, qvec, bonus)))) for h in (first, second)
-        ]
+        said = [len(asked & set(_terms(sentence))) for sentence in (our_sentence, their_sentence)]
         return second.concept_id if said[1] >= said[0] else first.concept_id
-
-    def _best_sentence(self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None) -> str:
-        ranked = self._ranked(concept_id, qvec, bonus)
-        return self.sentences(concept_id)[0][ranked[0][1]] if ranked else ""
 
     def _single(
         self,

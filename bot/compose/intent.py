@@ -1579,7 +1579,7 @@ _SOURCE_LEAD = re.compile(
 )
 
 
-def without_when_tested(text: str) -> str:
+def without_circumstances(text: str) -> str:
     """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo"), who else
     asks it ("my manager asks why ..., what should i tell him" -> "why ...") or where they read it ("according to
     the slides ..."); the message itself when nothing else is left."""
@@ -1651,7 +1651,7 @@ def question_part(text: str) -> str:
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
     rest = _ABOUT_A_QUESTION.sub(
-        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(without_when_tested(text.strip())))))
+        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(without_circumstances(text.strip())))))
     )
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
     # "which models are in the rlhf loop? like how many networks are we juggling": the question, then the same
@@ -1808,7 +1808,7 @@ def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     if form_only(text):  # "now in bullet points": the last answer, again
         return Intent(DEFINITION, follow_up=True)
-    text = what_first(without_format(without_when_tested(text)))
+    text = what_first(without_format(without_circumstances(text)))
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW, STUDY_NEXT, MY_PROGRESS):

@@ -241,35 +241,31 @@ def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     return text, None
 
 
-def _resolved(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[str, AnswerResult | None]:
-    """A follow-up whose pronoun stands for what the last question named ("how are they trained tho" after "ok
-    reward models"), asked as such, when a concept next to the last one in the course's map answers it (how a
-    reward model is trained is told with human preference alignment, not with reward models as proxies); else
-    (text, None), to be answered from the last answer's concepts."""
+def _put_back(ctx: Kit, text: str, said: str) -> tuple[str, AnswerResult] | None:
+    """A follow-up with its pronoun put back as what the last question named ("how are they trained tho" after "ok
+    reward models" -> "how are reward models trained"), and that question's answer; None when no pronoun stands for
+    it or the message checks the last answer ("so basically its just making it polite?")."""
     whole = intents.resolve(text, said)
-    checks = intents.confirms(text)  # "so basically its just making it polite?" checks the last answer
-    if not whole or checks:
+    if not whole or intents.confirms(text):
+        return None
+    return whole, answer(ctx, whole)
+
+
+def _resolved(
+    ctx: Kit, text: str, previous: Sequence[str], put: tuple[str, AnswerResult] | None
+) -> tuple[str, AnswerResult | None]:
+    """A follow-up whose pronoun stands for what the last question named (`put`, from `_put_back`), asked as such,
+    when a concept next to the last one in the course's map answers it (how a reward model is trained is told with
+    human preference alignment, not with reward models as proxies); else (text, None), to be answered from the last
+    answer's concepts."""
+    if put is None:
         return text, None
+    whole, result = put
     last = previous[0]
     beside = {*ctx.course.prerequisites_of(last), *ctx.course.next_after(last)}
-    result = answer(ctx, whole)
     # "whats different between them" after "sft and rlhf both ...": the two compared, wherever they are
     compared = intents.classify(whole).kind == intents.COMPARISON
     return (whole, result) if result.confident and (result.concept_id in beside or compared) else (text, None)
-
-
-def _said_again(
-    ctx: Kit, text: str, said: str, previous: Sequence[str], asked: str, result: AnswerResult
-) -> tuple[str, AnswerResult]:
-    """A follow-up refused as it stands whose pronoun stands for what the last question named ("ok and why do ppl
-    like it more than ppo" after "what does dpo stand for", "do u need a ton of data for it" after "whats
-    instruction tuning"): the question with the name put back, when the last answer's concept answers it
-    confidently; else what was found."""
-    whole = intents.resolve(text, said)
-    if not whole or intents.confirms(text):
-        return asked, result
-    again = answer(ctx, whole)
-    return (whole, again) if again.confident and again.concept_id in previous else (asked, result)
 
 
 def _beyond(
@@ -489,7 +485,8 @@ def _leaning_back(
     if not previous or not said or not _refers_back(ctx, text, previous):
         return asked, result
     leaning = dataclasses.replace(intent, follow_up=True)
-    whole, found = _resolved(ctx, text, said, previous)
+    put = _put_back(ctx, text, said)
+    whole, found = _resolved(ctx, text, previous, put)
     if found is None:
         whole, found = _beyond(ctx, text, said, previous, leaning)
     if found is not None:
@@ -497,7 +494,11 @@ def _leaning_back(
     again = answer(ctx, text, intent=leaning, previous=previous, said=said)
     if again.confident:
         return text, again
-    return _said_again(ctx, text, said, previous, asked, result)
+    # "ok and why do ppl like it more than ppo" after "what does dpo stand for": the question with the name put back,
+    # when the last answer's own concept answers it confidently
+    if put is not None and put[1].confident and put[1].concept_id in previous:
+        return put
+    return asked, result
 
 
 def _go_on(ctx: Kit, ev: E.Ask, result: AnswerResult, learner_id: int, place: str, now: datetime) -> str:
@@ -723,7 +724,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     # "will it be on the exam" is the instructors' question, whatever "it" is
     leans = bool(previous and said and not ADMIN.search(ev.text))
     if result is None and leans:
-        asked, result = _resolved(ctx, ev.text, said, previous)
+        asked, result = _resolved(ctx, ev.text, previous, _put_back(ctx, ev.text, said))
     if result is None and leans:
         asked, result = _beyond(ctx, ev.text, said, previous, intent)
     if result is None:

@@ -1246,18 +1246,18 @@ def test_a_quick_one_announces_a_question_and_more_requests_are_read():
 
 
 def test_when_the_learner_is_tested_is_dropped_before_or_after_the_question():
-    from bot.compose.intent import without_when_tested
+    from bot.compose.intent import without_circumstances
 
-    assert without_when_tested("explain dpo, my exam is tmrw") == "explain dpo"
-    assert without_when_tested("steps of rlhf list pls, exam is thursday") == "steps of rlhf list pls"
-    assert without_when_tested("exam friday. what is ppo") == "what is ppo"
-    assert without_when_tested("whats rlhf bc my midterm is in 2 days lol") == "whats rlhf"
-    assert without_when_tested("explain dpo, exam tmrw?") == "explain dpo"
-    assert without_when_tested("what is rlhf, is the exam on friday?") == "what is rlhf, is the exam on friday?"
+    assert without_circumstances("explain dpo, my exam is tmrw") == "explain dpo"
+    assert without_circumstances("steps of rlhf list pls, exam is thursday") == "steps of rlhf list pls"
+    assert without_circumstances("exam friday. what is ppo") == "what is ppo"
+    assert without_circumstances("whats rlhf bc my midterm is in 2 days lol") == "whats rlhf"
+    assert without_circumstances("explain dpo, exam tmrw?") == "explain dpo"
+    assert without_circumstances("what is rlhf, is the exam on friday?") == "what is rlhf, is the exam on friday?"
     assert classify("steps of rlhf list pls, exam is thursday").subject.strip() == "steps of rlhf list"
     # the exam itself asked about, or nothing else said: as written
     for text in ("is the exam on friday", "what is the exam on?", "the quiz is today", "what happens at test time"):
-        assert without_when_tested(text) == text
+        assert without_circumstances(text) == text
 
 
 def test_saying_what_one_is_practising_is_telling_not_asking():
@@ -1277,13 +1277,13 @@ def test_curious_and_i_have_a_question_lead_into_the_question():
 
 
 def test_a_question_passed_on_by_someone_else_is_the_question():
-    from bot.compose.intent import without_when_tested
+    from bot.compose.intent import without_circumstances
 
-    assert without_when_tested(
+    assert without_circumstances(
         "my manager asks why we cannot just prompt the model instead of fine-tuning it, what should i tell him"
     ) == ("why we cannot just prompt the model instead of fine-tuning it")
-    assert without_when_tested("my prof asked what dpo is") == "what dpo is"
-    assert without_when_tested("my team is building a bot") == "my team is building a bot"
+    assert without_circumstances("my prof asked what dpo is") == "what dpo is"
+    assert without_circumstances("my team is building a bot") == "my team is building a bot"
 
 
 def test_the_difference_of_two_things_compares_them():
@@ -1292,13 +1292,13 @@ def test_the_difference_of_two_things_compares_them():
 
 
 def test_where_the_learner_read_it_is_no_part_of_the_question():
-    from bot.compose.intent import without_when_tested
+    from bot.compose.intent import without_circumstances
 
-    assert without_when_tested("according to the slides ppo uses a value model, why?") == (
+    assert without_circumstances("according to the slides ppo uses a value model, why?") == (
         "ppo uses a value model, why?"
     )
-    assert without_when_tested("per the book what is rlhf") == "what is rlhf"
-    assert without_when_tested("from the reward model, what do we get") == "from the reward model, what do we get"
+    assert without_circumstances("per the book what is rlhf") == "what is rlhf"
+    assert without_circumstances("from the reward model, what do we get") == "from the reward model, what do we get"
 
 
 def test_the_intuition_behind_or_the_pros_and_cons_of_a_thing_search_for_the_thing():
