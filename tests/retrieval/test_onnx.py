@@ -102,6 +102,43 @@ def test_serving_from_an_export_imports_neither_torch_nor_sentence_transformers(
 
 
 @pytest.mark.model
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
+def test_the_word_table_stays_out_of_a_worker_that_answers_questions(embedder):
+    """The word-embedding table (47 MiB) is read a row at a time, not mapped: after 120 questions a worker holds
+    the export's other weights (read whole on every question) and none of the table. Mapped inside the graph,
+    the table's rows came in with their 64 KiB neighbourhoods, 29 MiB of it after 200 questions."""
+    onnx = embedder.inner.inner
+    onnx.encode(["find the export"])
+    folder = Path(onnx.folder)
+    meta = json.loads((folder / "encoder.json").read_text(encoding="utf-8"))
+    table = folder / meta["word_embeddings"]["file"]
+    assert table.stat().st_size == 30522 * 384 * 4
+    probe = (
+        "import json, sys\n"
+        "from bot.retrieval.onnx_encoder import OnnxEmbedder\n"
+        f"e = OnnxEmbedder({str(folder)!r})\n"
+        "for q in json.loads(sys.stdin.read()): e.encode([q])\n"
+        "rss, path = {}, None\n"
+        "for line in open('/proc/self/smaps'):\n"
+        "    head = line.split()\n"
+        "    if '-' in head[0] and len(head) >= 5: path = head[5] if len(head) > 5 else ''\n"
+        "    elif head[0] == 'Rss:': rss[path] = rss.get(path, 0) + int(head[1])\n"
+        "print(json.dumps(rss))\n"
+    )
+    questions = _questions("blind", 120)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", probe], input=json.dumps(questions), env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    rss_kib = json.loads(done.stdout.strip().splitlines()[-1])
+    assert str(table) not in rss_kib, "the word table is mapped into the worker"
+    export_kib = sum(kib for path, kib in rss_kib.items() if path.startswith(str(folder)))
+    assert export_kib * 1024 <= (folder / "model.onnx.data").stat().st_size
+
+
+@pytest.mark.model
 def test_a_question_runs_on_one_thread_and_batches_on_more(embedder):
     """Questions and short lists (an instructor's passage and its sentences) run on the one-thread session; only
     a long list (a course's passages) makes the second, multi-threaded session (about 50 MiB)."""
