@@ -103,7 +103,9 @@ class OnnxEmbedder:
             self._tokenizer = tokenizer
             words = self.meta.get("word_embeddings")
             if "inputs_embeds" in self.inputs and isinstance(words, dict):
-                self._words = WordTable(self.folder / str(words["file"]), int(words["rows"]), int(words["dimension"]))
+                self._words = WordTable(
+                    self.folder / str(words["file"]), int(words["rows"]), int(words["dimension"])
+                )
             self._single = self._session(1)
 
     def _batch_session(self) -> Any:

@@ -255,7 +255,6 @@ def _words_apart(table: Any, path: Path) -> dict:
     a dozen of its 30,522 rows: the encoder reads them with `pread`, so they live in the page cache, shared by
     every worker, and not in a worker's memory. Inside the graph, a mapped table's rows came in 64 KiB at a time
     (the kernel's fault-around): 200 questions made 29 of its 47 MiB resident in each worker."""
-    import numpy as np
 
     rows = table.detach().cpu().numpy().astype("<f4", copy=False)
     rows.tofile(path)

@@ -128,7 +128,11 @@ def test_the_word_table_stays_out_of_a_worker_that_answers_questions(embedder):
     questions = _questions("blind", 120)
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run(
-        [sys.executable, "-c", probe], input=json.dumps(questions), env=env, capture_output=True, text=True,
+        [sys.executable, "-c", probe],
+        input=json.dumps(questions),
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
