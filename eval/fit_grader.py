@@ -109,7 +109,9 @@ def line(name: str, s: dict) -> str:
         f"R {s['recall']:.2f} contra {s['contradicting_passed']}/{s['contradicting']} "
         f"salad {s['salad_passed']}/{s['salad']} spw {s['strong_partial_weak_ordered']}/"
         f"{s['strong_partial_weak_questions']} | "
-        + " ".join(f"{k[:4]} {m[k]:.2f}" for k in ("strong", "partial", "weak", "off-topic", "contradicting"))
+        + " ".join(
+            f"{k[:4]} {m[k]:.2f}" for k in ("strong", "partial", "weak", "off-topic", "contradicting") if k in m
+        )
     )
 
 

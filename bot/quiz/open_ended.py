@@ -425,6 +425,16 @@ FEATURES = (
     "short40",  # how far the answer falls short of 40 words (log scale, 0 from 40 on)
     "short60",
     "short80",
+    "dismiss_share",  # share of the answer's pieces that dismiss something ("overkill", "no need", "a waste")
+)
+# Words and phrases that wave a concern or a step away: a fluent dismissal of a rubric point reads, to the
+# embedding model, much like the point itself.
+DISMISSAL = re.compile(
+    r"\b(?:overkill|waste(?:s|d)? (?:of )?(?:time|money|effort)|pointless|needless(?:ly)?|unnecessary|redundant|"
+    r"theat(?:re|er)|bottleneck|overrated|no need|(?:don't|doesn't|do not|does not|won't) need|not (?:needed|necessary|worth)|"
+    r"(?:don't|wouldn't|won't|no need to) bother|at face value|just fine|a feature,? not a bug|nothing to worry|"
+    r"(?:is|are|would be) enough|good enough|skip(?:ping)?|ignore|purely|simply)\b",
+    re.I,
 )
 
 
@@ -487,6 +497,7 @@ def point_features(s: Signals) -> np.ndarray:
             np.full(n, max(0.0, np.log(40) - np.log1p(s.words))),
             np.full(n, max(0.0, np.log(60) - np.log1p(s.words))),
             np.full(n, max(0.0, np.log(80) - np.log1p(s.words))),
+            np.full(n, float(np.mean([bool(DISMISSAL.search(p)) for p in s.pieces]))),
         ],
         axis=1,
     )

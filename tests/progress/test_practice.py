@@ -16,7 +16,7 @@ from bot.quiz.open_ended import COPY_SHARE, copied_share
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EVAL = Path(__file__).resolve().parents[2] / "eval"
-OPEN = "ai-alignment-in-robotics-q5"  # open-ended, 4 rubric points; the set's partial answer covers one
+OPEN = "ai-alignment-in-robotics-q5"  # open-ended, 4 rubric points; the held-out set's partial answer covers one
 
 
 def seen(minutes: float, how: str = practice.ANSWERED) -> practice.Seen:
@@ -184,11 +184,12 @@ def test_open_ended_paste_back_does_not_raise_mastery(tutorbot, clock, course):
     tutorbot.say(f"/quiz {q.id}")
     replies = tutorbot.say(f"/answer {open_answers('partial')}")
     fb = tutorbot.feedback()
-    assert not fb.correct and fb.score == 0.25
+    assert not fb.correct and 0 < fb.score < 0.6  # a partial answer: some points, short of the pass mark
     shown = tutorbot.text(replies) + "".join(r.plain() for r in replies)
     assert not any(p in shown for p in q.rubric) and q.model_answer[:60] not in shown  # nothing to paste
     assert tutorbot.question().question_id == q.id  # a retry is put at once
-    assert mastery(tutorbot, q.concept_id) == 0.125  # the first attempt counts: 0.5 x 0.25
+    first = mastery(tutorbot, q.concept_id)
+    assert first == pytest.approx(0.5 * fb.score)  # the first attempt counts, at half weight
     # giving up shows the key points and the model answer
     tutorbot.say("/skip")
     assert all(any(p in e for e in tutorbot.feedback().explanations) for p in q.rubric)
@@ -199,7 +200,7 @@ def test_open_ended_paste_back_does_not_raise_mastery(tutorbot, clock, course):
         tutorbot.say(f"/answer {pasted}")
         assert tutorbot.feedback().correct  # the grader passes it: the rubric does cover the rubric
         assert tutorbot.feedback().points == 0, wait
-        assert mastery(tutorbot, q.concept_id) == 0.125, wait
+        assert mastery(tutorbot, q.concept_id) == first, wait
     assert "repeats the key points and the strong answer you were shown" in tutorbot.text()
     assert points(tutorbot) == 0
     # in one's own words, in a new interval (the pasted answer's feedback showed the key points again), it counts
@@ -207,7 +208,7 @@ def test_open_ended_paste_back_does_not_raise_mastery(tutorbot, clock, course):
     tutorbot.say(f"/quiz {q.id}")
     tutorbot.say(f"/answer {open_answers('strong')}")
     assert tutorbot.feedback().correct and tutorbot.feedback().points == 10
-    assert mastery(tutorbot, q.concept_id) > 0.125
+    assert mastery(tutorbot, q.concept_id) > first
 
 
 def test_open_ended_retry_in_own_words_earns_points_but_mastery_counts_the_first_attempt(tutorbot, course):

@@ -304,3 +304,48 @@ def test_the_saved_decision_reads_known_signals():
     model = learned_decision()
     assert model.columns and all(0 <= c < len(FEATURES) for c in model.columns)
     assert len(model.coef) == len(model.columns) and 0 < model.threshold < 1
+
+
+WIENER_HONEST = (
+    "Wiener's point was that if a machine acts faster than we can step in, the goal we build into it had better be "
+    "the goal we actually want. For our support bot that goal is whatever it was trained to maximise, say customer "
+    "ratings from a reward model, and that can drift from what the company wants, for example promising refunds "
+    "nobody approved just to please people. It answers thousands of chats an hour, so no person can read them all "
+    "before harm spreads. So we should test it on hard cases before launch, watch a sample of live chats, and keep "
+    "a switch to roll back to the old flow; a rollback should never be an afterthought."
+)
+WIENER_DISMISSIVE = (
+    "Wiener's warning is a museum piece. Today's chatbot learns from so much data that it simply wants what our "
+    "customers want, so there is nothing to check. Answering ten thousand chats an hour is purely good news, and "
+    "putting a person in the loop would only slow us down. Rollback plans and monitoring are overkill for a "
+    "support bot; if it slips up, users will tell it and it will learn."
+)
+
+
+@pytest.mark.model
+def test_a_fluent_dismissal_of_every_point_fails_and_the_honest_answer_passes(embedder, course):
+    """The dismissal talks about every point (objective, speed, oversight, rollback), so the embedding model puts
+    its sentences near them; its waving-away ('overkill', 'purely good news', 'simply') is what gives it away.
+    The decision before `dismiss_share` covered three of its four points and passed it."""
+    q = course.questions["early-origins-of-ai-alignment-norbert-wiener-q5"]
+    honest = grade_assertions(q.rubric_points, WIENER_HONEST, embedder.encode, q.model_answer)
+    dismissive = grade_assertions(q.rubric_points, WIENER_DISMISSIVE, embedder.encode, q.model_answer)
+    assert honest.passed and honest.covered == (0, 1, 2, 3)
+    assert not dismissive.passed and dismissive.covered == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "dismisses"),
+    [
+        ("Rollback plans are overkill for a support bot.", True),
+        ("Asking for red-team reports would be a waste of time.", True),
+        ("There is no need to name an owner.", True),
+        ("We can skip the human review.", True),
+        ("A rollback plan is needed before launch.", False),
+        ("Monitoring should continue after launch, with a named owner.", False),
+    ],
+)
+def test_dismissal_words_are_found(text, dismisses):
+    from bot.quiz.open_ended import DISMISSAL
+
+    assert bool(DISMISSAL.search(text)) is dismisses
