@@ -399,7 +399,11 @@ def _excerpt_of(ctx: Kit, hit: Hit, quoted: str, vector: np.ndarray | None) -> C
 
 
 def _about_the_last_answer(
-    ctx: Kit, question: str, intent: intents.Intent, last_turn: Callable[[], tuple[str, list[str]]]
+    ctx: Kit,
+    question: str,
+    intent: intents.Intent,
+    last_turn: Callable[[], tuple[str, list[str]]],
+    alone: AnswerResult,
 ) -> AnswerResult | None:
     """ "what's N?" right after an answer about best-of-N sampling: a short name or symbol the course does not
     teach on its own but that the last answer's concepts use is asked about them; so is a question of up to
@@ -443,6 +447,15 @@ def _about_the_last_answer(
         and all(t in vocabulary.vocabulary and not vocabulary.is_name(t) for t in own if t not in theirs)
     )
     if len(theirs) < len(own) and not plain:
+        return None
+    # a why or how that does not point back leans on the last answer only when, asked by itself, it comes near
+    # that answer's concepts: "how do companies collect preference data?" after reward hacking uses that answer's
+    # words, but by itself it is nearest the preference concepts, not reward hacking's
+    if (
+        reason
+        and not (drawback or pointed or named)
+        and not any(s.concept_id in previous for s in alone.sources[:3])
+    ):
         return None
     if named:  # and the last answer's concepts use the name or symbol
         word = re.compile(rf"(?<![\w-]){re.escape(subject)}(?![\w-])", re.IGNORECASE)
@@ -730,7 +743,7 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     if result is None:
         result = answer(ctx, question_text, intent=intent, previous=previous, said=said, searched=searched)
     if not result.confident and not intent.follow_up:
-        result = _about_the_last_answer(ctx, ev.text, intent, last_turn) or result
+        result = _about_the_last_answer(ctx, ev.text, intent, last_turn, result) or result
     if not result.confident and not ADMIN.search(ev.text):
         asked, result = _leaning_back(ctx, ev.text, asked, result, intent, last_turn)
     tentative = bool(result.composed and result.composed.tentative)

@@ -593,6 +593,16 @@ def test_a_why_in_the_last_answers_words_and_a_first_short_question_follow_the_c
     assert tutorbot.store.inbox() == []
 
 
+def test_a_new_how_question_in_the_last_answers_words_is_not_taken_as_about_that_answer(tutorbot):
+    """Every word of "how do companies collect preference data?" is used by reward hacking's concept, but asked by
+    itself it comes nearest the preference concepts: it is a new question, not a follow-up to reward hacking."""
+    tutorbot.say("what is reward hacking?")
+    assert "Unintended Consequences of AI Optimization" in tutorbot.text()
+    tutorbot.say("how do companies collect preference data?")
+    assert "Unintended Consequences of AI Optimization:" not in tutorbot.text()
+    assert "CoastRunners" not in tutorbot.text() and "reward hacking" not in tutorbot.text().lower()
+
+
 def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutorbot):
     tutorbot.say("what do they mean by unintended consequences of optimization")
     tutorbot.say("can u give a non llm example")  # "llm" is not the topic asked about: the boat race is
