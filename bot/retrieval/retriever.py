@@ -272,6 +272,8 @@ class Retriever:
         text = re.sub(r"\s+", " ", text).strip()
         # "the whole h h h thing", "r l h f": letters spelt out one by one are one word ("hhh", "rlhf")
         text = re.sub(r"\b[A-Za-z](?: [A-Za-z]\b){2,}", lambda m: m.group(0).replace(" ", ""), text)
+        # "what are the 3 hs": the three H's (helpful, honest, harmless), not a misspelt "his" or "is"
+        text = re.sub(r"(?i)\b(3|three) ?hs\b", r"\1 H's", text)
         # "why sft b4 rlhf", "rlhf w/o the rm": chat shorthand in full words, which the model reads
         text = re.sub(r"(?i)\bw/o\b", "without", text)
         text = re.sub(r"(?i)\bw/(?=\s)", "with", text)

@@ -102,3 +102,10 @@ def test_chat_shorthand_is_searched_in_full_words(retriever):
     )
     # "diff" is "different" as often as "difference": left as it is
     assert "diff" in retriever.normalize("could u use a diff token")
+
+
+def test_the_three_hs_are_the_three_hs(retriever):
+    # "what are the 3 hs" was refused: "hs" read as nothing the course says, or mended into another word
+    assert retriever.normalize("what are the 3 hs") == "what are the 3 H's"
+    assert retriever.normalize("the three hs?") == "the three H's ?"
+    assert retriever.search("what are the 3 hs", k=1)[0].concept_id == "desirable-attributes-of-aligned-llms"
