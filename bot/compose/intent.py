@@ -158,7 +158,10 @@ _SOCIAL = {
     "greeting": r"hello|hi|hiya|hey|heya|hey there|hi there|hello there|yo|sup|howdy|greetings|good morning|"
     r"good afternoon|good evening|morning|evening|what's up|whats up|how are you|how are u|how r u|hru|how's it going|"
     r"hows it going|how is it going|how's your day( going)?|hows your day( going)?|how is your day( going)?",
-    "thanks": r"thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
+    # "thank you for the patience", "thanks for your help": what the learner thanks for, with it
+    "thanks": r"(thanks|thank you|thank u|thx|ty)( so much| a lot| very much)? for (the |your |all the |all your |"
+    r"all )?(patience|help|time|explanation|explanations|answer|answers|support|clarification|effort|info|"
+    r"information)|thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
     r"i appreciate it|thank you so much|thanks so much|many thanks",
     # the learner says how it is going: "this is hard", "im so lost", "ugh": encouragement and a way in
     "struggle": r"(this|it|that|that was|this was|alignment|this chapter|the chapter|this course|rlhf|dpo|ppo|math)"
@@ -665,7 +668,15 @@ def _clean(text: str) -> str:
     text = re.sub(r"\bkindly\b", "please", text)
     text = re.sub(r"\babt\b", "about", text)
     text = re.sub(r"\bgimme\b", "give me", text)  # "gimme the big challenges": a request like "give me"
-    return re.sub(r"\blemme\b", "let me", text)
+    text = re.sub(r"\blemme\b", "let me", text)
+    return _SYMBOL_NOUN.sub(r"\1", text)
+
+
+# "the beta parameter in it": beta; "parameter" names what beta is, and no sentence calls it that
+_SYMBOL_NOUN = re.compile(
+    r"\b(beta|β|alpha|α|gamma|γ|lambda|λ|epsilon|ε|eps|kl|n|k) (hyper-?parameter|parameter|coefficient|value)s?\b",
+    re.IGNORECASE,
+)
 
 
 def _strip_punct(text: str, keep: str = "") -> str:
@@ -1666,6 +1677,7 @@ def question_part(text: str) -> str:
         rest = plain
     # "what is the purpose of the reward model": the reward model; "purpose" drew the concepts that quote Wiener's
     # "purpose put into the machine" ahead of it (no concept's title uses these words)
+    rest = _SYMBOL_NOUN.sub(r"\1", rest)
     framed = _FRAMED.sub(" ", rest).strip()
     if framed and not _POINTER.fullmatch(framed.rstrip("?!. ").lower()):  # "what is the use of it": as it is
         rest = framed

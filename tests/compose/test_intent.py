@@ -253,6 +253,10 @@ def test_ordinals(text, ordinal):
         ("got it", "ack"),
         ("lol", "ack"),
         ("thanks, but why?", ""),
+        # what the learner thanks for, said with it: thanks, not a question for the instructors
+        ("thank you for the patience", "thanks"),
+        ("thanks so much for your help!", "thanks"),
+        ("thanks for explaining dpo", ""),  # a topic: answered
         ("ok what is RLHF", ""),
         ("hello world program in python", ""),
         ("nice results in the paper, what did they measure?", ""),

@@ -603,6 +603,16 @@ def test_a_new_how_question_in_the_last_answers_words_is_not_taken_as_about_that
     assert "CoastRunners" not in tutorbot.text() and "reward hacking" not in tutorbot.text().lower()
 
 
+def test_a_polite_reminder_request_is_answered_and_thanks_for_patience_is_thanked(tutorbot):
+    tutorbot.say("Could you remind me what DPO is?")  # "remind" was read as a topic the course lacks
+    assert "Direct Preference Optimization (DPO):" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("And what is the role of the beta parameter in it, please?")
+    assert "β plays the same role" in tutorbot.text()
+    tutorbot.say("thank you for the patience")
+    assert "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutorbot):
     tutorbot.say("what do they mean by unintended consequences of optimization")
     tutorbot.say("can u give a non llm example")  # "llm" is not the topic asked about: the boat race is
