@@ -79,8 +79,15 @@ TENSION = re.compile(
 )
 TENSION_ASK = re.compile(
     r"\b(conflicts?|conflicting|clash\w*|tensions?|at odds|contradict\w*|trade-?offs?|compete|competing|"
-    r"pull (against|apart)|work against|go against|against each other)\b",
+    r"pull (against|apart)|work against|go against|against each other|(pull|push|go|point)( \w+)? (in )?"
+    r"(opposite|different) directions)\b",
     re.IGNORECASE,
+)
+TENSION_WITHIN = "how two of a concept's things pull against each other"
+# The words of asking for a tension, beside the things that pull against each other
+_TENSION_WORDS = frozenset(
+    "conflict clash tension odd contradict tradeoff trade compete pull push opposite direction compare contrast two "
+    "both each other against".split()
 )
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
@@ -549,6 +556,13 @@ class ExtractiveComposer:
                 self.judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id, intent),
                 question,
             )
+            if not verdict.in_scope:
+                # "can helpful and harmless conflict?": the closest concept, or the next, that names both and says
+                # how they pull against each other
+                within = next((h for h in hits[:2] if self._tension_within(normalized, h.concept_id)), None)
+                if within is not None:
+                    hits = [within, *(h for h in hits if h is not within)]
+                    verdict = Verdict(True, False, verdict.score, TENSION_WITHIN)
             concepts = [h.concept_id for h in hits]
         if not verdict.in_scope:
             if intent.follow_up and not previous:  # "why?" with nothing before it: ask, don't forward
@@ -582,6 +596,18 @@ class ExtractiveComposer:
         sources = tuple(dict.fromkeys(p.concept_id for p in parts if p.role in ("quote", "contrast")))
         about = tuple(dict.fromkeys(p.concept_id for p in parts if p.concept_id))
         return Composed(tuple(parts), sources, about, True, False, nexts, verdict)
+
+    def _tension_within(self, question: str, concept_id: str) -> bool:
+        """ "can helpful and harmless pull in opposite directions?": asks whether two or more things the concept
+        itself names pull against each other, and the concept says how they do; in scope, however far the
+        question's wording is from its sentences."""
+        if not TENSION_ASK.search(question):
+            return False
+        vocabulary = self.judge.vocabulary
+        things = [t for t in vocabulary.question_terms(question) if t not in _TENSION_WORDS]
+        if len(things) < 2 or not all(vocabulary.uses(concept_id, t) for t in things):
+            return False
+        return any(TENSION.search(t) for t in self.sentences(concept_id)[0])
 
     def named(self, concept_id: str, question: str) -> bool:
         """Whether the question names the concept: its title or one of its aliases, as words."""

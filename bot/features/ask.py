@@ -15,7 +15,7 @@ from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose import study
-from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
+from bot.compose.composer import NOT_A_DETAIL, TENSION_WITHIN, Composed, overview_reply, small_talk_reply
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
 from bot.features import inbox, picking, standing
 from bot.features.kit import Handler, Kit
@@ -201,7 +201,9 @@ def answer(
     follows = bool(intent and intent.follow_up and previous)
     # nor when it names a concept in its title's or an alias's own words ("what are the main challenges"): the
     # embedding model places a bare name far from the passages about it
-    named = composed.verdict is not None and composed.verdict.reason == NAMES_A_CONCEPT
+    # nor when it asks how two things a concept names pull against each other ("can helpful and harmless pull in
+    # opposite directions?"): the concept's own words, far from its sentences' wording
+    named = composed.verdict is not None and composed.verdict.reason in (NAMES_A_CONCEPT, TENSION_WITHIN)
     confident = composed.confident and (follows or named or max(h.dense for h in hits) >= ctx.confidence)
     if composed.confident and not confident:
         composed = ctx.composer.not_covered(hits, Verdict(False, True, 0.0, "below TUTOR_CONFIDENCE"))

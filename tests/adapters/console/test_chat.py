@@ -613,6 +613,19 @@ def test_a_polite_reminder_request_is_answered_and_thanks_for_patience_is_thanke
     assert tutorbot.store.inbox() == []
 
 
+def test_whether_two_things_a_concept_names_pull_apart_is_answered_from_it(tutorbot):
+    """The wording is far from the concept's sentences ("pull in opposite directions", adjectives for its nouns),
+    but both things are the concept's and it says how they pull against each other."""
+    for question in (
+        "can helpful and harmless pull in opposite directions? compare the two please",
+        "can helpful and harmless conflict?",
+    ):
+        tutorbot.say(question)
+        assert "These attributes can pull against each other" in tutorbot.text(), question
+    tutorbot.say("do lions and tigers conflict?")  # things no concept names: not covered
+    assert "not sure" in tutorbot.text()
+
+
 def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutorbot):
     tutorbot.say("what do they mean by unintended consequences of optimization")
     tutorbot.say("can u give a non llm example")  # "llm" is not the topic asked about: the boat race is
