@@ -626,6 +626,16 @@ def test_whether_two_things_a_concept_names_pull_apart_is_answered_from_it(tutor
     assert "not sure" in tutorbot.text()
 
 
+def test_the_last_question_asked_of_another_topic_is_told_by_that_topic(tutorbot):
+    """"and for DPO?": the same question of DPO. Its other words (samples, training) sit closer to RLHF, which
+    answered it first; the concept the new topic names tells it."""
+    tutorbot.say("in RLHF, does the model have to generate new samples during training?")
+    assert "on-policy" in tutorbot.text()
+    tutorbot.say("and for DPO?")
+    assert "Direct Preference Optimization (DPO)" in tutorbot.text()
+    assert "sample-score-update" in tutorbot.text() and "on-policy" not in tutorbot.text()
+
+
 def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutorbot):
     tutorbot.say("what do they mean by unintended consequences of optimization")
     tutorbot.say("can u give a non llm example")  # "llm" is not the topic asked about: the boat race is
