@@ -674,7 +674,7 @@ def _clean(text: str) -> str:
 
 # "the beta parameter in it": beta; "parameter" names what beta is, and no sentence calls it that
 _SYMBOL_NOUN = re.compile(
-    r"\b(beta|β|alpha|α|gamma|γ|lambda|λ|epsilon|ε|eps|kl|n|k) (hyper-?parameter|parameter|coefficient|value)s?\b",
+    r"\b(beta|β|alpha|α|gamma|γ|lambda|λ|epsilon|ε|eps|n|k) (hyper-?parameter|parameter|value)s?\b",
     re.IGNORECASE,
 )
 

@@ -2,8 +2,9 @@
 
 The export needs torch, sentence-transformers and `onnx` (the model's own interface, eager attention), then
 onnxruntime's transformer optimiser fuses attention, GELU and layer norms. Serving needs none of them: the
-folder holds `model.onnx` (with its weights beside it in `model.onnx.data`), the word-embedding table apart in
-`words.f32`, the model's `tokenizer.json` and `encoder.json` (what was exported from which files), and `bot.retrieval.onnx_encoder` reads it with onnxruntime, `tokenizers` and numpy.
+folder holds `model.onnx` (its weights beside it in `model.onnx.data`), the word-embedding table apart in
+`words.f32`, the model's `tokenizer.json` and `encoder.json` (what was exported from which files), and
+`bot.retrieval.onnx_encoder` reads it with onnxruntime, `tokenizers` and numpy.
 
 The folder is rebuilt when the model changes: `encoder.json` keeps a fingerprint of the model's files (names,
 sizes, modification times) and of this exporter's version; a worker that finds another fingerprint exports
