@@ -652,6 +652,16 @@ class ExtractiveComposer:
         named = self._named_runner_up(hits, question)
         if named:
             return named
+        if _SEQUENCE_ASK.search(question):
+            # "list the steps of alignment": the concept whose title says it is a sequence of steps, when it is among
+            # the closest and the others merely talk about alignment
+            titled = [
+                h.concept_id
+                for h in hits[:3]
+                if _SEQUENCE_ASK.search(self.course.concepts[h.concept_id].title)
+            ]
+            if titled:
+                return titled[0]
         listed = [bool(_SERIES.search(self.course.concepts[h.concept_id].summary)) for h in (first, second)]
         return second.concept_id if listed == [False, True] else first.concept_id
 

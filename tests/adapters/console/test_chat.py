@@ -636,6 +636,14 @@ def test_the_last_question_asked_of_another_topic_is_told_by_that_topic(tutorbot
     assert "sample-score-update" in tutorbot.text() and "on-policy" not in tutorbot.text()
 
 
+def test_the_steps_of_alignment_are_the_alignment_steps(tutorbot):
+    """Two concepts on why alignment matters came a hair closer than the one titled with the steps; a list of
+    steps is told by the concept whose title says it is one."""
+    tutorbot.say("list the steps of alignment")
+    assert "Post-Pre-training Alignment Steps" in tutorbot.text()
+    assert "supervised fine-tuning" in tutorbot.text() and "not sure" not in tutorbot.text()
+
+
 def test_an_example_outside_the_last_topic_and_the_math_of_a_named_concept(tutorbot):
     tutorbot.say("what do they mean by unintended consequences of optimization")
     tutorbot.say("can u give a non llm example")  # "llm" is not the topic asked about: the boat race is
