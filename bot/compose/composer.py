@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.compose import intent as I
-from bot.compose.scope import GREEK, MENTIONED_ONLY, ScopeJudge, Verdict, _terms
+from bot.compose.scope import GREEK, MENTIONED_ONLY, TENSION_WITHIN, ScopeJudge, Verdict, _terms
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval import Hit, Retriever
@@ -83,7 +83,6 @@ TENSION_ASK = re.compile(
     r"(opposite|different) directions)\b",
     re.IGNORECASE,
 )
-TENSION_WITHIN = "how two of a concept's things pull against each other"
 # The words of asking for a tension, beside the things that pull against each other
 _TENSION_WORDS = frozenset(
     "conflict clash tension odd contradict tradeoff trade compete pull push opposite direction compare contrast two "

@@ -294,6 +294,8 @@ _HEARD_IN = re.compile(
 )
 
 NAMES_A_CONCEPT = "the question names a concept"
+# how two or more things a concept names pull against each other, asked in words far from its sentences (composer)
+TENSION_WITHIN = "how two of a concept's things pull against each other"
 
 
 class ScopeJudge:

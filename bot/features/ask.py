@@ -15,8 +15,8 @@ from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose import study
-from bot.compose.composer import NOT_A_DETAIL, TENSION_WITHIN, Composed, overview_reply, small_talk_reply
-from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, Verdict
+from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
+from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, TENSION_WITHIN, Verdict
 from bot.features import inbox, picking, standing
 from bot.features.kit import Handler, Kit
 from bot.features.quiz import QUIZ_SAID, on_answer, on_hint, on_skip, on_start_quiz
@@ -227,22 +227,22 @@ def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     whole, elsewhere = intents.restate(text, said, (concept.title, *concept.aliases))
     if not whole:
         return text, None
-    result = answer(ctx, whole)
+    ctx.sync_instructor_passages()  # as `answer` does before it searches: it reuses this search
+    asked = intents.question_part(whole)
+    prepared = ctx.retriever.prepare(asked)
+    hits = ctx.retriever.search(asked, k=ANSWER_K, prepared=prepared, excerpts=False)
+    result = answer(ctx, whole, searched=Searched(asked, prepared, hits, ANSWER_K))
     if elsewhere and result.confident:
         # "and for DPO?" after "in RLHF, does the model generate new samples during training?": the same question, told
         # by the concept the new topic names, though the rest of the question's words sit closer to the last one
         topic = intents.swap_topic(text)
         named = [c for c in ctx.course.concepts if ctx.composer.named(c, topic)] if topic else []
-        if len(named) == 1 and result.concept_id != named[0]:
-            asked = intents.question_part(whole)
-            prepared = ctx.retriever.prepare(asked)
-            hits = ctx.retriever.search(asked, k=ANSWER_K, prepared=prepared, excerpts=False)
-            lead = next((h for h in hits if h.concept_id == named[0]), None)
-            if lead is not None:
-                hits = [lead, *(h for h in hits if h is not lead)]
-                again = answer(ctx, whole, searched=Searched(asked, prepared, hits, ANSWER_K))
-                if again.confident and again.concept_id == named[0]:
-                    return whole, again
+        lead = next((h for h in hits if named == [h.concept_id]), None)
+        if lead is not None and result.concept_id != lead.concept_id:
+            hits = [lead, *(h for h in hits if h is not lead)]
+            again = answer(ctx, whole, searched=Searched(asked, prepared, hits, ANSWER_K))
+            if again.confident and again.concept_id == lead.concept_id:
+                return whole, again
     # the answer to the whole question stands if it is of another topic, stays with the last answer's concepts or
     # the one it said to learn next ("just type instructions?": prompting), or the last answer was only a guess
     # ("the adjusting-at-answer-time thing?" + "like not retraining it")
