@@ -828,11 +828,21 @@ class ExtractiveComposer:
             if reason:
                 return reason
         if intent.kind == I.WHY and said and focus is None:
-            # "why tho, wouldnt it learn faster without it" after that question: still about the penalty
-            about = self._detail_focus(I.classify(said).subject, top)
-            reason = self._reason_about(top, qvec, about) if about is not None else None
-            if reason:
-                return reason
+            # "why tho, wouldnt it learn faster without it" after that question: still about the penalty; in the
+            # concept the last message named whose reason says more of it ("the rlhf objective has a KL term ..."
+            # answered from PPO, whose per-token KL sentence gives no reason, then "why is it there?")
+            earlier = I.classify(said).subject
+            options = [top, *(c for c in self.course.concepts if c != top and self.named(c, said))]
+            reasons: list[tuple[int, bool, int, str, re.Pattern[str]]] = []
+            for cid in options:
+                about = self._said_detail(earlier, cid)
+                if about is not None:
+                    named = cid != top or self.named(top, said)  # among equals, the one the learner named
+                    reasons.append((-self._reason_reach(cid, about), not named, len(reasons), cid, about))
+            for *_, cid, about in sorted(reasons, key=lambda r: r[:3]):
+                reason = self._reason_about(cid, qvec, about)
+                if reason:
+                    return reason
         if (
             intent.kind == I.EXAMPLE
             and intent.follow_up
@@ -947,10 +957,17 @@ class ExtractiveComposer:
     ) -> list[Part] | None:
         """For "what is X in Y?" where Y is a retrieved concept the question names by title or alias and X is a
         detail of it that names no concept itself: Y's sentence that says what X is, then Y's gist; else None.
-        `why` ("why is there a KL penalty in RLHF?"): Y's sentence that gives a reason about X."""
-        for cid in concepts:
-            if not self.named(cid, question):
-                continue
+        `why` ("why is there a KL penalty in RLHF?"): Y's sentence that gives a reason about X; of several named
+        concepts ("the KL term in the ppo objective for rlhf"), the one whose reason says most of X's words."""
+        named = [cid for cid in concepts if self.named(cid, question)]
+        if why and len(named) > 1:
+            strength = {}
+            for cid in named:
+                rest = self._detail_of(subject, cid)
+                focus = self._focus(rest, cid) if rest else None
+                strength[cid] = self._reason_reach(cid, focus) if focus is not None else 0
+            named.sort(key=lambda cid: -strength[cid])  # stable: retrieval order among equals
+        for cid in named:
             rest = self._detail_of(subject, cid)
             if not rest:
                 continue  # "what is ppo in rlhf": PPO names a concept of its own
@@ -969,6 +986,32 @@ class ExtractiveComposer:
                     told = self._detail(cid, qvec, focus)
                 return told
         return None
+
+    def _said_detail(self, subject: str, cid: str) -> re.Pattern[str] | None:
+        """`_detail_focus` of what an earlier message said; when it says too much to name one detail ("the rlhf
+        loss has this kl term subtracted from the reward"), the course's two-letter acronyms in it (KL)."""
+        about = self._detail_focus(subject, cid)
+        if about is None:
+            acronyms = [w for w in tokenize(subject) if w in self.judge.vocabulary.acronyms]
+            about = self._focus(" ".join(acronyms), cid) if acronyms else None
+        return about
+
+    def _reason_reach(self, cid: str, focus: re.Pattern[str]) -> int:
+        """How many of a detail's words ("kl", "term", "objective") the concept says within a paragraph's stretch
+        of three sentences that ends in a reason: RLHF's "The objective ... minus β times the KL divergence ...
+        Without this term the policy can drift ..." says all three, PPO's clip sentence only "terms"."""
+        texts, _ = self.sentences(cid)
+        opens = self._opens[cid]
+        best = 0
+        for j, text in enumerate(texts):
+            if not CAUSAL.search(text):
+                continue
+            start = j
+            while start > max(0, j - 2) and start not in opens:
+                start -= 1
+            said = {m.group(0).lower()[:4] for k in range(start, j + 1) for m in focus.finditer(texts[k])}
+            best = max(best, len(said))
+        return best
 
     def _reason_about(self, cid: str, qvec: np.ndarray, focus: re.Pattern[str]) -> list[Part] | None:
         """Of the sentences about a detail (and those that continue them: "Without this term ..."), the two that

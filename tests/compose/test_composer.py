@@ -336,6 +336,34 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+def test_why_of_a_detail_two_named_concepts_share_is_told_by_the_one_that_gives_its_reason(composer, retriever):
+    # PPO is nearer and named too, but its KL sentence gives no reason; its clip sentence's "terms" is not the KL term
+    kl = answer(
+        composer, retriever, "why is there a KL term in the ppo objective for rlhf? seems like it just holds the model back"
+    )
+    assert kl.concepts[0] == "reinforcement-learning-from-human-feedback"
+    assert "reward hacking" in kl.parts[0].text
+
+
+@pytest.mark.parametrize(
+    "said, previous",
+    [
+        # the statement was answered from PPO; the learner named RLHF, whose sentences say why the term is there
+        (
+            "the RLHF objective in the notes has a KL term between the policy and the reference model",
+            "proximal-policy-optimization",
+        ),
+        # the statement says too much for one detail; its acronym (KL) is the detail
+        ("the rlhf loss has this kl term subtracted from the reward", "reinforcement-learning-from-human-feedback"),
+    ],
+)
+def test_a_bare_why_after_a_statement_about_a_detail_gives_the_reason_for_the_detail(
+    composer, retriever, said, previous
+):
+    result = answer(composer, retriever, "why is it there? it looks like an ordinary regulariser to me", [previous], said)
+    assert "Without this term the policy can drift" in result.parts[0].text
+
+
 def test_the_steps_of_a_named_concept_are_its_own_steps(composer, retriever):
     # "steps" pulls the alignment steps after pre-training first; the question names RLHF, whose recipe it wants
     result = answer(composer, retriever, "what are the steps of rlhf")
