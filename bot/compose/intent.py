@@ -182,7 +182,12 @@ _SOCIAL = {
     r"|(great|good|nice|awesome|amazing|best|cool|helpful|brilliant|smart) (tutor|bot|teacher|assistant|job|work|"
     r"explanation|answer|one)( ever)?"
     r"|(i )?(love|like) (this|you|u|this bot|this tutor|the bot|the tutor|talking to you|your explanations)"
-    r"|(you're|you are|youre|ur|u r|u are) (way |so much |much |a lot )?better than (my|the|our|a|any) \w+"
+    r"|(you're|you are|youre|ur|u r|u are) (way |so much |much |a lot )?better than (my|the|our|a|any) (\w+ ){0,2}\w+"
+    # "you explain this better than my lecture notes", "you explain things so clearly"
+    r"|(you|u) (explain|put|teach|describe)( this| it| that| things| stuff| everything)? (so |really |much |way |a lot |"
+    r"very |super )*(well|better|clearly|nicely|simply)( than (my|the|our|a|any|your) (\w+ ){0,2}\w+)?"
+    r"|(this|that|it) (is|was) (so |really |much |way |a lot |very )*(clearer|easier to follow|better) than (my|the|"
+    r"our|a|any) (\w+ ){0,2}\w+"
     r"|(this|the) (bot|tutor|thing) (is|rocks|is great|is awesome)( (great|awesome|amazing|so good|good|"
     r"helpful|cool))?|well explained|nicely explained|great explanation",
     # "wait", "brb", "one sec": the learner will be back; nothing to answer yet
@@ -1538,6 +1543,10 @@ _ABOUT_A_QUESTION = re.compile(
 _ASIDE = re.compile(
     r"[,.;?!]\s*(the|this|that|our|my|today'?s|last)\s+(lecture|class|lesson|prof|professor|teacher|slides?|book|"
     r"textbook|video|tutorial|reading|week)\b[^?]*$"
+    # "what's SFT? it was on slide 4", "... , it came up in the reading": where the learner met it
+    r"|[,.;?!]\s*(it|this|that|they)\s+(was|were|is|are|came up|comes up|appeared|appears|showed up|shows up)\s+(on|in)"
+    r"\s+(the\s+|a\s+|our\s+|my\s+|today'?s\s+|last\s+)?(slides?|lecture|notes|reading|textbook|book|chapter|"
+    r"class|lesson|video|handout)\b[^?]*$"
     r"|[,.;?!]\s*(i|we)\s+(missed|was absent|were absent|fell asleep|zoned out|wasn'?t there|weren'?t there|"
     r"didn'?t get|don'?t get|got lost|am lost|'m lost|was lost|was sick|skipped)\b[^?]*$",
     re.IGNORECASE,

@@ -85,7 +85,8 @@ _NUMBERS = dict(
 def _phrase(text: str) -> str:
     """Lower case, apostrophes gone, small numbers as words, words one space apart: "3 H's" and "three H's" are
     one phrase."""
-    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"\s*['’]\s*", "", text.lower())).split()
+    # an apostrophe inside a word goes ("H's"); a quote around one is a space ("what is 'instruction alignment'")
+    words = re.sub(r"[^a-z0-9]+", " ", re.sub(r"(?<=[a-z0-9])\s*['’]\s*(?=s\b)|(?<=[a-z])['’](?=[a-z])", "", text.lower())).split()
     return " ".join(_NUMBERS.get(w, w) for w in words)
 
 
@@ -159,7 +160,10 @@ class CourseVocabulary:
             text = " ".join([c.title, " ".join(c.aliases), c.summary, c.text, " ".join(c.asks)])
             self._terms[cid] = set(self.terms(text))
             self._names[cid] = set(self.terms(" ".join([c.title, *c.aliases, cid.replace("-", " ")])))
-            self._aliases[cid] = {_phrase(a) for a in c.aliases if _phrase(a)}
+            # the names of several words said as such: the aliases, and a title of two to four words ("instruction
+            # alignment"), not a case study's long one
+            titled = [c.title] if 2 <= len(_phrase(c.title).split()) <= 4 else []
+            self._aliases[cid] = {_phrase(a) for a in [*c.aliases, *titled] if _phrase(a)}
             self._sentences += split_sentences(c.summary) + split_sentences(c.text)
         self._refresh()
 

@@ -239,6 +239,9 @@ def test_ordinals(text, ordinal):
         ("how r u doing today", "greeting"),
         ("tell me about reward models", ""),
         ("ur better than my TA ngl", "praise"),
+        ("you explain this better than my lecture notes haha", "praise"),
+        ("you explain things so clearly", "praise"),
+        ("this was way clearer than the textbook lol", "praise"),
         ("exam is tmrw wish me luck", "luck"),
         ("i missed the start of lecture", "struggle"),
         ("what can you do with a reward model", ""),
@@ -337,6 +340,9 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         # ... nor an aside about the lecture (its "lecture" made it a question for the instructors)
         ("define best of n sampling pls, the lecture went too fast", "define best of n sampling"),
         ("what is dpo? i missed class", "what is dpo"),
+        # ... nor where the learner met the term
+        ("what's SFT? it was on slide 4", "what's SFT"),
+        ("what is a reward model, it came up in the reading", "what is a reward model"),
         (
             "what is the class of models called transformers",
             "what is the class of models called transformers",

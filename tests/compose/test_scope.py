@@ -106,6 +106,10 @@ def test_a_name_of_several_words_said_as_such_names_the_concept(judge):
     # a one-word name is not enough with other words around it, nor a name of another concept
     assert not vocabulary.names("what does an assistant have to be", hhh)
     assert not vocabulary.names("the three H's of good cooking", "direct-preference-optimization")
+    # a short title said as such is a name too, quoted or not, with a word of the learner's own beside it
+    quoted = "what is 'instruction alignment'? is that the same as following orders"
+    assert vocabulary.names(quoted, "instruction-alignment")
+    assert not vocabulary.names(quoted, "llm-alignment")
 
 
 def test_grades_as_a_verb_is_not_a_question_for_the_instructors():
