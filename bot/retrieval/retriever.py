@@ -54,6 +54,35 @@ def split_passages(paragraphs: list[str], limit: int = PASSAGE_WORDS) -> list[st
     return out
 
 
+# What a learner puts after the part of a name they remember: "the DP something method", "direct preference...?"
+_TRAILS_OFF = r"(?:\s*(?:\.\.\.+|…)|[ -](?:something|smth|sth|whatever|thingy|something or other)\b)"
+
+
+def partial_names(course: Course) -> list[tuple[re.Pattern[str], str]]:
+    """Patterns for the start of a concept's name said and left unfinished, each with the whole name: an acronym's
+    first letters ("DP something": DPO) and at least half a name's words ("direct preference...": Direct Preference
+    Optimization), only where the start belongs to one concept. Said without the trailing-off it is left alone:
+    "human preference" is a learner's ordinary words."""
+    owners: dict[str, set[str]] = {}
+    whole: dict[str, str] = {}
+    for cid, c in course.concepts.items():
+        for name in (c.title, *c.aliases):
+            plain = re.sub(r"\s*\([^)]*\)", "", name).strip()
+            acronyms = re.findall(r"\(([A-Z]{3,6})\)", name) + ([plain] if re.fullmatch(r"[A-Z]{3,6}", plain) else [])
+            starts = [a[:k] for a in acronyms for k in range(2, len(a))]
+            words = plain.split()
+            if len(words) >= 3:
+                # at least half the name: "direct preference..." is DPO's, "reward models..." any learner's words
+                starts += [" ".join(words[:k]) for k in range(max(2, (len(words) + 1) // 2), len(words))]
+            for start in starts:
+                key = start.lower()
+                owners.setdefault(key, set()).add(cid)
+                full = acronyms[0] if start.isupper() and acronyms else plain
+                whole.setdefault(key, full)
+    unique = [key for key in sorted(owners, key=len, reverse=True) if len(owners[key]) == 1]
+    return [(re.compile(r"(?i)\b" + r"\s+".join(map(re.escape, key.split())) + _TRAILS_OFF), whole[key]) for key in unique]
+
+
 def course_acronyms(course: Course) -> dict[str, str]:
     """The acronyms the course's text defines ("a reward model (RM)"), lower case, to what they stand for; only
     those no title, alias or ask uses (a learner's "rm" means nothing to the embedding model, while "dpo" and "sft"
@@ -174,6 +203,7 @@ class Retriever:
         self.bm25 = BM25(docs)
         self.passage_bm25 = BM25(self.passages.texts)
         self.acronyms = course_acronyms(course)
+        self.partial_names = partial_names(course)
         # A typo becomes a word of the course's own text first. The `asks` keep learners' spellings ("ppl", "ner",
         # "isnt"): their words are left as they are and nothing is mended into them, except a typo of the course's
         # own word ("alignmnet" in one ask would otherwise stay unmended in every question, and match that ask).
@@ -274,6 +304,9 @@ class Retriever:
         text = re.sub(r"\b[A-Za-z](?: [A-Za-z]\b){2,}", lambda m: m.group(0).replace(" ", ""), text)
         # "what are the 3 hs": the three H's (helpful, honest, harmless), not a misspelt "his" or "is"
         text = re.sub(r"(?i)\b(3|three) ?hs\b", r"\1 H's", text)
+        # "the DP something method", "direct preference...?": the name the learner half remembers, in full
+        for pattern, name in self.partial_names:
+            text = pattern.sub(name, text)
         # "why sft b4 rlhf", "rlhf w/o the rm": chat shorthand in full words, which the model reads
         text = re.sub(r"(?i)\bw/o\b", "without", text)
         text = re.sub(r"(?i)\bw/(?=\s)", "with", text)

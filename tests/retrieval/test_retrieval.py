@@ -260,3 +260,13 @@ def test_short_and_swapped_typos_are_mended_and_chat_words_kept(retriever, typed
 def test_a_question_with_its_key_words_misspelt_finds_its_concept(retriever, question, concept):
     """Before the speller these ranked nowhere in the top five and fourth: every content word was misspelt."""
     assert retriever.search(question, k=1)[0].concept_id == concept
+
+
+def test_a_name_half_remembered_is_said_in_full(retriever):
+    # the first letters of an acronym, or most of a name's words, with the learner trailing off
+    assert retriever.normalize("the DP something method, the one that skips the reward robot?").startswith("the DPO method")
+    assert "Direct Preference Optimization" in retriever.normalize("the notes keep mentioning direct preference...?")
+    assert retriever.normalize("RLH-something") == "RLHF"
+    # without the trailing-off, or with too little of a name, the learner's words stay as they are
+    assert retriever.normalize("direct preference data") == "direct preference data"
+    assert "Reward Models as" not in retriever.normalize("so the reward models...")
