@@ -1471,7 +1471,7 @@ _ASKING_START = re.compile(
 )
 _NOT_TOLD = re.compile(
     r"\b(don'?t|do not|didn'?t|did not|doesn'?t|can'?t|cannot) (get|understand|see|follow)|\b(confus|lost|wonder|"
-    r"struggl|stuck|unclear|make sense|makes sense|no idea|idk|dunno|not sure|explain|help|\w+ or \w+)"
+    r"struggl|stuck|unclear|make sense|makes sense|no idea|idk|dunno|not sure|explain|help(s|ed|ing)?\b|\w+ or \w+)"
     r"|\bin (my|your|simple|plain|easy|other) (own )?words\b"
 )
 _TELLER = re.compile(

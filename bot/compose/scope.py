@@ -293,7 +293,11 @@ LOGISTICS = re.compile(
 # alignment lecture", "the thing from class today" ("when is the lecture on rlhf?" stays one)
 _HEARD_IN = re.compile(
     r"\b(in|from|during|after) (the |today'?s |todays |last |this |our |my )?([\w-]+ ){0,2}(lecture|class|lesson|"
-    r"slides?)( today| yesterday| this week| last week)?\b",
+    r"slides?)( today| yesterday| this week| last week)?\b"
+    # "the lecture said models should be helpful and harmless", "my prof mentioned DPO": what was said there
+    r"|\b(the|my|our|today'?s|todays|last) (lecture|lecturer|prof|professor|teacher|instructor|slides?|notes|class)"
+    r"( today| yesterday)? (said|says|mentioned|mentions|claimed|claims|stated|states|told us|explained|talked about|"
+    r"showed|described|called it)\b",
     re.IGNORECASE,
 )
 

@@ -457,21 +457,27 @@ def _about_the_last_answer(
     own = [t for t in vocabulary.question_terms(intents.question_part(question)) if t not in NOT_A_DETAIL]
     theirs = [t for t in own if vocabulary.uses_any(previous, t)]
     # a why or how of the last answer's words may say more in the course's plain words ("why clip tho, feels like
-    # ur just throwing away info" after PPO's clipping): none of them another concept's name, none foreign
+    # ur just throwing away info" after PPO's clipping): none of them foreign, and the question names no other
+    # concept ("faster" is a word of "fast-moving alignment field", but does not name it)
     plain = (
         reason
         and bool(theirs)
-        and all(t in vocabulary.vocabulary and not vocabulary.is_name(t) for t in own if t not in theirs)
+        and all(t in vocabulary.vocabulary for t in own if t not in theirs)
+        and not any(ctx.composer.named(c, question) for c in ctx.course.concepts if c not in previous)
     )
     if len(theirs) < len(own) and not plain:
         return None
     # a why or how that does not point back leans on the last answer only when, asked by itself, it comes near
     # that answer's concepts: "how do companies collect preference data?" after reward hacking uses that answer's
     # words, but by itself it is nearest the preference concepts, not reward hacking's
+    # ... or when it says again a word of the last answer's that the learner's own last message said ("why would you
+    # want small updates tho" after "the notes say PPO 'keeps each update small'")
+    echoes = {t[:5] for t in theirs} & {t[:5] for t in vocabulary.question_terms(said)} if said else set()
     if (
         reason
         and not (drawback or pointed or named)
         and not any(s.concept_id in previous for s in alone.sources[:3])
+        and not echoes
     ):
         return None
     if named:  # and the last answer's concepts use the name or symbol
@@ -536,7 +542,10 @@ def _go_on(ctx: Kit, ev: E.Ask, result: AnswerResult, learner_id: int, place: st
     nearest concept when they named it ("lecturer kept saying ppo like 20 times today"), which the next "why
     is it used" then leans on."""
     nearest = result.sources[0]
-    if not ctx.composer.named(nearest.concept_id, ev.text):  # "so for the exam": no concept to name
+    # "so for the exam": no concept to name; "the lecture said models should be helpful and harmless" names none, but
+    # is near enough one for a guess, which the next "can those two clash?" leans on
+    near = bool(result.composed and result.composed.tentative)
+    if not (near or ctx.composer.named(nearest.concept_id, ev.text)):
         return "Got it. What would you like to know? Ask me about the course in your own words."
     ctx.store.add_turn(learner_id, place, ev.text, [nearest.concept_id], now)
     return (

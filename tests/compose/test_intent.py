@@ -625,6 +625,7 @@ def test_a_pronoun_stands_for_what_the_last_question_named(text, said, whole):
         ("so for the exam", True),
         ("hypothetically a small startup has like 400 labeled reviews and basically no gpus", True),
         ("the book says pretrained knowledge gets transferred to downstream tasks", True),
+        ("the lecture said models should be helpful and harmless", True),  # "helpful" is not "help"
         # questions, however they are put
         ("reward hacking", False),
         ("recipe for wiener schnitzel", False),

@@ -569,6 +569,25 @@ def test_saying_where_one_is_gets_an_invitation_to_ask_and_is_not_forwarded(tuto
     assert tutorbot.store.inbox() == []
 
 
+def test_what_the_notes_said_then_a_question_about_it_follows_on(tutorbot):
+    tutorbot.say("the lecture said models should be helpful and harmless")  # told, near the three H's: not forwarded
+    assert "Desirable Attributes of Aligned LLMs" in tutorbot.text() and "passed your question" not in tutorbot.text()
+    tutorbot.say("can those two clash? like refusing vs answering")
+    assert "Maximum helpfulness" in tutorbot.text()
+    tutorbot.say("the notes say PPO 'keeps each update small'")
+    tutorbot.say("why would you want small updates tho, wouldnt bigger = faster?")  # the learner's own words again
+    assert "Proximal Policy Optimization" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
+def test_a_name_half_remembered_is_answered(tutorbot):
+    tutorbot.say("the notes keep mentioning DP something, direct preference...?")
+    assert "Direct Preference Optimization" in tutorbot.text() and "not sure" not in tutorbot.text()
+    tutorbot.say("what actually is it?")
+    assert "Direct Preference Optimization" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_a_why_in_the_last_answers_words_and_a_first_short_question_follow_the_conversation(tutorbot):
     tutorbot.say("what does hhh stand for in alignment")
     tutorbot.say(
