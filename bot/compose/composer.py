@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 
 from bot.compose import intent as I
-from bot.compose.scope import GREEK, MENTIONED_ONLY, TENSION_WITHIN, ScopeJudge, Verdict, _terms
+from bot.compose.scope import GREEK, MENTIONED_ONLY, MISUSE, TENSION_WITHIN, ScopeJudge, Verdict, _terms
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval import Hit, Retriever
@@ -571,7 +571,9 @@ class ExtractiveComposer:
             if verdict.related and not intent.follow_up and (intent.vague or verdict.guess):
                 return self.best_guess(hits, verdict, qvec, near_miss=not intent.vague)
             if verdict.reason == MENTIONED_ONLY:
-                return self.mentioned(hits, verdict, intent.subject)
+                # "what is LoRA and should i use it ...": the term it asked the meaning of first
+                first = intent.defines and self.judge.vocabulary.mentioned_only(intent.defines)
+                return self.mentioned(hits, verdict, intent.defines if first else intent.subject)
             return self.not_covered(hits, verdict)
         if intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec, previous, normalized)
@@ -1208,6 +1210,11 @@ class ExtractiveComposer:
             "I'm not sure about that: as far as I can tell the course doesn't cover it, so I won't guess. "
             + _closest(hits, verdict)
         )
+        if verdict.reason == MISUSE:
+            text = (
+                "I won't help get around a model's safeguards. What the course teaches is why such attacks work "
+                "and how alignment and red-teaming defend against them: " + _closest(hits, verdict)
+            )
         if not verdict.related and verdict.reason == "a follow-up without context":
             text += ' If you meant something I said before, ask again with its name, e.g. "why does RLHF use a reward model?"'
         closest = tuple(h.concept_id for h in hits[:3])

@@ -436,6 +436,9 @@ class Intent:
     social: str = ""
     vague: bool = False  # "the rl thing", "safety stuff pls": the learner can't name what they mean
     consequence: bool = False  # "what happens if N is too big", "and if beta is too large?": what follows
+    # "what is LoRA and should i use it": the term the message first asks the meaning of, before the question
+    # `what_first` keeps ("should i use LoRA")
+    defines: str = ""
 
     @property
     def category(self) -> str:
@@ -1829,11 +1832,15 @@ def classify(text: str) -> Intent:
     """The intent of one message. Never raises; unknown shapes are a plain question."""
     if form_only(text):  # "now in bullet points": the last answer, again
         return Intent(DEFINITION, follow_up=True)
-    text = what_first(without_format(without_circumstances(text)))
+    plain = without_format(without_circumstances(text))
+    both = _AND_THEN.match(plain.strip())
+    text = what_first(plain)
     text = _DOING.sub("", text) or text  # "ok im studying for the midterm. rlhf, what is it": the question
     intent = _classify(text)
     if intent.kind in (SMALL_TALK, QUIZ_ANSWER, OVERVIEW, STUDY_NEXT, MY_PROGRESS):
         return intent
+    if both and text != plain:
+        intent = dataclasses.replace(intent, defines=re.sub(r"^(the|a|an)\s+", "", both["x"].strip().lower()))
     if CONSEQUENCE.match(_without_lead(text)) and not confirms(text):  # "so if it doesnt know, it says so?"
         # "what happens if you set beta too high": what follows from the last answer, when there is one
         short = len(_strip_punct(_without_lead(text)).split()) <= LEANING_LENGTH

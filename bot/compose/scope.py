@@ -297,9 +297,43 @@ _HEARD_IN = re.compile(
     # "the lecture said models should be helpful and harmless", "my prof mentioned DPO": what was said there
     r"|\b(the|my|our|today'?s|todays|last) (lecture|lecturer|prof|professor|teacher|instructor|slides?|notes|class)"
     r"( today| yesterday)? (said|says|mentioned|mentions|claimed|claims|stated|states|told us|explained|talked about|"
-    r"showed|described|called it)\b",
+    r"showed|described|called it)\b"
+    # "does the course have a name for that?", "why does an llm course even talk about self driving cars": what the
+    # course teaches, not how it runs
+    r"|\b(the|this|an?|our|my) ([\w-]+ )?(course|class|unit|lecture|module)( even| actually| really)? (have|has|use|uses|"
+    r"give|gives|call|calls|talk about|talks about|cover|covers|discuss|discusses|mention|mentions|include|includes|"
+    r"bring up|brings up)\b",
     re.IGNORECASE,
 )
+
+# "how do i jailbreak chatgpt so it ignores its filters?": help to get around a model's safeguards, which a tutor
+# does not give, whatever the course says about jailbreaks as a risk ("how do jailbreaks work?" is the course's)
+MISUSE = "help to get around a model's safeguards"
+_ASK_HOW = (
+    r"\b(how (do|can|could|should|would) (i|we|you|u|one)|how to|help me|teach me|show me|tell me how to|"
+    r"is there a way to|give me (a|some) (prompts?|ways?|tricks?))\b"
+)
+_SAFEGUARDS = (
+    r"(filters?|safeguards?|guardrails?|safety (filters?|features?|training|measures?|settings?)|refusals?|restrictions?|"
+    r"censor\w*|moderation|content polic\w*|its rules|the rules)"
+)
+_MISUSE = re.compile(
+    # "how do i jailbreak chatgpt": the attack named
+    rf"{_ASK_HOW}.{{0,40}}?\bjailbreak\w*"
+    # "how can i bypass the safety filter", "teach me how to trick the model into ignoring its rules": a safeguard
+    # got around
+    rf"|{_ASK_HOW}.{{0,40}}?\b(bypass\w*|get around|get past|circumvent\w*|disable\w*|turn off|remove|trick\w*|"
+    rf"break\w*|defeat\w*|evade\w*|dodge\w*|sneak\w* past|ignor\w*)\b.{{0,60}}?\b{_SAFEGUARDS}\b",
+    re.IGNORECASE,
+)
+# "how can we break its refusals in a red-team exercise": testing a model's safeguards is the course's own topic
+_RED_TEAM = re.compile(r"\bred[- ]?team\w*|\b(test|audit|evaluat)\w*", re.IGNORECASE)
+
+
+def asks_for_misuse(question: str) -> bool:
+    """Does the question ask for help to get around a model's safeguards (a jailbreak, a filter bypass)?"""
+    return bool(_MISUSE.search(question)) and not _RED_TEAM.search(question)
+
 
 NAMES_A_CONCEPT = "the question names a concept"
 # how two or more things a concept names pull against each other, asked in words far from its sentences (composer)
@@ -321,9 +355,13 @@ class ScopeJudge:
         # "what is lora?", "how does lora work", "why lora": asked of a term the course only mentions
         mentioned = bool(
             intent
-            and intent.kind in (DEFINITION, HOW, WHY)
             and not intent.follow_up
-            and self.vocabulary.mentioned_only(intent.subject)
+            and (
+                intent.kind in (DEFINITION, HOW, WHY)
+                and self.vocabulary.mentioned_only(intent.subject)
+                # "what is LoRA and should i use it for my project": asked what it is first
+                or bool(intent.defines) and self.vocabulary.mentioned_only(intent.defines)
+            )
         )
         # "explain multi-head attention": every word is the course's, the thing is not
         scattered = bool(
@@ -351,6 +389,8 @@ class ScopeJudge:
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
+        if asks_for_misuse(question):
+            return Verdict(False, False, score, MISUSE)
         logistics = LOGISTICS.search(_HEARD_IN.sub(" ", question))
         if (score < self.in_scope and logistics) or self._admin_only(question):
             return Verdict(False, True, score, "a question about the course for the instructors")

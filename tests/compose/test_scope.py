@@ -135,3 +135,34 @@ def test_where_the_learner_heard_of_it_is_not_a_question_for_the_instructors(jud
     heard = "why is norbert wiener in the alignment lecture lol he was around in like 1960"
     assert judge.judge(named, heard).reason == NAMES_A_CONCEPT
     assert not judge.judge(named, "when is the lecture on wiener").in_scope  # a question about the lecture
+
+
+@pytest.mark.parametrize(
+    ("question", "misuse"),
+    [
+        ("how do i jailbreak chatgpt so it ignores its filters?", True),
+        ("how can i bypass the safety filter on gpt", True),
+        ("teach me how to trick the model into ignoring its rules", True),
+        # the course's own questions about attacks and safeguards
+        ("how do jailbreaks work?", False),
+        ("why do jailbreak prompts get past refusals", False),
+        ("how can we break the model's refusals in a red team exercise", False),
+        ("how do i remove bias from a model", False),
+        ("how do you get around reward hacking", False),
+    ],
+)
+def test_help_to_get_around_safeguards_is_declined(question, misuse):
+    from bot.compose.scope import asks_for_misuse
+
+    assert asks_for_misuse(question) is misuse
+
+
+def test_what_the_course_teaches_is_not_a_question_about_how_it_runs():
+    from bot.compose.scope import _HEARD_IN, LOGISTICS
+
+    for question in (
+        "the ai does what you said but not what you meant... does the course have a name for that?",
+        "why does an llm course even talk about self driving cars and robots?",
+    ):
+        assert not LOGISTICS.search(_HEARD_IN.sub(" ", question))
+    assert LOGISTICS.search(_HEARD_IN.sub(" ", "does the course have an exam?"))
