@@ -58,6 +58,14 @@ ALTERNATIVE = re.compile(
     r"\b(alternatives?|apart from|rather than|instead of|unlike|compared (with|to)|whereas|other than)\b",
     re.IGNORECASE,
 )
+# "why train a reward model at all instead of just having humans judge every answer?", "cant the humans just rate every
+# output directly": the alternative the learner has in mind, which the reason has to rule out
+_INSTEAD_ASK = re.compile(
+    r"\b(instead of|rather than|why not( just)?|(can'?t|cant|couldn'?t|couldnt|cannot|can not|why can'?t|why cant) "
+    r"(we|they|you|u|people|humans|the humans|one|i)( just| simply)?|(why|what'?s wrong with|whats wrong with) "
+    r"(just )?(using|having|asking|letting))\s+(?P<alt>[^?.;]{8,90})",
+    re.IGNORECASE,
+)
 STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
 REMEDY = re.compile(
     r"\b(prevents?|avoids?|mitigat\w*|reduc\w*|penal\w*|keeps?|regulari[sz]\w*|guards?|checks?|monitor\w*|"
@@ -712,6 +720,11 @@ class ExtractiveComposer:
         top = concepts[0]
         parts: list[Part] = []
         consequence = intent.kind == I.QUESTION and intent.consequence
+        instead = _INSTEAD_ASK.search(question) if intent.kind == I.WHY else None
+        if instead:
+            # the reason is the one that rules the learner's alternative out: ranked by the question and by it
+            mixed = qvec + self.retriever.encode_query(instead.group("alt"))
+            qvec = mixed / (np.linalg.norm(mixed) or 1.0)
         focus = (
             self._focus(intent.subject, top)
             if intent.follow_up and intent.ordinal is None and intent.kind in (I.DEFINITION, I.QUESTION)

@@ -346,6 +346,13 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+def test_why_not_the_learners_alternative_is_told_by_the_reason_that_rules_it_out(composer, retriever):
+    # the sentences nearest the question say what the reward model is; the alternative (people judging) draws what
+    # the course says of people's judgements
+    question = "why train a reward model at all instead of just having humans judge every answer?"
+    assert "Comparing is easier and more consistent for people" in answer(composer, retriever, question).parts[0].text
+
+
 def test_why_of_a_detail_two_named_concepts_share_is_told_by_the_one_that_gives_its_reason(composer, retriever):
     # PPO is nearer and named too, but its KL sentence gives no reason; its clip sentence's "terms" is not the KL term
     kl = answer(
