@@ -66,6 +66,8 @@ _INSTEAD_ASK = re.compile(
     r"(just )?(using|having|asking|letting))\s+(?P<alt>[^?.;]{8,90})",
     re.IGNORECASE,
 )
+# "the honest one", "the harmless one": an item of the last answer's list, named as such
+_ITEM_ONE = re.compile(r"\bthe ([a-z][a-z-]{2,}) one\b", re.IGNORECASE)
 STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
 REMEDY = re.compile(
     r"\b(prevents?|avoids?|mitigat\w*|reduc\w*|penal\w*|keeps?|regulari[sz]\w*|guards?|checks?|monitor\w*|"
@@ -736,6 +738,19 @@ class ExtractiveComposer:
             and any(ALTERNATIVE.search(t) for t in self.sentences(top)[0])
         ):
             focus = ALTERNATIVE  # "so whats the alternative": what the concept is set against ("apart from prompting")
+        called = _ITEM_ONE.search(question) if intent.ordinal is None else None
+        if (
+            called
+            and called.group(1).lower() not in I.ORDINAL_WORDS
+            and intent.kind in (I.QUESTION, I.DEFINITION, I.EXAMPLE)
+            and re.search(rf"\b{re.escape(called.group(1))}\b", self.course.concepts[top].summary, re.IGNORECASE)
+        ):
+            # "and what does the honest one look like in practice?" after the three H's: the item of the concept's
+            # list named as such
+            about = re.compile(rf"\b{re.escape(called.group(1))}\w*", re.IGNORECASE)
+            told = self._detail(top, qvec, about, explained=True)
+            if told:
+                return told
         if intent.follow_up and intent.ordinal is not None and intent.kind in (I.QUESTION, I.DEFINITION):
             # "the second one?" after "helpful, honest and harmless": what the course says of "honest"
             item = self._nth_item(intent.ordinal, said, top)

@@ -346,6 +346,12 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+def test_an_item_of_the_list_named_as_the_x_one_is_told_by_its_sentence(composer, retriever):
+    hhh = ["desirable-attributes-of-aligned-llms"]
+    result = answer(composer, retriever, "what does the honest one mean?", hhh, said="what is hhh")
+    assert result.parts[0].text.startswith("Honest means")
+
+
 def test_why_not_the_learners_alternative_is_told_by_the_reason_that_rules_it_out(composer, retriever):
     # the sentences nearest the question say what the reward model is; the alternative (people judging) draws what
     # the course says of people's judgements

@@ -580,6 +580,12 @@ def test_what_the_notes_said_then_a_question_about_it_follows_on(tutorbot):
     assert tutorbot.store.inbox() == []
 
 
+def test_the_honest_one_after_the_three_hs_is_what_honest_means(tutorbot):
+    tutorbot.say("helpful, honest, harmless, got it")
+    tutorbot.say("and what does the honest one look like in practice?")
+    assert "Honest means it gives accurate information" in tutorbot.text()
+
+
 def test_a_name_half_remembered_is_answered(tutorbot):
     tutorbot.say("the notes keep mentioning DP something, direct preference...?")
     assert "Direct Preference Optimization" in tutorbot.text() and "not sure" not in tutorbot.text()
