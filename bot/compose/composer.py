@@ -66,6 +66,7 @@ _INSTEAD_ASK = re.compile(
     r"(just )?(using|having|asking|letting))\s+(?P<alt>[^?.;]{8,90})",
     re.IGNORECASE,
 )
+_CONCLUDES = re.compile(r"\b(therefore|thus|hence|so|which is why)\b", re.IGNORECASE)
 # "the honest one", "the harmless one": an item of the last answer's list, named as such
 _ITEM_ONE = re.compile(r"\bthe ([a-z][a-z-]{2,}) one\b", re.IGNORECASE)
 STOPPING = re.compile(r"\b(prevent|stop|avoid|mitigate|fix|reduce|counter|guard against|deal with)\b", re.I)
@@ -406,6 +407,23 @@ class ExtractiveComposer:
                 continue
             chosen += group
         return " ".join(texts[j] for j in sorted(set(chosen)))
+
+    def _with_conclusion(self, concept_id: str, quoted: str) -> str:
+        """A quote of how things pull against each other, with the sentence of the same paragraph, one or two on,
+        that says what follows for the model ("An aligned model therefore balances the attributes ..."): a gap
+        left out is marked with an ellipsis."""
+        texts, _ = self.sentences(concept_id)
+        opens = self._opens[concept_id]
+        used = [j for j, t in enumerate(texts) if t in quoted]
+        if not used:
+            return quoted
+        last = max(used)
+        for k in (last + 1, last + 2):
+            if k >= len(texts) or any(i in opens for i in range(last + 1, k + 1)):
+                break
+            if _CONCLUDES.search(texts[k]) and TENSION.search(texts[k]):
+                return f"{quoted} {'… ' if k > last + 1 else ''}{texts[k]}"
+        return quoted
 
     def _defining_sentence(self, subject: str, concept_ids: Sequence[str]) -> tuple[str, str]:
         """(concept id, sentence) that defines `subject` ("PPO (Schulman et al., 2017) updates ..."), or ("", "")."""
@@ -784,7 +802,7 @@ class ExtractiveComposer:
             return self._detail(top, qvec, focus) or []
         if tension and intent.kind in (I.QUESTION, I.DEFINITION, I.WHY):
             # "can they conflict?": how the things pull against each other, not what they are
-            return [self._quote(top, self._pick(top, qvec, TENSION, 2)), self._summary(top)]
+            return [self._quote(top, self._with_conclusion(top, self._pick(top, qvec, TENSION, 2))), self._summary(top)]
         if intent.kind == I.LIST:
             if len(hits) > 1 and not intent.follow_up:
                 top = self._lists_better(question, hits)
@@ -1185,8 +1203,10 @@ class ExtractiveComposer:
         if len(named) >= 2 and named[0] and len(set(named)) == 1:
             # "helpful vs harmless": two parts of one concept, answered from it (how they pull apart when asked)
             cid = named[0]
-            asked = TENSION if TENSION_ASK.search(question) else self._focus(" ".join(intent.sides), cid)
-            return [self._quote(cid, self._pick(cid, qvec, asked, 2)), self._summary(cid)]
+            tension = bool(TENSION_ASK.search(question))
+            asked = TENSION if tension else self._focus(" ".join(intent.sides), cid)
+            quoted = self._pick(cid, qvec, asked, 2)
+            return [self._quote(cid, self._with_conclusion(cid, quoted) if tension else quoted), self._summary(cid)]
         sides: list[str] = []
         for found in named:
             if found and found not in sides:

@@ -346,6 +346,15 @@ def test_why_a_detail_of_a_named_concept_is_answered_with_the_reason_about_it(co
     assert "Without this term" not in plain.parts[0].text  # a "why?" after the definition is not about it
 
 
+@pytest.mark.parametrize(
+    "question", ["helpful vs harmless, dont those clash sometimes", "can helpful and harmless conflict?"]
+)
+def test_how_two_things_pull_apart_ends_with_what_follows_for_the_model(composer, retriever, question):
+    text = answer(composer, retriever, question).parts[0].text
+    assert text.startswith("These attributes can pull against each other")
+    assert text.rstrip().endswith("An aligned model therefore balances the attributes according to context instead of maximising any single one.")
+
+
 def test_an_item_of_the_list_named_as_the_x_one_is_told_by_its_sentence(composer, retriever):
     hhh = ["desirable-attributes-of-aligned-llms"]
     result = answer(composer, retriever, "what does the honest one mean?", hhh, said="what is hhh")
