@@ -137,6 +137,9 @@ CHAT_SHORTHAND = {
     "wat": "what",
     "wht": "what",
     "thru": "through",
+    # "resp A rambles ...": a response, which the model reads ("rest" was the mended word)
+    "resp": "response",
+    "resps": "responses",
 }
 
 

@@ -42,7 +42,7 @@ INFORMAL = frozenset(
     "isnt arent wasnt werent dont doesnt didnt cant couldnt wont wouldnt shouldnt havent hasnt hadnt im ive "
     "id youre youve theyre thats whats whos wheres hows theres lets ok okay pls plz thx thanks lol idk imo tbh "
     "btw ppl yrs shld wat wats gonna wanna gotta kinda sorta dunno smth sth abt bc cuz coz tho thru yeah yep "
-    "nope info docs diff vs etc eg ie aka asap fyi gimme lemme tldr eli5".split()
+    "nope info docs diff vs etc eg ie aka asap fyi gimme lemme tldr eli5 prob probs approx esp resp resps".split()
 )
 # Endings that make another word of a known one ("deploys", "tweaking", "rewords"): such a word is spelt right.
 ENDINGS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "al")

@@ -270,3 +270,9 @@ def test_a_name_half_remembered_is_said_in_full(retriever):
     # without the trailing-off, or with too little of a name, the learner's words stay as they are
     assert retriever.normalize("direct preference data") == "direct preference data"
     assert "Reward Models as" not in retriever.normalize("so the reward models...")
+
+
+def test_chat_shorthand_for_a_response_is_read_as_one_and_prob_is_left_alone(retriever):
+    assert retriever.normalize("resp A rambles, resp B says call a doctor") == "response A rambles , response B says call a doctor"
+    # "the prob of the chosen one" (probability) or "the main prob with ppo" (problem): not mended into "probe"
+    assert retriever.normalize("the prob of the chosen one") == "the prob of the chosen one"
