@@ -66,6 +66,13 @@ _INSTEAD_ASK = re.compile(
     r"(just )?(using|having|asking|letting))\s+(?P<alt>[^?.;]{8,90})",
     re.IGNORECASE,
 )
+# "so what do u put instead", "what replaces it": what takes the place of what the last answer removed
+_REPLACEMENT_ASK = re.compile(
+    r"\b(put|stick|use|add|place|plug|attach)\b.*\b(instead|in (its|their) place|on top)\b|\bwhat replaces\b"
+    r"|\breplaced? (it|them) with\b|\bwhat (goes|comes) (there|in its place|instead)\b",
+    re.IGNORECASE,
+)
+REPLACEMENT = re.compile(r"\breplac\w*|\bin (its|their) place\b|\bsubstitut\w*", re.IGNORECASE)
 _CONCLUDES = re.compile(r"\b(therefore|thus|hence|so|which is why)\b", re.IGNORECASE)
 # "the honest one", "the harmless one": an item of the last answer's list, named as such
 _ITEM_ONE = re.compile(r"\bthe ([a-z][a-z-]{2,}) one\b", re.IGNORECASE)
@@ -756,6 +763,12 @@ class ExtractiveComposer:
             and any(ALTERNATIVE.search(t) for t in self.sentences(top)[0])
         ):
             focus = ALTERNATIVE  # "so whats the alternative": what the concept is set against ("apart from prompting")
+        if (
+            intent.follow_up
+            and _REPLACEMENT_ASK.search(question)
+            and any(REPLACEMENT.search(t) for t in self.sentences(top)[0])
+        ):
+            focus = REPLACEMENT  # "so what do u put instead" after the head is discarded: what takes its place
         called = _ITEM_ONE.search(question) if intent.ordinal is None else None
         if (
             called

@@ -497,6 +497,8 @@ _ASKING = frozenset(
     + "lecture lectur chapter chapt slide slides note notes lesson module week class seminar tutorial".split()
     # "why do ppl like it more than ppo", "do u need a ton of data for it": who and how much, not a topic
     + "ppl people folk folks ton tons lot lots bunch load loads".split()
+    # "so what do u put instead", "what do we stick on top": verbs of placing, not a topic
+    + "put puts stick sticks place attach plug slap bolt swap top".split()
 )
 # "so what do we stick on top instead", "can u list them again": it points back without a pronoun
 _INSTEAD = re.compile(r"\b(instead|again)\b", re.I)

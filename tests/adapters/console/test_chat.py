@@ -580,6 +580,14 @@ def test_what_the_notes_said_then_a_question_about_it_follows_on(tutorbot):
     assert tutorbot.store.inbox() == []
 
 
+@pytest.mark.parametrize("again", ["so what do we stick on top instead", "so what do u put instead"])
+def test_what_takes_the_place_of_what_was_removed(tutorbot, again):
+    tutorbot.say("why do we discard the mlm head when fine tuning bert")
+    tutorbot.say(again)  # a verb of placing is no topic of its own; the answer is the new head
+    assert "The replacement head is new and usually small" in tutorbot.text()
+    assert tutorbot.store.inbox() == []
+
+
 def test_the_honest_one_after_the_three_hs_is_what_honest_means(tutorbot):
     tutorbot.say("helpful, honest, harmless, got it")
     tutorbot.say("and what does the honest one look like in practice?")
