@@ -68,7 +68,9 @@ FRAME_WORDS = frozenset(
     literally honestly seriously anyway though tho again main key major biggest primary core central
     math maths mathematically equation formula derivation derive notation
     pls plz dying dead crying ugh lol lmao gimme lemme bullet tldr eli5 idk dunno
-    quote quotation saying phrase passage paragraph slide lecture remind reminder recap refresh""".split()
+    quote quotation saying phrase passage paragraph slide lecture remind reminder recap refresh
+    amazing awesome great terrible awful crazy insane wild huge massive tiny super weird strange odd cool nice
+    stupid dumb silly fancy magic magical obvious obviously clearly totally pretty""".split()
     for form in (w, w + "s", w + "es")
 ) | frozenset(stem(w) for w in INFORMAL)  # "10 yrs ago", "ppl": chat spellings, not an unknown topic
 

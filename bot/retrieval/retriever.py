@@ -325,6 +325,13 @@ class Retriever:
             if not low.isalpha() or self.speller.is_known(low):
                 fixed.append(word)
                 continue
+            if re.search(r"(\w)\1\1", low):
+                # "sooo hard", "pleeease": a letter held down, said once (or twice: "soooon" is "soon")
+                once, twice = re.sub(r"(\w)\1+", r"\1", low), re.sub(r"(\w)\1\1+", r"\1\1", low)
+                held = next((w for w in (once, twice) if self.speller.is_known(w)), "")
+                if held:
+                    fixed.append(held)
+                    continue
             mended = self.speller.correct(low)
             fixed.append(mended if mended and mended != low else word)
         return " ".join(fixed)

@@ -166,3 +166,9 @@ def test_what_the_course_teaches_is_not_a_question_about_how_it_runs():
     ):
         assert not LOGISTICS.search(_HEARD_IN.sub(" ", question))
     assert LOGISTICS.search(_HEARD_IN.sub(" ", "does the course have an exam?"))
+
+
+def test_words_of_praise_or_surprise_are_no_topic_the_course_lacks(judge):
+    vocabulary = judge.vocabulary
+    assert vocabulary.unknown("why would a model thats amazing at predicting text still say harmful stuff") == 0.0
+    assert vocabulary.unknown("what is the best pizza topping") > 0.0

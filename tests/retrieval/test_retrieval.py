@@ -276,3 +276,8 @@ def test_chat_shorthand_for_a_response_is_read_as_one_and_prob_is_left_alone(ret
     assert retriever.normalize("resp A rambles, resp B says call a doctor") == "response A rambles , response B says call a doctor"
     # "the prob of the chosen one" (probability) or "the main prob with ppo" (problem): not mended into "probe"
     assert retriever.normalize("the prob of the chosen one") == "the prob of the chosen one"
+
+
+def test_a_letter_held_down_is_said_once(retriever):
+    assert retriever.normalize("why are human values sooo hard") == "why are human values so hard"
+    assert retriever.normalize("pleeease explain dpo") == "please explain dpo"
