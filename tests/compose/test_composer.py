@@ -355,6 +355,12 @@ def test_how_two_things_pull_apart_ends_with_what_follows_for_the_model(composer
     assert text.rstrip().endswith("An aligned model therefore balances the attributes according to context instead of maximising any single one.")
 
 
+def test_how_preference_data_is_collected_is_answered_by_the_preference_concept(composer, retriever):
+    # "companies" drew the research-surge concept, and the question was refused
+    result = answer(composer, retriever, "how do companies collect preference data?")
+    assert result.confident and result.concepts[0] == "human-preference-alignment-via-reward-models"
+
+
 def test_an_item_of_the_list_named_as_the_x_one_is_told_by_its_sentence(composer, retriever):
     hhh = ["desirable-attributes-of-aligned-llms"]
     result = answer(composer, retriever, "what does the honest one mean?", hhh, said="what is hhh")
