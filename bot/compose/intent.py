@@ -735,7 +735,7 @@ def small_talk(text: str) -> str:
     t = _clean(text)
     if _STUDY_HELP.search(t):
         return "study"
-    plain = re.sub(r"(\s+(lol|haha|lmao|ngl|tbh|fr|pls|please|rn|tho))+$", "", _strip_punct(t))
+    plain = re.sub(r"(\s+(lol|haha|lmao|ngl|tbh|fr|pls|please|rn|tho|btw|anyway|anyways))+$", "", _strip_punct(t))
     bare = re.sub(r"\s+", " ", _FILLER.sub(" ", plain)).strip()
     if _ABOUT_TUTOR.fullmatch(bare) or _ABOUT_TUTOR.fullmatch(plain) or t.strip() in ("hello?", "hello??"):
         return "about"
@@ -1802,7 +1802,8 @@ _WHAT_LAST = re.compile(
 # "what is rlhf and why does it need a reward model": the definition comes with any answer on the concept; the
 # second question is what is asked of it
 _AND_THEN = re.compile(
-    r"^(?P<lead>((wait|so|ok|okay|and|but|hmm+|sorry)\W*\s+)*)(what is|what's|whats|what are|who is|who was|"
+    r"^(?P<lead>((wait|so|ok|okay|and|but|hmm+|sorry|unrelated( but)?|off[- ]topic( but)?|random (q|question)|"
+    r"quick (q|question)|btw|also)\W*\s+)*)(what is|what's|whats|what are|who is|who was|"
     r"explain|define)\s+(?P<x>[\w'\- ]{2,40}?),?\s+and\s+(?P<rest>(why|how|what|when|where|which|who|does|do|"
     r"is|are|can|should|would)\b.*\b(it|they|them|its|their|he|she|his|her)\b.*)$",
     re.IGNORECASE,

@@ -239,6 +239,7 @@ def test_ordinals(text, ordinal):
         ("how r u doing today", "greeting"),
         ("tell me about reward models", ""),
         ("ur better than my TA ngl", "praise"),
+        ("who made you btw?", "about"),
         ("you explain this better than my lecture notes haha", "praise"),
         ("you explain things so clearly", "praise"),
         ("this was way clearer than the textbook lol", "praise"),
@@ -1319,3 +1320,9 @@ def test_the_intuition_behind_or_the_pros_and_cons_of_a_thing_search_for_the_thi
     # "what does the beta in dpo control": the detail in its concept, not the verb; "quality control" keeps it
     assert classify("what does the beta in dpo control").subject == "beta in dpo"
     assert classify("what is quality control").subject == "quality control"
+
+
+def test_the_term_asked_first_is_kept_after_a_lead_in():
+    assert classify("unrelated but whats lora and how many params does it train").defines == "lora"
+    assert classify("btw what is rlhf and why does it need a reward model").defines == "rlhf"
+    assert classify("why does rlhf need a reward model").defines == ""
