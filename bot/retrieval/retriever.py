@@ -58,6 +58,9 @@ def split_passages(paragraphs: list[str], limit: int = PASSAGE_WORDS) -> list[st
 _TRAILS_OFF = r"(?:\s*(?:\.\.\.+|…)|[ -](?:something|smth|sth|whatever|thingy|something or other)\b)"
 
 
+_TRAILING_OFF = re.compile(_TRAILS_OFF, re.IGNORECASE)
+
+
 def partial_names(course: Course) -> list[tuple[re.Pattern[str], str]]:
     """Patterns for the start of a concept's name said and left unfinished, each with the whole name: an acronym's
     first letters ("DP something": DPO) and at least half a name's words ("direct preference...": Direct Preference
@@ -308,8 +311,9 @@ class Retriever:
         # "what are the 3 hs": the three H's (helpful, honest, harmless), not a misspelt "his" or "is"
         text = re.sub(r"(?i)\b(3|three) ?hs\b", r"\1 H's", text)
         # "the DP something method", "direct preference...?": the name the learner half remembers, in full
-        for pattern, name in self.partial_names:
-            text = pattern.sub(name, text)
+        if _TRAILING_OFF.search(text):  # most questions trail off nowhere: no pattern to try
+            for pattern, name in self.partial_names:
+                text = pattern.sub(name, text)
         # "why sft b4 rlhf", "rlhf w/o the rm": chat shorthand in full words, which the model reads
         text = re.sub(r"(?i)\bw/o\b", "without", text)
         text = re.sub(r"(?i)\bw/(?=\s)", "with", text)
