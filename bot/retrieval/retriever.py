@@ -330,9 +330,11 @@ class Retriever:
                 fixed.append(word)
                 continue
             if re.search(r"(\w)\1\1", low):
-                # "sooo hard", "pleeease": a letter held down, said once (or twice: "soooon" is "soon")
+                # "sooo hard", "pleeease": a letter held down, said once or twice, whichever is the commoner word
+                # ("alll" is a slip for "all", not "al")
                 once, twice = re.sub(r"(\w)\1+", r"\1", low), re.sub(r"(\w)\1\1+", r"\1\1", low)
-                held = next((w for w in (once, twice) if self.speller.is_known(w)), "")
+                words = [w for w in (twice, once) if self.speller.is_known(w)]
+                held = min(words, key=lambda w: self.speller.rank.get(w, len(self.speller.rank))) if words else ""
                 if held:
                     fixed.append(held)
                     continue

@@ -281,3 +281,4 @@ def test_chat_shorthand_for_a_response_is_read_as_one_and_prob_is_left_alone(ret
 def test_a_letter_held_down_is_said_once(retriever):
     assert retriever.normalize("why are human values sooo hard") == "why are human values so hard"
     assert retriever.normalize("pleeease explain dpo") == "please explain dpo"
+    assert retriever.normalize("so sft is alll there is") == "so sft is all there is"  # the commoner word
