@@ -778,8 +778,8 @@ class ExtractiveComposer:
         ):
             # "and what does the honest one look like in practice?" after the three H's: the item of the concept's
             # list named as such
-            about = re.compile(rf"\b{re.escape(called.group(1))}\w*", re.IGNORECASE)
-            told = self._detail(top, qvec, about, explained=True)
+            item_word = re.compile(rf"\b{re.escape(called.group(1))}\w*", re.IGNORECASE)
+            told = self._detail(top, qvec, item_word, explained=True)
             if told:
                 return told
         if intent.follow_up and intent.ordinal is not None and intent.kind in (I.QUESTION, I.DEFINITION):
