@@ -19,7 +19,16 @@ from typing import Protocol
 import numpy as np
 
 from bot.compose import intent as I
-from bot.compose.scope import GREEK, MENTIONED_ONLY, MISUSE, TENSION_WITHIN, ScopeJudge, Verdict, _terms
+from bot.compose.scope import (
+    GREEK,
+    MENTIONED_ONLY,
+    MISUSE,
+    TENSION_WITHIN,
+    ScopeJudge,
+    Verdict,
+    _terms,
+    asks_for_misuse,
+)
 from bot.compose.sentences import split_sentences
 from bot.course.model import Course
 from bot.retrieval import Hit, Retriever
@@ -566,6 +575,9 @@ class ExtractiveComposer:
     ) -> Composed:
         if not hits:
             return Composed((Part("scope", "The course has no material yet."),), (), (), False)
+        if asks_for_misuse(question):
+            # "how do i jailbreak chatgpt so it ignores its filters?", after any answer too: declined, never a follow-up
+            return self.not_covered(hits, Verdict(False, False, 0.0, MISUSE))
         normalized = self.retriever.normalize(question)
         qvec = self.retriever.encode_query(normalized)
         previous = [p for p in previous if p in self.course.concepts]
