@@ -1632,7 +1632,9 @@ _DOING = re.compile(
 # "how do you get preference data in practice", "why align it in the first place": how the question is put, no topic
 _HEDGE = re.compile(
     r",?\s*\b(in practice|in actual practice|in the first place|in real life|irl|in the real world|in reality|"
-    r"to begin with|exactly|basically|literally|tho|roughly|more or less|sort of|kind of)\b",
+    r"to begin with|exactly|basically|literally|tho|roughly|more or less|sort of|kind of|"
+    # "what are the steps of RLHF, in order?": the steps are in order; "in order to" is a purpose, and stays
+    r"in (the right |the correct |the |chronological )?order(?!\s+(to|for|that|of)\b))\b",
     re.IGNORECASE,
 )
 

@@ -356,6 +356,9 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("why align a model in the first place?", "why align a model?"),
         ("in practice", "in practice"),  # nothing else: kept as it is
         ("what is the reference model exactly", "what is the reference model"),  # "exactly" matched a passage
+        # the steps are in order; "in order to" is a purpose and stays
+        ("what are the steps of RLHF, in order?", "what are the steps of RLHF?"),
+        ("why add a KL term in order to keep it close", "why add a KL term in order to keep it close"),
         # "what is" put last, as a learner checking says it
         ("wait so the reference model is what exactly", "what is the reference model?"),
     ],
