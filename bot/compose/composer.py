@@ -1017,8 +1017,11 @@ class ExtractiveComposer:
             lambda m: " " if self._called(m.group(2)) else m.group(0),
             rest,
         )
-        # "rlhf setup keep a reference model around": the detail is the reference model
-        rest = " ".join(w for w in rest.split() if w not in NOT_A_DETAIL and w not in _FRAME)
+        # "rlhf setup keep a reference model around": the detail is the reference model; "why not just sft, why do we
+        # need rlhf": SFT is a concept of its own, no detail of RLHF
+        rest = " ".join(
+            w for w in rest.split() if w not in NOT_A_DETAIL and w not in _FRAME and self._called(w) in ("", cid)
+        )
         # "the kl thing": with no other term, the course's two-letter acronyms (KL, RL) are the detail
         terms = set(_terms(rest)) or {w for w in rest.split() if w in self.judge.vocabulary.acronyms}
         if not terms or terms <= self._names(cid) or len(terms) > 3 or self._called(rest):

@@ -355,6 +355,12 @@ def test_how_two_things_pull_apart_ends_with_what_follows_for_the_model(composer
     assert text.rstrip().endswith("An aligned model therefore balances the attributes according to context instead of maximising any single one.")
 
 
+def test_another_concepts_name_is_no_detail_to_give_a_reason_about(composer, retriever):
+    # "sft" read as a detail of RLHF drew RLHF's sentence on the KL term (its reference is "usually the SFT model")
+    text = answer(composer, retriever, "why not just sft, why do we need rlhf too").text()
+    assert "Without this term" not in text and "compare two responses far more easily" in text
+
+
 def test_how_preference_data_is_collected_is_answered_by_the_preference_concept(composer, retriever):
     # "companies" drew the research-surge concept, and the question was refused
     result = answer(composer, retriever, "how do companies collect preference data?")
