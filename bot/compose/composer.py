@@ -82,6 +82,7 @@ _REPLACEMENT_ASK = re.compile(
     re.IGNORECASE,
 )
 REPLACEMENT = re.compile(r"\breplac\w*|\bin (its|their) place\b|\bsubstitut\w*", re.IGNORECASE)
+_STEPS_OF = re.compile(r"\b(steps|stages|phases|pipeline|recipe)\s+(of|in|for|behind)\s+(?P<x>[\w\s-]{2,40})", re.I)
 _CONCLUDES = re.compile(r"\b(therefore|thus|hence|so|which is why)\b", re.IGNORECASE)
 # "the honest one", "the harmless one": an item of the last answer's list, named as such
 _ITEM_ONE = re.compile(r"\bthe ([a-z][a-z-]{2,}) one\b", re.IGNORECASE)
@@ -695,6 +696,13 @@ class ExtractiveComposer:
         alignment is), unless the question names the first; one of the next two if the question names it ("what
         are the steps of rlhf": RLHF's stages, not the alignment steps after pre-training)."""
         first, second = hits[0], hits[1]
+        of = _STEPS_OF.search(question)
+        if of and not self.named(first.concept_id, question):
+            # "steps of rlhf list pls": the steps of the concept named after "of", though the concept titled with
+            # alignment's steps is well ahead
+            owner = self._named_runner_up(hits, of.group("x"))
+            if owner:
+                return owner
         if self._settled(question, hits):
             return first.concept_id
         named = self._named_runner_up(hits, question)

@@ -408,9 +408,11 @@ def test_a_bare_why_after_a_statement_about_a_detail_gives_the_reason_for_the_de
     assert "Without this term the policy can drift" in result.parts[0].text
 
 
-def test_the_steps_of_a_named_concept_are_its_own_steps(composer, retriever):
-    # "steps" pulls the alignment steps after pre-training first; the question names RLHF, whose recipe it wants
-    result = answer(composer, retriever, "what are the steps of rlhf")
+@pytest.mark.parametrize("question", ["what are the steps of rlhf", "steps of rlhf list"])
+def test_the_steps_of_a_named_concept_are_its_own_steps(composer, retriever, question):
+    # "steps" pulls the alignment steps after pre-training first (in the second, well ahead); the question names
+    # RLHF, whose recipe it wants
+    result = answer(composer, retriever, question)
     assert result.concepts[0] == "reinforcement-learning-from-human-feedback"
     assert "(1) supervised fine-tuning" in result.parts[0].text
 
