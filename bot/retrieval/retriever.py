@@ -329,16 +329,7 @@ class Retriever:
             if not low.isalpha() or self.speller.is_known(low):
                 fixed.append(word)
                 continue
-            if re.search(r"(\w)\1\1", low):
-                # "sooo hard", "pleeease": a letter held down, said once or twice, whichever is the commoner word
-                # ("alll" is a slip for "all", not "al")
-                once, twice = re.sub(r"(\w)\1+", r"\1", low), re.sub(r"(\w)\1\1+", r"\1\1", low)
-                words = [w for w in (twice, once) if self.speller.is_known(w)]
-                held = min(words, key=lambda w: self.speller.rank.get(w, len(self.speller.rank))) if words else ""
-                if held:
-                    fixed.append(held)
-                    continue
-            mended = self.speller.correct(low)
+            mended = self.speller.correct(low)  # "sooo hard" is "so hard", "alll" is "all": `Speller.held`
             fixed.append(mended if mended and mended != low else word)
         return " ".join(fixed)
 

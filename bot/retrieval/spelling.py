@@ -77,13 +77,25 @@ class Speller:
                     return True
         return False
 
+    def held(self, word: str) -> str:
+        """A word with a key held down ("sooo", "pleeease", "lllm"), said with that letter once or twice, whichever
+        is the commoner known word ("alll" is "all", not "al"); "" when neither is a word or nothing was held."""
+        if not re.search(r"(.)\1\1", word):
+            return ""
+        once, twice = re.sub(r"(.)\1+", r"\1", word), re.sub(r"(.)\1\1+", r"\1\1", word)
+        words = [w for w in (twice, once) if self.is_known(w)]
+        return min(words, key=lambda w: self.rank.get(w, len(self.rank))) if words else ""
+
     def correct(self, word: str) -> str | None:
         """The mended word (itself when it needs no mending), or None when nothing is one edit away."""
-        if len(word) < MIN_LENGTH or not word.isalpha() or self.is_known(word):
+        if not word.isalpha() or self.is_known(word):
             return word
-        squeezed = re.sub(r"(.)\1\1+", r"\1\1", word)  # "lllm" -> "llm": a key held down
-        if self.is_known(squeezed):
-            return squeezed
+        held = self.held(word)
+        if held:
+            return held
+        if len(word) < MIN_LENGTH:
+            return word
+        squeezed = re.sub(r"(.)\1\1+", r"\1\1", word)  # "lllm" -> "llm": a key held down, then one slip
         near = edits1(word) | edits1(squeezed)
         course = [w for w in near if w in self.targets]
         if course:
