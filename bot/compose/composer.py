@@ -405,6 +405,13 @@ class ExtractiveComposer:
     ) -> str:
         """The best `most` sentences, in the course's order; a sentence leaning on the one before brings it."""
         texts, _ = self.sentences(concept_id)
+        return " ".join(texts[j] for j in self._chosen(concept_id, qvec, bonus, most, skip))
+
+    def _chosen(
+        self, concept_id: str, qvec: np.ndarray, bonus: re.Pattern[str] | None, most: int, skip: str = ""
+    ) -> list[int]:
+        """`_pick`'s sentences, as their places in the concept's text, in order."""
+        texts, _ = self.sentences(concept_id)
         chosen: list[int] = []
         ranked = self._ranked(concept_id, qvec, bonus)
         if bonus in FIRST and any(bonus.search(texts[j]) for _, j in ranked):
@@ -423,18 +430,18 @@ class ExtractiveComposer:
             if len(chosen) + len(group) > most + 1:
                 continue
             chosen += group
-        return " ".join(texts[j] for j in sorted(set(chosen)))
+        return sorted(set(chosen))
 
-    def _with_conclusion(self, concept_id: str, quoted: str) -> str:
-        """A quote of how things pull against each other, with the sentence of the same paragraph, one or two on,
-        that says what follows for the model ("An aligned model therefore balances the attributes ..."): a gap
-        left out is marked with an ellipsis."""
+    def _with_conclusion(self, concept_id: str, chosen: list[int]) -> str:
+        """A quote of how things pull against each other (`chosen`, from `_chosen`), with the sentence of the same
+        paragraph, one or two on, that says what follows for the model ("An aligned model therefore balances the
+        attributes ..."): a gap left out is marked with an ellipsis."""
         texts, _ = self.sentences(concept_id)
         opens = self._opens[concept_id]
-        used = [j for j, t in enumerate(texts) if t in quoted]
-        if not used:
+        quoted = " ".join(texts[j] for j in chosen)
+        if not chosen:
             return quoted
-        last = max(used)
+        last = chosen[-1]
         for k in (last + 1, last + 2):
             if k >= len(texts) or any(i in opens for i in range(last + 1, k + 1)):
                 break
@@ -835,7 +842,7 @@ class ExtractiveComposer:
             return self._detail(top, qvec, focus) or []
         if tension and intent.kind in (I.QUESTION, I.DEFINITION, I.WHY):
             # "can they conflict?": how the things pull against each other, not what they are
-            return [self._quote(top, self._with_conclusion(top, self._pick(top, qvec, TENSION, 2))), self._summary(top)]
+            return [self._quote(top, self._with_conclusion(top, self._chosen(top, qvec, TENSION, 2))), self._summary(top)]
         if intent.kind == I.LIST:
             if len(hits) > 1 and not intent.follow_up:
                 top = self._lists_better(question, hits)
@@ -1239,10 +1246,10 @@ class ExtractiveComposer:
         if len(named) >= 2 and named[0] and len(set(named)) == 1:
             # "helpful vs harmless": two parts of one concept, answered from it (how they pull apart when asked)
             cid = named[0]
-            tension = bool(TENSION_ASK.search(question))
-            asked = TENSION if tension else self._focus(" ".join(intent.sides), cid)
-            quoted = self._pick(cid, qvec, asked, 2)
-            return [self._quote(cid, self._with_conclusion(cid, quoted) if tension else quoted), self._summary(cid)]
+            if TENSION_ASK.search(question):
+                return [self._quote(cid, self._with_conclusion(cid, self._chosen(cid, qvec, TENSION, 2))), self._summary(cid)]
+            asked = self._focus(" ".join(intent.sides), cid)
+            return [self._quote(cid, self._pick(cid, qvec, asked, 2)), self._summary(cid)]
         sides: list[str] = []
         for found in named:
             if found and found not in sides:

@@ -333,7 +333,8 @@ _RED_TEAM = re.compile(r"\bred[- ]?team\w*|\b(test|audit|evaluat)\w*", re.IGNORE
 
 
 def asks_for_misuse(question: str) -> bool:
-    """Does the question ask for help to get around a model's safeguards (a jailbreak, a filter bypass)?"""
+    """Does the question ask for help to get around a model's safeguards (a jailbreak, a filter bypass)? The
+    composer declines it before any scope or follow-up judgement (`MISUSE`)."""
     return bool(_MISUSE.search(question)) and not _RED_TEAM.search(question)
 
 
@@ -391,8 +392,6 @@ class ScopeJudge:
 
     def judge(self, evidence: Evidence, question: str = "") -> Verdict:
         score = evidence.logit()
-        if asks_for_misuse(question):
-            return Verdict(False, False, score, MISUSE)
         logistics = LOGISTICS.search(_HEARD_IN.sub(" ", question))
         if (score < self.in_scope and logistics) or self._admin_only(question):
             return Verdict(False, True, score, "a question about the course for the instructors")
