@@ -164,8 +164,9 @@ _SOCIAL = {
     r"information)|thanks|thank you|thank u|thanks a lot|thx|ty|tysm|cheers|much appreciated|appreciate it|"
     r"i appreciate it|thank you so much|thanks so much|many thanks",
     # the learner says how it is going: "this is hard", "im so lost", "ugh": encouragement and a way in
-    "struggle": r"(this|it|that|that was|this was|alignment|this chapter|the chapter|this course|rlhf|dpo|ppo|math)"
-    r" (is|was|seems|feels) (so |really |very |super |kinda |pretty |too )?(hard|difficult|confusing|tough|"
+    "struggle": r"(this|it|that|that was|this was|alignment|this chapter|the chapter|this course|the course|this class|"
+    r"this unit|this stuff|rlhf|dpo|ppo|math) (is|was|seems|feels) (so |really |very |super |kinda |kind of |pretty |"
+    r"too |lowkey |highkey |honestly |actually |quite |a bit |a little |fairly )?(hard|difficult|confusing|tough|"
     r"overwhelming|a lot|too much)|(i'm|im|i am|i feel|feeling) (so |really |very |totally |kinda |a bit |super )?"
     r"(lost|confused|stuck|overwhelmed|stressed|behind)( (about|with|by) (the exam|the quiz|the test|exams?|"
     r"quizzes|this|it|everything|all (of )?this|the course|this course|this chapter|the chapter))?|ugh+|i don't get (it|any of this|this)|"
@@ -200,6 +201,9 @@ _SOCIAL = {
     r"yes|yeah|yep|yup|no|nope|nah|right|interesting|oh|ah|i get it|that helps|that helped|"
     r"that was helpful|very helpful|helpful|that's helpful|thats helpful|clear|that's clear|good to know|"
     r"will do|np|hmm|hm|ahh|ohh|noted|brilliant|amazing|excellent|sounds good|love it|this is fun|"
+    # "... but kinda fun", "this course is actually interesting"
+    r"((this|it|the course|this course|this class|this stuff) (is|was) )?(but |and |also )?(kinda |kind of |really |"
+    r"so |pretty |super |lowkey |actually |quite |also )?(fun|interesting|fascinating|enjoyable)|"
     r"nvm|never mind|nevermind|sorry|my bad|i'm back|im back|ready|let's go|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
     r"i get it now|omg|bet|gm|yo whats good|good stuff|asking for a friend|just asking|just curious|curious",
@@ -1421,9 +1425,12 @@ _LEAD = re.compile(
     r"^((ok|okay|so|but|hey|hi|hello|thanks|thank you|um+|uh+|well|alright|cool|great|nice|right|hm+|wait|"
     r"hold on|sorry|oh|ah|lol|yeah|yes|actually|btw|random but|"
     # "sorry dumb question but what does SFT stand for", "quick question: ..."
-    r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic) )+(question|q|qn)( (but|though|tho))?|"
-    # "I am curious: why ...", "just curious, how ...", "i have a question: ...", "i was wondering, ..."
-    r"(i am |i'm |im |just |i was |i've been |ive been )?(curious|wondering)|i (have|got) (a|one) (question|q|doubt)|"
+    r"((a|one|another|just a|random|quick|dumb|stupid|silly|noob|newbie|basic|serious|real|honest|genuine) )+"
+    r"(question|q|qn)( (but|though|tho))?|"
+    # "I am curious: why ...", "just curious, how ...", "genuinely curious: ...", "i have a question: ...", "i was
+    # wondering, ..."
+    r"(i am |i'm |im |just |i was |i've been |ive been )?((genuinely|honestly|really|seriously|truly|kinda) )?"
+    r"(curious|wondering)|i (have|got) (a|one) (question|q|doubt)|"
     r"question)"
     r"(\W*\s+|:(?=\S)))+"
 )
@@ -1530,6 +1537,25 @@ _SITUATION_END = re.compile(
     r"((kindly|please|pls) )?(explain|elaborate|illustrate|clarify)( it| this| that)?( (with|using|by|through) "
     r"(an |some |a |one )?(examples?|illustrations?))?( please| pls)?|"
     r"pls|please|lol)\W*$",
+    re.IGNORECASE,
+)
+
+
+# Who said the claim the learner asks about: "someone on reddit said ...", "a video said", "i heard that ..."
+_HEARSAY = re.compile(
+    r"^((so|ok|okay|but|and|wait|hmm+)\W*\s+)*(((someone|somebody|people|everyone|a (friend|guy|video|youtuber|thread|"
+    r"post|tweet|blog|podcast|tiktok|paper)|my (friend|roommate|brother|sister|tutor|ta|coworker|boss)|(this|some) "
+    r"(guy|video|youtuber|thread|post|tweet|article|blog))( (on|in) (reddit|x|twitter|youtube|tiktok|discord|hn|"
+    r"hacker news|a video|class))?|x|reddit|twitter|youtube|tiktok)( (said|says|told me|claims|claimed|mentioned|"
+    r"keeps saying|kept saying|was saying)|)|i (heard|read|saw)( (somewhere|online|on (reddit|x|twitter|youtube|"
+    r"tiktok)|in a video))?)( that)?\s+(?=\S+ \S+ \S+)",
+    re.IGNORECASE,
+)
+# The learner's doubt about a claim after it: "... which sounds insane", "thats what i got from a tiktok"
+_HEARSAY_END = re.compile(
+    r"[,.;?!]*\s*((which|that|this|it) (sounds|seems) (insane|crazy|wild|wrong|weird|off|sus|fishy|too good to be "
+    r"true|like a lot|made up)|(that'?s|thats|that is) what i (got|heard|learned|read|saw) (from|on|in) [\w' -]+|"
+    r"(is|was) (that|this|it) (true|right|correct|legit|accurate)( or (not|nah|no))?)\W*$",
     re.IGNORECASE,
 )
 
@@ -1671,14 +1697,34 @@ _FORM_ONLY = frozenset(
 _SAID_AGAIN = re.compile(r"(like|i mean|as in|aka|basically|so basically|in other words)\b", re.IGNORECASE)
 
 
+# "what makes aligning llms so hard?" asks why it is hard: the reason, not what "makes" names
+_WHAT_MAKES = re.compile(
+    r"^(what|wat|wht) (makes|made|make) (?P<what>.+?) (?P<how>(so |really |that |such an? |more |less )?(hard|harder|"
+    r"difficult|tricky|challenging|complicated|tough|expensive|costly|slow|unstable|risky|dangerous|important|"
+    r"necessary|needed|different|special|better|worse|useful|effective|safer|cheaper|easier|popular)\b)",
+    re.IGNORECASE,
+)
+
+
+def why_made(text: str) -> str:
+    """ "what makes aligning llms hard? ..." as "why is aligning llms hard? ..."; other text as it is."""
+    return _WHAT_MAKES.sub(lambda m: f"why is {m.group('what')} {m.group('how')}", text, count=1)
+
+
 def question_part(text: str) -> str:
     """The message without the chat that leads into it ("hmm ok. what is the KL penalty" -> "what is the KL
     penalty") and the learner's situation around it ("i missed the part about X, what did i miss" -> "X"), for
     retrieval: those words pull the question's vector away from the course."""
-    rest = _ABOUT_A_QUESTION.sub(
-        "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(without_circumstances(text.strip())))))
+    rest = why_made(
+        _ABOUT_A_QUESTION.sub(
+            "", _LEAD_ANY_CASE.sub("", _DOING.sub("", what_first(without_format(without_circumstances(text.strip())))))
+        )
     )
     topic = _SITUATION_END.sub("", _ASIDE.sub("", _SITUATION.sub("", rest))).strip()
+    # "someone on reddit said dpo is rlhf with extra steps, is that right": the claim is what is asked about
+    claim = _HEARSAY_END.sub("", _HEARSAY.sub("", topic)).strip()
+    if claim != topic and len(claim.split()) >= 3:
+        topic = claim
     # "which models are in the rlhf loop? like how many networks are we juggling": the question, then the same
     # question in other words
     asked, mark, again = topic.partition("?")
@@ -1741,6 +1787,19 @@ def swap_topic(text: str) -> str:
     if not topic or _NOT_A_TOPIC.match(topic) or bare_answer(topic) or small_talk(topic):
         return ""
     return topic
+
+
+_OWN_QUESTION = re.compile(
+    r"^(like|i mean|as in|specifically)\W+((what|how|why|which|who|where|when) (is|are|was|were|do|does|did|can|could|"
+    r"should|would|will)\b.*)"
+)
+
+
+def own_question(text: str) -> str:
+    """The question after a word of chat ("like what does alignment mean for an llm"), when it is a whole question
+    of five words or more; else ""."""
+    found = _OWN_QUESTION.match(_clean(text))
+    return found.group(2) if found and len(found.group(2).split()) >= 5 else ""
 
 
 def restate(text: str, said: str, names: tuple[str, ...]) -> tuple[str, bool]:
@@ -1861,6 +1920,7 @@ def _classify(text: str) -> Intent:
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
         t = _ABOUT_A_QUESTION.sub("", t) or t
+    t = why_made(t)
     if not t:
         return Intent(QUESTION)
     if bare_answer(t):

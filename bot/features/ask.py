@@ -227,6 +227,13 @@ def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
     whole, elsewhere = intents.restate(text, said, (concept.title, *concept.aliases))
     if not whole:
         return text, None
+    own = intents.own_question(text)
+    if own and not _LEANS.search(own):
+        # "like what does alignment actually mean for an llm": a question of its own after a word of chat, answered
+        # as it stands when the course answers it from another concept than the last answer's
+        alone = answer(ctx, own)
+        if alone.confident and alone.concept_id not in previous and _title_words_in(ctx, alone.concept_id, own):
+            return text, alone
     ctx.sync_instructor_passages()  # as `answer` does before it searches: it reuses this search
     asked = intents.question_part(whole)
     prepared = ctx.retriever.prepare(asked)
@@ -256,6 +263,17 @@ def _restated(ctx: Kit, text: str, said: str, previous: Sequence[str]) -> tuple[
         if again.confident:
             return whole, again
     return text, None
+
+
+def _title_words_in(ctx: Kit, concept_id: str, text: str) -> bool:
+    """Does the text hold every word of the concept's title, in any order ("alignment ... for an llm": LLM
+    Alignment)?"""
+    words = set(re.findall(r"[a-z0-9]+", text.lower()))
+    title = set(re.findall(r"[a-z0-9]+", ctx.course.concepts[concept_id].title.lower())) - _TITLE_FILLER
+    return bool(title) and title <= words
+
+
+_TITLE_FILLER = frozenset({"a", "an", "the", "of", "for", "in", "and", "with", "to", "via", "by", "on"})
 
 
 def _put_back(ctx: Kit, text: str, said: str) -> tuple[str, AnswerResult] | None:

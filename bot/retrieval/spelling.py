@@ -47,6 +47,9 @@ INFORMAL = frozenset(
 # Endings that make another word of a known one ("deploys", "tweaking", "rewords"): such a word is spelt right.
 ENDINGS = ("s", "es", "ed", "d", "ing", "er", "ers", "ly", "al")
 
+# Prefixes that make another word of a known one ("retrain", "unaligned", "overfitting"): such a word is spelt right.
+PREFIXES = ("re", "un", "pre", "mis", "non", "over", "under")
+
 
 class Speller:
     """`known` words are never changed; a typo one keystroke from a `targets` word (word -> count in the course)
@@ -62,6 +65,9 @@ class Speller:
     def is_known(self, word: str) -> bool:
         if word in self.known:
             return True
+        for start in PREFIXES:  # "retrain", "unaligned", "misread": a prefix before a known word
+            if word.startswith(start) and len(word) - len(start) >= 4 and self.is_known(word[len(start) :]):
+                return True
         for end in ENDINGS:
             if word.endswith(end) and len(word) - len(end) >= 3:
                 root = word[: -len(end)]

@@ -264,6 +264,10 @@ def test_ordinals(text, ordinal):
         ("ok what is RLHF", ""),
         ("hello world program in python", ""),
         ("nice results in the paper, what did they measure?", ""),
+        # how the course feels, said in passing: no question for the instructors
+        ("this course is lowkey hard but kinda fun", "struggle"),
+        ("this course is actually interesting", "ack"),
+        ("rlhf is interesting but why does it need a reward model", ""),
     ],
 )
 def test_small_talk(text, social):
@@ -1289,6 +1293,26 @@ def test_curious_and_i_have_a_question_lead_into_the_question():
     assert question_part("just curious, how does dpo work") == "how does dpo work"
     assert question_part("i have a question: what is ppo") == "what is ppo"
     assert classify("I am curious: why does the kl penalty use the reference model").kind == "why"
+    assert question_part("genuinely curious: why pretrain first") == "why pretrain first"
+    assert question_part("serious question, what is ppo") == "what is ppo"
+
+
+def test_a_claim_someone_made_is_the_question():
+    assert question_part("someone on reddit said dpo is basically rlhf with extra steps") == (
+        "dpo is rlhf with extra steps"
+    )
+    assert question_part("i heard dpo has no reward model, is that true?") == "dpo has no reward model"
+    assert question_part("rlhf retrains it from zero?? thats what i got from a tiktok") == (
+        "rlhf retrains it from zero"
+    )
+    assert question_part("X says dpo beats ppo every time") == "dpo beats ppo every time"
+    assert question_part("i heard about rlhf") == "i heard about rlhf"  # nothing claimed: as it is
+
+
+def test_what_makes_something_hard_is_why_it_is():
+    assert classify("what makes aligning llms hard?").kind == "why"
+    assert question_part("what makes dpo so much cheaper than rlhf") == "why is dpo so much cheaper than rlhf"
+    assert question_part("what makes up a preference pair") == "what makes up a preference pair"
 
 
 def test_a_question_passed_on_by_someone_else_is_the_question():

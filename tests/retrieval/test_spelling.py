@@ -58,6 +58,14 @@ def test_known_words_their_endings_chat_words_and_short_ones_are_left_alone(spel
         assert speller.correct(word) == word
 
 
+def test_a_known_word_after_a_prefix_is_spelt_right():
+    # "retrain" is one keystroke from "pretrain", but it is "re" + "train": mending it changed the question
+    speller = Speller(Counter({"pretrain": 5, "aligned": 3}), lexicon=["train", "safe"])
+    for word in ("retrain", "retrained", "unaligned", "misaligned", "unsafe"):
+        assert speller.correct(word) == word
+    assert speller.correct("pretrian") == "pretrain"
+
+
 def test_a_doubled_letter_is_a_typo_when_the_single_one_is_a_course_word(speller):
     # "running" is "run" + "ing"; "tunning" could be "tun" (a cask) + "ing", but the course says "tuning"
     assert speller.correct("running") == "running"

@@ -246,3 +246,23 @@ def test_the_purpose_of_a_thing_is_asked_of_the_thing(driver):
     assert "reward model" in purpose.lower() and "not sure" not in purpose, purpose
     kindly = text(driver.say("What is the purpose of reward model? Kindly explain with example."))
     assert "Complexity of Human Values" not in kindly and "not sure" not in kindly, kindly
+
+
+def test_a_question_of_its_own_after_like_is_not_more_of_the_last_one(driver):
+    driver.say("what is ai alignment in robotics?")
+    llm = text(driver.say("like what does alignment actually mean for an llm, in normal words"))
+    assert cites(driver, llm, "llm-alignment") and "robot" not in llm.lower(), llm
+    annotators = text(driver.say("how do you collect human feedback"))
+    assert "not sure" not in annotators, annotators
+
+
+def test_what_someone_said_is_asked_about_as_the_claim(driver):
+    forwarded = driver.store.forwarded_count()
+    four = text(driver.say("someone said rlhf with ppo needs like 4 models loaded at once which sounds insane"))
+    assert "not sure" not in four and "value model" in four, four
+    assert driver.store.forwarded_count() == forwarded
+
+
+def test_what_makes_it_hard_asks_why_it_is_hard(driver):
+    hard = text(driver.say("what makes aligning llms hard? list the main headaches"))
+    assert cites(driver, hard, "challenges-in-llm-alignment") and "not sure" not in hard, hard
