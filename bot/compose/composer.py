@@ -172,6 +172,14 @@ CONTRAST = re.compile(
     r"\b(unlike|whereas|instead|while|rather than|without|compared|than|differs?|difference|but)\b",
     re.IGNORECASE,
 )
+# "so which one is actually better?", "does dpo beat ppo": in a comparison, the sentences that weigh one against the
+# other ("simpler, more stable and cheaper than PPO", "the price is ...")
+BETTER_ASK = re.compile(r"\b(better|best|worse|beats?|outperforms?|superior|prefer\w*|worth it|wins?)\b", re.I)
+WEIGHS = re.compile(
+    r"\b(simpler|cheaper|faster|easier|stabler|more stable|less stable|better|worse|stronger|weaker|more efficient|"
+    r"advantages?|drawbacks?|downsides?|the price|trade-?offs?|outperforms?|matches)\b",
+    re.I,
+)
 # "which is cheaper?", "which costs less": in a comparison, the sentences about what each costs
 COST = re.compile(
     r"\b(costs?|costly|cheap\w*|expensive|budget|compute|price\w*|pricey|afford\w*|resources|gpus?)\b", re.I
@@ -600,7 +608,11 @@ class ExtractiveComposer:
             ]
             # "why?", "how does it work": the concept's title says what "it" is; a follow-up with three words or more
             # of its own ("ok and how is that relevant to chatgpt type stuff") is ranked by its own words
-            if len(own) < 3:
+            if len(own) < 3 and intent.kind == I.COMPARISON and len(concepts) == 2 and BETTER_ASK.search(normalized):
+                # "so which one is better?" after two: both weighed, not the first one's own opening sentence
+                titles = " vs ".join(self.course.concepts[c].title for c in concepts)
+                qvec = self.retriever.encode_query(f"{titles}. {normalized}")
+            elif len(own) < 3:
                 qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
         else:
             self.sentences(
@@ -1278,11 +1290,13 @@ class ExtractiveComposer:
             # "so which one does chatgpt use" after the three approaches: which of the things one concept sets out
             cid = sides[0]
             return [self._quote(cid, self._pick(cid, qvec, None, 2)), self._summary(cid)]
+        weighs = bool(BETTER_ASK.search(question))
         for cid, other in itertools.permutations(sides, 2) if len(sides) > 1 else [(sides[0], sides[0])]:
             other_names = self._names(other) | set(_terms(self.course.concepts[other].title))
             texts, vecs = self.sentences(cid)
             for j, (t, s) in enumerate(zip(texts, vecs @ qvec if len(texts) else [], strict=True)):
                 bonus = 0.1 * bool(CONTRAST.search(t)) + 0.1 * bool(other_names & set(_terms(t)))
+                bonus += 0.1 * (weighs and bool(WEIGHS.search(t)))
                 if asks_cost and not COST.search(t):
                     continue
                 if asks_order and not (_ORDER.search(t) and self._names(other) & set(_terms(t))):

@@ -90,6 +90,7 @@ _EXAMPLE = re.compile(
 _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
     r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
+    r"beats?|outperforms?|superior to|inferior to|"
     r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
     r"fares? (against|compared)|holds? up (against|to)|(has|have|had) to do with)\b"
 )
@@ -790,6 +791,10 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:[,?]|$)",
         r"compare (?:the )?(?P<a>.+?) (?:and|with|to) (?:the )?(?P<b>[^,?]+)",
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
+        # "dpo beats ppo every time", "does dpo outperform rlhf": the two, not how often
+        r"(?:^|,) ?(?:does |do |is )?(?:the )?(?P<a>[^,?]+?) (?:beats?|outperforms?|is superior to|is inferior to) "
+        r"(?:the )?(?P<b>[^,?]+?)(?: (?:every time|always|in general|everywhere|on everything|at everything|now))?"
+        r"(?:[,?]|$)",
         r"(?:the )?(?P<a>[^,?]+?) (?:instead of|rather than) (?:the )?(?P<b>[^,?]+)",
         r"which (?:one|is|of)? ?.*?(?:,|:) ?(?:the )?(?P<a>[^,?]+?) or (?:the )?(?P<b>[^,?]+)",
         # "what does that have to do with chatgpt": how one bears on the other

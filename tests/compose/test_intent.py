@@ -1309,6 +1309,12 @@ def test_a_claim_someone_made_is_the_question():
     assert question_part("i heard about rlhf") == "i heard about rlhf"  # nothing claimed: as it is
 
 
+def test_one_beating_another_is_a_comparison():
+    assert classify("dpo beats ppo every time").sides == ("dpo", "ppo")
+    assert classify("does dpo outperform rlhf").kind == "comparison"
+    assert classify("how does the reward model know which answer beats the other").kind == "how"
+
+
 def test_what_makes_something_hard_is_why_it_is():
     assert classify("what makes aligning llms hard?").kind == "why"
     assert question_part("what makes dpo so much cheaper than rlhf") == "why is dpo so much cheaper than rlhf"

@@ -266,3 +266,9 @@ def test_what_someone_said_is_asked_about_as_the_claim(driver):
 def test_what_makes_it_hard_asks_why_it_is_hard(driver):
     hard = text(driver.say("what makes aligning llms hard? list the main headaches"))
     assert cites(driver, hard, "challenges-in-llm-alignment") and "not sure" not in hard, hard
+
+
+def test_which_is_better_after_a_claim_that_one_beats_the_other_weighs_the_two(driver):
+    driver.say("X says dpo beats ppo every time")
+    better = text(driver.say("so which one is actually better?"))
+    assert cites(driver, better, DPO) and re.search(r"simpler|more stable|cheaper", better), better
