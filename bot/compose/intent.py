@@ -731,6 +731,9 @@ _ASKS_TO_ASK = re.compile(
     r"|(can|could|may) i ask (you |u )?(a |one |another )?(something|smth|sth|((quick|small|dumb|stupid|silly|random) )*"
     r"(question|q|thing))"
     r"|(a |one )?quick one"  # "hey quick one": a question is coming
+    # "random thought", "one more thing", "another thing": a question is coming
+    r"|(a |one |another |just a )?((quick|small|random|weird|silly|side) )+(thought|thing|one)|one more (thing|q|question)|"
+    r"another (thing|one)"
 )
 
 
@@ -1699,7 +1702,13 @@ _FORM_ONLY = frozenset(
 )
 
 
-_SAID_AGAIN = re.compile(r"(like|i mean|as in|aka|basically|so basically|in other words)\b", re.IGNORECASE)
+_SAID_AGAIN = re.compile(
+    r"(like|i mean|as in|aka|basically|so basically|in other words"
+    # "how do they build an sft dataset? is it just scraped reddit answers": the learner's guess at the answer
+    r"|(or |so )?(is|are|do|does) (it|they|that|this|the data|the answers?) (just|only|basically|all|mostly|simply|"
+    r"like|literally)|(or )?(just|only|basically) [\w-]+ [\w-]+)\b",
+    re.IGNORECASE,
+)
 
 
 # "what makes aligning llms so hard?" asks why it is hard: the reason, not what "makes" names

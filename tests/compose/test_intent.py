@@ -266,6 +266,10 @@ def test_ordinals(text, ordinal):
         ("nice results in the paper, what did they measure?", ""),
         # how the course feels, said in passing: no question for the instructors
         ("this course is lowkey hard but kinda fun", "struggle"),
+        # a question is coming: nothing to answer yet ("random thought" was answered with prompting)
+        ("random thought", "ask"),
+        ("one more thing", "ask"),
+        ("random thought: what is dpo", ""),
         ("this course is actually interesting", "ack"),
         ("rlhf is interesting but why does it need a reward model", ""),
     ],
@@ -1307,6 +1311,16 @@ def test_a_claim_someone_made_is_the_question():
     )
     assert question_part("X says dpo beats ppo every time") == "dpo beats ppo every time"
     assert question_part("i heard about rlhf") == "i heard about rlhf"  # nothing claimed: as it is
+
+
+def test_the_learners_guess_after_the_question_is_not_the_question():
+    assert question_part("how do they even build an sft dataset? is it just scraped reddit answers lol") == (
+        "how do they even build an sft dataset?"
+    )
+    assert question_part("what does the reward model output? just a number or something?") == (
+        "what does the reward model output?"
+    )
+    assert question_part("what is dpo? is it the same as rlhf") == "what is dpo? is it the same as rlhf"
 
 
 def test_one_beating_another_is_a_comparison():
