@@ -613,7 +613,12 @@ class ExtractiveComposer:
                 titles = " vs ".join(self.course.concepts[c].title for c in concepts)
                 qvec = self.retriever.encode_query(f"{titles}. {normalized}")
             elif len(own) < 3:
-                qvec = self.retriever.encode_query(f"{self.course.concepts[concepts[0]].title}. {normalized}")
+                # the learner's own short name for it ("sft" in "what's sft") when that names the concept: the
+                # sentences use it, where the title ("Instruction Alignment") pulls the ones that name the title
+                topic = I.classify(said).subject if said else ""
+                if not (topic and len(topic.split()) <= 3 and self.named(concepts[0], topic)):
+                    topic = self.course.concepts[concepts[0]].title
+                qvec = self.retriever.encode_query(f"{topic}. {normalized}")
         else:
             self.sentences(
                 hits[0].concept_id

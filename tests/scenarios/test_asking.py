@@ -272,3 +272,12 @@ def test_which_is_better_after_a_claim_that_one_beats_the_other_weighs_the_two(d
     driver.say("X says dpo beats ppo every time")
     better = text(driver.say("so which one is actually better?"))
     assert cites(driver, better, DPO) and re.search(r"simpler|more stable|cheaper", better), better
+
+
+def test_a_bare_follow_up_is_ranked_by_the_learners_own_name_for_the_topic(driver):
+    # "why tho" after "why not just sft tho": SFT's sentences say "SFT", the concept's title is "Instruction
+    # Alignment"; ranked with the title, the answer was the concept's opening line
+    driver.say("what is rlhf")
+    driver.say("why not just sft tho")
+    why = text(driver.say("why tho"))
+    assert re.search(r"expensive to write|no signal for doing better", why), why
