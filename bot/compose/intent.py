@@ -91,6 +91,8 @@ _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
     r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
     r"beats?|outperforms?|superior to|inferior to|"
+    r"^(so |wait |ok so )?[\w-]+ (is|are) (basically|just|essentially|literally|kinda|kind of|simply) (like )?[\w-]+ "
+    r"(with|without|plus|minus|but)|"
     r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
     r"fares? (against|compared)|holds? up (against|to)|(has|have|had) to do with)\b"
 )
@@ -794,6 +796,10 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:[,?]|$)",
         r"compare (?:the )?(?P<a>.+?) (?:and|with|to) (?:the )?(?P<b>[^,?]+)",
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
+        # "dpo is basically rlhf with extra steps", "so dpo is just rlhf without the reward model?": a claim that one is
+        # the other, changed
+        r"^(?:so |wait |ok so )?(?P<a>[\w-]+) (?:is|are) (?:basically|just|essentially|literally|kinda|kind of|simply) "
+        r"(?:like )?(?P<b>[\w-]+) (?=with|without|plus|minus|but)",
         # "dpo beats ppo every time", "does dpo outperform rlhf": the two, not how often
         r"(?:^|,) ?(?:does |do |is )?(?:the )?(?P<a>[^,?]+?) (?:beats?|outperforms?|is superior to|is inferior to) "
         r"(?:the )?(?P<b>[^,?]+?)(?: (?:every time|always|in general|everywhere|on everything|at everything|now))?"
@@ -1339,6 +1345,11 @@ def opens_with_why(text: str) -> bool:
         return False
     first = _TAIL.sub("", parts[0]).strip()
     return bool(re.fullmatch(r"((and|but|so|wait|ok|okay|hmm) )*(why|how so|why so|how come|really)", first))
+
+
+def turns_round(text: str) -> bool:
+    """Does the message ask whether the last answer's two are the other way round ("or is it vice versa")?"""
+    return bool(re.search(r"\b(the )?other way (a)?round\b|\bvice versa\b", _clean(text)))
 
 
 def simpler(text: str) -> bool:
@@ -1933,6 +1944,7 @@ def _classify(text: str) -> Intent:
     so_then = bool(re.match(r"^((ok|okay|wait|hmm|oh)\W*\s+)?(so|and so|but then)\b.*\bthen\W*$", t))
     if not bare_answer(t) and not small_talk(t):
         t = _LEAD.sub("", t) or t  # "ok so what is ...", "thanks! and why ...": the question is what follows
+        t = _HEARSAY.sub("", t) or t  # "someone on reddit said dpo is rlhf with extra steps": the claim
         t = _ABOUT_A_QUESTION.sub("", t) or t
     t = why_made(t)
     if not t:
@@ -1961,6 +1973,8 @@ def _classify(text: str) -> Intent:
         or bool(part_of and len(words) <= 10)
         # "whats the actual quote or idea tho": the one thing the last answer turned on
         or the_point(t)
+        # "is that right or is it the other way round": the last answer's two, turned round
+        or len(words) <= 12 and turns_round(t)
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer, or
         # longer still after a short first clause ("but why would that happen, isnt it doing what we told it") or
         # first question ("but how is it trained?? what data does it even learn from")

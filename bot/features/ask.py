@@ -191,7 +191,11 @@ def answer(
     if previous and ADMIN.search(asked):
         # "is this graded?", "will it be on the exam": a question for the instructors, not about the last answer
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
-    if previous and not (intent.follow_up and intents.simpler(asked)) and _strays(ctx, asked, hits, previous):
+    if (
+        previous
+        and not (intent.follow_up and (intents.simpler(asked) or intents.turns_round(asked)))
+        and _strays(ctx, asked, hits, previous)
+    ):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,
         # about something the course never mentions; judged on its own, not answered from the last concept
         previous, intent = (), dataclasses.replace(intent, follow_up=False)
@@ -417,7 +421,8 @@ def _compares_the_last_two(text: str, intent: intents.Intent) -> bool:
     return (
         intent.kind in (intents.COMPARISON, intents.QUESTION, intents.DEFINITION)
         and not intent.sides
-        and bool(_SAME_OR_NOT.search(text) and _THE_TWO.search(text))
+        # "is that right or is it the other way round" after two: the two, side by side again
+        and bool(_SAME_OR_NOT.search(text) and _THE_TWO.search(text) or intents.turns_round(text))
     )
 
 

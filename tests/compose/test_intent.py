@@ -1323,6 +1323,13 @@ def test_the_learners_guess_after_the_question_is_not_the_question():
     assert question_part("what is dpo? is it the same as rlhf") == "what is dpo? is it the same as rlhf"
 
 
+def test_a_claim_that_one_is_the_other_changed_is_a_comparison():
+    assert classify("someone on reddit said dpo is basically rlhf with extra steps").sides == ("dpo", "rlhf")
+    assert classify("so dpo is just rlhf without the reward model?").kind == "comparison"
+    assert classify("rlhf is basically reinforcement learning with human feedback").kind != "comparison"
+    assert classify("is that right or is it the other way round").follow_up
+
+
 def test_one_beating_another_is_a_comparison():
     assert classify("dpo beats ppo every time").sides == ("dpo", "ppo")
     assert classify("does dpo outperform rlhf").kind == "comparison"

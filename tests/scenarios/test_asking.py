@@ -281,3 +281,11 @@ def test_a_bare_follow_up_is_ranked_by_the_learners_own_name_for_the_topic(drive
     driver.say("why not just sft tho")
     why = text(driver.say("why tho"))
     assert re.search(r"expensive to write|no signal for doing better", why), why
+
+
+def test_a_claim_that_one_method_is_another_is_answered_with_both_and_so_is_the_other_way_round(driver):
+    claim = text(driver.say("someone on reddit said dpo is basically rlhf with extra steps"))
+    rlhf = "reinforcement-learning-from-human-feedback"
+    assert title(driver, DPO) in claim and title(driver, rlhf) in claim, claim
+    turned = text(driver.say("is that right or is it the other way round"))
+    assert "not sure" not in turned and title(driver, DPO) in turned and title(driver, rlhf) in turned, turned
