@@ -198,7 +198,9 @@ _SERIES = re.compile(r",[^,.;]+,[^,.;]*\b(and|or)\b")
 LEANS_BACK = re.compile(
     r"(it|its|this|these|that|those|they|their|them|such|here)\b"
     # "Without this term the policy drifts", "For these reasons ...", "In such cases ...": early in the sentence
-    r"|(\w+,?\s+){1,2}(this|these|those|such)\s+(?!as\b)\w+",
+    r"|(\w+,?\s+){1,2}(this|these|those|such)\s+(?!as\b)\w+"
+    # "The benefit grows much more slowly.": a short sentence that compares with what the one before said
+    r"|(?!.*\bthan\b)[^.]{0,60}\b(more|less)\s+\w+\.?$",
     re.IGNORECASE,
 )
 # What may follow the verb of a summary that defines its subject ("Fine-tuning adapts a ...", "A reward model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -326,7 +327,8 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
 def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     tutorbot.say("how does best-of-n work in practice")
     tutorbot.say("isnt that super slow tho")  # what it costs, not a new topic
-    assert "compute grows roughly linearly with N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert re.search(r"compute grows roughly linearly with N|about N times", tutorbot.text()), tutorbot.text()
+    assert "not sure" not in tutorbot.text() and not tutorbot.text().lstrip("> ").startswith("The benefit grows")
     tutorbot.say("how does dpo train without a reward model??")
     tutorbot.say("give me the intuition not the math")  # the gist again, not the loss formula
     assert "DPO trains an LLM directly on preference pairs" in tutorbot.text()
@@ -341,7 +343,8 @@ def test_second_turns_in_everyday_words_follow_the_conversation(tutorbot):
     )
     tutorbot.say("whats best of n")
     tutorbot.say("so whats bad about making n huge")  # its costs, not a question of its own
-    assert "compute grows roughly linearly with N" in tutorbot.text() and "not sure" not in tutorbot.text()
+    assert re.search(r"compute grows roughly linearly with N|about N times", tutorbot.text()), tutorbot.text()
+    assert "not sure" not in tutorbot.text() and not tutorbot.text().lstrip("> ").startswith("The benefit grows")
     tutorbot.say("what is dpo")
     tutorbot.say("what happens if you set beta too high")  # DPO's beta, not RLHF's
     assert "a larger β holds the policy closer" in tutorbot.text()
