@@ -289,3 +289,10 @@ def test_a_claim_that_one_method_is_another_is_answered_with_both_and_so_is_the_
     assert title(driver, DPO) in claim and title(driver, rlhf) in claim, claim
     turned = text(driver.say("is that right or is it the other way round"))
     assert "not sure" not in turned and title(driver, DPO) in turned and title(driver, rlhf) in turned, turned
+
+
+def test_where_else_alignment_matters_points_at_robots_and_cars(driver):
+    forwarded = driver.store.forwarded_count()
+    areas = text(driver.say("name some domains besides chatbots where alignment matters"))
+    assert "not sure" not in areas and "Robotics" in areas and "Autonomous Driving" in areas, areas
+    assert driver.store.forwarded_count() == forwarded
