@@ -296,3 +296,9 @@ def test_where_else_alignment_matters_points_at_robots_and_cars(driver):
     areas = text(driver.say("name some domains besides chatbots where alignment matters"))
     assert "not sure" not in areas and "Robotics" in areas and "Autonomous Driving" in areas, areas
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_the_fever_example_of_the_seeds_is_explained(driver):
+    fever = text(driver.say("in the fever example, why is the reply that says call a doctor more aligned?"))
+    assert "not sure" not in fever and "103" in fever, fever
+    assert "analysis-of-an-ai-assistants-behavior" in fever or "Analysis of an AI Assistant" in fever, fever
