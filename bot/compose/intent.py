@@ -1433,7 +1433,12 @@ _VAGUE = re.compile(
     r"what was that|that one where|the one where|the one with|the one without|"
     # "the method where ppl pick which answer they like more", "the one without the RL part, d-something?"
     r"(the|this|that) (method|technique|approach|algorithm|idea|paper|model|step|part|guy|name) (where|that|which|when|without|"
-    r"with the|in which)|[a-z]{1,4}-something|something-something)\b"
+    r"with the|in which)|[a-z]{1,4}-something|something-something"
+    # the learner describes it and asks its name: "what is that component called?", "theres a term for when ...",
+    # "does the course have a name for that?", "... written by people — name?"
+    r"|what(?:'?s| is| was) (?:that|it|this)(?: \w+)? called|what do (?:you|u|we|they) call (?:it|that|this)"
+    r"|(?:is there|there'?s|theres) (?:a|an) (?:term|word|name) for|what(?:'?s| is) the (?:term|word|name) for"
+    r"|(?:have|has) a (?:name|term|word) for (?:that|it|this)|[—-]\s*name\W*$|\bname\?\W*$)\b"
 )
 
 

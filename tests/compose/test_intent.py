@@ -1330,6 +1330,24 @@ def test_a_claim_that_one_is_the_other_changed_is_a_comparison():
     assert classify("is that right or is it the other way round").follow_up
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In the lecture there was a learned network that stands in for the human raters. What is that component called?",
+        "theres a term for when an ai does exactly what you optimized for but it backfires. whats that",
+        "the ai does what you said but not what you meant, like a genie... does the course have a name for that?",
+        "whats the word for when the model games the reward",
+    ],
+)
+def test_a_description_asked_for_its_name_is_vague(text):
+    assert classify(text).vague
+
+
+def test_a_name_asked_for_outright_is_not_vague():
+    assert not classify("what is dpo").vague
+    assert not classify("what is the name of the method").vague
+
+
 def test_one_beating_another_is_a_comparison():
     assert classify("dpo beats ppo every time").sides == ("dpo", "ppo")
     assert classify("does dpo outperform rlhf").kind == "comparison"

@@ -302,3 +302,12 @@ def test_the_fever_example_of_the_seeds_is_explained(driver):
     fever = text(driver.say("in the fever example, why is the reply that says call a doctor more aligned?"))
     assert "not sure" not in fever and "103" in fever, fever
     assert "analysis-of-an-ai-assistants-behavior" in fever or "Analysis of an AI Assistant" in fever, fever
+
+
+def test_a_description_asked_for_its_name_gets_the_concept_it_describes(driver):
+    forwarded = driver.store.forwarded_count()
+    named = text(
+        driver.say("theres a term for when an ai does exactly what you optimized for but it backfires. whats that")
+    )
+    assert "Unintended Consequences of AI Optimization" in named and "doesn't cover" not in named, named
+    assert driver.store.forwarded_count() == forwarded
