@@ -311,3 +311,8 @@ def test_a_description_asked_for_its_name_gets_the_concept_it_describes(driver):
     )
     assert "Unintended Consequences of AI Optimization" in named and "doesn't cover" not in named, named
     assert driver.store.forwarded_count() == forwarded
+
+
+def test_why_ppo_clips_says_what_too_large_an_update_does(driver):
+    clip = text(driver.say("why does PPO clip the probability ratio? what would go wrong without the clipping"))
+    assert "not sure" not in clip and re.search(r"too large|unstable", clip), clip
