@@ -39,6 +39,9 @@ MAX_CHARS = 1500  # well under Slack's and Discord's 2,000-character message lim
 # sentence that says what was asked is often the third closest to the question (20 of the read dev sets' misses);
 # median answer 818 -> 852 characters.
 QUOTED = 3
+# what a why or a how takes off the concept's opening sentence (a definition) when that sentence gives no reason or
+# step
+OPENING_PENALTY = 0.2
 CAUSAL = re.compile(
     r"\b(because|so that|since|therefore|thus|hence|reasons?|in order to|to avoid|to prevent|prevents?|"
     r"otherwise|without|helps?|lets|allows?|costs?|expensive|cheap\w*|risk\w*|so the|which means|keeps?)\b",
@@ -408,6 +411,10 @@ class ExtractiveComposer:
             (float(s) + (weight if bonus is not None and bonus.search(t) else 0.0), j)
             for j, (s, t) in enumerate(zip(sims, texts, strict=True))
         ]
+        if bonus in (CAUSAL, PROCEDURE) and scored and not bonus.search(texts[0]):
+            # a why or a how: the concept's opening sentence says what it is, not why or how; it is nearest
+            # "<concept>. why ..."
+            scored[0] = (scored[0][0] - OPENING_PENALTY, 0)
         return sorted(scored, reverse=True)
 
     def _pick(

@@ -618,3 +618,11 @@ def test_a_runner_up_that_only_shares_the_names_does_not_explain_a_how(composer,
     # "first train a reward model that predicts which responses people prefer"
     result = answer(composer, retriever, "how do you train a reward model from rankings")
     assert result.concepts[0] == "human-preference-alignment-via-reward-models", result.concepts
+
+
+def test_a_why_does_not_quote_the_concepts_opening_definition(composer, retriever):
+    # the opening sentence ("The shift ... is the change from ...") is nearest "<concept>. why ...", and says what the
+    # shift is, not why it happened
+    result = answer(composer, retriever, "why does alignment matter way more now than like 20 yrs ago")
+    quote = next(p.text for p in result.parts if p.role == "quote")
+    assert "is the change from" not in quote and "continue text the way the internet does" in quote, quote
