@@ -1571,7 +1571,7 @@ _HEARSAY = re.compile(
     r"post|tweet|blog|podcast|tiktok|paper)|my (friend|roommate|brother|sister|tutor|ta|coworker|boss)|(this|some) "
     r"(guy|video|youtuber|thread|post|tweet|article|blog))( (on|in) (reddit|x|twitter|youtube|tiktok|discord|hn|"
     r"hacker news|a video|class))?|x|reddit|twitter|youtube|tiktok)( (said|says|told me|claims|claimed|mentioned|"
-    r"keeps saying|kept saying|was saying)|)|i (heard|read|saw)( (somewhere|online|on (reddit|x|twitter|youtube|"
+    r"keeps saying|kept saying|was saying))|i (heard|read|saw)( (somewhere|online|on (reddit|x|twitter|youtube|"
     r"tiktok)|in a video))?)( that)?\s+(?=\S+ \S+ \S+)",
     re.IGNORECASE,
 )

@@ -1311,6 +1311,9 @@ def test_a_claim_someone_made_is_the_question():
     )
     assert question_part("X says dpo beats ppo every time") == "dpo beats ppo every time"
     assert question_part("i heard about rlhf") == "i heard about rlhf"  # nothing claimed: as it is
+    # who said it needs its verb: "x and y" are no platform, "someone explain" is a request
+    assert question_part("x and y in the dpo loss, what are they").startswith("x and y")
+    assert question_part("someone explain dpo to me please").startswith("someone explain")
 
 
 def test_the_learners_guess_after_the_question_is_not_the_question():
