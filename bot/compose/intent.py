@@ -87,12 +87,18 @@ _DEFINITION = re.compile(
 _EXAMPLE = re.compile(
     r"\b(example|examples|e\.g\.?|instance|illustrat|show me|concrete|case)\b", re.IGNORECASE
 )
+# "dpo is basically rlhf with extra steps", "so dpo is just rlhf without the reward model?": a claim that one thing is
+# the other, changed (the comparison's mark, and its two sides in `_sides`)
+_ONE_IS_ANOTHER = (
+    r"^(?:so |wait |ok so )?(?P<a>[\w-]+) (?:is|are) (?:basically|just|essentially|literally|kinda|kind of|simply) "
+    r"(?:like )?(?P<b>[\w-]+) (?=(?:with|without|plus|minus|but)\b)"
+)
 _COMPARE_MARK = re.compile(
     r"\b(vs\.?|versus|v\.s\.?|compared? (to|with)|compare|comparison|differ|difference|differences|distinguish|"
     r"better than|worse than|same as|instead of|rather than|which one|which is|which of|different|differs|"
     r"beats?|outperforms?|superior to|inferior to|"
-    r"^(so |wait |ok so )?[\w-]+ (is|are) (basically|just|essentially|literally|kinda|kind of|simply) (like )?[\w-]+ "
-    r"(with|without|plus|minus|but)|"
+    + _ONE_IS_ANOTHER
+    + r"|"
     r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
     r"fares? (against|compared)|holds? up (against|to)|(has|have|had) to do with)\b"
 )
@@ -796,10 +802,7 @@ def _sides(t: str) -> tuple[str, ...]:
         r"(?:[,?]|$)",
         r"compare (?:the )?(?P<a>.+?) (?:and|with|to) (?:the )?(?P<b>[^,?]+)",
         r"(?:^|,) ?(?:is )?(?:the )?(?P<a>[^,?]+?) (?:better|worse) than (?:the )?(?P<b>[^,?]+)",
-        # "dpo is basically rlhf with extra steps", "so dpo is just rlhf without the reward model?": a claim that one is
-        # the other, changed
-        r"^(?:so |wait |ok so )?(?P<a>[\w-]+) (?:is|are) (?:basically|just|essentially|literally|kinda|kind of|simply) "
-        r"(?:like )?(?P<b>[\w-]+) (?=with|without|plus|minus|but)",
+        _ONE_IS_ANOTHER,
         # "dpo beats ppo every time", "does dpo outperform rlhf": the two, not how often
         r"(?:^|,) ?(?:does |do |is )?(?:the )?(?P<a>[^,?]+?) (?:beats?|outperforms?|is superior to|is inferior to) "
         r"(?:the )?(?P<b>[^,?]+?)(?: (?:every time|always|in general|everywhere|on everything|at everything|now))?"
