@@ -122,8 +122,17 @@ _TENSION_WORDS = frozenset(
 EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|example|imagine|suppose|say)\b", re.IGNORECASE
 )
-# "how much data do u need for it": a sentence with an amount in it
-AMOUNT_ASK = re.compile(r"\bhow (much|many)\b", re.IGNORECASE)
+# "how much data do u need for it", "does it need a ton of data or nah": a sentence with an amount in it
+AMOUNT_ASK = re.compile(
+    r"\bhow (much|many)\b|\b(a ton|tons|a lot|lots|loads|a bunch|huge amounts?|masses|heaps|millions|billions|"
+    r"thousands) of (data|examples?|samples?|demonstrations?|pairs|labels|comparisons|text|tokens|compute)\b",
+    re.IGNORECASE,
+)
+# "SFT needs very little data compared with pre-training": a sentence that says whether the amount is large
+SIZE = re.compile(
+    r"\b(very little|little|few|fewer|small|smaller|tiny|less|only|large|larger|huge|vast|massive|enormous)\b",
+    re.IGNORECASE,
+)
 AMOUNT = re.compile(
     r"\b\d[\d,.]*\b|\b(thousands?|millions?|billions?|hundreds?|dozens?|a few|a handful)\b", re.IGNORECASE
 )
@@ -708,8 +717,9 @@ class ExtractiveComposer:
         return next((h.concept_id for h in hits[1:3] if self.named(h.concept_id, text)), "")
 
     def _nth_item(self, ordinal: int, said: str, concept_id: str) -> str:
-        """The item an ordinal points at ("the second one" is 2, "the last" -1) in the list the learner's last
-        question named ("what do helpful, honest and harmless mean"), else in the concept's summary; "" if none."""
+        """The item an ordinal points at ("the second one" is 2, "the last" -1, "the middle one" 0) in the list the
+        learner's last question named ("what do helpful, honest and harmless mean"), else in the concept's summary;
+        "" if none."""
         for text in (said, self.course.concepts[concept_id].summary):
             found = _ITEMS.search(text)
             if not found:
@@ -718,9 +728,9 @@ class ExtractiveComposer:
             items = [i for i in items if i]
             width = max(len(i.split()) for i in items[1:]) if len(items) > 1 else 1
             items[0] = " ".join(items[0].split()[-width:])  # "what do helpful": "helpful"
-            index = ordinal - 1 if ordinal > 0 else len(items) + ordinal
-            if 0 <= index < len(items):
-                return items[index]
+            item = I.nth(items, ordinal)
+            if item:
+                return item
         return ""
 
     def _lists_better(self, question: str, hits: Sequence[Hit]) -> str:
@@ -859,9 +869,15 @@ class ExtractiveComposer:
             # "how much data do u need for it": of the sentences that give an amount, the nearest (those about the
             # data nudged first), not the sentence on what the data are
             texts, _ = self.sentences(top)
-            amounts = [j for _, j in self._ranked(top, qvec, focus) if AMOUNT.search(texts[j])]
+            ranked = [j for _, j in self._ranked(top, qvec, focus)]
+            amounts = [j for j in ranked if AMOUNT.search(texts[j])]
             if amounts:
                 lead = _with_antecedent(texts, amounts[0], self._opens[top])
+                # "like millions of examples?": whether it is a lot, said in words, before the figure
+                sized = next((j for j in ranked if focus.search(texts[j]) and SIZE.search(texts[j])), None)
+                if sized is not None and texts[sized] not in lead:
+                    told = _with_antecedent(texts, sized, self._opens[top])
+                    lead = [t for t in texts if t in told or t in lead]  # in the course's order
                 return [self._quote(top, " ".join(lead)), self._summary(top)]
         if focus is not None and not tension:
             # "what does beta do in it?": the sentences about beta lead, then the gist

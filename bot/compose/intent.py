@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # What is asked for. A follow-up asks for one of these too ("why?" is a follow-up asking why).
@@ -161,6 +162,48 @@ _ORDINAL = {
 }
 ORDINAL_WORDS = frozenset(_ORDINAL)  # "first", "2nd", "last": a position in the last answer, not a topic
 _ORDINAL_RE = re.compile(r"\b(" + "|".join(_ORDINAL) + r")\b")
+# "the middle one", "the second step": a position named as such ("middle" only so: "man in the middle" is none)
+_POSITION = {**_ORDINAL, "middle": 0}
+_ORDINAL_ONE = re.compile(r"\bthe (" + "|".join(_POSITION) + r") (one|item|step|stage|part|thing|bit)\b")
+
+
+def names_a_position(text: str) -> bool:
+    """Does the message point at an item by its position ("the middle one", "the second step")?"""
+    return bool(_ORDINAL_ONE.search(_clean(text)))
+
+
+def nth(items: Sequence[str], ordinal: int) -> str:
+    """The item at an ordinal's position (1 the first, -1 the last, 0 the middle of an odd number); "" if none."""
+    if ordinal == 0:
+        return items[len(items) // 2] if len(items) % 2 else ""
+    index = ordinal - 1 if ordinal > 0 else len(items) + ordinal
+    return items[index] if 0 <= index < len(items) else ""
+
+
+# the learner's own list: "sft, then a reward model, then ppo", "helpful, honest and harmless", "rlhf or dpo"
+_LIST_SEP = re.compile(r"\s*(?:,|;|->|=>|→)\s*(?:and |or )?(?:then )?|\s+(?:and|or|then)\s+(?:then\s+)?")
+_LIST_TAIL = re.compile(
+    r"(\s+(right|correct|yes|yeah|yea|no|ok|okay|tho|though|huh|innit|or not|or what|etc|in that order))+$"
+)
+
+
+def listed(said: str) -> list[str]:
+    """The items of a list the learner's message is ("so rlhf = sft, then a reward model, then ppo right?" is sft, a
+    reward model, ppo), each of four words at most; [] when it is not a list."""
+    t = _clean(said).rstrip(" ?!.")
+    pieces = [p.strip() for p in _LIST_SEP.split(t)]
+    if len(pieces) < 2 or not all(pieces):
+        return []
+    # the first item is the end of what leads to it ("so rlhf = sft", "what do helpful")
+    pieces[-1] = _LIST_TAIL.sub("", pieces[-1]).strip()
+    if any(len(p.split()) > 4 for p in pieces[1:]) or not pieces[-1]:
+        return []
+    # the items are as long as those in the middle ("harmless mean": "harmless"), or as the last of two
+    width = max(len(p.split()) for p in (pieces[1:-1] or pieces[-1:]))
+    pieces[-1] = " ".join(pieces[-1].split()[:width])
+    head = re.split(r"[=:]|\b(?:is|are|means|goes)\b", pieces[0])[-1].split()
+    pieces[0] = " ".join(head[-width:])
+    return pieces if pieces[0] and (len(pieces) >= 3 or len(pieces[0].split()) <= 3) else []
 
 # Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.
 _SOCIAL = {
@@ -1872,10 +1915,22 @@ _PAIR = re.compile(
 def resolve(text: str, said: str) -> str:
     """The follow-up with its first pronoun replaced by what the learner's last question named, when that was a
     name of three words at most ("how are they trained tho" after "ok reward models" is "how are reward models
-    trained tho"); "" when there is nothing to replace or nothing short to replace it with."""
+    trained tho"), or its ordinal by the item of the list the learner wrote ("the middle one, how does that get
+    trained" after "so rlhf = sft, then a reward model, then ppo right?" is "how does a reward model get trained");
+    "" when there is nothing to replace or nothing short to replace it with."""
     last = _LEAD.sub("", _clean(said)) or _clean(said)
     subject = _subject(last)
     t = _clean(text)
+    position = _ORDINAL_ONE.search(t)
+    if position:
+        item = nth(listed(said), _POSITION[position.group(1)])
+        if not item:
+            return ""
+        head, rest = t[: position.start()], t[position.end() :]
+        pointer = re.compile(r"\b(it|that|this|they|them)\b")
+        if re.match(r"\s*[,:\-–—]", rest) and pointer.search(rest):
+            return head + pointer.sub(item, re.sub(r"^\s*[,:\-–—]\s*", "", rest), count=1)
+        return head + item + rest
     pair = _PAIR.match(last)
     if pair and re.search(r"\b(them|they|both|either)\b", t) and not _NOT_A_TOPIC.match(pair.group(1)):
         # "sft and rlhf both fine tune the model right" + "whats different between them"
@@ -1975,6 +2030,9 @@ def _classify(text: str) -> Intent:
     short = len(words) <= 7
     ordinal_match = _ORDINAL_RE.search(t)
     ordinal = _ORDINAL[ordinal_match.group(1)] if ordinal_match else None
+    position = _ORDINAL_ONE.search(t)
+    if position and ordinal is None:
+        ordinal = _POSITION[position.group(1)]  # "the middle one"
     part_of = PART_OF.search(t)
     follow_up = (
         checking
@@ -2029,6 +2087,9 @@ def _classify(text: str) -> Intent:
             _leans_back(t)
             or bool(ordinal is not None and re.search(r"\b(one|item|point|step|part|thing)s?\b", t))
         )
+        # "cool. the middle one, how does that get trained": a position in what was just said
+        or len(words) <= 12
+        and bool(position)
     )
     subject = _subject(t)
     if re.match(r"^(and )?(what about|how about)\b", t):

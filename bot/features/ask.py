@@ -304,7 +304,12 @@ def _resolved(
     beside = {*ctx.course.prerequisites_of(last), *ctx.course.next_after(last)}
     # "whats different between them" after "sft and rlhf both ...": the two compared, wherever they are
     compared = intents.classify(whole).kind == intents.COMPARISON
-    return (whole, result) if result.confident and (result.concept_id in beside or compared) else (text, None)
+    # "the middle one, how is that trained" after the learner's own "sft, then a reward model, then ppo": the item
+    # they named, wherever the course tells it
+    named = intents.names_a_position(text)
+    return (
+        (whole, result) if result.confident and (result.concept_id in beside or compared or named) else (text, None)
+    )
 
 
 def _beyond(

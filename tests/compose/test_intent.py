@@ -21,6 +21,7 @@ from bot.compose.intent import (
     course_order,
     goes_on_from,
     joined,
+    listed,
     lost,
     one_more,
     opens_with_why,
@@ -652,6 +653,29 @@ def test_a_pronoun_stands_for_what_the_last_question_named(text, said, whole):
 )
 def test_telling_where_one_is_is_not_a_question(text, told):
     assert tells(text) is told
+
+
+@pytest.mark.parametrize(
+    ("said", "items"),
+    [
+        ("so rlhf = sft, then a reward model, then ppo right?", ["sft", "a reward model", "ppo"]),
+        ("what do helpful, honest and harmless mean", ["helpful", "honest", "harmless"]),
+        ("rlhf or dpo?", ["rlhf", "dpo"]),
+        ("what is rlhf and why does it need a reward model", []),  # two questions, not a list
+    ],
+)
+def test_the_learners_own_list(said, items):
+    assert listed(said) == items
+
+
+def test_a_position_in_the_learners_list_stands_for_its_item():
+    said = "so rlhf = sft, then a reward model, then ppo right?"
+    whole = "cool. how does a reward model get trained"
+    assert resolve("cool. the middle one, how does that get trained", said) == whole
+    assert resolve("and the last one?", said) == "and ppo?"
+    assert resolve("the middle one?", "rlhf or dpo?") == ""  # two items have no middle
+    assert resolve("the second one?", "what is rlhf") == ""  # no list
+    assert classify("cool. the middle one, how does that get trained").follow_up
 
 
 def test_them_after_two_names_stands_for_both():

@@ -764,3 +764,18 @@ def test_gimme_and_a_format_request_are_not_topics(tutorbot):
     assert "Challenges in LLM Alignment" in said and "not sure" not in said, said
     assert "reward hacking" in said  # the list itself
     assert tutorbot.store.inbox() == []
+
+
+def test_the_middle_one_of_the_learners_own_list_is_that_item(tutorbot):
+    tutorbot.say("so rlhf = sft, then a reward model, then ppo right?")
+    tutorbot.say("cool. the middle one, how does that get trained")  # refused and forwarded before
+    said = tutorbot.text()
+    assert "Human Preference Alignment via Reward Models" in said and "not sure" not in said, said
+    assert tutorbot.store.inbox() == []
+
+
+def test_whether_it_takes_a_lot_of_data_is_answered_in_words_and_figures(tutorbot):
+    tutorbot.say("what's sft")
+    tutorbot.say("does it need a ton of data or nah")  # what the data are, before
+    said = " ".join(tutorbot.text().split())
+    assert "very little data compared with pre-training" in said and "1,000" in said, said
