@@ -869,15 +869,15 @@ class ExtractiveComposer:
             # "how much data do u need for it": of the sentences that give an amount, the nearest (those about the
             # data nudged first), not the sentence on what the data are
             texts, _ = self.sentences(top)
-            ranked = [j for _, j in self._ranked(top, qvec, focus)]
-            amounts = [j for j in ranked if AMOUNT.search(texts[j])]
+            nearest = [j for _, j in self._ranked(top, qvec, focus)]
+            amounts = [j for j in nearest if AMOUNT.search(texts[j])]
             if amounts:
                 lead = _with_antecedent(texts, amounts[0], self._opens[top])
                 # "like millions of examples?": whether it is a lot, said in words, before the figure
-                sized = next((j for j in ranked if focus.search(texts[j]) and SIZE.search(texts[j])), None)
+                sized = next((j for j in nearest if focus.search(texts[j]) and SIZE.search(texts[j])), None)
                 if sized is not None and texts[sized] not in lead:
-                    told = _with_antecedent(texts, sized, self._opens[top])
-                    lead = [t for t in texts if t in told or t in lead]  # in the course's order
+                    in_words = _with_antecedent(texts, sized, self._opens[top])
+                    lead = [t for t in texts if t in in_words or t in lead]  # in the course's order
                 return [self._quote(top, " ".join(lead)), self._summary(top)]
         if focus is not None and not tension:
             # "what does beta do in it?": the sentences about beta lead, then the gist
