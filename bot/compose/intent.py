@@ -242,7 +242,10 @@ _SOCIAL = {
     r"|(this|that|it) (is|was) (so |really |much |way |a lot |very )*(clearer|easier to follow|better) than (my|the|"
     r"our|a|any) (\w+ ){0,2}\w+"
     r"|(this|the) (bot|tutor|thing) (is|rocks|is great|is awesome)( (great|awesome|amazing|so good|good|"
-    r"helpful|cool))?|well explained|nicely explained|great explanation",
+    r"helpful|cool))?|well explained|nicely explained|great explanation"
+    # "that kl explanation was actually good": the last answer praised, whatever it was about
+    r"|(that|the|this|your) ([\w-]+ ){0,2}(explanation|answer|example|analogy|reply) (was|is) (actually |really |so |"
+    r"very |pretty |super |honestly |genuinely )*(good|great|helpful|clear|awesome|amazing|nice|perfect|brilliant)",
     # "wait", "brb", "one sec": the learner will be back; nothing to answer yet
     "wait": r"wait|hold on|hang on|one sec|one second|just a sec|a sec|one moment|brb|be right back|give me a (sec|"
     r"second|minute|min)|back in a (sec|minute|min|bit)",
@@ -1484,6 +1487,8 @@ _VAGUE = re.compile(
     # "does the course have a name for that?", "... written by people — name?"
     r"|what(?:'?s| is| was) (?:that|it|this)(?: \w+)? called|what do (?:you|u|we|they) call (?:it|that|this)"
     r"|(?:is there|there'?s|theres) (?:a|an) (?:term|word|name) for|what(?:'?s| is) the (?:term|word|name) for"
+    # "whats the name of the penalty that keeps the new model near the old one": a description, then its name asked
+    r"|what(?:'?s| is| was) the (?:term|word|name) of (?:the|that|this) [\w -]{1,30}? (?:that|which|where|when|who)"
     r"|(?:have|has) a (?:name|term|word) for (?:that|it|this)|[—-]\s*name\W*$|\bname\?\W*$)\b"
 )
 
@@ -1647,7 +1652,11 @@ _ASIDE = re.compile(
     r"\s+(the\s+|a\s+|our\s+|my\s+|today'?s\s+|last\s+)?(slides?|lecture|notes|reading|textbook|book|chapter|"
     r"class|lesson|video|handout)\b[^?]*$"
     r"|[,.;?!]\s*(i|we)\s+(missed|was absent|were absent|fell asleep|zoned out|wasn'?t there|weren'?t there|"
-    r"didn'?t get|don'?t get|got lost|am lost|'m lost|was lost|was sick|skipped)\b[^?]*$",
+    r"didn'?t get|don'?t get|got lost|am lost|'m lost|was lost|was sick|skipped)\b[^?]*$"
+    # "dpo = ? (not the gdpr thing lol)", "ppo, not the one in sports": what the learner does not mean
+    r"|\s*\((not|i don'?t mean|i dont mean|nothing to do with) [^)]*\)"
+    r"|[,;]\s*(not|i don'?t mean|i dont mean) the (?!same\b|first\b|second\b|third\b|last\b|other\b)[\w/-]+"
+    r"( [\w/-]+)? (thing|one|kind)\b[^?]*$",
     re.IGNORECASE,
 )
 

@@ -280,6 +280,18 @@ class CourseVocabulary:
 
 MENTIONED_ONLY = "the course mentions it but does not teach it"
 SCATTERED = "the course uses its words, never its compound"
+# "why does LoRA work with such a low rank": the word or two asked what they do, without what they do
+_ACTOR = re.compile(
+    r"\b(?:why|how) (?:does|do|did|would|can|could|will) (?:the |a |an )?([\w-]+(?: [\w-]+)?) (?:work|help|need|use|"
+    r"have|make|get|matter|reduce|save|improve)\b",
+    re.IGNORECASE,
+)
+
+
+def _actor(question: str) -> str:
+    found = _ACTOR.search(question)
+    return found.group(1) if found else ""
+
 
 # A question about the course itself (exams, deadlines, grading) is a real course question for the instructors.
 LOGISTICS = re.compile(
@@ -361,7 +373,11 @@ class ScopeJudge:
             and not intent.follow_up
             and (
                 intent.kind in (DEFINITION, HOW, WHY)
-                and self.vocabulary.mentioned_only(intent.subject)
+                and (
+                    self.vocabulary.mentioned_only(intent.subject)
+                    # "why does LoRA work with such a low rank": what the question's clause is about
+                    or self.vocabulary.mentioned_only(_actor(question))
+                )
                 # "what is LoRA and should i use it for my project": asked what it is first
                 or bool(intent.defines) and self.vocabulary.mentioned_only(intent.defines)
             )

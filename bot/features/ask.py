@@ -375,6 +375,12 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] =
     # longer, when it points back by `_refers_back` ("why tho, what was he worried the machines would do")
     if len(own) < 2 or points_back or _refers_back(ctx, asked, previous):
         return False  # "are they ever in conflict?", "why the human part": it points at the last answer
+    if not unknown and any(
+        0 < judge.vocabulary.df.get(t, 0) <= OWN_TOPIC_DF and judge.vocabulary.uses_any(previous, t) for t in own
+    ):
+        # "and why would drifting away be bad?" after the KL penalty: every word the course's, one of them a word few
+        # concepts but the last use ("and what about a recipe for schnitzel?" has a word of its own)
+        return False
     alone = judge.judge(judge.evidence(normalized, max(h.dense for h in hits), hits[0].concept_id), asked)
     return alone.score < judge.related
 

@@ -244,6 +244,7 @@ def test_ordinals(text, ordinal):
         ("you explain this better than my lecture notes haha", "praise"),
         ("you explain things so clearly", "praise"),
         ("this was way clearer than the textbook lol", "praise"),
+        ("haha ok that kl explanation was actually good", "praise"),  # forwarded as a question before
         ("exam is tmrw wish me luck", "luck"),
         ("i missed the start of lecture", "struggle"),
         ("what can you do with a reward model", ""),
@@ -608,6 +609,12 @@ def test_why_one_choice_rather_than_another_asks_for_the_reason(text, kind):
 def test_more_second_turns_lean_on_the_last_answer(text, kind):
     intent = classify(text)
     assert (intent.kind, intent.follow_up) == (kind, True)
+
+
+def test_what_the_learner_does_not_mean_is_not_searched():
+    assert question_part("dpo = ? (not the gdpr thing lol)") == "dpo =?"  # the privacy incidents, before
+    assert question_part("whats ppo, not the sports one") == "whats ppo"
+    assert question_part("is dpo not the same thing as rlhf") == "is dpo not the same thing as rlhf"
 
 
 def test_what_the_learner_is_doing_before_the_question_is_not_the_question():
@@ -1364,6 +1371,7 @@ def test_a_claim_that_one_is_the_other_changed_is_a_comparison():
         "theres a term for when an ai does exactly what you optimized for but it backfires. whats that",
         "the ai does what you said but not what you meant, like a genie... does the course have a name for that?",
         "whats the word for when the model games the reward",
+        "whats the name of the penalty that keeps the new model near the old one",
     ],
 )
 def test_a_description_asked_for_its_name_is_vague(text):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.compose.intent import classify
 from bot.compose.scope import Evidence, ScopeJudge
 
 
@@ -68,6 +69,15 @@ def test_a_near_miss_is_a_guess_a_distant_one_and_the_course_only_mentions_are_n
     assert not judge.judge(distant, "what is knowledge distillation").guess
     assert not judge.judge(Evidence(0.9, 1.0, 0.0, mentioned_only=True), "what is lora?").guess
     assert not judge.judge(near, "when is the exam?").guess  # for the instructors
+
+
+def test_why_or_how_a_term_the_course_only_mentions_works_is_not_answered(judge):
+    # "lora work with such a low rank" is the subject; LoRA is what the question asks about
+    intent = classify("why does LoRA work with such a low rank, whats the mechanism")
+    evidence = judge.evidence("why does LoRA work with such a low rank", 0.6, "fine-tuning-strategies", intent)
+    assert evidence.mentioned_only
+    intent = classify("why does rlhf need a reward model")
+    assert not judge.evidence("why does rlhf need a reward model", 0.6, "fine-tuning-strategies", intent).mentioned_only
 
 
 def test_the_courses_two_letter_acronyms_are_terms(judge):

@@ -779,3 +779,20 @@ def test_whether_it_takes_a_lot_of_data_is_answered_in_words_and_figures(tutorbo
     tutorbot.say("does it need a ton of data or nah")  # what the data are, before
     said = " ".join(tutorbot.text().split())
     assert "very little data compared with pre-training" in said and "1,000" in said, said
+
+
+def test_a_follow_up_in_the_last_answers_own_words_is_not_taken_for_another_topic(tutorbot):
+    tutorbot.say("why is there a KL penalty in rlhf")
+    tutorbot.say("and why would drifting away be bad?")  # "drift" is RLHF's word: refused and forwarded before
+    said = " ".join(tutorbot.text().split())
+    assert "reward hacking" in said and "not sure" not in said, said
+    assert tutorbot.store.inbox() == []
+
+
+def test_praise_for_an_answer_and_what_the_learner_does_not_mean(tutorbot):
+    tutorbot.say("haha ok that kl explanation was actually good")
+    assert "not sure" not in tutorbot.text() and tutorbot.store.inbox() == []
+    tutorbot.say("dpo = ? (not the gdpr thing lol)")  # an incident triage plan, before
+    assert "Direct Preference Optimization" in tutorbot.text()
+    tutorbot.say("why does LoRA work with such a low rank, whats the mechanism")  # answered from a passing mention
+    assert "not sure" in tutorbot.text()
