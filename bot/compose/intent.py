@@ -205,6 +205,7 @@ def listed(said: str) -> list[str]:
     pieces[0] = " ".join(head[-width:])
     return pieces if pieces[0] and (len(pieces) >= 3 or len(pieces[0].split()) <= 3) else []
 
+
 # Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.
 _SOCIAL = {
     "greeting": r"hello|hi|hiya|hey|heya|hey there|hi there|hello there|yo|sup|howdy|greetings|good morning|"
