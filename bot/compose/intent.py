@@ -1922,6 +1922,10 @@ _PAIR = re.compile(
 )
 
 
+# "the middle one, how does that get trained": the word after the position that stands for the item
+_ITEM_POINTER = re.compile(r"\b(it|that|this|they|them)\b")
+
+
 def resolve(text: str, said: str) -> str:
     """The follow-up with its first pronoun replaced by what the learner's last question named, when that was a
     name of three words at most ("how are they trained tho" after "ok reward models" is "how are reward models
@@ -1937,9 +1941,8 @@ def resolve(text: str, said: str) -> str:
         if not item:
             return ""
         head, rest = t[: position.start()], t[position.end() :]
-        pointer = re.compile(r"\b(it|that|this|they|them)\b")
-        if re.match(r"\s*[,:\-–—]", rest) and pointer.search(rest):
-            return head + pointer.sub(item, re.sub(r"^\s*[,:\-–—]\s*", "", rest), count=1)
+        if re.match(r"\s*[,:\-–—]", rest) and _ITEM_POINTER.search(rest):
+            return head + _ITEM_POINTER.sub(item, re.sub(r"^\s*[,:\-–—]\s*", "", rest), count=1)
         return head + item + rest
     pair = _PAIR.match(last)
     if pair and re.search(r"\b(them|they|both|either)\b", t) and not _NOT_A_TOPIC.match(pair.group(1)):
