@@ -7,7 +7,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
@@ -134,15 +134,39 @@ def make_engine(url: str, create: bool = True, serving: bool = True) -> Engine:
     return engine
 
 
+SCHEMA_LOCK = 0x7475746F72  # "tutor": the PostgreSQL advisory lock held while a new database gets its schema
+
+
+def _create_schema(engine: Engine) -> str | None:
+    """Give an empty database the current schema, stamped, in one transaction that holds the database's write
+    lock (SQLite's `BEGIN IMMEDIATE`, a PostgreSQL advisory lock): several workers starting at once on a new
+    database then create it once, and none sees the tables without their stamp, which reads as the first
+    released schema, or fails on a table another one just made. Returns the revision found instead when another
+    worker got there first (None when this one created it)."""
+    from bot.storage import migrate
+
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits (the connect timeout) while another worker writes
+        elif engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        rev = migrate.current(conn)
+        if rev is not None:
+            return rev
+        SQLModel.metadata.create_all(conn)
+        migrate.stamp_head(conn)
+    return None
+
+
 def _ensure_schema(engine: Engine, url: str) -> None:
     """An empty database gets the current schema; an older one must be upgraded first (`tutor db upgrade`)."""
     from bot.storage import migrate, models  # noqa: F401  (registers the tables)
 
     rev = migrate.current(engine)
     if rev is None:
-        SQLModel.metadata.create_all(engine)
-        migrate.stamp_head(engine)
-        return
+        rev = _create_schema(engine)
+        if rev is None:
+            return
     head = migrate.head()
     if rev != head:
         raise StorageUnavailable(

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from sqlalchemy import inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -48,21 +48,28 @@ def _alembic_head() -> str:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
 
 
-def current(engine: Engine) -> str | None:
+def current(bind: Engine | Connection) -> str | None:
     """The database's revision; None for an empty database. One row in `alembic_version` is read with plain SQL;
-    Alembic reads anything else (and says what is wrong with it)."""
-    with engine.connect() as conn:
-        rev: str | None = None
-        if _has_version_table(conn):
-            rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
-            if len(rows) > 1:
-                from alembic.runtime.migration import MigrationContext
+    Alembic reads anything else (and says what is wrong with it). `bind`: an engine, or a connection whose
+    transaction should see it."""
+    if isinstance(bind, Connection):
+        return _current(bind)
+    with bind.connect() as conn:
+        return _current(conn)
 
-                return MigrationContext.configure(conn).get_current_revision()
-            rev = str(rows[0][0]) if rows else None
-        if rev is None and inspect(conn).has_table("learner"):
-            return "0001"  # made by create_all before migrations were tracked: the first schema
-        return rev
+
+def _current(conn: Connection) -> str | None:
+    rev: str | None = None
+    if _has_version_table(conn):
+        rows = conn.execute(text("SELECT version_num FROM alembic_version")).fetchall()
+        if len(rows) > 1:
+            from alembic.runtime.migration import MigrationContext
+
+            return MigrationContext.configure(conn).get_current_revision()
+        rev = str(rows[0][0]) if rows else None
+    if rev is None and inspect(conn).has_table("learner"):
+        return "0001"  # made by create_all before migrations were tracked: the first schema
+    return rev
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
@@ -78,10 +85,13 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
     return before, current(engine) or ""
 
 
-def stamp_head(engine: Engine) -> None:
+def stamp_head(bind: Engine | Connection) -> None:
     from alembic import command
 
-    with engine.begin() as conn:
+    if isinstance(bind, Connection):
+        command.stamp(_config(bind), "head")
+        return
+    with bind.begin() as conn:
         command.stamp(_config(conn), "head")
 
 

@@ -244,3 +244,36 @@ def test_a_worker_on_a_current_schema_does_not_load_alembic(tmp_path):
     with pytest.raises(Exception, match="more than one head"):
         migrate.current(engine)
     engine.dispose()
+
+
+def _start_worker(url: str, ready, go, out) -> None:  # type: ignore[no-untyped-def]
+    """One worker process starting on `url` at the same moment as the others (`go`): what it reported."""
+    ready.put(True)
+    go.wait(30)
+    try:
+        engine = make_engine(url)
+        out.put(("ok", migrate.current(engine)))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - the test reports whatever a worker met
+        out.put((type(exc).__name__, str(exc)))
+
+
+def test_workers_starting_together_on_an_empty_database_all_start(db_url):
+    """Two workers (or two `tutor eval` runs) started at once on a new database: one creates the schema, the
+    others wait for it and start on it. Before, a worker that looked between the other's tables and its
+    revision stamp took the new database for the first released schema ("has schema 0001 ... run `tutor db
+    upgrade`") and refused to start."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    ready, out, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    workers = [ctx.Process(target=_start_worker, args=(db_url, ready, go, out)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for _ in workers:
+        ready.get(timeout=60)
+    go.set()
+    reports = [out.get(timeout=60) for _ in workers]
+    for w in workers:
+        w.join(30)
+    assert reports == [("ok", migrate.head())] * len(workers)
