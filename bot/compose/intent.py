@@ -768,10 +768,17 @@ _ABOUT_TUTOR = re.compile(
     r"|(can|do) (you|u) (hear|see|understand|read) me|(are|r) (you|u) (there|awake|alive|online|still there)"
     r"|(you|u) there|anyone (there|here)|hello\?+|is anyone there"
     # "can i ask you stuff at 3am or do you sleep": when the tutor is there
-    r"|(do|can|will|does) (you|u) (ever )?(sleep|rest|get tired|eat|dream|take breaks?|work (at night|24/7|weekends))"
+    # "do you ever get tired of explaining ppo lol": how the tutor feels about its work, not the work
+    r"|(do|can|will|does) (you|u) (ever )?(sleep|rest|eat|dream|take breaks?|work (at night|24/7|weekends)|"
+    r"(get|feel) (tired|bored|annoyed|sick|fed up)( of| with)?( (answering|explaining|hearing|talking about|"
+    r"questions|us|students|me)[\w\s'-]{0,40})?)"
     r"|(can|may|could) i (ask|message|text|ping|bother) (you|u)( (stuff|things|questions|anything))?"
     r"( (whenever|anytime|any time|at night|late at night|at \d+ ?(am|pm)|on weekends|24/7))?"
     r"( or (do|are|will) (you|u) (sleep|asleep|offline|off|busy|tired)\w*)?"
+)
+_AROUND_ABOUT = re.compile(
+    r"^((wait|ok|okay|so|hey|hi|hello|yo|lol|hmm+|um+|uh+|btw|quick q|random q|genuine question|serious question)\s+)+"
+    r"|(\s+(be honest|honestly|for real|seriously|lol|haha|tho|though|just curious|im curious|i'?m curious))+$"
 )
 _JOKE = re.compile(
     r"(tell|give) me a joke( about [\w\s'-]+)?|(say|tell me) something funny|make me laugh|(tell|know) any jokes"
@@ -800,7 +807,14 @@ def small_talk(text: str) -> str:
         return "study"
     plain = re.sub(r"(\s+(lol|haha|lmao|ngl|tbh|fr|pls|please|rn|tho|btw|anyway|anyways))+$", "", _strip_punct(t))
     bare = re.sub(r"\s+", " ", _FILLER.sub(" ", plain)).strip()
-    if _ABOUT_TUTOR.fullmatch(bare) or _ABOUT_TUTOR.fullmatch(plain) or t.strip() in ("hello?", "hello??"):
+    # "wait are you a real person or a bot? be honest": the question about the tutor, inside what opens and closes it
+    asked = _AROUND_ABOUT.sub("", plain).strip()
+    if (
+        _ABOUT_TUTOR.fullmatch(bare)
+        or _ABOUT_TUTOR.fullmatch(plain)
+        or _ABOUT_TUTOR.fullmatch(asked)
+        or t.strip() in ("hello?", "hello??")
+    ):
         return "about"
     if _JOKE.fullmatch(bare) or _JOKE.fullmatch(plain):
         return "joke"
@@ -1656,6 +1670,9 @@ _ASIDE = re.compile(
     r"didn'?t get|don'?t get|got lost|am lost|'m lost|was lost|was sick|skipped)\b[^?]*$"
     # "dpo = ? (not the gdpr thing lol)", "ppo, not the one in sports": what the learner does not mean
     r"|\s*\((not|i don'?t mean|i dont mean|nothing to do with) [^)]*\)"
+    # "best-of-n sampling = ? (exam flashcard)", "(for my notes)": what the answer is for, not what it is about
+    r"|\s*\((for )?(my |the |an? |our )?(exam|exams|test|quiz|midterm|final|finals|oral|revision|studying|study|"
+    r"flashcards?|notes|cheat ?sheet|homework)( [\w'-]+){0,2}\)"
     r"|[,;]\s*(not|i don'?t mean|i dont mean) the (?!same\b|first\b|second\b|third\b|last\b|other\b)[\w/-]+"
     r"( [\w/-]+)? (thing|one|kind)\b[^?]*$",
     re.IGNORECASE,

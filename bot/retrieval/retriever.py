@@ -143,6 +143,11 @@ CHAT_SHORTHAND = {
     # "resp A rambles ...": a response, which the model reads ("rest" was the mended word)
     "resp": "response",
     "resps": "responses",
+    # "the ratio thing clipped between 1-eps and 1+eps, which algo is that": the words the course writes in full
+    "algo": "algorithm",
+    "algos": "algorithms",
+    "eps": "epsilon",
+    "params": "parameters",
 }
 
 

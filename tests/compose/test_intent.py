@@ -236,6 +236,11 @@ def test_ordinals(text, ordinal):
         ("are u a bot lol", "about"),
         ("do u know any good ml jokes", "joke"),
         ("are u a bot or a real TA lol", "about"),
+        # what opens and closes the question about the tutor; forwarded as course questions before
+        ("wait are you a real person or a bot? be honest 😅", "about"),
+        ("do you ever get tired of explaining ppo lol", "about"),
+        ("are you sure dpo has no reward model?", ""),
+        ("wait is rlhf a bot thing?", ""),
         ("tell me a joke about reward models pls i need serotonin", "joke"),
         ("how r u doing today", "greeting"),
         ("tell me about reward models", ""),
@@ -614,6 +619,9 @@ def test_more_second_turns_lean_on_the_last_answer(text, kind):
 def test_what_the_learner_does_not_mean_is_not_searched():
     assert question_part("dpo = ? (not the gdpr thing lol)") == "dpo =?"  # the privacy incidents, before
     assert question_part("whats ppo, not the sports one") == "whats ppo"
+    # what the answer is for: a question about the exam was the instructors', and the course's answer was refused
+    assert question_part("best-of-n sampling = ? (exam flashcard)") == "best-of-n sampling =?"
+    assert question_part("what is dpo (for my notes)") == "what is dpo"
     assert question_part("is dpo not the same thing as rlhf") == "is dpo not the same thing as rlhf"
 
 
