@@ -267,9 +267,12 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _plain(text: str) -> str:
+def plain_words(text: str) -> str:
     """Lower case, hyphens as spaces, words only: "Fine-tuning" and "fine tuning" compare equal."""
     return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("-", " ")))
+
+
+_plain = plain_words
 
 
 @functools.lru_cache(maxsize=1 << 14)  # asked of every concept's summary for a subject

@@ -15,7 +15,7 @@ from bot import events as E
 from bot import replies as R
 from bot.compose import intent as intents
 from bot.compose import study
-from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, small_talk_reply
+from bot.compose.composer import NOT_A_DETAIL, Composed, overview_reply, plain_words, small_talk_reply
 from bot.compose.scope import ADMIN, NAMES_A_CONCEPT, TENSION_WITHIN, Verdict
 from bot.features import inbox, picking, standing
 from bot.features.kit import Handler, Kit
@@ -26,6 +26,7 @@ from bot.retrieval import Hit
 if TYPE_CHECKING:
     import numpy as np
 
+    from bot.course.model import Course
     from bot.storage.models import QuizSession
 
 
@@ -307,8 +308,13 @@ def _resolved(
     # "the middle one, how is that trained" after the learner's own "sft, then a reward model, then ppo": the item
     # they named, wherever the course tells it
     named = intents.names_a_position(text)
+    # "and if we set it really small?" after "what does beta do in dpo": beta, in the same concept, whose sentence
+    # on beta the question with its pronoun leaves unfound
+    same = result.concept_id == last
     return (
-        (whole, result) if result.confident and (result.concept_id in beside or compared or named) else (text, None)
+        (whole, result)
+        if result.confident and (result.concept_id in beside or compared or named or same)
+        else (text, None)
     )
 
 
@@ -690,6 +696,27 @@ def _course_order(ctx: Kit, direction: str, said: str, other: str = "") -> list[
     return [R.Text(text)]
 
 
+def _names_another_concept(text: str, course: Course, row: QuizSession) -> bool:
+    """ "In the lecture there was acronym RLHF. Can you tell me what it is meaning?", said with a question on BERT
+    open: it names a concept the open question is not about, in words its prompt does not use, so it is a question
+    of its own (answered; the quiz question stays open), not a move in the quiz ("tell me what it is" reads as
+    asking for the answer). Names of one word count only as acronyms ("RLHF", "DPO"): "alignment" or "prompting"
+    may be said of any question."""
+    said = f" {plain_words(text)} "
+    question = course.questions.get(row.question_id)
+    prompt = f" {plain_words(question.prompt)} " if question is not None else ""
+    for cid, concept in course.concepts.items():
+        if cid == row.concept_id:
+            continue
+        for name in (concept.title, *concept.aliases):
+            plain = plain_words(name)
+            if not plain or (" " not in plain and not (name.isupper() and len(name) <= 6)):
+                continue
+            if f" {plain} " in said and f" {plain} " not in prompt:
+                return True
+    return False
+
+
 def _quiz_move(ev: E.Ask, ctx: Kit, move: str, row: QuizSession | None) -> list[R.Reply]:
     """ "can i get a hint", "skip this one", "idk" said in plain words: with the learner's question open (`row`),
     what /hint and /skip do (and for "idk", the way to either); with none open, where to get one (and for "idk",
@@ -731,6 +758,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         if not move and row is not None:
             # with the learner's question open, "im kinda stuck on this one, any hint?" is about that question
             move = intents.quiz_move(ev.text, open_question=True)
+            if move and _names_another_concept(ev.text, ctx.course, row):
+                move = ""
         if move:
             return _quiz_move(ev, ctx, move, row)
     topic = intents.quiz_request(ev.text)

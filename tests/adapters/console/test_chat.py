@@ -103,6 +103,18 @@ def test_hint_skip_and_next(tutorbot):
     assert "Learn next" in tutorbot.text()
 
 
+def test_a_question_about_another_concept_while_a_question_is_open_is_answered_not_a_skip(tutorbot, course):
+    """ "Can you tell me what it is meaning?" reads as asking for the open question's answer; said of RLHF with a
+    question on BERT's fine-tuning open, it was taken as giving up (the answer shown, the question spent)."""
+    q = next(q for q in course.questions.values() if q.concept_id == "pre-train-and-fine-tune-paradigm-for-encoder-models")
+    tutorbot.say(f"/quiz {q.id}")
+    tutorbot.say("In the lecture there was acronym RLHF. Can you tell me what it is meaning?")
+    said = tutorbot.text()
+    assert "Skipped" not in said and "Reinforcement Learning from Human Feedback" in said
+    tutorbot.say("ok just tell me the answer")  # about the open question: still a skip
+    assert "Skipped" in tutorbot.text()
+
+
 def test_every_question_type_can_be_answered_right(tutorbot, course):
     for qtype in ("single_choice", "ordering", "matching", "open_ended"):
         q = next(q for q in course.questions.values() if q.type == qtype)
@@ -309,6 +321,11 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     tutorbot.say("what is dpo?")
     tutorbot.say("and if beta is too large?")  # β is DPO's too: not RLHF's answer
     assert "a larger β holds the policy closer" in tutorbot.text()
+    tutorbot.say("what does beta do in dpo")
+    tutorbot.say("and if we set it really small?")  # "it" is β, in DPO: its sentence on β, not DPO's opening
+    assert "a very small β lets it drift" in tutorbot.text()
+    tutorbot.say("the ratio thing clipped between 1-eps and 1+eps, which algo is that")  # chat shorthand in full
+    assert tutorbot.text().startswith("Proximal Policy Optimization (PPO):") and "not sure" not in tutorbot.text()
     tutorbot.say("what is fine-tuning?")
     tutorbot.say("how do i fine-tune my guitar so it stays in tune")  # "it", but nothing of the last answer
     assert "doesn't cover" in tutorbot.text()
