@@ -594,6 +594,10 @@ class ExtractiveComposer:
         c = self.course.concepts[concept_id]
         return set(_terms(" ".join([c.title, *c.aliases])))
 
+    def names_of(self, concept_id: str) -> set[str]:
+        """The terms of the concept's title and aliases."""
+        return self._names(concept_id)
+
     def _quote(self, concept_id: str, text: str, role: str = "quote") -> Part:
         return Part(role, text, concept_id, self.course.concepts[concept_id].title)
 

@@ -1531,6 +1531,11 @@ _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 # Pronouns that point back for certain (not "one", "same", "there": "the same thing as fine-tuning?"; nor "that"
 # and "this", which also describe: "what was that trick where you generate lots of answers")
 _POINTER = re.compile(r"\b(it|its|it's|they|them|their|he|she|him|her|his)\b")
+# "how is it computed", "why does it drift", "what do they optimise": the question asked of "it" itself
+_IT_ASKED = re.compile(
+    r"^((and|but|so|ok|okay|wait|hmm)\W*\s+)*(how|why|what|when|where)( exactly| else)? (is|was|does|did|do|are|were|"
+    r"has|have) (it|they)\b(?! (true|possible|the case|fair|ok|okay|enough|worth)\b)"
+)
 # A message of up to this many words that is worded as a follow-up ("why tho, wouldnt it learn faster without it")
 # leans on the last answer; other short messages up to 7 ("what about the second one?").
 LEANING_LENGTH = 10
@@ -2090,6 +2095,10 @@ def _classify(text: str) -> Intent:
                 t,
             )
         )
+        # "how is it actually computed while training? per token or what": "it" the subject of the question
+        # itself, in a first question of a few words more
+        or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 9
+        and bool(_IT_ASKED.match(t))
         # "why tho, why not just max the reward": a bare "why" first, then the question it stands for
         or len(words) <= 14
         and opens_with_why(t)

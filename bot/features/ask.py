@@ -310,12 +310,21 @@ def _resolved(
     named = intents.names_a_position(text)
     # "and if we set it really small?" after "what does beta do in dpo": beta, in the same concept, whose sentence
     # on beta the question with its pronoun leaves unfound
-    same = result.concept_id == last
+    same = result.concept_id == last and _puts_back_a_detail(ctx, text, whole, last)
     return (
         (whole, result)
         if result.confident and (result.concept_id in beside or compared or named or same)
         else (text, None)
     )
+
+
+def _puts_back_a_detail(ctx: Kit, text: str, whole: str, concept_id: str) -> bool:
+    """Does the pronoun put back (`whole`, `text` with it) stand for a detail of the concept ("beta"), not for the
+    concept itself ("they" after "helpful honest harmless", answered from the last answer as it is)?"""
+    vocabulary = ctx.composer.judge.vocabulary
+    names = ctx.composer.names_of(concept_id)
+    said = set(vocabulary.terms(text))
+    return any(t not in said and t not in names and t not in NOT_A_DETAIL for t in vocabulary.terms(whole))
 
 
 def _beyond(

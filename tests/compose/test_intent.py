@@ -95,6 +95,8 @@ from bot.compose.intent import (
         ("what about the second one?", "question", True),
         ("can they conflict?", "question", True),
         ("and if beta is too large?", "question", True),
+        ("how is it actually computed while training? per token or what", "how", True),
+        ("how can it adapt a model without any training? seems like magic", "how", False),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),
         ("can you give an example", "example", True),
