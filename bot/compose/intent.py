@@ -1531,6 +1531,10 @@ _LEAD_ANY_CASE = re.compile(_LEAD.pattern, re.IGNORECASE)
 # Pronouns that point back for certain (not "one", "same", "there": "the same thing as fine-tuning?"; nor "that"
 # and "this", which also describe: "what was that trick where you generate lots of answers")
 _POINTER = re.compile(r"\b(it|its|it's|they|them|their|he|she|him|her|his)\b")
+_FIRST_MOVE = re.compile(
+    r"^((so|ok|okay|and|but|right)\W*\s+)*(what|which)('s| is)? (should|do|would|must|shall) (we|they|the team|you|u|"
+    r"one|i) (do|check|fix|say|tell|change|try) (first|next|now|then)\b"
+)
 # "how is it computed", "why does it drift", "what do they optimise": the question asked of "it" itself
 _IT_ASKED = re.compile(
     r"^((and|but|so|ok|okay|wait|hmm)\W*\s+)*(how|why|what|when|where)( exactly| else)? (is|was|does|did|do|are|were|"
@@ -2129,6 +2133,10 @@ def _classify(text: str) -> Intent:
         # "cool. the middle one, how does that get trained": a position in what was just said
         or len(words) <= 12
         and bool(position)
+        # "what should we do first?" after a case: its first step ("what should i do first" with nothing said
+        # before is what to study, `_STUDY_NEXT`)
+        or len(words) <= 8
+        and bool(_FIRST_MOVE.match(t))
     )
     subject = _subject(t)
     if re.match(r"^(and )?(what about|how about)\b", t):

@@ -96,6 +96,7 @@ from bot.compose.intent import (
         ("can they conflict?", "question", True),
         ("and if beta is too large?", "question", True),
         ("how is it actually computed while training? per token or what", "how", True),
+        ("what should we do first?", "definition", True),  # after a case: its first step
         ("how can it adapt a model without any training? seems like magic", "how", False),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),
