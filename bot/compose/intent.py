@@ -2174,7 +2174,7 @@ def _classify(text: str) -> Intent:
         )
         if not rest.strip() or _ANAPHOR.search(t):
             return Intent(DEFINITION, True, (), "", ordinal)  # the gist: the concept's one-line summary
-    looks = re.search(r"\bwhat (?:does|do|would|should|did) (.+?) (?:even |actually |really )?look like\b", t)
+    looks = re.search(r"\b(?:what|how) (?:does|do|would|should|did) (.+?) (?:even |actually |really )?look like\b", t)
     if looks:  # "what does instruction tuning data even look like": an example of it
         return Intent(
             EXAMPLE, follow_up and bool(_ANAPHOR.search(looks.group(1))), (), looks.group(1), ordinal

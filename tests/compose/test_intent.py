@@ -81,6 +81,7 @@ from bot.compose.intent import (
         # what something looks like: an example of it
         ("what does instruction tuning data even look like", "example", False),
         ("what does it look like", "example", True),
+        ("How does instruction fine-tuning data look like?", "example", False),  # said so by many learners
         # a yes-or-no question joined on to the last answer
         ("and do the model weights change at all?", "question", True),
         # asking for it in plain words, however it is put

@@ -323,7 +323,7 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     assert "a larger β holds the policy closer" in tutorbot.text()
     tutorbot.say("what does beta do in dpo")
     tutorbot.say("and if we set it really small?")  # "it" is β, in DPO: its sentence on β, not DPO's opening
-    assert "a very small β lets it drift" in tutorbot.text()
+    assert "a very small β lets it drift far" in tutorbot.text()
     tutorbot.say("case study: our customer support bot leaked a user's email address in a reply")
     tutorbot.say("what should we do first?")  # the case's first step; it was /next's list of what to study
     assert "confirm the report" in tutorbot.text() and "Learn next" not in tutorbot.text()
