@@ -103,6 +103,11 @@ _COMPARE_MARK = re.compile(
     r"(connects?|relates?|related|linked|tied) (in )?(to|with)|stacks? up (against|to|with)|measures? up (against|to)|"
     r"fares? (against|compared)|holds? up (against|to)|(has|have|had) to do with)\b"
 )
+_COMPARING_ACT = re.compile(
+    r"(?<!can )(?<!could )(?<!shall )(?<!should )(?<!would )(?<!let )(?<!lets )(?<!let's )"
+    r"\b(humans?|people|persons?|annotators?|labell?ers?|raters?|judges?|experts?|workers?|users?|they|we|"
+    r"someone|somebody)( just| then| only| usually| actually| basically| first)? (compare|compares|compared)\b"
+)
 # "which one is cheaper?", "so which is better": a comparison of what was just compared, with no sides named
 _WHICH = re.compile(
     r"\bwhich (one|ones|is|are|of them|of the two|should|would|do)\b|\bdiffer|\bdifference"
@@ -2133,6 +2138,10 @@ def _classify(text: str) -> Intent:
         # "cool. the middle one, how does that get trained": a position in what was just said
         or len(words) <= 12
         and bool(position)
+        # "why not just give each answer a score from 1 to 10 then": the learner's alternative to what was just said
+        or len(words) <= 16
+        and bool(re.match(r"^((but|so|ok|okay|hmm+|wait)\W*\s+)*why (not|don'?t|dont|can'?t|cant|wouldn'?t)\b", t))
+        and bool(re.search(r"\bthen\W*$", t))
         # "what should we do first?" after a case: its first step ("what should i do first" with nothing said
         # before is what to study, `_STUDY_NEXT`)
         or len(words) <= 8
@@ -2150,7 +2159,9 @@ def _classify(text: str) -> Intent:
     judges_which = bool(_JUDGES_WHICH.search(t)) and not re.search(
         r"\b(vs\.?|versus|differ\w*|compared?)\b", t
     )
-    if (_COMPARE_MARK.search(t) or _WHICH.search(t)) and not asks_why and not judges_which:
+    # "so humans compare two answers and pick the better one": comparing is what the people in the method do
+    marked = _COMPARE_MARK.search(_COMPARING_ACT.sub(" ", t))
+    if (marked or _WHICH.search(t)) and not asks_why and not judges_which:
         sides = _sides(t)
         if sides or _WHICH.search(t) and not _LIST.search(t):  # "the different strategies": a list
             # "how is it different from prompting?" compares the last answer's concept with prompting

@@ -98,6 +98,7 @@ from bot.compose.intent import (
         ("and if beta is too large?", "question", True),
         ("how is it actually computed while training? per token or what", "how", True),
         ("what should we do first?", "definition", True),  # after a case: its first step
+        ("why not just give each answer a score from 1 to 10 then", "why", True),  # an alternative to what was said
         ("how can it adapt a model without any training? seems like magic", "how", False),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),
@@ -618,6 +619,13 @@ def test_why_one_choice_rather_than_another_asks_for_the_reason(text, kind):
 def test_more_second_turns_lean_on_the_last_answer(text, kind):
     intent = classify(text)
     assert (intent.kind, intent.follow_up) == (kind, True)
+
+
+def test_comparing_done_by_the_people_in_a_method_is_no_request_to_compare():
+    # it was put side by side as "two answers" against "pick the better one"
+    assert classify("so humans compare two answers and pick the better one").kind == "question"
+    assert classify("can we compare dpo with rlhf?").sides == ("dpo", "rlhf")
+    assert classify("compare dpo and rlhf").kind == "comparison"
 
 
 def test_what_the_learner_does_not_mean_is_not_searched():

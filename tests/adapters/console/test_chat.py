@@ -327,6 +327,10 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     tutorbot.say("case study: our customer support bot leaked a user's email address in a reply")
     tutorbot.say("what should we do first?")  # the case's first step; it was /next's list of what to study
     assert "confirm the report" in tutorbot.text() and "Learn next" not in tutorbot.text()
+    tutorbot.say("so humans compare two answers and pick the better one")
+    tutorbot.say("why not just give each answer a score from 1 to 10 then")  # it was a guess from best-of-N
+    assert "Comparing is easier and more consistent" in " ".join(tutorbot.text().replace("> ", "").split())
+    assert "not sure" not in tutorbot.text()
     tutorbot.say("the KL penalty part again pls")
     tutorbot.say("how is it actually computed while training? per token or what")  # "it" the question's subject
     assert "charged at every token" in tutorbot.text()  # it was BERT's fine-tuning, read as a question of its own
