@@ -2098,6 +2098,8 @@ def _classify(text: str) -> Intent:
                 r"\b(how|why) (is|was|does|did|would|will|can|could) (that|this)\b", " ".join(words[:4])
             )
             or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
+            # "why is there a KL thing in it? feels random": the first question ends on what was said
+            or re.search(r"\b(in|inside|of|for|about|with|on|behind|from) (it|them)$", t.split("?")[0].rstrip(" !."))
             # "can u walk me through each one step by step": each of what was just named
             or re.search(
                 r"\b(each|every) (one|of them|of those|step|stage|part|phase)\b|\b(all|both) of (them|those)\b",

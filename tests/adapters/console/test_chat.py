@@ -331,6 +331,9 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     tutorbot.say("why not just give each answer a score from 1 to 10 then")  # it was a guess from best-of-N
     assert "Comparing is easier and more consistent" in " ".join(tutorbot.text().replace("> ", "").split())
     assert "not sure" not in tutorbot.text()
+    tutorbot.say("looking at the rlhf objective on slide 14")
+    tutorbot.say("why is there a KL thing in it? feels random")  # "it" is RLHF's objective: it was best-of-N's KL
+    assert "Without this term the policy can drift" in " ".join(tutorbot.text().replace("> ", "").split())
     tutorbot.say("the KL penalty part again pls")
     tutorbot.say("how is it actually computed while training? per token or what")  # "it" the question's subject
     assert "charged at every token" in tutorbot.text()  # it was BERT's fine-tuning, read as a question of its own
