@@ -2099,7 +2099,7 @@ def _classify(text: str) -> Intent:
             )
             or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
             # "why is there a KL thing in it? feels random": the first question ends on what was said
-            or re.search(r"\b(in|inside|of|for|about|with|on|behind|from) (it|them)$", t.split("?")[0].rstrip(" !."))
+            or re.search(r"\b(in|inside|of|for|about|with|on|behind|from) (it|them)$", re.split(r"[,;:?]", t)[0].rstrip(" !."))
             # "can u walk me through each one step by step": each of what was just named
             or re.search(
                 r"\b(each|every) (one|of them|of those|step|stage|part|phase)\b|\b(all|both) of (them|those)\b",
