@@ -1451,6 +1451,12 @@ def confirms(text: str) -> bool:
     return bool(_CONFIRMS.match(t)) and len(t.split()) <= 12
 
 
+def checks_first(text: str) -> bool:
+    """Does the message open with a short check of the last answer ("so B wins?") and go on after it?"""
+    first, mark, rest = _clean(text).partition("?")
+    return bool(mark and rest.strip(" ?!.") and len(first.split()) <= 6 and _CONFIRMS.match(first + "?"))
+
+
 def anaphoric_side(side: str) -> bool:
     """Does a side of a comparison point back ("it" in "how is it different from prompting?")?"""
     return bool(_ANAPHOR_SIDE.match(side.strip().lower()))
@@ -2047,6 +2053,7 @@ def classify(text: str) -> Intent:
 def _classify(text: str) -> Intent:
     t = _clean(text)
     checking = confirms(t)
+    opens_with_a_check = checks_first(t)  # "so B wins? why not A, A has more info"
     # "so what actually gets trained then": opened with "so" and closed with "then", it goes on from the last answer
     so_then = bool(re.match(r"^((ok|okay|wait|hmm|oh)\W*\s+)?(so|and so|but then)\b.*\bthen\W*$", t))
     if not bare_answer(t) and not small_talk(t):
@@ -2144,6 +2151,9 @@ def _classify(text: str) -> Intent:
         or len(words) <= 16
         and bool(re.match(r"^((but|so|ok|okay|hmm+|wait)\W*\s+)*why (not|don'?t|dont|can'?t|cant|wouldn'?t)\b", t))
         and bool(re.search(r"\bthen\W*$", t))
+        # "so B wins? why not A, A has more info": a check of the last answer first, then more about it
+        or len(words) <= 16
+        and opens_with_a_check
         # "what should we do first?" after a case: its first step ("what should i do first" with nothing said
         # before is what to study, `_STUDY_NEXT`)
         or len(words) <= 8

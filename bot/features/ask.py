@@ -195,6 +195,7 @@ def answer(
     if (
         previous
         and not (intent.follow_up and (intents.simpler(asked) or intents.turns_round(asked)))
+        and not intents.checks_first(question)  # "so B wins? why not A, A has more info": about the last answer
         and _strays(ctx, asked, hits, previous)
     ):
         # "so is the capital of peru lima?", "and what about a recipe for schnitzel?": shaped like a follow-up,

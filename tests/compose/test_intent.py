@@ -100,6 +100,7 @@ from bot.compose.intent import (
         ("what should we do first?", "definition", True),  # after a case: its first step
         ("why not just give each answer a score from 1 to 10 then", "why", True),  # an alternative to what was said
         ("why is there a KL thing in it? feels random", "why", True),  # the first question ends on "it"
+        ("so B wins? why not A, A has more info", "why", True),  # a check of the last answer, then more
         ("how can it adapt a model without any training? seems like magic", "how", False),
         ("does it change the weights?", "question", True),
         ("tell me more", "question", True),

@@ -334,6 +334,9 @@ def test_a_longer_question_that_points_back_follows_the_conversation(tutorbot):
     tutorbot.say("looking at the rlhf objective on slide 14")
     tutorbot.say("why is there a KL thing in it? feels random")  # "it" is RLHF's objective: it was best-of-N's KL
     assert "Without this term the policy can drift" in " ".join(tutorbot.text().replace("> ", "").split())
+    tutorbot.say("the response A vs B thing with the 103 fever question")
+    tutorbot.say("so B wins? why not A, A has more info")  # a check, then more: refused and forwarded before
+    assert "/quiz analysis-of-an-ai-assistants-behavior" in tutorbot.text() and "not sure" not in tutorbot.text()
     tutorbot.say("the KL penalty part again pls")
     tutorbot.say("how is it actually computed while training? per token or what")  # "it" the question's subject
     assert "charged at every token" in tutorbot.text()  # it was BERT's fine-tuning, read as a question of its own
