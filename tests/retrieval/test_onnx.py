@@ -46,9 +46,15 @@ def test_onnx_gives_the_pytorch_vectors_and_the_same_neighbours(retriever, embed
     assert a_p.shape == b_p.shape and a_q.shape == b_q.shape
     assert float(np.abs(a_p - b_p).max()) < 1e-5
     assert float(np.abs(a_q - b_q).max()) < 1e-5
-    top_torch = np.argsort(-(a_q @ a_p.T), axis=1)[:, :5]
+    sims = a_q @ a_p.T
+    top_torch = np.argsort(-sims, axis=1)[:, :5]
     top_onnx = np.argsort(-(b_q @ b_p.T), axis=1)[:, :5]
-    assert (top_torch == top_onnx).all()
+    # the same passages in the same order, but for two passages equally near (within what the vectors may differ
+    # by): a tie may fall either way
+    rows, places = np.nonzero(top_torch != top_onnx)
+    gaps = np.abs(sims[rows, top_torch[rows, places]] - sims[rows, top_onnx[rows, places]])
+    assert (gaps < 2e-5).all(), [(questions[r], float(g)) for r, g in zip(rows, gaps, strict=True)]
+    assert (top_torch == top_onnx).mean() > 0.98
 
 
 @pytest.mark.model
