@@ -706,12 +706,17 @@ def _course_order(ctx: Kit, direction: str, said: str, other: str = "") -> list[
     return [R.Text(text)]
 
 
+_POINTS_AT_THE_QUESTION = re.compile(r"\b(this|these|here)\b", re.IGNORECASE)
+
+
 def _names_another_concept(text: str, course: Course, row: QuizSession) -> bool:
     """ "In the lecture there was acronym RLHF. Can you tell me what it is meaning?", said with a question on BERT
     open: it names a concept the open question is not about, in words its prompt does not use, so it is a question
     of its own (answered; the quiz question stays open), not a move in the quiz ("tell me what it is" reads as
     asking for the answer). Names of one word count only as acronyms ("RLHF", "DPO"): "alignment" or "prompting"
     may be said of any question."""
+    if _POINTS_AT_THE_QUESTION.search(text):
+        return False  # "tiny hint for this dpo one?", "can we skip this? ill deal with the ppo stuff another day"
     said = f" {plain_words(text)} "
     question = course.questions.get(row.question_id)
     prompt = f" {plain_words(question.prompt)} " if question is not None else ""

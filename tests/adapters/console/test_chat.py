@@ -113,6 +113,9 @@ def test_a_question_about_another_concept_while_a_question_is_open_is_answered_n
     assert "Skipped" not in said and "Reinforcement Learning from Human Feedback" in said
     tutorbot.say("ok just tell me the answer")  # about the open question: still a skip
     assert "Skipped" in tutorbot.text()
+    tutorbot.say(f"/quiz {q.id}")
+    tutorbot.say("tiny hint for this dpo one?")  # a concept named, but "this" is the open question: a hint
+    assert tutorbot.text().startswith(("Hint:", "No hint"))
 
 
 def test_every_question_type_can_be_answered_right(tutorbot, course):
