@@ -798,6 +798,7 @@ _ASKS_TO_ASK = re.compile(
     r"|(can|could|may) i ask (you |u )?(a |one |another )?(something|smth|sth|((quick|small|dumb|stupid|silly|random) )*"
     r"(question|q|thing))"
     r"|(a |one )?quick one"  # "hey quick one": a question is coming
+    r"|sorry,? one more( (thing|q|question))?"  # "sorry, one more": one more question of the learner's own
     # "random thought", "one more thing", "another thing": a question is coming
     r"|(a |one |another |just a )?((quick|small|random|weird|silly|side) )+(thought|thing|one)|one more (thing|q|question)|"
     r"another (thing|one)"

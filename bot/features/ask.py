@@ -783,6 +783,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
         # going (after an answer it may ask for another example)
         quizzed = ctx.store.quizzed_since(learner_id(), now - CONVERSATION_GAP)
         topic = "" if quizzed or not last_turn()[1] else None
+        if not quizzed and ev.text.strip().lower().startswith("sorry") and intents.small_talk(ev.text) == "ask":
+            topic = None  # "sorry, one more": a question of their own is coming, not another quiz question
     order = intents.course_order(ev.text)
     if order is not None:  # "what should i learn after dpo": the course's own order, not what dpo is
         replies = _course_order(ctx, *order)

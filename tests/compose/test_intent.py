@@ -283,6 +283,7 @@ def test_ordinals(text, ordinal):
         # a question is coming: nothing to answer yet ("random thought" was answered with prompting)
         ("random thought", "ask"),
         ("one more thing", "ask"),
+        ("sorry, one more", "ask"),  # a question of the learner's own is coming
         ("random thought: what is dpo", ""),
         ("this course is actually interesting", "ack"),
         ("rlhf is interesting but why does it need a reward model", ""),

@@ -103,6 +103,13 @@ def test_hint_skip_and_next(tutorbot):
     assert "Learn next" in tutorbot.text()
 
 
+def test_sorry_one_more_with_nothing_before_is_a_question_coming_not_a_quiz(tutorbot):
+    tutorbot.say("sorry, one more")  # it opened a quiz question, which ate the learner's next question
+    assert "go ahead" in tutorbot.text() and not any(isinstance(r, R.Question) for r in tutorbot.last)
+    tutorbot.say("another one")  # with nothing before: a quiz question, as before
+    assert tutorbot.question()
+
+
 def test_a_question_about_another_concept_while_a_question_is_open_is_answered_not_a_skip(tutorbot, course):
     """ "Can you tell me what it is meaning?" reads as asking for the open question's answer; said of RLHF with a
     question on BERT's fine-tuning open, it was taken as giving up (the answer shown, the question spent)."""
