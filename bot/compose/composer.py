@@ -272,19 +272,17 @@ def plain_words(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("-", " ")))
 
 
-_plain = plain_words
-
 
 @functools.lru_cache(maxsize=1 << 14)  # asked of every concept's summary for a subject
 def defines(summary: str, subject: str) -> bool:
     """Whether a one-line summary opens by defining `subject`: "Fine-tuning adapts a pre-trained model ...",
     "A reward model stands in for ...", "PPO is the ...", and not "Fine-tuning is used at many points"
     (what it is used for) or "Fine-tuning strategies are ..." (another subject)."""
-    want = _plain(subject)
+    want = plain_words(subject)
     if not want:
         return False
     want = re.sub(r"^(a|an|the) ", "", want)
-    head = re.sub(r"^(a|an|the) ", "", _plain(re.sub(r"\([^)]*\)", " ", summary)))
+    head = re.sub(r"^(a|an|the) ", "", plain_words(re.sub(r"\([^)]*\)", " ", summary)))
     stem = want[:-1] if want.endswith("s") and len(want) > 3 else want
     # "LLM alignment is ..." defines alignment too: one word of qualification may come first
     m = re.match(rf"(?:\w+ )?{re.escape(stem)}s? (\w+) (\w+)", head)
@@ -516,7 +514,7 @@ class ExtractiveComposer:
             index: dict[str, dict[str, int]] = {}
             for cid, c in concepts.items():
                 for i, name in enumerate((c.title, *c.aliases)):
-                    index.setdefault(_plain(name).replace(" ", ""), {}).setdefault(cid, i)
+                    index.setdefault(plain_words(name).replace(" ", ""), {}).setdefault(cid, i)
             self._names_of = (concepts, len(concepts), index)
         return self._names_of[2]
 
@@ -524,25 +522,25 @@ class ExtractiveComposer:
         """For "what is X?" when the top concept is not X itself: the concept called X, else the concept whose
         summary defines X (the retrieved ones first, then the closest of the rest), or ""."""
         top = concepts[0]
-        called = self._called(_plain(intent.subject)) if intent.subject else ""
+        called = self._called(plain_words(intent.subject)) if intent.subject else ""
         if not called and intent.subject:
             # "whats DPO in alignment?": the concept called DPO, unless a retrieved title says both ("alignment in
             # robotics" is *AI Alignment in Robotics*, not alignment)
-            within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", _plain(intent.subject))
+            within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", plain_words(intent.subject))
             if within:
                 both = set(_terms(f"{within.group(1)} {within.group(3)}"))
                 titled = any(both <= set(_terms(self.course.concepts[c].title)) for c in concepts[:3])
                 called = "" if titled else self._called(within.group(1))
         if called:
             return called if called != top else ""
-        user = self._user_of(_plain(intent.subject), top, concepts[:3]) if intent.subject else ""
+        user = self._user_of(plain_words(intent.subject), top, concepts[:3]) if intent.subject else ""
         if user:  # "what's a value model": PPO, which uses the phrase, not human values, which is closer
             return user
         if not intent.subject:
             return ""
-        said = _plain(intent.subject)
+        said = plain_words(intent.subject)
         headed = [
-            c for c in concepts[:3] if f"{_plain(self.course.concepts[c].title)} ".startswith(f"{said} ")
+            c for c in concepts[:3] if f"{plain_words(self.course.concepts[c].title)} ".startswith(f"{said} ")
         ]
         if headed and headed[0] != top and defines(self.course.concepts[headed[0]].summary, intent.subject):
             # "what is prompting": *Prompting in Language Models*, before a concept on prompting's efficiency
@@ -710,8 +708,8 @@ class ExtractiveComposer:
     def named(self, concept_id: str, question: str) -> bool:
         """Whether the question names the concept: its title or one of its aliases, as words."""
         c = self.course.concepts[concept_id]
-        said = f" {_plain(question)} "
-        return any(f" {_plain(name)} " in said for name in (c.title, *c.aliases) if _plain(name))
+        said = f" {plain_words(question)} "
+        return any(f" {plain_words(name)} " in said for name in (c.title, *c.aliases) if plain_words(name))
 
     def _settled(self, question: str, hits: Sequence[Hit]) -> bool:
         """Does the closest concept stand: ahead of the second by more than EXPLAIN_TIE, or named by the question
@@ -778,7 +776,7 @@ class ExtractiveComposer:
         explains it ("why are human values hard to align to?" is answered by the concept on how diverse and
         conflicting values are, not by the one that defines value alignment)."""
         first, second = hits[0], hits[1]
-        doer = _HOW_DOES.match(_plain(question)) if bonus in (PROCEDURE, REMEDY) else None
+        doer = _HOW_DOES.match(plain_words(question)) if bonus in (PROCEDURE, REMEDY) else None
         does = doer.group(1) if doer else ""
         if does and not self.named(first.concept_id, does):
             # "how does dpo avoid needing RL": what DPO does, told by DPO, when "how does X" names it
@@ -1071,10 +1069,10 @@ class ExtractiveComposer:
         """The words of `subject` that name a detail of the concept ("kl penalty" in "there a kl penalty in
         rlhf"), without its own names; "" when nothing is left, the rest names a concept of its own ("ppo in
         rlhf") or is more than three terms."""
-        rest = f" {_plain(subject)} "
+        rest = f" {plain_words(subject)} "
         c = self.course.concepts[cid]
         for name in sorted((c.title, *c.aliases), key=len, reverse=True):
-            rest = _rx(rf" ((in|of|for|during|with|from|inside) )?{re.escape(_plain(name))} ").sub(" ", rest)
+            rest = _rx(rf" ((in|of|for|during|with|from|inside) )?{re.escape(plain_words(name))} ").sub(" ", rest)
         # "the kl term in the ppo objective for rlhf": "for rlhf" places it, another concept's name is no detail
         rest = re.sub(
             r"\b(in|of|for|during|with|from|inside) (\w+)\b",
@@ -1242,7 +1240,7 @@ class ExtractiveComposer:
                 "the latter",
             )
             return previous[1] if second and len(previous) > 1 else previous[0] if previous else ""
-        said = _plain(side)
+        said = plain_words(side)
         # "regular finetuning", "plain rlhf": the thing itself
         bare = _ORDINARY.sub("", said).strip() or said
         named = self._called(said) or self._called(bare)

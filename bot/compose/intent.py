@@ -2086,6 +2086,8 @@ def _classify(text: str) -> Intent:
     if position and ordinal is None:
         ordinal = _POSITION[position.group(1)]  # "the middle one"
     part_of = PART_OF.search(t)
+    first_clause = re.split(r"[,;:?]", t)[0]  # "why is there a KL thing in it" of "... in it? feels random"
+    first_words = len(_strip_punct(first_clause).split())
     follow_up = (
         checking
         or bool(part_of and len(words) <= 10)
@@ -2096,7 +2098,7 @@ def _classify(text: str) -> Intent:
         # "why tho, wouldnt it learn faster without it": a question that points back may run a little longer, or
         # longer still after a short first clause ("but why would that happen, isnt it doing what we told it") or
         # first question ("but how is it trained?? what data does it even learn from")
-        or (len(words) <= LEANING_LENGTH or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 6)
+        or (len(words) <= LEANING_LENGTH or first_words <= 6)
         and _leans_back(t)
         # "where does it ...", "how much data do you need for that": not "... and is lora on it?" (its own topic)
         and bool(
@@ -2107,7 +2109,7 @@ def _classify(text: str) -> Intent:
             )
             or re.search(r"\b(for|about|with|do|of|on|like) (that|this)$", t.rstrip(" ?!."))
             # "why is there a KL thing in it? feels random": the first question ends on what was said
-            or re.search(r"\b(in|inside|of|for|about|with|on|behind|from) (it|them)$", re.split(r"[,;:?]", t)[0].rstrip(" !."))
+            or re.search(r"\b(in|inside|of|for|about|with|on|behind|from) (it|them)$", first_clause.rstrip(" !."))
             # "can u walk me through each one step by step": each of what was just named
             or re.search(
                 r"\b(each|every) (one|of them|of those|step|stage|part|phase)\b|\b(all|both) of (them|those)\b",
@@ -2116,13 +2118,13 @@ def _classify(text: str) -> Intent:
         )
         # "how is it actually computed while training? per token or what": "it" the subject of the question
         # itself, in a first question of a few words more
-        or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 9
+        or first_words <= 9
         and bool(_IT_ASKED.match(t))
         # "why tho, why not just max the reward": a bare "why" first, then the question it stands for
         or len(words) <= 14
         and opens_with_why(t)
         # "what are some ways the model can still go wrong?" after what RLHF leaves unsolved: it goes on from there
-        or len(_strip_punct(re.split(r"[,;:?]", t)[0]).split()) <= 12
+        or first_words <= 12
         and bool(_GOES_ON_FROM.search(t))
         or short
         and so_then
