@@ -13,7 +13,7 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -136,6 +136,18 @@ SIZE = re.compile(
 AMOUNT = re.compile(
     r"\b\d[\d,.]*\b|\b(thousands?|millions?|billions?|hundreds?|dozens?|a few|a handful)\b", re.IGNORECASE
 )
+# "who proposed DPO?", "and in what year was it published?", "which came first, PPO or DPO?": who and when, which the
+# course says in the sentences that cite a paper or give a year
+WHEN_ASK = re.compile(
+    r"\b(what year|which year|when (was|were|did)|"
+    r"(who|first) (proposed|introduced|invented|came up with|created|developed|published|wrote)|who (is|was) behind|"
+    r"(was|were) (it|they|this|that|[\w-]+) (first )?(proposed|introduced|invented|published|released|developed))\b",
+    re.IGNORECASE,
+)
+# "which came first, PPO or DPO?": of two methods, the older (but "why does sft have to come first" asks the order of
+# one recipe's steps)
+FIRST_ASK = re.compile(r"\b(came first|was first|is older|is newer|older|newer)\b", re.IGNORECASE)
+DATED = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # "why would anyone go with dpo", "what's the point of best-of-n": what the choice gains, not what it is
 BENEFIT_ASK = re.compile(
     r"\bwhy (would|do|does|should|did|might|will) (anyone|any ?one|people|we|you|u|i|one|someone|teams?|they|labs?|"
@@ -147,6 +159,23 @@ BENEFIT_ASK = re.compile(
 BENEFIT = re.compile(
     r"\b(simpler|cheaper|cheap|faster|more stable|stabler|easier|avoids?|no need|needs only|only needs|efficient|"
     r"saves?|lighter|fewer|without (retraining|changing|training|fitting|any))\b",
+    re.IGNORECASE,
+)
+# "why was DPO proposed if RLHF with PPO already works?", "why did they invent dpo": what the method was made for, told
+# by the method it names (not the reason a concept named later gives)
+MOTIVE_ASK = re.compile(
+    r"^(so |but |and |ok )?why (was|were|is|are|did|do|does|would) (they |people |someone |researchers |anyone )?"
+    r"(?P<x>[\w-]+(?: [\w-]+){0,2}?) (even )?(proposed|introduced|invented|created|developed|come up with|invent|"
+    r"create|develop|propose|introduce|come up with)\b",
+    re.IGNORECASE,
+)
+# "is instruction alignment the same as human preference alignment?", "are sft and instruction tuning the same thing":
+# whether two names are one thing, answered first when the course names both
+SAME_ASK = re.compile(
+    r"^(so |wait |but |ok )?(is|are|isnt|isn'?t|arent|aren'?t) (?P<a>[\w' -]{2,50}?) (just )?(the )?same( thing)? (as|like) "
+    r"(?P<b>[\w' -]{2,50}?)\W*$"
+    r"|^(so |wait |but |ok )?(is|are|isnt|isn'?t|arent|aren'?t) (?P<a2>[\w' -]{2,50}?) and (?P<b2>[\w' -]{2,50}?) "
+    r"(just )?(the )?same( thing)?\W*$",
     re.IGNORECASE,
 )
 # "walk me through each one step by step", "what are the stages": the sentence that lists the steps
@@ -530,7 +559,7 @@ class ExtractiveComposer:
             if within:
                 both = set(_terms(f"{within.group(1)} {within.group(3)}"))
                 titled = any(both <= set(_terms(self.course.concepts[c].title)) for c in concepts[:3])
-                called = "" if titled else self._called(within.group(1))
+                called = "" if titled else self._called(within.group(1)) or self._defined_apart(intent.subject, top)
         if called:
             return called if called != top else ""
         user = self._user_of(plain_words(intent.subject), top, concepts[:3]) if intent.subject else ""
@@ -556,6 +585,41 @@ class ExtractiveComposer:
         if retrieved:
             return retrieved[0]
         return max(found, key=lambda c: self._best(c, qvec, None))
+
+    def _same_or_not(self, question: str) -> tuple[str, str] | None:
+        """For "is A the same as B?" when the course names both, by a title, an alias or the start of a title: the two
+        concepts (equal when A and B name one), else None."""
+        m = SAME_ASK.match(question.strip())
+        if not m:
+            return None
+        named = []
+        for side in (m.group("a") or m.group("a2"), m.group("b") or m.group("b2")):
+            said = plain_words(re.sub(r"^(the|a|an) ", "", side.strip(), flags=re.IGNORECASE))
+            cid = self._called(said)
+            if not cid and len(said.split()) >= 2:  # "human preference alignment": *Human Preference Alignment via ...*
+                cid = next((c for c, x in self.course.concepts.items() if f"{plain_words(x.title)} ".startswith(f"{said} ")), "")
+            if not cid:
+                return None
+            named.append(cid)
+        return named[0], named[1]
+
+    def _dated(self, concept_id: str, qvec: np.ndarray) -> str:
+        """The concept's sentence nearest the question among those that give a year (with the sentence it leans on),
+        or "" when none does."""
+        texts, _ = self.sentences(concept_id)
+        for _, j in self._ranked(concept_id, qvec, None):
+            if DATED.search(texts[j]):
+                return " ".join(_with_antecedent(texts, j, self._opens[concept_id]))
+        return ""
+
+    def _defined_apart(self, subject: str, top: str) -> str:
+        """For "X in Y" ("a reward model in RLHF"): the one concept whose summary defines X, when it is not `top`
+        and `top`'s summary does not, else "": the reward model's own definition, before RLHF's passing mention."""
+        within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", plain_words(subject))
+        if not within or defines(self.course.concepts[top].summary, within.group(1)):
+            return ""
+        found = [c for c, concept in self.course.concepts.items() if defines(concept.summary, within.group(1))]
+        return found[0] if len(found) == 1 and found[0] != top else ""
 
     def _focus(self, subject: str, concept_id: str, phrase_only: bool = False) -> re.Pattern[str] | None:
         """For a follow-up that names a detail of the last answer's concept ("what does beta do in it?", "what
@@ -658,6 +722,10 @@ class ExtractiveComposer:
                     hits = [within, *(h for h in hits if h is not within)]
                     verdict = Verdict(True, False, verdict.score, TENSION_WITHIN)
             concepts = [h.concept_id for h in hits]
+            if WHEN_ASK.search(normalized) and intent.kind != I.WHY and not self.named(concepts[0], normalized):
+                # "who proposed DPO?": DPO's own history, not the concept on research in general that "proposed" drew
+                runner = self._named_runner_up(hits, normalized)
+                concepts = [runner, *(c for c in concepts if c != runner)] if runner else concepts
         if not verdict.in_scope:
             if intent.follow_up and not previous:  # "why?" with nothing before it: ask, don't forward
                 return self.not_covered(
@@ -670,7 +738,21 @@ class ExtractiveComposer:
                 first = intent.defines and self.judge.vocabulary.mentioned_only(intent.defines)
                 return self.mentioned(hits, verdict, intent.defines if first else intent.subject)
             return self.not_covered(hits, verdict)
-        if intent.kind == I.COMPARISON:
+        same = self._same_or_not(question)  # both named, so even after another answer it leans on nothing
+        if same is not None and same[0] == same[1]:
+            # "is sft the same as instruction tuning?": two names of one thing
+            title = self.course.concepts[same[0]].title
+            parts = [Part("verdict", f"Yes: the course uses both names for one thing, *{title}*."), self._summary(same[0])]
+            parts.append(self._quote(same[0], self._pick(same[0], qvec, None, 2, skip=parts[1].text)))
+        elif same is not None:
+            # "is instruction alignment the same as human preference alignment?": no; each, then what sets them apart
+            a, b = (self.course.concepts[c].title for c in same)
+            sides = replace(intent, kind=I.COMPARISON, sides=(a, b))
+            parts = [
+                Part("verdict", f"No, they are different things: *{a}* and *{b}*."),
+                *self._comparison(sides, list(same), qvec, (), normalized),
+            ]
+        elif intent.kind == I.COMPARISON:
             parts = self._comparison(intent, concepts, qvec, previous, normalized)
         else:
             parts = self._single(
@@ -748,7 +830,8 @@ class ExtractiveComposer:
         if of and not self.named(first.concept_id, question):
             # "steps of rlhf list pls": the steps of the concept named after "of", though the concept titled with
             # alignment's steps is well ahead
-            owner = self._named_runner_up(hits, of.group("x"))
+            # ("main steps of RLHF.": RLHF by its name, though its generic words left it below the closest three)
+            owner = self._named_runner_up(hits, of.group("x")) or self._called(plain_words(of.group("x")))
             if owner:
                 return owner
         if self._settled(question, hits):
@@ -814,6 +897,10 @@ class ExtractiveComposer:
     ) -> list[Part]:
         top = concepts[0]
         parts: list[Part] = []
+        # (not "why was DPO proposed if RLHF already works?", a reason)
+        dated = self._dated(top, qvec) if WHEN_ASK.search(question) and intent.kind != I.WHY else ""
+        if dated:  # "who proposed DPO?": the sentence that cites the paper and its year, then the gist
+            return [self._quote(top, dated), self._summary(top)]
         consequence = intent.kind == I.QUESTION and intent.consequence
         instead = _INSTEAD_ASK.search(question) if intent.kind == I.WHY else None
         if instead:
@@ -913,7 +1000,11 @@ class ExtractiveComposer:
         if intent.kind == I.DEFINITION and not intent.follow_up:
             # "what is the policy in rlhf", "in rlhf when they say 'policy' what is that": the sentence of the
             # named concept that says what its detail is, not another concept with the word in its title
-            context = self._in_context(intent.subject, concepts[:3], question, qvec)
+            context = (
+                self._in_context(intent.subject, concepts[:3], question, qvec)
+                if not self._defined_apart(intent.subject, concepts[0])
+                else []
+            )
             if context:
                 return context
         if intent.kind == I.DEFINITION or intent.kind == I.QUESTION and not intent.follow_up:
@@ -950,6 +1041,11 @@ class ExtractiveComposer:
                 self._quote(top, self._pick(top, qvec, None, 2, skip=self.course.concepts[top].summary))
             )
             return parts
+        motive = MOTIVE_ASK.search(question) if intent.kind == I.WHY and not intent.follow_up else None
+        made = next((c for c in concepts[:3] if self.named(c, motive.group("x"))), "") if motive else ""
+        if made:
+            # "why was DPO proposed if RLHF already works?": what DPO gains, from DPO
+            return [self._quote(made, self._pick(made, qvec, BENEFIT, 2)), self._summary(made)]
         if intent.kind == I.WHY and not intent.follow_up:
             # "why is there a KL penalty in RLHF?": the reason about the penalty, not RLHF's definition
             reason = self._in_context(intent.subject, concepts[:3], question, qvec, why=True)
@@ -1321,6 +1417,11 @@ class ExtractiveComposer:
             for cid, other in ((sides[0], sides[-1]), (sides[-1], sides[0]))
             for t in self.sentences(cid)[0]
         )
+        when = WHEN_ASK.search(question) or FIRST_ASK.search(question)
+        dates = [self._dated(cid, qvec) for cid in sides] if when and len(sides) > 1 else []
+        if dates and all(dates):
+            # "which came first, PPO or DPO?": each side's dated sentence, then the two gists
+            return [*(self._quote(cid, d, "contrast") for cid, d in zip(sides, dates, strict=True)), *parts]
         if len(sides) == 1 and not asks_cost and not asks_order:
             # "so which one does chatgpt use" after the three approaches: which of the things one concept sets out
             cid = sides[0]

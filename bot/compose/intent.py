@@ -39,7 +39,7 @@ LIST_NOUNS = (
 _LIST = re.compile(
     rf"\b(what|which)\s+(are|were)\s+(the\s+)?(main\s+|key\s+|different\s+|\w+\s+)?({LIST_NOUNS})\b"
     rf"|\b(list|name|enumerate)\s+(the\s+|all\s+)?(\w+\s+)?({LIST_NOUNS}|\w+s)\b"
-    rf"|\b(give|tell|show)\s+(me|us)\s+(the\s+|all\s+)?(different\s+|main\s+|various\s+|key\s+)?([\w-]+\s+)?"
+    rf"|\b(give|tell|show)\s+(me|us)\s+(the\s+|all\s+)?(different\s+|main\s+|various\s+|key\s+)?([\w-]+\s+){{0,2}}"
     rf"({LIST_NOUNS})\b"
     rf"|\bthe\s+(different|various)\s+([\w-]+\s+)?({LIST_NOUNS})\b"
     rf"|\bhow many\s+({LIST_NOUNS})\b"
@@ -84,6 +84,8 @@ _DEFINITION = re.compile(
     r"|^(what|whats|what's|wat|wats|wut)\b"
     r"|\b(define|definition of|meaning of|what does .{1,60} (mean|stand for|do)|who (is|was|were|are)"
     r"|what do you mean by|tell me about|explain|describe|what is meant by)\b"
+    # "sft meaning?? in alignment context", "rlhf definition pls": a short name, then what is asked of it
+    r"|^[\w-]+( [\w-]+){0,2} (meaning|definition|def|stands? for)\b(?!\s+(of|that|is|for)\b)"
 )
 _EXAMPLE = re.compile(
     r"\b(example|examples|e\.g\.?|instance|illustrat|show me|concrete|case)\b", re.IGNORECASE
@@ -266,6 +268,9 @@ _SOCIAL = {
     r"((this|it|the course|this course|this class|this stuff) (is|was) )?(but |and |also )?(kinda |kind of |really |"
     r"so |pretty |super |lowkey |actually |quite |also )?(fun|interesting|fascinating|enjoyable)|"
     r"nvm|never mind|nevermind|sorry|my bad|i'm back|im back|ready|let's go|"
+    # "ok back from lunch", "back after the break"
+    r"((i'?m|im|i am|we'?re|we are) )?back (from|after) (lunch|class|the break|a break|break|dinner|work|the gym|practice|"
+    r"the lecture|my break|a walk)|back|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
     r"i get it now|omg|bet|gm|yo whats good|good stuff|asking for a friend|just asking|just curious|curious",
 }
@@ -1483,6 +1488,8 @@ def _subject(t: str) -> str:
         r"\1 \3 ",
         words,
     )
+    # "sft meaning?? in alignment context", "rlhf definition": the name, in its context
+    words = re.sub(r"^([\w-]+(?:\s+[\w-]+){0,2}?)\s+(meaning|definition|def|stands? for)\b\s*", r"\1 ", words)
     # "what does the beta in dpo control", "what does epsilon in ppo represent": the detail in its concept, not the verb
     words = re.sub(
         r"^(.+?\s+(?:in|for|during|inside|within)\s+.+?)\s+(control|controls|represent|represents|affect|affects|"
@@ -1504,19 +1511,21 @@ def _subject(t: str) -> str:
 
 # Placeholders a learner uses for a topic they can't name: a best guess helps them more than "not covered".
 _VAGUE = re.compile(
-    r"\b(thing|things|thingy|stuff|trick|whatsit|whatchamacallit|whatever it'?s called|"
+    r"\b((?<!same )(?<!one )thing|(?<!same )things|thingy|stuff|trick|whatsit|whatchamacallit|whatever it'?s called|"
     r"what'?s it called|what was it called|something like that|or something|the deal with|"
     r"what was that|that one where|the one where|the one with|the one without|"
     # "the method where ppl pick which answer they like more", "the one without the RL part, d-something?"
-    r"(the|this|that) (method|technique|approach|algorithm|idea|paper|model|step|part|guy|name) (where|that|which|when|without|"
-    r"with the|in which)|[a-z]{1,4}-something|something-something"
+    r"(the|this|that) (method|technique|approach|algorithm|algo|idea|paper|model|step|part|guy|name|format|setup|"
+    r"trick) (where|that|which|when|without|with the|in which)"
+    # "that data format where u have 1 prompt and 2 answers"
+    r"|(the|this|that) [\w-]+ (format|setup) (where|in which|with)|[a-z]{1,4}-something|something-something"
     # the learner describes it and asks its name: "what is that component called?", "theres a term for when ...",
     # "does the course have a name for that?", "... written by people — name?"
     r"|what(?:'?s| is| was) (?:that|it|this)(?: \w+)? called|what do (?:you|u|we|they) call (?:it|that|this)"
     r"|(?:is there|there'?s|theres) (?:a|an) (?:term|word|name) for|what(?:'?s| is) the (?:term|word|name) for"
     # "whats the name of the penalty that keeps the new model near the old one": a description, then its name asked
     r"|what(?:'?s| is| was) the (?:term|word|name) of (?:the|that|this) [\w -]{1,30}? (?:that|which|where|when|who)"
-    r"|(?:have|has) a (?:name|term|word) for (?:that|it|this)|[—-]\s*name\W*$|\bname\?\W*$)\b"
+    r"|(?:have|has) a (?:name|term|word) for (?:that|it|this)|[—-]\s*name\W*$|\bname(?=\?\W*$))\b"
 )
 
 
@@ -1533,6 +1542,9 @@ _LEAD = re.compile(
     # wondering, ..."
     r"(i am |i'm |im |just |i was |i've been |ive been )?((genuinely|honestly|really|seriously|truly|kinda) )?"
     r"(curious|wondering)|i (have|got) (a|one) (question|q|doubt)|"
+    # "ok back. what year was that", "back from lunch, how is ...": the learner is back, then asks
+    r"(i'?m |im |i am |we'?re |were )?back( (from|after) (lunch|class|the break|a break|break|dinner|work|my break))?"
+    r"(?=\W*[.,;:!]\W*\s)|"
     r"question)"
     r"(\W*\s+|:(?=\S)))+"
 )
@@ -1600,7 +1612,9 @@ _TELLER = re.compile(
     r"book|textbook|slides?|notes|paper|abstract|chapter|section|class|exam|midterm|final|case|example|homework|"
     r"assignment|project|reading|hypothetically|suppose|imagine|scenario|startup|company|team|client|boss|"
     # "essay q practice", "revision time": what the learner is doing
-    r"essay|essays|practice|practicing|practising|revision|revising|prep|prepping|cramming|studying)\b"
+    r"essay|essays|practice|practicing|practising|revision|revising|prep|prepping|cramming|studying|"
+    # "teammate keeps saying sft", "my draft treats these as one thing": who else is in it, what the learner writes
+    r"teammates?|classmates?|groupmates?|group|draft|presentation|thesis|report)\b"
 )
 
 
@@ -1615,7 +1629,8 @@ def tells(text: str) -> bool:
     return (
         len(words) >= 3
         and not _ASKING_START.match(t)
-        and not _ASKING_START.match(re.split(r"[,;:.!]\s*", t)[-1])  # "..., do i need a wheel alignment"
+        # "..., do i need a wheel alignment", "ok back. what year was that, so i can cite it"
+        and not any(_ASKING_START.match(part) for part in re.split(r"[,;:.!]\s*", t)[1:])
         and not _NOT_TOLD.search(t)
         and bool(_TELLER.search(t))
     )
@@ -1655,7 +1670,8 @@ _SITUATION_END = re.compile(
 # Who said the claim the learner asks about: "someone on reddit said ...", "a video said", "i heard that ..."
 _HEARSAY = re.compile(
     r"^((so|ok|okay|but|and|wait|hmm+)\W*\s+)*(((someone|somebody|people|everyone|a (friend|guy|video|youtuber|thread|"
-    r"post|tweet|blog|podcast|tiktok|paper)|my (friend|roommate|brother|sister|tutor|ta|coworker|boss)|(this|some) "
+    r"post|tweet|blog|podcast|tiktok|paper)|my (friend|roommate|brother|sister|tutor|ta|coworker|boss|prof|professor|"
+    r"lecturer|teacher|teammate|classmate|groupmate|lab partner|partner)|(this|some) "
     r"(guy|video|youtuber|thread|post|tweet|article|blog))( (on|in) (reddit|x|twitter|youtube|tiktok|discord|hn|"
     r"hacker news|a video|class))?|x|reddit|twitter|youtube|tiktok)( (said|says|told me|claims|claimed|mentioned|"
     r"keeps saying|kept saying|was saying))|i (heard|read|saw)( (somewhere|online|on (reddit|x|twitter|youtube|"
@@ -1746,6 +1762,30 @@ _SOURCE_LEAD = re.compile(
 )
 
 
+# "What is a reward model? I want a precise definition that I can cite in my paper.", "what year was that, so i can
+# cite it", "..., it's for my slides": what the answer is for, after the question, is no part of it
+_WRITING = (
+    r"(paper|essay|slides?|presentation|report|thesis|draft|talk|poster|assignment|deck|lit review|literature review|"
+    r"argument)"
+)
+_PURPOSE_END = re.compile(
+    r"([,.;:!?]+\s*|\s+(?=so (that )?(i|we) can\b))("
+    r"so (that )?(i|we) can (cite|quote|use|put|include|add|reference|paste|write|copy)\b[^?]*"
+    r"|(i|we) (want|need|would like|'d like|d like|am looking for|'m looking for|m looking for|have to have) "
+    r"(a |an |some |the |one |two |three |\d+ )?([\w-]+ ){0,2}(definitions?|examples?|cases?|answers?|explanations?|"
+    r"summary|summaries|sentences?|lines?|quotes?|sources?|citations?|references?|wording|version)\b[^?]*"
+    rf"|(it'?s |its |this is |that'?s |thats )?for (my|our|the|a) ([\w-]+ ){{0,2}}{_WRITING}\b[^?]*"
+    # "... ? im arguing rlhf can make models worse at some things": the learner's own thesis, after the question
+    r"|(i'?m|im|i am|we'?re|we are) (arguing|trying to argue|trying to show|claiming|writing about)\b[^?]*"
+    rf"|(my|our) {_WRITING} (argues|says|claims|is about)\b[^?]*"
+    r")\W*$"
+    # "a concrete example of one training instance I can put in my essay?"
+    r"|\s+((that|which) )?(i|we) (can|could) (cite|quote|use|put|include|paste|reference)( it| this| that| them)? "
+    rf"(in|into|on|for) (my|our|the|a) ([\w-]+ ){{0,2}}{_WRITING}\b\W*$",
+    re.IGNORECASE,
+)
+
+
 def without_circumstances(text: str) -> str:
     """The message without when the learner is tested ("explain dpo, my exam is tmrw" -> "explain dpo"), who else
     asks it ("my manager asks why ..., what should i tell him" -> "why ...") or where they read it ("according to
@@ -1753,6 +1793,7 @@ def without_circumstances(text: str) -> str:
     rest = _EXAM_LEAD.sub("", _EXAM_END.sub("", text)).strip()
     rest = _REPORTED_LEAD.sub("", _REPORTED_END.sub("", rest)).strip()
     rest = _SOURCE_LEAD.sub("", rest).strip()
+    rest = _PURPOSE_END.sub("", rest).strip() or rest
     return rest or text
 
 

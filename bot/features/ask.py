@@ -442,6 +442,23 @@ def _names_a_detail(ctx: Kit, intent: intents.Intent) -> str:
     return subject
 
 
+_EXAMPLE_OF = re.compile(r"\b(example|examples|instance|case)s? (of|for) (?P<what>.+)$", re.IGNORECASE)
+
+
+def _example_of_the_last(ctx: Kit, intent: intents.Intent, previous: Sequence[str]) -> bool:
+    """ "could you give me a concrete example of one training instance" right after instruction alignment: an example of
+    a detail of the last answer, which names no concept of its own (so not "an example of reward hacking")."""
+    of = _EXAMPLE_OF.search(intent.subject)
+    if of is None or not previous or previous[0] not in ctx.course.concepts:
+        return False
+    terms = [t for t in ctx.composer.judge.vocabulary.terms(of.group("what")) if t not in NOT_A_DETAIL]
+    return (
+        bool(terms)
+        and not any(ctx.composer.named(c, of.group("what")) for c in ctx.course.concepts)
+        and ctx.composer.mentions(previous[0], of.group("what"))
+    )
+
+
 def _compares_the_last_two(text: str, intent: intents.Intent) -> bool:
     """Does a message ask whether "they" are the same or how they differ, naming neither ("they both use a reward
     model so whats even different")? After an answer about two concepts, it asks about those two."""
@@ -593,11 +610,13 @@ def _go_on(ctx: Kit, ev: E.Ask, result: AnswerResult, learner_id: int, place: st
     """The reply to a learner who says where they are without asking yet: an invitation to ask, about the
     nearest concept when they named it ("lecturer kept saying ppo like 20 times today"), which the next "why
     is it used" then leans on."""
-    nearest = result.sources[0]
+    # "teammate keeps saying sft": the concept the message names, when one of the closest is named
+    named = next((s for s in result.sources if ctx.composer.named(s.concept_id, ev.text)), None)
+    nearest = named or result.sources[0]
     # "so for the exam": no concept to name; "the lecture said models should be helpful and harmless" names none, but
     # is near enough one for a guess, which the next "can those two clash?" leans on
     near = bool(result.composed and result.composed.tentative)
-    if not (near or ctx.composer.named(nearest.concept_id, ev.text)):
+    if not (near or named):
         return "Got it. What would you like to know? Ask me about the course in your own words."
     ctx.store.add_turn(learner_id, place, ev.text, [nearest.concept_id], now)
     return (
@@ -820,6 +839,8 @@ def on_ask(ev: E.Ask, ctx: Kit) -> list[R.Reply]:
     goes_on = intents.goes_on(ev.text)  # "like list them", "and for dpo?": the last question, said again
     compares = _compares_the_last_two(ev.text, intent)
     detail = _names_a_detail(ctx, intent)
+    if intent.kind == intents.EXAMPLE and not intent.follow_up and _example_of_the_last(ctx, intent, last_turn()[1]):
+        intent = dataclasses.replace(intent, follow_up=True)
     said, previous = last_turn() if intent.follow_up or goes_on or compares or detail else ("", [])
     if (
         detail

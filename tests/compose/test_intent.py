@@ -344,6 +344,12 @@ def test_subject(text, subject):
         ("what is RLHF?", False),
         ("thanks, that helps", False),  # small talk is never a vague question
         ("why does DPO not need a reward model?", False),
+        # a description asked for its name; "same thing" and "one thing" are no placeholders
+        ("that data format where u have 1 prompt and 2 answers and one is marked better, name?", True),
+        ("theres this algo where u clip something so updates dont go crazy??", True),
+        ("wait is the policy same thing as the llm??", False),
+        ("my draft treats these as one thing", False),
+        ("the reward model that scores answers, how is it trained", False),
     ],
 )
 def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
@@ -384,6 +390,20 @@ def test_a_learner_who_cannot_name_the_topic_is_vague(text, vague):
         ("why add a KL term in order to keep it close", "why add a KL term in order to keep it close"),
         # "what is" put last, as a learner checking says it
         ("wait so the reference model is what exactly", "what is the reference model?"),
+        # what the answer is for, after the question, is no part of it (session 26: a student writing a paper)
+        (
+            "What is a reward model in RLHF? I want a precise definition that I can cite in my paper.",
+            "What is a reward model in RLHF",
+        ),
+        ("ok back. what year was that, so i can cite it", "what year was that"),
+        (
+            "Could you give me a concrete example of one training instance I can put in my essay?",
+            "Could you give me a concrete example of one training instance",
+        ),
+        ("what is rlhf, its for my slides", "what is rlhf"),
+        ("is there something we can use to stop reward hacking", "is there something we can use to stop reward hacking"),
+        # the teller of a claim is not the claim
+        ("my prof said ppo based rlhf needs like 4 models in memory", "ppo based rlhf needs like 4 models in memory"),
     ],
 )
 def test_the_question_part_of_a_message(text, question):
@@ -1456,3 +1476,17 @@ def test_the_term_asked_first_is_kept_after_a_lead_in():
     assert classify("unrelated but whats lora and how many params does it train").defines == "lora"
     assert classify("btw what is rlhf and why does it need a reward model").defines == "rlhf"
     assert classify("why does rlhf need a reward model").defines == ""
+
+
+def test_a_short_name_then_meaning_asks_what_it_is():
+    assert classify("sft meaning?? in alignment context").kind == "definition"
+    assert classify("rlhf definition pls").kind == "definition"
+    assert classify("sft meaning?? in alignment context").subject == "sft in alignment context"
+
+
+def test_being_back_is_small_talk_and_a_question_after_it_is_asked():
+    assert classify("ok back from lunch").kind == "small-talk"
+    assert classify("back").kind == "small-talk"
+    assert classify("back from class, what is dpo").kind == "definition"
+    assert not tells("ok back. what year was that, so i can cite it")
+    assert tells("teammate keeps saying sft")

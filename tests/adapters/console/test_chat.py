@@ -839,3 +839,57 @@ def test_praise_for_an_answer_and_what_the_learner_does_not_mean(tutorbot):
     assert "Direct Preference Optimization" in tutorbot.text()
     tutorbot.say("why does LoRA work with such a low rank, whats the mechanism")  # answered from a passing mention
     assert "not sure" in tutorbot.text()
+
+
+def test_who_proposed_a_method_and_when_is_answered_from_that_method(tutorbot):
+    tutorbot.say("Who proposed DPO?")  # was the concept on the surge of research ("methods proposed")
+    said = " ".join(tutorbot.text().split())
+    assert "Rafailov et al. (2023)" in said, said
+    tutorbot.say("And in what year was it published?")
+    assert "2023" in tutorbot.text()
+    tutorbot.say("Which came first, PPO or DPO?")  # each side's dated sentence, not two gists
+    said = tutorbot.text()
+    assert "2017" in said and "2023" in said, said
+    tutorbot.say("yeah ok but why does ppo have to come first")  # an order, not a date: no dated sentence asked
+    assert tutorbot.store.inbox() == []
+
+
+def test_a_draft_writers_question_is_read_without_what_the_answer_is_for(tutorbot):
+    tutorbot.say("What is a reward model in RLHF? I want a precise definition that I can cite in my paper.")
+    said = tutorbot.text()  # was "not sure", and forwarded
+    assert "Reward Models as Human Expert Proxies" in said and "not sure" not in said, said
+    tutorbot.say("Can you explain what Norbert Wiener warned about regarding machines and purpose?")
+    tutorbot.say("brb")
+    tutorbot.say("ok back. what year was that, so i can cite it")  # was "Got it. What would you like to know?"
+    assert "1960" in tutorbot.text()
+    tutorbot.say("What is instruction alignment?")
+    tutorbot.say("Could you give me a concrete example of one training instance I can put in my essay?")
+    said = tutorbot.text()  # was refused and forwarded
+    assert "Instruction Alignment" in said and "instruction" in said and "target response" in said, said
+    assert tutorbot.store.inbox() == []
+
+
+def test_whether_two_names_are_one_thing_is_said_first(tutorbot):
+    tutorbot.say("Is instruction alignment the same as human preference alignment?")
+    said = tutorbot.text()
+    assert said.startswith("No, they are different things"), said
+    assert "Human Preference Alignment via Reward Models" in said
+    tutorbot.say("is sft the same as instruction tuning")  # two aliases of one concept
+    assert tutorbot.text().startswith("Yes: the course uses both names for one thing, Instruction Alignment.")
+
+
+def test_the_steps_of_a_named_method_are_its_own_steps(tutorbot):
+    tutorbot.say("Give me the main steps of RLHF as bullet points.")  # was the alignment steps after pre-training
+    said = " ".join(tutorbot.text().replace(">", " ").split())
+    assert "Reinforcement Learning from Human Feedback" in said and "(2) training a reward model" in said, said
+
+
+def test_a_teammates_word_or_a_return_from_lunch_is_no_question(tutorbot):
+    tutorbot.say("teammate keeps saying sft")
+    assert "Instruction Alignment" in tutorbot.text()  # which "sft meaning??" then leans on
+    tutorbot.say("sft meaning?? in alignment context")
+    said = tutorbot.text()
+    assert said.startswith("Instruction Alignment:"), said
+    tutorbot.say("ok back from lunch")
+    assert "not sure" not in tutorbot.text()
+    assert tutorbot.store.inbox() == []
