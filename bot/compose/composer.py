@@ -147,6 +147,7 @@ WHEN_ASK = re.compile(
 # "which came first, PPO or DPO?": of two methods, the older (but "why does sft have to come first" asks the order of
 # one recipe's steps)
 FIRST_ASK = re.compile(r"\b(came first|was first|is older|is newer|older|newer)\b", re.IGNORECASE)
+_TITLE_SMALL = frozenset({"a", "an", "the", "of", "for", "from", "in", "and", "with", "to", "via", "by", "on"})
 DATED = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # "why would anyone go with dpo", "what's the point of best-of-n": what the choice gains, not what it is
 BENEFIT_ASK = re.compile(
@@ -603,6 +604,20 @@ class ExtractiveComposer:
             named.append(cid)
         return named[0], named[1]
 
+    def _spelt_out(self, subject: str, concept_id: str) -> str:
+        """ "SFT stands for supervised fine-tuning.", when the subject starts with an acronym among the concept's
+        aliases whose title does not spell it out, and another of its names has those initials; else ""."""
+        words = subject.split()
+        c = self.course.concepts[concept_id]
+        acronym = next((a for a in c.aliases if words and a.isupper() and a.lower() == words[0].lower()), "")
+        if not acronym or f"({acronym})" in c.title:
+            return ""
+        for name in (re.sub(r"\s*\([^)]*\)", "", c.title), *c.aliases):
+            initials = [w[0] for w in re.split(r"[\s-]+", name.lower()) if w and w not in _TITLE_SMALL]
+            if name != acronym and "".join(initials) == acronym.lower():
+                return f"{acronym} stands for {name}."
+        return ""
+
     def _dated(self, concept_id: str, qvec: np.ndarray) -> str:
         """The concept's sentence nearest the question among those that give a year (with the sentence it leans on),
         or "" when none does."""
@@ -1029,6 +1044,9 @@ class ExtractiveComposer:
                 explained = self._detail(top, qvec, detail, explained=True) if detail else None
                 if explained:
                     return explained
+            spelt = self._spelt_out(intent.subject, top) if intent.kind == I.DEFINITION else ""
+            if spelt:  # "sft meaning??": what the letters stand for, which the title (*Instruction Alignment*) does not say
+                parts.append(Part("verdict", spelt))
             parts.append(self._summary(top))
             if intent.follow_up and not intent.subject:
                 # "explain it simpler", "give me the intuition not the math": the gist and the passage's opening,

@@ -889,7 +889,14 @@ def test_a_teammates_word_or_a_return_from_lunch_is_no_question(tutorbot):
     assert "Instruction Alignment" in tutorbot.text()  # which "sft meaning??" then leans on
     tutorbot.say("sft meaning?? in alignment context")
     said = tutorbot.text()
-    assert said.startswith("Instruction Alignment:"), said
+    assert said.startswith("SFT stands for supervised fine-tuning.\nInstruction Alignment:"), said
     tutorbot.say("ok back from lunch")
     assert "not sure" not in tutorbot.text()
     assert tutorbot.store.inbox() == []
+
+
+def test_an_acronym_whose_concept_is_titled_otherwise_is_spelt_out(tutorbot):
+    tutorbot.say("what is sft")
+    assert tutorbot.text().startswith("SFT stands for supervised fine-tuning.")
+    tutorbot.say("what is rlhf")  # the title spells it out already
+    assert "stands for" not in tutorbot.text()
