@@ -1567,6 +1567,7 @@ SMALL_TALK_REPLIES = {
     "course instead, or try /quiz.",
     "ask": "Sure, go ahead: ask me anything about the course, in your own words.",
     "wait": "Sure, take your time. I'm here when you're ready.",
+    "back": "Welcome back! Ask me about the course whenever you're ready, or test yourself with /quiz.",
     "ack": "Good. Anything else about the course? /quiz tests what you've learned, /next says what to study next.",
     "struggle": "That's normal: this is a lot to take in. Take it one idea at a time: ask me about any term in "
     'your own words ("what is a reward model?"), or say "explain it simpler" after an answer; /next says '

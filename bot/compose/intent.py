@@ -254,8 +254,11 @@ _SOCIAL = {
     # "that kl explanation was actually good": the last answer praised, whatever it was about
     r"|(that|the|this|your) ([\w-]+ ){0,2}(explanation|answer|example|analogy|reply) (was|is) (actually |really |so |"
     r"very |pretty |super |honestly |genuinely )*(good|great|helpful|clear|awesome|amazing|nice|perfect|brilliant)",
+    # "ok back from lunch", "im back": the learner is back; nothing asked yet
+    "back": r"((i'?m|im|i am|we'?re|we are) )?back( (from|after) (lunch|class|the break|a break|break|dinner|work|the gym|"
+    r"practice|the lecture|my break|a walk))?",
     # "wait", "brb", "one sec": the learner will be back; nothing to answer yet
-    "wait": r"wait|hold on|hang on|one sec|one second|just a sec|a sec|one moment|brb|be right back|give me a (sec|"
+    "wait": r"wait|hold on|hang on|one sec|one second|just a sec|a sec|one moment|brb|be right back|(i'?ll|ill|i will) be (right )?back|give me a (sec|"
     r"second|minute|min)|back in a (sec|minute|min|bit)",
     "bye": r"bye|goodbye|good bye|goodnight|see you|see ya|cya|later|good night|gn|ttyl|bye bye|night|nite|night night|"
     r"gnight|g'night|nighty night|have a good (one|day|night|evening|weekend)|take care",
@@ -267,10 +270,7 @@ _SOCIAL = {
     # "... but kinda fun", "this course is actually interesting"
     r"((this|it|the course|this course|this class|this stuff) (is|was) )?(but |and |also )?(kinda |kind of |really |"
     r"so |pretty |super |lowkey |actually |quite |also )?(fun|interesting|fascinating|enjoyable)|"
-    r"nvm|never mind|nevermind|sorry|my bad|i'm back|im back|ready|let's go|"
-    # "ok back from lunch", "back after the break"
-    r"((i'?m|im|i am|we'?re|we are) )?back (from|after) (lunch|class|the break|a break|break|dinner|work|the gym|practice|"
-    r"the lecture|my break|a walk)|back|"
+    r"nvm|never mind|nevermind|sorry|my bad|ready|let's go|"
     r"lets go|you rock|you're awesome|you are awesome|youre awesome|appreciate the help|i think i get it( now)?|"
     r"i get it now|omg|bet|gm|yo whats good|good stuff|asking for a friend|just asking|just curious|curious",
 }
@@ -841,7 +841,7 @@ def small_talk(text: str) -> str:
         return "ack" if t else ""  # "👍", "!!", ":)"
     found = ""
     rest = words
-    for kind in ("struggle", "luck", "praise", "thanks", "greeting", "bye", "wait", "ack"):
+    for kind in ("struggle", "luck", "praise", "thanks", "greeting", "bye", "wait", "back", "ack"):
         if _SOCIAL_RE[kind].search(rest):
             found = found or kind
             rest = _SOCIAL_RE[kind].sub(" ", rest)

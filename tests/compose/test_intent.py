@@ -245,6 +245,10 @@ def test_ordinals(text, ordinal):
         ("are u a bot or a real TA lol", "about"),
         # what opens and closes the question about the tutor; forwarded as course questions before
         ("wait are you a real person or a bot? be honest 😅", "about"),
+        # back from a break, or about to take one: nothing asked
+        ("ok back from lunch", "back"),
+        ("im back", "back"),
+        ("wait, ill be back", "wait"),
         ("do you ever get tired of explaining ppo lol", "about"),
         ("are you sure dpo has no reward model?", ""),
         ("wait is rlhf a bot thing?", ""),

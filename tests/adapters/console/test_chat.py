@@ -891,7 +891,7 @@ def test_a_teammates_word_or_a_return_from_lunch_is_no_question(tutorbot):
     said = tutorbot.text()
     assert said.startswith("SFT stands for supervised fine-tuning.\nInstruction Alignment:"), said
     tutorbot.say("ok back from lunch")
-    assert "not sure" not in tutorbot.text()
+    assert tutorbot.text().startswith("Welcome back!")
     assert tutorbot.store.inbox() == []
 
 
