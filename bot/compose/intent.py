@@ -2192,9 +2192,10 @@ def _classify(text: str) -> Intent:
         or len(words) <= 12
         and bool(position)
         # "why not just give each answer a score from 1 to 10 then": the learner's alternative to what was just said
+        # ("then why not just have humans score everything directly?": "then" first)
         or len(words) <= 16
-        and bool(re.match(r"^((but|so|ok|okay|hmm+|wait)\W*\s+)*why (not|don'?t|dont|can'?t|cant|wouldn'?t)\b", t))
-        and bool(re.search(r"\bthen\W*$", t))
+        and bool(re.match(r"^((but|so|ok|okay|hmm+|wait|then)\W*\s+)*why (not|don'?t|dont|can'?t|cant|wouldn'?t)\b", t))
+        and bool(re.search(r"\bthen\W*$", t) or re.match(r"^((but|so|ok|okay|hmm+|wait)\W*\s+)*then\b", t))
         # "so B wins? why not A, A has more info": a check of the last answer first, then more about it
         or len(words) <= 16
         and opens_with_a_check

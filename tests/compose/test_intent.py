@@ -99,6 +99,7 @@ from bot.compose.intent import (
         ("how is it actually computed while training? per token or what", "how", True),
         ("what should we do first?", "definition", True),  # after a case: its first step
         ("why not just give each answer a score from 1 to 10 then", "why", True),  # an alternative to what was said
+        ("then why not just have humans score everything directly during the RL part?", "why", True),  # "then" first
         ("why is there a KL thing in it? feels random", "why", True),  # the first question ends on "it"
         ("so B wins? why not A, A has more info", "why", True),  # a check of the last answer, then more
         ("how can it adapt a model without any training? seems like magic", "how", False),

@@ -900,3 +900,12 @@ def test_an_acronym_whose_concept_is_titled_otherwise_is_spelt_out(tutorbot):
     assert tutorbot.text().startswith("SFT stands for supervised fine-tuning.")
     tutorbot.say("what is rlhf")  # the title spells it out already
     assert "stands for" not in tutorbot.text()
+
+
+def test_then_why_not_the_learners_own_alternative_leans_on_the_last_answer(tutorbot):
+    tutorbot.say("so the reward model is trained on people's rankings, right")
+    tutorbot.say("then why not just have humans score everything directly during the RL part?")
+    said = " ".join(tutorbot.text().replace(">", " ").split())  # was a forwarded guess about the KL penalty
+    assert "Human Preference Alignment via Reward Models" in said and "not sure" not in said, said
+    assert "score any response" in said
+    assert tutorbot.store.inbox() == []
