@@ -737,6 +737,15 @@ class ExtractiveComposer:
                     hits = [within, *(h for h in hits if h is not within)]
                     verdict = Verdict(True, False, verdict.score, TENSION_WITHIN)
             concepts = [h.concept_id for h in hits]
+            if (
+                intent.kind == I.QUESTION
+                and len(hits) > 1
+                and hits[0].score - hits[1].score <= EXPLAIN_TIE
+                and not self.named(concepts[0], normalized)
+            ):
+                # "ppo based rlhf needs like 4 models in memory": of two nearly tied, the one the message names
+                runner = self._named_runner_up(hits, normalized)
+                concepts = [runner, *(c for c in concepts if c != runner)] if runner else concepts
             if WHEN_ASK.search(normalized) and intent.kind != I.WHY and not self.named(concepts[0], normalized):
                 # "who proposed DPO?": DPO's own history, not the concept on research in general that "proposed" drew
                 runner = self._named_runner_up(hits, normalized)

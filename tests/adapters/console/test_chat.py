@@ -909,3 +909,10 @@ def test_then_why_not_the_learners_own_alternative_leans_on_the_last_answer(tuto
     assert "Human Preference Alignment via Reward Models" in said and "not sure" not in said, said
     assert "score any response" in said
     assert tutorbot.store.inbox() == []
+
+
+def test_of_two_nearly_tied_concepts_the_one_the_message_names_answers(tutorbot):
+    tutorbot.say("my prof said ppo based rlhf needs like 4 models in memory")  # was DPO (which needs two)
+    said = " ".join(tutorbot.text().replace(">", " ").split())
+    assert "Proximal Policy Optimization" in said, said
+    assert "the policy, the reference model, the reward model and the value model" in said, said
