@@ -382,8 +382,10 @@ def _strays(ctx: Kit, asked: str, hits: Sequence[Hit], previous: Sequence[str] =
     if topic_terms and all(t not in judge.vocabulary.vocabulary for t in topic_terms):
         return True
     own = [t for t in terms if t not in NOT_A_DETAIL and t not in intents.ORDINAL_WORDS]
+    first, mark, _ = asked.partition("?")  # "why is it there? it looks like an ordinary regulariser to me"
     points_back = (
         (len(asked.split()) <= 7 and _LEANS.search(asked))
+        or (mark and len(first.split()) <= 7 and _LEANS.search(first))
         or intents.PART_OF.search(asked)
         or intents.the_point(asked)  # "whats the actual quote or idea tho"
         or intents.opens_with_why(asked)  # "why tho, why not just max the reward"

@@ -916,3 +916,10 @@ def test_of_two_nearly_tied_concepts_the_one_the_message_names_answers(tutorbot)
     said = " ".join(tutorbot.text().replace(">", " ").split())
     assert "Proximal Policy Optimization" in said, said
     assert "the policy, the reference model, the reward model and the value model" in said, said
+
+
+def test_a_short_follow_up_with_a_remark_after_it_still_leans_on_the_last_answer(tutorbot):
+    tutorbot.say("the RLHF objective in the notes has a KL term between the policy and the reference model")
+    tutorbot.say("why is it there? it looks like an ordinary regulariser to me")  # "regulariser" made it stray
+    said = " ".join(tutorbot.text().replace(">", " ").split())
+    assert "reward hacking" in said and "not sure" not in said, said
