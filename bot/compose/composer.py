@@ -147,6 +147,8 @@ WHEN_ASK = re.compile(
 # "which came first, PPO or DPO?": of two methods, the older (but "why does sft have to come first" asks the order of
 # one recipe's steps)
 FIRST_ASK = re.compile(r"\b(came first|was first|is older|is newer|older|newer)\b", re.IGNORECASE)
+# "reward model in rlhf": a detail (1) in the concept that places it (3)
+_WITHIN = re.compile(r"(.+?) (in|for|within|during|under) (.+)$")
 _TITLE_SMALL = frozenset({"a", "an", "the", "of", "for", "from", "in", "and", "with", "to", "via", "by", "on"})
 DATED = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 # "why would anyone go with dpo", "what's the point of best-of-n": what the choice gains, not what it is
@@ -556,7 +558,7 @@ class ExtractiveComposer:
         if not called and intent.subject:
             # "whats DPO in alignment?": the concept called DPO, unless a retrieved title says both ("alignment in
             # robotics" is *AI Alignment in Robotics*, not alignment)
-            within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", plain_words(intent.subject))
+            within = _WITHIN.match(plain_words(intent.subject))
             if within:
                 both = set(_terms(f"{within.group(1)} {within.group(3)}"))
                 titled = any(both <= set(_terms(self.course.concepts[c].title)) for c in concepts[:3])
@@ -630,7 +632,7 @@ class ExtractiveComposer:
     def _defined_apart(self, subject: str, top: str) -> str:
         """For "X in Y" ("a reward model in RLHF"): the one concept whose summary defines X, when it is not `top`
         and `top`'s summary does not, else "": the reward model's own definition, before RLHF's passing mention."""
-        within = re.match(r"(.+?) (in|for|within|during|under) (.+)$", plain_words(subject))
+        within = _WITHIN.match(plain_words(subject))
         if not within or defines(self.course.concepts[top].summary, within.group(1)):
             return ""
         found = [c for c, concept in self.course.concepts.items() if defines(concept.summary, within.group(1))]
@@ -737,17 +739,12 @@ class ExtractiveComposer:
                     hits = [within, *(h for h in hits if h is not within)]
                     verdict = Verdict(True, False, verdict.score, TENSION_WITHIN)
             concepts = [h.concept_id for h in hits]
-            if (
-                intent.kind == I.QUESTION
-                and len(hits) > 1
-                and hits[0].score - hits[1].score <= EXPLAIN_TIE
-                and not self.named(concepts[0], normalized)
-            ):
+            if not self.named(concepts[0], normalized) and (
                 # "ppo based rlhf needs like 4 models in memory": of two nearly tied, the one the message names
-                runner = self._named_runner_up(hits, normalized)
-                concepts = [runner, *(c for c in concepts if c != runner)] if runner else concepts
-            if WHEN_ASK.search(normalized) and intent.kind != I.WHY and not self.named(concepts[0], normalized):
+                (intent.kind == I.QUESTION and len(hits) > 1 and hits[0].score - hits[1].score <= EXPLAIN_TIE)
                 # "who proposed DPO?": DPO's own history, not the concept on research in general that "proposed" drew
+                or (WHEN_ASK.search(normalized) and intent.kind != I.WHY)
+            ):
                 runner = self._named_runner_up(hits, normalized)
                 concepts = [runner, *(c for c in concepts if c != runner)] if runner else concepts
         if not verdict.in_scope:

@@ -214,6 +214,10 @@ def listed(said: str) -> list[str]:
 
 
 # Small talk, whole messages made of these (and fillers): greetings, thanks, acknowledgements, goodbyes.
+# where a learner comes back from: "ok back from lunch", "back after the break. so how does ppo work"
+_BACK_FROM = (
+    r"(lunch|class|the break|a break|break|dinner|work|the gym|practice|the lecture|my break|a walk)"
+)
 _SOCIAL = {
     "greeting": r"hello|hi|hiya|hey|heya|hey there|hi there|hello there|yo|sup|howdy|greetings|good morning|"
     r"good afternoon|good evening|morning|evening|what's up|whats up|how are you|how are u|how r u|hru|how's it going|"
@@ -255,8 +259,7 @@ _SOCIAL = {
     r"|(that|the|this|your) ([\w-]+ ){0,2}(explanation|answer|example|analogy|reply) (was|is) (actually |really |so |"
     r"very |pretty |super |honestly |genuinely )*(good|great|helpful|clear|awesome|amazing|nice|perfect|brilliant)",
     # "ok back from lunch", "im back": the learner is back; nothing asked yet
-    "back": r"((i'?m|im|i am|we'?re|we are) )?back( (from|after) (lunch|class|the break|a break|break|dinner|work|the gym|"
-    r"practice|the lecture|my break|a walk))?",
+    "back": rf"((i'?m|im|i am|we'?re|we are) )?back( (from|after) {_BACK_FROM})?",
     # "wait", "brb", "one sec": the learner will be back; nothing to answer yet
     "wait": r"wait|hold on|hang on|one sec|one second|just a sec|a sec|one moment|brb|be right back|(i'?ll|ill|i will) be (right )?back|give me a (sec|"
     r"second|minute|min)|back in a (sec|minute|min|bit)",
@@ -1543,7 +1546,7 @@ _LEAD = re.compile(
     r"(i am |i'm |im |just |i was |i've been |ive been )?((genuinely|honestly|really|seriously|truly|kinda) )?"
     r"(curious|wondering)|i (have|got) (a|one) (question|q|doubt)|"
     # "ok back. what year was that", "back from lunch, how is ...": the learner is back, then asks
-    r"(i'?m |im |i am |we'?re |were )?back( (from|after) (lunch|class|the break|a break|break|dinner|work|my break))?"
+    rf"(i'?m |im |i am |we'?re |were )?back( (from|after) {_BACK_FROM})?"
     r"(?=\W*[.,;:!]\W*\s)|"
     r"question)"
     r"(\W*\s+|:(?=\S)))+"
